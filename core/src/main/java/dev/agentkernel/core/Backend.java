@@ -1,0 +1,65 @@
+package dev.agentkernel.core;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The SPI a sandbox engine implements (Docker today; Kubernetes planned). Nothing here may assume a local
+ * socket, host PIDs or host paths. Implementations are thread-safe and keep their state in the engine
+ * (e.g. container labels), so a new process sees what an earlier one made.
+ *
+ * <p>Errors are {@link AgentKernelException}s: a missing sandbox is {@code NOT_FOUND}, a taken name or a
+ * sandbox that is not running is {@code CONFLICT}, an unreachable engine is {@code BACKEND_UNAVAILABLE}.
+ * Every sandbox-taking method acts only on sandboxes this backend manages.
+ */
+public interface Backend extends AutoCloseable {
+    /** Stable id, e.g. {@code docker}; shown as {@code backend} on the wire. */
+    String id();
+
+    /** The id of the agentkernel instance on whose behalf this backend creates sandboxes. */
+    String instanceId();
+
+    /** Creates and starts a sandbox; the image must be resolved (non-null). */
+    SandboxInfo create(SandboxSpec spec);
+
+    /** Starts a stopped sandbox with its filesystem as it was; no-op when running. */
+    SandboxInfo start(String name);
+
+    /** Stops a sandbox, keeping its filesystem; no-op when stopped. */
+    SandboxInfo stop(String name);
+
+    /** Removes a sandbox and everything in it, running or not. */
+    void remove(String name);
+
+    Optional<SandboxInfo> inspect(String name);
+
+    /** Every sandbox this backend manages, of every kind and owner. */
+    List<SandboxInfo> list();
+
+    /**
+     * Runs a command in a running sandbox, delivering output to {@code listener} as it is produced.
+     * Blocks until the command ends, times out, or is cancelled; on timeout or cancel the whole process
+     * tree is killed before this returns, and the result has {@code timedOut} set.
+     */
+    ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation);
+
+    default ExecResult exec(String name, ExecRequest request) {
+        return exec(name, request, OutputListener.NONE, Cancellation.create());
+    }
+
+    /** Reads a regular file, resolved in the sandbox's own view. Over {@code maxBytes} is PAYLOAD_TOO_LARGE. */
+    FileContent readFile(String name, String path, long maxBytes);
+
+    /** Writes a file (creating parent directories), resolved in the sandbox's own view. */
+    void writeFile(String name, FileContent file);
+
+    /** Deletes a file (not a directory), resolved in the sandbox's own view. */
+    void deleteFile(String name, String path);
+
+    /** Whether the engine answers; never throws. */
+    BackendHealth health();
+
+    /** Releases client resources; does not remove sandboxes. */
+    @Override
+    void close();
+}

@@ -1,0 +1,22 @@
+package dev.agentkernel.core;
+
+import java.util.Locale;
+
+/** Machine-readable error kinds. The server maps them to HTTP statuses, the CLI to exit codes, each in one table. */
+public enum ErrorCode {
+    NOT_FOUND,
+    CONFLICT,
+    INVALID_REQUEST,
+    UNAUTHORIZED,
+    FORBIDDEN,
+    PAYLOAD_TOO_LARGE,
+    BUSY,
+    TIMEOUT,
+    BACKEND_UNAVAILABLE,
+    INTERNAL;
+
+    /** The wire form, e.g. {@code not_found}. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

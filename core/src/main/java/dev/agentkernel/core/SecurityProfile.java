@@ -1,0 +1,79 @@
+package dev.agentkernel.core;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The three security profiles. The settings here are the single definition; every backend applies them
+ * through one mapping class, identically for pooled, temporary and named sandboxes.
+ * Memory and CPU limits come from the sandbox spec and are honoured in every profile.
+ */
+public enum SecurityProfile {
+    /** Bridge network, writable root, the engine's default capability set. */
+    PERMISSIVE(Network.BRIDGE, false, false, List.of(), 1024, null),
+    /** Bridge network, writable root, all capabilities dropped but the few a package manager needs. */
+    MODERATE(Network.BRIDGE, false, true,
+            List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"), 512, null),
+    /** No network, read-only root with writable tmpfs at /tmp and the workdir, no capabilities, non-root. */
+    RESTRICTIVE(Network.NONE, true, true, List.of(), 128, "65534:65534");
+
+    /** The profile used when none is given. */
+    public static final SecurityProfile DEFAULT = MODERATE;
+
+    /** Network attachment of the sandbox. */
+    public enum Network { BRIDGE, NONE }
+
+    private final Network network;
+    private final boolean readOnlyRoot;
+    private final boolean dropAllCapabilities;
+    private final List<String> addedCapabilities;
+    private final long pidsLimit;
+    private final String user;
+
+    SecurityProfile(Network network, boolean readOnlyRoot, boolean dropAllCapabilities,
+                    List<String> addedCapabilities, long pidsLimit, String user) {
+        this.network = network;
+        this.readOnlyRoot = readOnlyRoot;
+        this.dropAllCapabilities = dropAllCapabilities;
+        this.addedCapabilities = addedCapabilities;
+        this.pidsLimit = pidsLimit;
+        this.user = user;
+    }
+
+    public Network network() { return network; }
+
+    public boolean readOnlyRoot() { return readOnlyRoot; }
+
+    public boolean dropAllCapabilities() { return dropAllCapabilities; }
+
+    /** Capabilities added back after dropping all (empty when nothing is dropped or nothing is added back). */
+    public List<String> addedCapabilities() { return addedCapabilities; }
+
+    /** Every profile sets no-new-privileges. */
+    public boolean noNewPrivileges() { return true; }
+
+    public long pidsLimit() { return pidsLimit; }
+
+    /** {@code uid:gid} to run as, or {@code null} for the image's default user. */
+    public String user() { return user; }
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a wire name; an unknown name is an invalid request that lists the valid ones. */
+    public static SecurityProfile fromWire(String value) {
+        if (value == null) {
+            return DEFAULT;
+        }
+        for (SecurityProfile p : values()) {
+            if (p.wireName().equals(value)) {
+                return p;
+            }
+        }
+        throw new AgentKernelException.InvalidRequestException("Invalid profile '" + value + "': must be one of "
+                + Arrays.stream(values()).map(SecurityProfile::wireName).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.agentkernel.core.config;
+
+import dev.agentkernel.core.SecurityProfile;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration: {@code agentkernel.toml} sections plus environment overrides.
+ * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
+ */
+public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
+                                Audit audit, Map<String, String> images) {
+
+    /** {@code [server]}. */
+    public record Server(String host, int port, List<String> allowedHosts, List<String> corsOrigins, long maxBodyBytes,
+                         Duration idleTimeout, Duration shutdownGrace) {
+    }
+
+    /** {@code [sandbox]}: the fallback image, the default profile and the backend id (null: auto). */
+    public record Sandbox(String image, SecurityProfile profile, String backend) {
+    }
+
+    /** {@code [resources]}: defaults for sandboxes that do not say. */
+    public record Resources(int vcpus, int memoryMb) {
+    }
+
+    /** {@code [pool]}: warm sandboxes per key, and overall. */
+    public record Pool(int size, int max) {
+    }
+
+    /** {@code [limits]}. */
+    public record Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns) {
+    }
+
+    /** {@code [audit]}. */
+    public record Audit(Path path, boolean enabled) {
+    }
+
+    public static AgentKernelConfig defaults() {
+        return new AgentKernelConfig(
+                new Server("127.0.0.1", 18888, List.of(), List.of(), 16L * 1024 * 1024, Duration.ofSeconds(60),
+                        Duration.ofSeconds(10)),
+                new Sandbox("agentkernel/busybox:local", SecurityProfile.DEFAULT, null),
+                new Resources(1, 512),
+                new Pool(2, 16),
+                new Limits(Duration.ofMinutes(5), 10L * 1024 * 1024, 64L * 1024 * 1024, 32),
+                new Audit(Path.of(System.getProperty("user.home"), ".agentkernel", "audit.jsonl"), true),
+                Map.of());
+    }
+}
