@@ -45,6 +45,26 @@ public final class McpStdioServer {
         return protocol;
     }
 
+    /**
+     * Serves the sandbox tools on {@code ops} until {@code in} ends, then closes {@code ops} (which removes the
+     * temporary sandboxes it made). Also closes them when the process is terminated while serving.
+     */
+    public static void serveAndClose(SandboxOperations ops, long maxOutputBytes, InputStream in, OutputStream out)
+            throws InterruptedException {
+        Thread hook = new Thread(ops::close, "agentkernel-mcp-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            serve(new SandboxTools(ops, maxOutputBytes), ops.describe(), in, out);
+        } finally {
+            ops.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or about to; ops.close() is idempotent.
+            }
+        }
+    }
+
     /** Serves {@code tools} until {@code in} ends; then closes the MCP session (not the operations). */
     public static void serve(SandboxTools tools, String description, InputStream in, OutputStream out)
             throws InterruptedException {
