@@ -49,10 +49,8 @@ public final class EmbeddedSandboxes implements SandboxOperations {
 
     @Override
     public ExecResult exec(String name, ExecRequest request, RunListener listener) {
-        // An exec without a timeout would have none; an agent's hung command must not hang its tool call forever.
-        ExecRequest bounded = request.timeout() != null ? request
-                : request.withTimeout(kernel.config().limits().timeout());
-        return kernel.execStreaming(name, bounded, listener, Cancellation.create());
+        // The kernel gives an exec without a timeout the configured one: a hung command cannot hang the tool call.
+        return kernel.execStreaming(name, request, listener, Cancellation.create());
     }
 
     @Override
