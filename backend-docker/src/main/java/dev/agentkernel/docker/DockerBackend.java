@@ -48,6 +48,8 @@ public final class DockerBackend implements Backend {
     public static final String EXEC_VIA = "docker-exec";
     /** Settings key overriding {@code DOCKER_HOST}. */
     public static final String DOCKER_HOST_PROPERTY = "docker.host";
+    /** Settings key: {@code false} never pulls (only local images are used). Default {@code true}. */
+    public static final String PULL_PROPERTY = "docker.pull";
     /** Init forwards SIGTERM to the main process, so stop is fast; this only bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
@@ -56,11 +58,13 @@ public final class DockerBackend implements Backend {
     private final String instanceId;
     private final ContainerExec execs;
     private final SandboxFiles files;
+    private final boolean pull;
     private volatile int hostCpus;
 
-    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId) {
+    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull) {
         this.client = client;
         this.instanceId = instanceId;
+        this.pull = pull;
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
     }
@@ -68,7 +72,8 @@ public final class DockerBackend implements Backend {
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
     public static DockerBackend open(BackendSettings settings) {
         DockerClientConfig config = config(settings);
-        return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId());
+        return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
+                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, "true")));
     }
 
     static DockerClientConfig config(BackendSettings settings) {
@@ -328,8 +333,19 @@ public final class DockerBackend implements Backend {
         return n;
     }
 
+    @Override
+    public boolean imageAvailable(String image) {
+        try {
+            ensureImage(image);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Uses the local image when present, pulls it otherwise; a missing image is an error naming it. */
     private void ensureImage(String image) {
+        dev.agentkernel.core.Validation.image(image);
         try {
             client.inspectImageCmd(image).exec();
             return;
@@ -337,6 +353,10 @@ public final class DockerBackend implements Backend {
             // not here: pull below
         } catch (RuntimeException e) {
             throw DockerErrors.map(e);
+        }
+        if (!pull) {
+            throw new AgentKernelException.InvalidRequestException("Image '" + image
+                    + "' is not available locally (pulling is turned off)");
         }
         ImageReference ref = ImageReference.parse(image);
         try {
