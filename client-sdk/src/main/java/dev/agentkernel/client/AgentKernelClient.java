@@ -1,8 +1,21 @@
 package dev.agentkernel.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentkernel.client.generated.model.AuditEvent;
+import dev.agentkernel.client.generated.model.AuditEventListResponse;
+import dev.agentkernel.client.generated.model.BatchRequest;
+import dev.agentkernel.client.generated.model.BatchResponse;
+import dev.agentkernel.client.generated.model.ExecResponse;
+import dev.agentkernel.client.generated.model.FileData;
+import dev.agentkernel.client.generated.model.FileEncoding;
+import dev.agentkernel.client.generated.model.FileResponse;
+import dev.agentkernel.client.generated.model.MessageResponse;
+import dev.agentkernel.client.generated.model.PoolResponse;
+import dev.agentkernel.client.generated.model.RunResponse;
+import dev.agentkernel.client.generated.model.Sandbox;
+import dev.agentkernel.client.generated.model.SandboxListResponse;
+import dev.agentkernel.client.generated.model.SandboxResponse;
+import dev.agentkernel.client.generated.model.WriteFileRequest;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -38,13 +50,12 @@ public final class AgentKernelClient {
 
     private final URI baseUri;
     private final Duration timeout;
-    private final ObjectMapper mapper;
     private final HttpTransport transport;
 
     private AgentKernelClient(Builder b) {
         this.baseUri = b.baseUri;
         this.timeout = b.timeout;
-        this.mapper = Wire.newMapper();
+        ObjectMapper mapper = Wire.newMapper();
         HttpClient.Builder http = HttpClient.newBuilder()
                 // HTTP/1.1: no h2c upgrade dance, and one connection per stream so closing it cancels the command.
                 .version(HttpClient.Version.HTTP_1_1)
@@ -79,20 +90,16 @@ public final class AgentKernelClient {
 
     /** {@code GET /health}. A server whose engine is down answers {@code unavailable} (not an exception). */
     public Health health() {
-        JsonNode node;
         try {
-            node = transport.call("GET", "health", null, timeout);
+            return Wire.health(transport.call("GET", "health", null, dev.agentkernel.client.generated.model.Health.class, timeout));
         } catch (UnavailableException e) {
-            return new Health("unavailable", Map.of("message", e.getMessage()));
+            return new Health("unavailable", null, null, e.getMessage());
         }
-        Map<String, Object> fields = Wire.map(mapper, node);
-        Object status = fields.remove("status");
-        return new Health(status == null ? null : status.toString(), fields);
     }
 
-    /** {@code GET /pool}: the warm pool's figures as the server reports them (size, hits, misses, ...). */
-    public Map<String, Object> pool() {
-        return Wire.map(mapper, transport.call("GET", "pool", null, timeout));
+    /** {@code GET /pool}: the warm pool's figures. */
+    public PoolStats pool() {
+        return Wire.pool(transport.call("GET", "pool", null, PoolResponse.class, timeout).getData());
     }
 
     // ---- temporary sandboxes
@@ -103,12 +110,13 @@ public final class AgentKernelClient {
     }
 
     public ExecResult run(RunRequest request) {
-        return Wire.execResult(transport.call("POST", "run", Wire.runBody(mapper, request), timeoutFor(request.timeout())));
+        return Wire.runResult(transport.call("POST", "run", Wire.runBody(request), RunResponse.class,
+                timeoutFor(request.timeout())).getData());
     }
 
     /** Runs a command in a temporary sandbox and streams its events; close the stream to cancel the command. */
     public EventStream runStream(RunRequest request) {
-        return transport.stream("run/stream", Wire.runBody(mapper, request));
+        return transport.stream("run/stream", Wire.runBody(request));
     }
 
     /** Streams to {@code listener} on this thread until the end; returns the terminal event (Done or Error). */
@@ -119,26 +127,35 @@ public final class AgentKernelClient {
     /** Runs every command in its own temporary sandbox, in parallel; results in input order. */
     public List<BatchResult> batch(List<RunRequest> requests) {
         Objects.requireNonNull(requests, "requests");
-        ObjectNode body = mapper.createObjectNode();
+        BatchRequest body = new BatchRequest();
         Duration longest = null;
         for (RunRequest r : requests) {
-            body.withArray("commands").add(Wire.runBody(mapper, r));
+            body.addCommandsItem(Wire.runBody(r));
             if (r.timeout() != null && (longest == null || r.timeout().compareTo(longest) > 0)) {
                 longest = r.timeout();
             }
         }
-        return Wire.batchResults(transport.call("POST", "batch/run", body, timeoutFor(longest)));
+        BatchResponse response = transport.call("POST", "batch/run", body, BatchResponse.class, timeoutFor(longest));
+        if (response.getData() == null || response.getData().getResults() == null) {
+            throw Errors.protocol("batch answer without results", null);
+        }
+        return response.getData().getResults().stream().map(Wire::batchItem).toList();
     }
 
     // ---- named sandboxes
 
     public List<SandboxInfo> list() {
-        return Wire.sandboxList(transport.call("GET", "sandboxes", null, timeout));
+        List<Sandbox> data = transport.call("GET", "sandboxes", null, SandboxListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("sandbox list answer without data", null);
+        }
+        return data.stream().map(Wire::sandbox).toList();
     }
 
     /** Creates and starts a named sandbox. A taken name is a {@link ConflictException}. */
     public SandboxInfo create(String name, SandboxSpec spec) {
-        return Wire.sandboxInfo(transport.call("POST", "sandboxes", Wire.createBody(mapper, name, spec), timeout));
+        return Wire.sandbox(transport.call("POST", "sandboxes", Wire.createBody(name, spec), SandboxResponse.class,
+                timeout).getData());
     }
 
     public SandboxInfo create(String name) {
@@ -146,7 +163,7 @@ public final class AgentKernelClient {
     }
 
     public SandboxInfo get(String name) {
-        return Wire.sandboxInfo(transport.call("GET", sandboxPath(name), null, timeout));
+        return Wire.sandbox(transport.call("GET", sandboxPath(name), null, SandboxResponse.class, timeout).getData());
     }
 
     public ExecResult exec(String name, String... command) {
@@ -154,13 +171,13 @@ public final class AgentKernelClient {
     }
 
     public ExecResult exec(String name, ExecRequest request) {
-        return Wire.execResult(transport.call("POST", sandboxPath(name) + "/exec", Wire.execBody(mapper, request),
-                timeoutFor(request.timeout())));
+        return Wire.execResult(transport.call("POST", sandboxPath(name) + "/exec", Wire.execBody(request),
+                ExecResponse.class, timeoutFor(request.timeout())).getData());
     }
 
     /** Streams a command's events in a named sandbox; close the stream to cancel (the server kills the command). */
     public EventStream execStream(String name, ExecRequest request) {
-        return transport.stream(sandboxPath(name) + "/exec/stream", Wire.execBody(mapper, request));
+        return transport.stream(sandboxPath(name) + "/exec/stream", Wire.execBody(request));
     }
 
     /** Streams to {@code listener} on this thread until the end; returns the terminal event (Done or Error). */
@@ -169,17 +186,20 @@ public final class AgentKernelClient {
     }
 
     /** Stops the sandbox; it keeps its filesystem and can be started again. */
-    public void stop(String name) {
-        transport.call("POST", sandboxPath(name) + "/stop", null, timeout);
+    public SandboxInfo stop(String name) {
+        return Wire.sandbox(transport.call("POST", sandboxPath(name) + "/stop", null, SandboxResponse.class, timeout)
+                .getData());
     }
 
-    public void start(String name) {
-        transport.call("POST", sandboxPath(name) + "/start", null, timeout);
+    /** Starts a stopped sandbox again. */
+    public SandboxInfo start(String name) {
+        return Wire.sandbox(transport.call("POST", sandboxPath(name) + "/start", null, SandboxResponse.class, timeout)
+                .getData());
     }
 
     /** Removes the sandbox and its container; a missing sandbox is a {@link NotFoundException}. */
     public void remove(String name) {
-        transport.call("DELETE", sandboxPath(name), null, timeout);
+        transport.call("DELETE", sandboxPath(name), null, MessageResponse.class, timeout);
     }
 
     /**
@@ -203,31 +223,36 @@ public final class AgentKernelClient {
     }
 
     public byte[] readFileBytes(String name, String path) {
-        JsonNode d = transport.call("GET", filesPath(name, path), null, timeout);
-        String content = Wire.text(d, "content");
-        if (content == null) {
-            throw Errors.protocol("file answer without content: " + d, null);
+        FileData d = transport.call("GET", filesPath(name, path), null, FileResponse.class, timeout).getData();
+        if (d == null || d.getContent() == null) {
+            throw Errors.protocol("file answer without content", null);
         }
-        return "base64".equals(Wire.text(d, "encoding")) ? Base64.getDecoder().decode(content)
-                : content.getBytes(StandardCharsets.UTF_8);
+        if (d.getEncoding() == FileEncoding.BASE64) {
+            try {
+                return Base64.getDecoder().decode(d.getContent());
+            } catch (IllegalArgumentException e) {
+                throw Errors.protocol("file content is not valid base64", e);
+            }
+        }
+        return d.getContent().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Writes a UTF-8 text file, creating parent folders; returns the server's message. */
     public String writeFile(String name, String path, String content) {
-        ObjectNode body = mapper.createObjectNode().put("content", content).put("encoding", "utf8");
-        return transport.call("PUT", filesPath(name, path), body, timeout).asText();
+        WriteFileRequest body = new WriteFileRequest().content(content).encoding(FileEncoding.UTF8);
+        return transport.call("PUT", filesPath(name, path), body, MessageResponse.class, timeout).getData();
     }
 
     /** Writes bytes (sent base64-encoded), creating parent folders; returns the server's message. */
     public String writeFile(String name, String path, byte[] content) {
-        ObjectNode body = mapper.createObjectNode()
-                .put("content", Base64.getEncoder().encodeToString(content)).put("encoding", "base64");
-        return transport.call("PUT", filesPath(name, path), body, timeout).asText();
+        WriteFileRequest body = new WriteFileRequest()
+                .content(Base64.getEncoder().encodeToString(content)).encoding(FileEncoding.BASE64);
+        return transport.call("PUT", filesPath(name, path), body, MessageResponse.class, timeout).getData();
     }
 
     /** Deletes a file; returns the server's message. */
     public String deleteFile(String name, String path) {
-        return transport.call("DELETE", filesPath(name, path), null, timeout).asText();
+        return transport.call("DELETE", filesPath(name, path), null, MessageResponse.class, timeout).getData();
     }
 
     // ---- audit
@@ -247,7 +272,11 @@ public final class AgentKernelClient {
             query.append(query.length() > 0 ? "&" : "").append("limit=").append(limit);
         }
         String path = sandboxPath(name) + "/logs" + (query.length() > 0 ? "?" + query : "");
-        return Wire.auditEntries(mapper, transport.call("GET", path, null, timeout));
+        List<AuditEvent> data = transport.call("GET", path, null, AuditEventListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("log answer without data", null);
+        }
+        return data.stream().map(Wire::audit).toList();
     }
 
     // ---- helpers

@@ -1,7 +1,11 @@
 package dev.agentkernel.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentkernel.client.generated.model.DoneEvent;
+import dev.agentkernel.client.generated.model.ErrorEvent;
+import dev.agentkernel.client.generated.model.OutputEvent;
+import dev.agentkernel.client.generated.model.ProgressEvent;
+import dev.agentkernel.client.generated.model.StartedEvent;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -151,26 +155,36 @@ public final class EventStream implements Iterable<StreamEvent>, AutoCloseable {
         throw Errors.protocol("the server ended the stream without a done or error event", null);
     }
 
-    /** Decodes one SSE message into an event; unknown event names give empty. */
+    /** Decodes one SSE message into an event (data shapes: the generated {@code *Event} models); unknown names give empty. */
     static Optional<StreamEvent> decode(SseParser.Message message, ObjectMapper mapper) {
-        JsonNode data;
         try {
-            data = mapper.readTree(message.data());
+            return Optional.ofNullable(switch (message.event()) {
+                case "started" -> new StreamEvent.Started(mapper.readValue(message.data(), StartedEvent.class).getSandbox());
+                case "progress" -> {
+                    ProgressEvent e = mapper.readValue(message.data(), ProgressEvent.class);
+                    yield new StreamEvent.Progress(e.getStage() == null ? "" : e.getStage().getValue());
+                }
+                case "output" -> {
+                    OutputEvent e = mapper.readValue(message.data(), OutputEvent.class);
+                    yield new StreamEvent.Output(e.getContent(), e.getStream() == null ? null : e.getStream().getValue());
+                }
+                case "done" -> {
+                    DoneEvent e = mapper.readValue(message.data(), DoneEvent.class);
+                    if (e.getExitCode() == null) {
+                        throw Errors.protocol("'done' event without exit_code: " + message.data(), null);
+                    }
+                    yield new StreamEvent.Done(e.getExitCode(),
+                            e.getDurationMs() == null ? null : Duration.ofMillis(e.getDurationMs()),
+                            Boolean.TRUE.equals(e.getTimedOut()));
+                }
+                case "error" -> {
+                    ErrorEvent e = mapper.readValue(message.data(), ErrorEvent.class);
+                    yield new StreamEvent.Error(e.getMessage(), e.getCode() == null ? null : e.getCode().getValue());
+                }
+                default -> null;
+            });
         } catch (IOException e) {
             throw Errors.protocol("bad JSON in '" + message.event() + "' event: " + message.data(), e);
         }
-        if (data == null || !data.isObject()) {
-            throw Errors.protocol("'" + message.event() + "' event data is not a JSON object: " + message.data(), null);
-        }
-        return Optional.ofNullable(switch (message.event()) {
-            case "started" -> new StreamEvent.Started(Wire.text(data, "sandbox"));
-            case "progress" -> new StreamEvent.Progress(Wire.text(data, "stage") == null ? "" : Wire.text(data, "stage"));
-            case "output" -> new StreamEvent.Output(Wire.text(data, "content"), Wire.text(data, "stream"));
-            case "done" -> new StreamEvent.Done(data.path("exit_code").asInt(-1),
-                    data.has("duration_ms") ? Duration.ofMillis(data.get("duration_ms").asLong()) : null,
-                    data.path("timed_out").asBoolean(false));
-            case "error" -> new StreamEvent.Error(Wire.text(data, "message"), Wire.text(data, "code"));
-            default -> null;
-        });
     }
 }

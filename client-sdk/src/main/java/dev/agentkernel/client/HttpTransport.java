@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -36,35 +37,59 @@ final class HttpTransport {
         this.authenticator = authenticator;
     }
 
-    /** Sends a JSON request and returns the envelope's {@code data}. */
-    JsonNode call(String method, String path, JsonNode body, Duration requestTimeout) {
-        HttpRequest.Builder request = request(path, requestTimeout)
-                .header("Accept", "application/json");
+    /**
+     * Sends a request with an optional JSON body (a generated model) and reads the answer as {@code type}
+     * (an envelope model). A {@code "success": false} answer or an error status is thrown as an exception.
+     */
+    <T> T call(String method, String path, Object body, Class<T> type, Duration requestTimeout) {
+        HttpRequest.Builder request = request(path, requestTimeout).header("Accept", "application/json");
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
             request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(json(body)));
         }
-        HttpResponse<String> response;
+        HttpResponse<byte[]> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException | InterruptedException e) {
             throw Errors.transport(method + " " + path, e);
         }
+        // Always UTF-8, whatever the platform charset (JSON is UTF-8 by definition).
+        String text = new String(response.body(), StandardCharsets.UTF_8);
         if (response.statusCode() >= 400) {
-            throw Errors.fromResponse(mapper, response.statusCode(), response.body(),
-                    response.headers().firstValue("Retry-After"));
+            throw Errors.fromResponse(mapper, response.statusCode(), text, response.headers().firstValue("Retry-After"));
         }
-        return unwrap(response.body(), method + " " + path);
+        return read(text, type, method + " " + path);
+    }
+
+    /** Parses an answer, refusing {@code "success": false} and shapes that do not fit {@code type}. */
+    <T> T read(String text, Class<T> type, String what) {
+        JsonNode node;
+        try {
+            node = mapper.readTree(text);
+        } catch (IOException e) {
+            throw Errors.protocol(what + ": the answer is not JSON: " + abbreviate(text), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw Errors.protocol(what + ": expected a JSON object, got: " + abbreviate(text), null);
+        }
+        if (node.has("success") && !node.get("success").asBoolean()) {
+            throw Errors.fromResponse(mapper, 500, text, Optional.empty());
+        }
+        try {
+            return mapper.treeToValue(node, type);
+        } catch (IOException | IllegalArgumentException e) {
+            throw Errors.protocol(what + ": unexpected answer: " + abbreviate(text), e);
+        }
     }
 
     /** Opens an SSE stream; errors before the stream starts (validation, not found, auth) are thrown here. */
-    EventStream stream(String path, JsonNode body) {
+    EventStream stream(String path, Object body) {
         HttpRequest request = request(path, timeout)
                 .header("Accept", "text/event-stream")
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json(body)))
                 .build();
         HttpResponse<InputStream> response;
         try {
@@ -120,19 +145,15 @@ final class HttpTransport {
         return builder;
     }
 
-    private JsonNode unwrap(String text, String what) {
-        JsonNode node;
+    private byte[] json(Object body) {
         try {
-            node = mapper.readTree(text);
+            return mapper.writeValueAsBytes(body);
         } catch (IOException e) {
-            throw Errors.protocol(what + ": the answer is not JSON: " + text, e);
+            throw new IllegalArgumentException("cannot serialize the request body: " + e.getMessage(), e);
         }
-        if (node != null && node.isObject() && node.has("success")) {
-            if (!node.get("success").asBoolean()) {
-                throw Errors.fromResponse(mapper, 500, text, java.util.Optional.empty());
-            }
-            return node.path("data");
-        }
-        return node; // /health and other bare answers
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 300) + "...";
     }
 }

@@ -1,173 +1,161 @@
 package dev.agentkernel.client;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentkernel.client.generated.ApiClient;
+import dev.agentkernel.client.generated.model.BatchItemResult;
+import dev.agentkernel.client.generated.model.CreateSandboxRequest;
+import dev.agentkernel.client.generated.model.Profile;
+import dev.agentkernel.client.generated.model.RunResult;
+import dev.agentkernel.client.generated.model.Sandbox;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * The JSON shapes of the API (snake_case, see the server's OpenAPI document) to and from the client's records.
- * Reading is lenient: unknown fields are ignored and missing optional ones become null, so a newer server
- * keeps working with this client.
+ * Converts between the client's public records and the models generated from the server's OpenAPI document
+ * ({@code dev.agentkernel.client.generated.model}). The generated models carry the wire format (snake_case
+ * names, types, enums); a change of the document that breaks a field breaks this class at compile time.
+ * The public API never exposes generated types, so regenerating cannot break callers.
  */
 final class Wire {
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
-    };
-
     private Wire() {
     }
 
+    /** The generated client's mapper settings (JSR-310, lenient reading, nulls left out of requests). */
     static ObjectMapper newMapper() {
-        return JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        return ApiClient.createDefaultObjectMapper();
     }
 
     // ---- requests
 
-    static ObjectNode runBody(ObjectMapper mapper, RunRequest r) {
-        ObjectNode body = execBody(mapper, r.asExec());
-        putIfSet(body, "image", r.image());
-        putIfSet(body, "profile", r.profile());
-        if (r.fast() != null) {
-            body.put("fast", r.fast());
-        }
-        if (r.vcpus() != null) {
-            body.put("vcpus", r.vcpus());
-        }
-        if (r.memoryMb() != null) {
-            body.put("memory_mb", r.memoryMb());
-        }
-        return body;
+    static dev.agentkernel.client.generated.model.RunRequest runBody(RunRequest r) {
+        return new dev.agentkernel.client.generated.model.RunRequest()
+                .command(r.command())
+                .image(r.image())
+                .profile(profile(r.profile()))
+                .fast(r.fast())
+                .vcpus(r.vcpus())
+                .memoryMb(r.memoryMb())
+                .env(r.env().isEmpty() ? null : r.env())
+                .workdir(r.workdir())
+                .timeoutMs(r.timeout() == null ? null : r.timeout().toMillis())
+                .stdin(r.stdin());
     }
 
-    static ObjectNode execBody(ObjectMapper mapper, ExecRequest r) {
-        ObjectNode body = mapper.createObjectNode();
-        r.command().forEach(body.putArray("command")::add);
-        if (!r.env().isEmpty()) {
-            ObjectNode env = body.putObject("env");
-            r.env().forEach(env::put);
-        }
-        putIfSet(body, "workdir", r.workdir());
-        if (r.timeout() != null) {
-            body.put("timeout_ms", r.timeout().toMillis());
-        }
-        putIfSet(body, "stdin", r.stdin());
-        return body;
+    static dev.agentkernel.client.generated.model.ExecRequest execBody(ExecRequest r) {
+        return new dev.agentkernel.client.generated.model.ExecRequest()
+                .command(r.command())
+                .env(r.env().isEmpty() ? null : r.env())
+                .workdir(r.workdir())
+                .timeoutMs(r.timeout() == null ? null : r.timeout().toMillis())
+                .stdin(r.stdin());
     }
 
-    static ObjectNode createBody(ObjectMapper mapper, String name, SandboxSpec spec) {
-        ObjectNode body = mapper.createObjectNode();
-        body.put("name", name);
-        putIfSet(body, "image", spec.image());
-        if (spec.vcpus() != null) {
-            body.put("vcpus", spec.vcpus());
+    static CreateSandboxRequest createBody(String name, SandboxSpec spec) {
+        return new CreateSandboxRequest()
+                .name(name)
+                .image(spec.image())
+                .vcpus(spec.vcpus())
+                .memoryMb(spec.memoryMb())
+                .profile(profile(spec.profile()));
+    }
+
+    private static Profile profile(String value) {
+        if (value == null) {
+            return null;
         }
-        if (spec.memoryMb() != null) {
-            body.put("memory_mb", spec.memoryMb());
-        }
-        putIfSet(body, "profile", spec.profile());
-        return body;
+        return Arrays.stream(Profile.values())
+                .filter(p -> p != Profile.UNKNOWN_DEFAULT_OPEN_API && p.getValue().equals(value))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown profile '" + value
+                        + "': use permissive, moderate or restrictive"));
     }
 
     // ---- responses
 
-    static ExecResult execResult(JsonNode d) {
-        requireObject(d, "command result");
-        String output = text(d, "output");
-        String stdout = text(d, "stdout");
-        return new ExecResult(d.path("exit_code").asInt(0),
-                // A server that only sends the seed's "output" still gives a usable stdout.
-                stdout == null ? output : stdout,
-                text(d, "stderr"), output,
-                d.has("duration_ms") ? Duration.ofMillis(d.get("duration_ms").asLong()) : null,
-                d.path("timed_out").asBoolean(false), d.path("truncated").asBoolean(false));
+    static ExecResult execResult(dev.agentkernel.client.generated.model.ExecResult d) {
+        require(d, "command result");
+        return new ExecResult(orZero(d.getExitCode()), d.getStdout(), d.getStderr(), d.getOutput(),
+                millis(d.getDurationMs()), isTrue(d.getTimedOut()), isTrue(d.getTruncated()));
     }
 
-    static SandboxInfo sandboxInfo(JsonNode d) {
-        requireObject(d, "sandbox");
-        return new SandboxInfo(text(d, "name"), text(d, "status"), text(d, "backend"), text(d, "image"),
-                intOrNull(d, "vcpus"), intOrNull(d, "memory_mb"), instant(d, "created_at"), text(d, "profile"));
+    static ExecResult runResult(RunResult d) {
+        require(d, "run result");
+        return new ExecResult(orZero(d.getExitCode()), d.getStdout(), d.getStderr(), d.getOutput(),
+                millis(d.getDurationMs()), isTrue(d.getTimedOut()), isTrue(d.getTruncated()));
     }
 
-    static List<SandboxInfo> sandboxList(JsonNode d) {
-        List<SandboxInfo> out = new ArrayList<>();
-        requireArray(d, "sandbox list").forEach(n -> out.add(sandboxInfo(n)));
-        return out;
+    static BatchResult batchItem(BatchItemResult d) {
+        require(d, "batch item");
+        if (d.getError() != null) {
+            return new BatchResult(null, d.getError());
+        }
+        return new BatchResult(new ExecResult(orZero(d.getExitCode()), d.getStdout(), d.getStderr(), d.getOutput(),
+                millis(d.getDurationMs()), isTrue(d.getTimedOut()), isTrue(d.getTruncated())), null);
     }
 
-    static List<BatchResult> batchResults(JsonNode d) {
-        JsonNode results = d.isArray() ? d : d.path("results");
-        List<BatchResult> out = new ArrayList<>();
-        requireArray(results, "batch results").forEach(n -> {
-            String error = text(n, "error");
-            out.add(error != null ? new BatchResult(null, error) : new BatchResult(execResult(n), null));
-        });
-        return out;
+    static SandboxInfo sandbox(Sandbox d) {
+        require(d, "sandbox");
+        return new SandboxInfo(d.getName(), enumValue(d.getStatus() == null ? null : d.getStatus().getValue(),
+                d.getStatus()), d.getBackend(), d.getImage(), d.getVcpus(), d.getMemoryMb(), instant(d.getCreatedAt()),
+                d.getProfile() == null ? null : enumValue(d.getProfile().getValue(), d.getProfile()));
     }
 
-    static List<AuditEntry> auditEntries(ObjectMapper mapper, JsonNode d) {
-        List<AuditEntry> out = new ArrayList<>();
-        requireArray(d, "audit log").forEach(n -> {
-            Map<String, Object> details = new LinkedHashMap<>(mapper.convertValue(n, MAP));
-            details.remove("timestamp");
-            details.remove("event");
-            details.remove("sandbox");
-            out.add(new AuditEntry(instant(n, "timestamp"), text(n, "event"), text(n, "sandbox"), details));
-        });
-        return out;
+    static AuditEntry audit(dev.agentkernel.client.generated.model.AuditEvent d) {
+        require(d, "audit event");
+        return new AuditEntry(instant(d.getTimestamp()), d.getEvent(), d.getSandbox(), d.getDetails());
     }
 
-    static Map<String, Object> map(ObjectMapper mapper, JsonNode d) {
-        requireObject(d, "object");
-        return mapper.convertValue(d, MAP);
+    static PoolStats pool(dev.agentkernel.client.generated.model.PoolStats d) {
+        require(d, "pool figures");
+        return new PoolStats(isTrue(d.getEnabled()), orZero(d.getTargetPerKey()), orZero(d.getMax()),
+                orZero(d.getSize()), orZero(d.getHits()), orZero(d.getMisses()), orZero(d.getCreations()),
+                orZero(d.getFailures()), orZero(d.getClaimLatencyP50Ms()), orZero(d.getClaimLatencyP99Ms()));
+    }
+
+    static Health health(dev.agentkernel.client.generated.model.Health d) {
+        require(d, "health");
+        return new Health(d.getStatus() == null ? null : enumValue(d.getStatus().getValue(), d.getStatus()),
+                d.getBackend(), d.getVersion(), d.getMessage());
     }
 
     // ---- helpers
 
-    static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v.asText();
-    }
-
-    private static Integer intOrNull(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v.asInt();
-    }
-
-    private static Instant instant(JsonNode node, String field) {
-        String v = text(node, field);
-        try {
-            return v == null ? null : Instant.parse(v);
-        } catch (DateTimeParseException e) {
-            throw Errors.protocol("bad timestamp in '" + field + "': " + v, e);
+    private static void require(Object value, String what) {
+        if (value == null) {
+            throw Errors.protocol("the server's answer has no " + what, null);
         }
     }
 
-    private static void putIfSet(ObjectNode body, String field, String value) {
-        if (value != null) {
-            body.put(field, value);
-        }
+    /** A value this client's generated enums do not know comes back as "unknown". */
+    private static String enumValue(String value, Enum<?> constant) {
+        return constant != null && constant.name().equals("UNKNOWN_DEFAULT_OPEN_API") ? "unknown" : value;
     }
 
-    private static void requireObject(JsonNode d, String what) {
-        if (d == null || !d.isObject()) {
-            throw Errors.protocol("expected a JSON object for the " + what + ", got: " + d, null);
-        }
+    private static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
     }
 
-    private static JsonNode requireArray(JsonNode d, String what) {
-        if (d == null || !d.isArray()) {
-            throw Errors.protocol("expected a JSON array for the " + what + ", got: " + d, null);
-        }
-        return d;
+    private static Duration millis(Long ms) {
+        return ms == null ? null : Duration.ofMillis(ms);
+    }
+
+    private static boolean isTrue(Boolean b) {
+        return Boolean.TRUE.equals(b);
+    }
+
+    private static int orZero(Integer i) {
+        return Objects.requireNonNullElse(i, 0);
+    }
+
+    private static long orZero(Long l) {
+        return Objects.requireNonNullElse(l, 0L);
+    }
+
+    private static double orZero(Double d) {
+        return Objects.requireNonNullElse(d, 0.0);
     }
 }
