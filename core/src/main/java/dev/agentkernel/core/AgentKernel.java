@@ -1,20 +1,87 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.core.audit.AuditLog;
+import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.core.image.ImageResolver;
+import dev.agentkernel.core.internal.Admission;
+import dev.agentkernel.core.pool.SandboxPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The one entry point for embedders, the server and the CLI. Thread-safe: one instance serves many
  * concurrent callers. Closing it drains the warm pool and removes the temporary sandboxes it made;
- * named sandboxes are left alone.
+ * named sandboxes are left alone. Closing also closes the backend it was built with.
  *
- * <p>TODO(core services issue): the implementation. The signatures here are the contract the server and
- * the CLI code against.
+ * <p>Every backend call goes through one {@link AuditingBackend}, so each operation leaves its audit events
+ * (see {@link AuditEvent}) on disk before the caller gets the answer; when they cannot be written the operation
+ * is refused with {@code BACKEND_UNAVAILABLE}.
+ *
+ * <p>Defaults from the configuration: a request without a timeout gets {@code limits.timeout_ms}; output is
+ * capped at {@code limits.max_output_bytes} per stream; files at {@code limits.max_file_bytes}. Commands in
+ * flight (runs and execs) are bounded by {@code limits.max_concurrent_runs}: excess callers wait up to
+ * {@link Builder#admissionWait} and then get {@code BUSY}.
+ *
+ * <p>Sandboxes by kind: {@code named} ones are the user's (every operation); {@code run} ones exist while a
+ * run lasts ({@link #get}, {@link #list} and {@link #remove} see them); {@code pool} ones are invisible to every
+ * named-sandbox operation so a warm sandbox cannot be touched before the one run it serves.
+ *
+ * <p>At build time the facade reconciles: {@code run} and {@code pool} sandboxes whose owner instance is dead
+ * ({@link InstanceId#mayBeAlive}) are removed; named sandboxes are adopted as they are.
  */
 public final class AgentKernel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentKernel.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final RunListener NO_LISTENER = new RunListener() { };
 
-    private AgentKernel() {
+    private final AgentKernelConfig config;
+    private final AuditingBackend backend;
+    private final ImageResolver images;
+    private final Admission admission;
+    private final SandboxPool pool;
+    private final ExecutorService batchExecutor;
+    private final Set<String> temporaries = ConcurrentHashMap.newKeySet();
+    private final int reconciled;
+    private volatile boolean closed;
+
+    private AgentKernel(Builder b) {
+        this.config = b.config;
+        AuditLog log = b.auditLog != null ? b.auditLog
+                : b.config.audit().enabled() ? AuditLog.open(b.config.audit().path()) : AuditLog.disabled();
+        this.backend = new AuditingBackend(b.backend, log);
+        this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
+        this.admission = new Admission(Math.max(1, config.limits().maxConcurrentRuns()), b.admissionWait);
+        AtomicInteger threads = new AtomicInteger();
+        this.batchExecutor = Executors.newFixedThreadPool(Math.max(1, config.limits().maxConcurrentRuns()), r -> {
+            Thread t = new Thread(r, "agentkernel-batch-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.reconciled = reconcile(b.reconcileFilter);
+        this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
+                b.poolThreads);
+        if (pool.enabled()) {
+            pool.warm(defaultPoolKey());
+        }
     }
 
     public static Builder builder() {
@@ -23,92 +90,336 @@ public final class AgentKernel implements AutoCloseable {
 
     /** Runs a command in a temporary sandbox (pooled when {@code fast}) that is removed afterwards. */
     public RunResult run(RunRequest request) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return runStreaming(request, NO_LISTENER, Cancellation.create());
     }
 
     /** Like {@link #run} with events as they happen; cancelling kills the command and removes the sandbox. */
     public RunResult runStreaming(RunRequest request, RunListener listener, Cancellation cancellation) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Objects.requireNonNull(request, "request");
+        RunListener l = listener == null ? NO_LISTENER : listener;
+        Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
+        ensureOpen();
+        try (Admission.Permit ignored = admit("run", null)) {
+            ImageResolver.Choice choice = request.image() != null ? new ImageResolver.Choice(request.image(), null)
+                    : images.resolve(request.command(), backend::imageAvailable);
+            if (choice.note() != null) {
+                LOG.info("Image choice: {}", choice.note());
+            }
+            SandboxPool.Key key = new SandboxPool.Key(choice.image(),
+                    request.profile() != null ? request.profile() : config.sandbox().profile(),
+                    request.vcpus() != null ? request.vcpus() : config.resources().vcpus(),
+                    request.memoryMb() != null ? request.memoryMb() : config.resources().memoryMb());
+            ExecRequest exec = limited(new ExecRequest(request.command(), request.env(), request.workdir(),
+                    request.timeout(), request.stdin(), 0));
+
+            SandboxInfo sandbox = request.fast() ? pool.claim(key).orElse(null) : null;
+            boolean pooled = sandbox != null;
+            String name = pooled ? sandbox.name() : newName("run");
+            temporaries.add(name);
+            boolean exists = pooled;
+            try {
+                l.onStarted(name);
+                l.onProgress(RunListener.Stage.CREATING);
+                if (!pooled) {
+                    backend.create(new SandboxSpec(name, key.image(), key.vcpus(), key.memoryMb(), key.profile(),
+                            Map.of(), Map.of(), SandboxKind.RUN));
+                    exists = true;
+                }
+                l.onProgress(RunListener.Stage.STARTING);
+                l.onProgress(RunListener.Stage.EXECUTING);
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("run", true);
+                details.put("pooled", pooled);
+                details.put("image", key.image());
+                if (choice.note() != null) {
+                    details.put("image_note", choice.note());
+                }
+                ExecResult result = backend.exec(name, exec, l, c, details);
+                l.onDone(result);
+                return new RunResult(name, key.image(), choice.note(), pooled, result);
+            } finally {
+                if (exists) {
+                    removeTemporary(name);
+                } else {
+                    temporaries.remove(name);
+                }
+            }
+        }
     }
 
     /** Runs every request in its own sandbox with bounded parallelism; results in input order. */
     public List<BatchOutcome> batch(List<RunRequest> requests) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Objects.requireNonNull(requests, "requests");
+        ensureOpen();
+        List<Future<RunResult>> futures = new ArrayList<>();
+        for (RunRequest r : requests) {
+            futures.add(batchExecutor.submit(() -> run(r)));
+        }
+        List<BatchOutcome> out = new ArrayList<>();
+        for (Future<RunResult> f : futures) {
+            try {
+                out.add(BatchOutcome.ok(f.get()));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                out.add(BatchOutcome.failed(cause instanceof AgentKernelException ake ? ake
+                        : new AgentKernelException(ErrorCode.INTERNAL, "The command could not be run", cause)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                futures.forEach(x -> x.cancel(true));
+                throw new AgentKernelException(ErrorCode.INTERNAL, "Interrupted while waiting for the batch", e);
+            }
+        }
+        return out;
     }
 
-    /** Creates and starts a named sandbox; a null image is resolved from the configuration. */
+    /**
+     * Creates and starts a named sandbox; a null image is resolved from the configuration ({@code [sandbox] image}).
+     * The kind is always {@code named}.
+     */
     public SandboxInfo create(SandboxSpec spec) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Objects.requireNonNull(spec, "spec");
+        ensureOpen();
+        SandboxSpec s = spec.withKind(SandboxKind.NAMED);
+        if (s.image() == null) {
+            s = s.withImage(config.sandbox().image());
+        }
+        return backend.create(s);
     }
 
+    /** A named sandbox, or a temporary one while its run lasts. */
     public SandboxInfo get(String name) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return visible(name, false);
     }
 
     /** Named sandboxes (and temporary ones while they run); pool members are not listed. */
     public List<SandboxInfo> list() {
-        throw new UnsupportedOperationException("not implemented yet");
+        ensureOpen();
+        return backend.list().stream().filter(s -> s.kind() != SandboxKind.POOL).toList();
     }
 
     public ExecResult exec(String name, ExecRequest request) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return execStreaming(name, request, NO_LISTENER, Cancellation.create());
     }
 
     public ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Objects.requireNonNull(request, "request");
+        RunListener l = listener == null ? NO_LISTENER : listener;
+        visible(name, true);
+        try (Admission.Permit ignored = admit("exec", name)) {
+            l.onProgress(RunListener.Stage.EXECUTING);
+            ExecResult result = backend.exec(name, limited(request), l,
+                    cancellation == null ? Cancellation.create() : cancellation);
+            l.onDone(result);
+            return result;
+        }
     }
 
     public SandboxInfo stop(String name) {
-        throw new UnsupportedOperationException("not implemented yet");
+        visible(name, true);
+        return backend.stop(name);
     }
 
     public SandboxInfo start(String name) {
-        throw new UnsupportedOperationException("not implemented yet");
+        visible(name, true);
+        return backend.start(name);
     }
 
     public void remove(String name) {
-        throw new UnsupportedOperationException("not implemented yet");
+        visible(name, false);
+        backend.remove(name);
     }
 
     public FileContent readFile(String name, String path) {
-        throw new UnsupportedOperationException("not implemented yet");
+        String normal = Validation.sandboxPath(path);
+        visible(name, true);
+        return backend.readFile(name, normal, config.limits().maxFileBytes());
     }
 
     /** Writes a file, creating parents; returns the normalised path and size written. */
     public FileContent writeFile(String name, String path, byte[] content) {
-        throw new UnsupportedOperationException("not implemented yet");
+        FileContent file = new FileContent(path, content);
+        if (file.size() > config.limits().maxFileBytes()) {
+            throw new AgentKernelException.TooLargeException("File content is larger than "
+                    + config.limits().maxFileBytes() + " bytes");
+        }
+        visible(name, true);
+        backend.writeFile(name, file);
+        return file;
     }
 
     /** Returns the normalised path deleted. */
     public String deleteFile(String name, String path) {
-        throw new UnsupportedOperationException("not implemented yet");
+        String normal = Validation.sandboxPath(path);
+        visible(name, true);
+        backend.deleteFile(name, normal);
+        return normal;
     }
 
     /** Audit events of one sandbox (exact name), sorted by time; readable after the sandbox is removed. */
     public List<AuditEvent> logs(String name, LogQuery query) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Validation.sandboxName(name);
+        return backend.log().query(name, query == null ? LogQuery.ALL : query);
+    }
+
+    /**
+     * Records a refusal that happened before any sandbox operation (e.g. {@code auth_failed},
+     * {@code request_refused}) with details such as {@code caller} and {@code reason}. Never pass secrets.
+     * Throws {@code BACKEND_UNAVAILABLE} when the audit log is unwritable.
+     */
+    public void auditRefusal(String event, String sandbox, Map<String, Object> details) {
+        backend.record(Objects.requireNonNull(event, "event"), sandbox, details);
+    }
+
+    /** Checks the audit log's hash chain. */
+    public AuditLog.Verification auditVerify() {
+        return backend.log().verify();
+    }
+
+    /** Whether audit events are being recorded. */
+    public boolean auditEnabled() {
+        return backend.log().enabled();
+    }
+
+    /** The image a command would run in, and why when it is a fallback (what {@link #run} would choose). */
+    public ImageResolver.Choice resolveImage(List<String> argv, Path projectDirectory) {
+        return images.resolve(argv, projectDirectory, backend::imageAvailable);
     }
 
     public PoolStats poolStats() {
-        throw new UnsupportedOperationException("not implemented yet");
+        return pool.stats();
     }
 
     public BackendHealth health() {
-        throw new UnsupportedOperationException("not implemented yet");
+        return backend.health();
     }
 
     public AgentKernelConfig config() {
-        throw new UnsupportedOperationException("not implemented yet");
+        return config;
+    }
+
+    /** Sandboxes of dead instances removed when this facade was built. */
+    public int reconciledAtStart() {
+        return reconciled;
     }
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        batchExecutor.shutdownNow();
+        pool.close();
+        for (String name : List.copyOf(temporaries)) {
+            removeTemporary(name);
+        }
+        backend.log().close();
+        backend.close();
+    }
+
+    private int reconcile(Predicate<SandboxInfo> filter) {
+        int removed = 0;
+        List<SandboxInfo> all;
+        try {
+            all = backend.list();
+        } catch (RuntimeException e) {
+            LOG.warn("Reconcile skipped: cannot list sandboxes: {}", e.getMessage());
+            return 0;
+        }
+        for (SandboxInfo s : all) {
+            if (s.kind() == SandboxKind.NAMED || InstanceId.mayBeAlive(s.owner()) || !filter.test(s)) {
+                continue; // named sandboxes are adopted; live owners keep theirs
+            }
+            try {
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("reason", "reconcile");
+                details.put("kind", s.kind().wireName());
+                if (s.owner() != null) {
+                    details.put("owner", s.owner());
+                }
+                backend.remove(s.name(), details);
+                removed++;
+            } catch (AgentKernelException.NotFoundException e) {
+                // another instance reaped it first
+            } catch (RuntimeException e) {
+                LOG.warn("Reconcile could not remove {}: {}", s.name(), e.getMessage());
+            }
+        }
+        if (removed > 0) {
+            LOG.info("Reconcile removed {} sandboxes of dead instances", removed);
+        }
+        return removed;
+    }
+
+    private SandboxPool.Key defaultPoolKey() {
+        return new SandboxPool.Key(config.sandbox().image(), config.sandbox().profile(), config.resources().vcpus(),
+                config.resources().memoryMb());
+    }
+
+    /** Applies the configured default timeout and output cap. */
+    private ExecRequest limited(ExecRequest r) {
+        ExecRequest out = r.timeout() == null ? r.withTimeout(config.limits().timeout()) : r;
+        long cap = config.limits().maxOutputBytes();
+        return cap > 0 && out.maxOutputBytes() > cap ? out.withMaxOutputBytes(cap) : out;
+    }
+
+    private Admission.Permit admit(String operation, String sandbox) {
+        try {
+            return admission.acquire();
+        } catch (AgentKernelException.BusyException e) {
+            try {
+                backend.record("request_refused", sandbox, Map.of("operation", operation, "reason", "busy"));
+            } catch (RuntimeException auditFailure) {
+                e.addSuppressed(auditFailure);
+            }
+            throw e;
+        }
+    }
+
+    /** The sandbox if a caller may see it; {@code namedOnly} for operations on a sandbox's inside or state. */
+    private SandboxInfo visible(String name, boolean namedOnly) {
+        Validation.sandboxName(name);
+        ensureOpen();
+        SandboxInfo info = backend.inspect(name).orElseThrow(() -> AgentKernelException.sandboxNotFound(name));
+        if (info.kind() == SandboxKind.POOL || namedOnly && info.kind() != SandboxKind.NAMED) {
+            throw AgentKernelException.sandboxNotFound(name);
+        }
+        return info;
+    }
+
+    private void removeTemporary(String name) {
+        try {
+            backend.remove(name);
+            temporaries.remove(name);
+        } catch (AgentKernelException.NotFoundException e) {
+            temporaries.remove(name); // never created, or removed by someone else
+        } catch (RuntimeException e) {
+            LOG.warn("Could not remove temporary sandbox {} (removed at close or by the next reconcile): {}", name,
+                    e.getMessage());
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE, "agentkernel is shutting down");
+        }
+    }
+
+    private static String newName(String prefix) {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return prefix + "-" + HexFormat.of().formatHex(b);
     }
 
     /** Builds an {@link AgentKernel}. */
     public static final class Builder {
         private Backend backend;
         private AgentKernelConfig config = AgentKernelConfig.defaults();
+        private AuditLog auditLog;
+        private Map<String, String> imageAlternatives;
+        private Duration admissionWait = Duration.ofSeconds(10);
+        private Predicate<SandboxInfo> reconcileFilter = s -> true;
+        private int poolThreads = 2;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -120,8 +431,48 @@ public final class AgentKernel implements AutoCloseable {
             return this;
         }
 
+        /** Overrides the log chosen by {@code [audit]} (e.g. tests). */
+        public Builder auditLog(AuditLog log) {
+            this.auditLog = log;
+            return this;
+        }
+
+        /** Detected image → local image used offline; see {@link ImageResolver}. */
+        public Builder imageAlternatives(Map<String, String> alternatives) {
+            this.imageAlternatives = alternatives;
+            return this;
+        }
+
+        /** How long a command waits for a free slot before {@code BUSY} (default 10 s). */
+        public Builder admissionWait(Duration wait) {
+            this.admissionWait = Objects.requireNonNull(wait, "wait");
+            return this;
+        }
+
+        /**
+         * Limits the start-up reconcile to matching sandboxes (default: all). For tests that share an engine with
+         * other test runs; a production instance reconciles everything.
+         */
+        public Builder reconcileFilter(Predicate<SandboxInfo> filter) {
+            this.reconcileFilter = Objects.requireNonNull(filter, "filter");
+            return this;
+        }
+
+        /** Threads that create pool members in the background (default 2). */
+        public Builder poolThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("poolThreads must be at least 1");
+            }
+            this.poolThreads = threads;
+            return this;
+        }
+
         public AgentKernel build() {
-            throw new UnsupportedOperationException("not implemented yet");
+            if (backend == null) {
+                throw new IllegalStateException("a backend is required");
+            }
+            Objects.requireNonNull(config, "config");
+            return new AgentKernel(this);
         }
     }
 }

@@ -56,6 +56,15 @@ public interface Backend extends AutoCloseable {
     /** Deletes a file (not a directory), resolved in the sandbox's own view. */
     void deleteFile(String name, String path);
 
+    /**
+     * Whether {@code image} is present locally or can be obtained (pulled) now; never throws. The facade asks
+     * before using an auto-detected image so that an offline host falls back to a configured local image.
+     * The default says yes: creation then reports a missing image itself.
+     */
+    default boolean imageAvailable(String image) {
+        return true;
+    }
+
     /** Whether the engine answers; never throws. */
     BackendHealth health();
 

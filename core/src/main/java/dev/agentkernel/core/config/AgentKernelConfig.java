@@ -13,6 +13,15 @@ import java.util.Map;
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
                                 Audit audit, Map<String, String> images) {
+    public AgentKernelConfig {
+        java.util.Objects.requireNonNull(server, "server");
+        java.util.Objects.requireNonNull(sandbox, "sandbox");
+        java.util.Objects.requireNonNull(resources, "resources");
+        java.util.Objects.requireNonNull(pool, "pool");
+        java.util.Objects.requireNonNull(limits, "limits");
+        java.util.Objects.requireNonNull(audit, "audit");
+        images = images == null ? Map.of() : Map.copyOf(images);
+    }
 
     /** {@code [server]}. */
     public record Server(String host, int port, List<String> allowedHosts, List<String> corsOrigins, long maxBodyBytes,
@@ -37,6 +46,40 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
 
     /** {@code [audit]}. */
     public record Audit(Path path, boolean enabled) {
+    }
+
+    public AgentKernelConfig withServer(Server newServer) {
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images);
+    }
+
+    public AgentKernelConfig withSandbox(Sandbox newSandbox) {
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images);
+    }
+
+    public AgentKernelConfig withResources(Resources newResources) {
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images);
+    }
+
+    public AgentKernelConfig withPool(Pool newPool) {
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images);
+    }
+
+    public AgentKernelConfig withLimits(Limits newLimits) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images);
+    }
+
+    public AgentKernelConfig withAudit(Audit newAudit) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images);
+    }
+
+    public AgentKernelConfig withImages(Map<String, String> newImages) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages);
+    }
+
+    /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */
+    public static AgentKernelConfig forTests(Path auditPath) {
+        AgentKernelConfig d = defaults();
+        return d.withPool(new Pool(0, d.pool().max())).withAudit(new Audit(auditPath, true));
     }
 
     public static AgentKernelConfig defaults() {

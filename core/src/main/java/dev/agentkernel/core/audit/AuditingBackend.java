@@ -1,0 +1,230 @@
+package dev.agentkernel.core.audit;
+
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.BackendHealth;
+import dev.agentkernel.core.Cancellation;
+import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.FileContent;
+import dev.agentkernel.core.OutputListener;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.Validation;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The one place audit events of sandbox operations are written: a {@link Backend} decorator. Every mutation
+ * and every file read or command is recorded after the backend answered and before the caller gets that answer;
+ * a failed operation is recorded as {@code operation_failed}. Reads of state (inspect, list, health) are not.
+ *
+ * <p>Fail closed: when the event cannot be written the caller gets {@link AuditLog#unwritable} instead of the
+ * answer, so nothing acknowledged is unrecorded. A sandbox created but not recordable is removed again.
+ *
+ * <p>What is recorded: argv, exit code, duration, timeout and truncation of commands; the names (never the
+ * values) of exec environment variables and the size of stdin; path and size of files (never their content);
+ * image, profile, limits, kind and owner of created sandboxes.
+ */
+public final class AuditingBackend implements Backend {
+    private final Backend delegate;
+    private final AuditLog log;
+
+    public AuditingBackend(Backend delegate, AuditLog log) {
+        this.delegate = delegate;
+        this.log = log;
+    }
+
+    public AuditLog log() {
+        return log;
+    }
+
+    /** Records an event that is not a backend operation (refusals: auth, busy, policy). */
+    public void record(String event, String sandbox, Map<String, Object> details) {
+        try {
+            log.record(new AuditEvent(Instant.now(), event, sandbox, details));
+        } catch (AgentKernelException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw AuditLog.unwritable(e);
+        }
+    }
+
+    @Override
+    public String id() {
+        return delegate.id();
+    }
+
+    @Override
+    public String instanceId() {
+        return delegate.instanceId();
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec) {
+        SandboxInfo info = attempt("create", spec.name(), () -> delegate.create(spec));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("kind", spec.kind().wireName());
+        d.put("image", spec.image());
+        d.put("profile", spec.profile().wireName());
+        d.put("vcpus", spec.vcpus());
+        d.put("memory_mb", spec.memoryMb());
+        if (!spec.env().isEmpty()) {
+            d.put("env_keys", List.copyOf(new TreeSet<>(spec.env().keySet())));
+        }
+        if (info.owner() != null) {
+            d.put("owner", info.owner());
+        }
+        if (info.id() != null) {
+            d.put("id", info.id());
+        }
+        try {
+            record("sandbox_created", spec.name(), d);
+        } catch (AgentKernelException e) {
+            try {
+                delegate.remove(spec.name()); // not recorded, so not kept
+            } catch (RuntimeException ignored) {
+                // the reconcile of a later start removes it if it is a temporary
+            }
+            throw e;
+        }
+        return info;
+    }
+
+    @Override
+    public SandboxInfo start(String name) {
+        SandboxInfo info = attempt("start", name, () -> delegate.start(name));
+        record("sandbox_started", name, Map.of());
+        return info;
+    }
+
+    @Override
+    public SandboxInfo stop(String name) {
+        SandboxInfo info = attempt("stop", name, () -> delegate.stop(name));
+        record("sandbox_stopped", name, Map.of());
+        return info;
+    }
+
+    @Override
+    public void remove(String name) {
+        remove(name, Map.of());
+    }
+
+    /** Removes with extra details on the event (e.g. {@code reason}). */
+    public void remove(String name, Map<String, Object> details) {
+        attempt("remove", name, () -> {
+            delegate.remove(name);
+            return null;
+        });
+        record("sandbox_removed", name, details);
+    }
+
+    @Override
+    public Optional<SandboxInfo> inspect(String name) {
+        return delegate.inspect(name);
+    }
+
+    @Override
+    public List<SandboxInfo> list() {
+        return delegate.list();
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
+        return exec(name, request, listener, cancellation, Map.of());
+    }
+
+    /** Runs a command and records it with extra details (e.g. {@code pooled} for runs). */
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation,
+                           Map<String, Object> extra) {
+        ExecResult result = attempt("exec", name, () -> delegate.exec(name, request, listener, cancellation));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("argv", request.argv());
+        d.put("exit_code", result.exitCode());
+        d.put("duration_ms", result.duration().toMillis());
+        if (result.timedOut()) {
+            d.put("timed_out", true);
+        }
+        if (result.truncated()) {
+            d.put("truncated", true);
+        }
+        if (request.workdir() != null) {
+            d.put("workdir", request.workdir());
+        }
+        if (!request.env().isEmpty()) {
+            d.put("env_keys", List.copyOf(new TreeSet<>(request.env().keySet())));
+        }
+        if (request.stdin() != null) {
+            d.put("stdin_bytes", request.stdin().length);
+        }
+        d.putAll(extra);
+        record("command_executed", name, d);
+        return result;
+    }
+
+    @Override
+    public FileContent readFile(String name, String path, long maxBytes) {
+        FileContent file = attempt("read_file", name, () -> delegate.readFile(name, path, maxBytes));
+        record("file_read", name, Map.of("path", file.path(), "size", file.size()));
+        return file;
+    }
+
+    @Override
+    public void writeFile(String name, FileContent file) {
+        attempt("write_file", name, () -> {
+            delegate.writeFile(name, file);
+            return null;
+        });
+        record("file_written", name, Map.of("path", file.path(), "size", file.size()));
+    }
+
+    @Override
+    public void deleteFile(String name, String path) {
+        attempt("delete_file", name, () -> {
+            delegate.deleteFile(name, path);
+            return null;
+        });
+        record("file_deleted", name, Map.of("path", Validation.sandboxPath(path)));
+    }
+
+    @Override
+    public boolean imageAvailable(String image) {
+        return delegate.imageAvailable(image);
+    }
+
+    @Override
+    public BackendHealth health() {
+        return delegate.health();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    private interface Op<T> {
+        T call();
+    }
+
+    /** Runs the operation; a failure is recorded (best effort: the caller gets the original error). */
+    private <T> T attempt(String operation, String sandbox, Op<T> op) {
+        try {
+            return op.call();
+        } catch (RuntimeException e) {
+            ErrorCode code = e instanceof AgentKernelException ake ? ake.code() : ErrorCode.INTERNAL;
+            try {
+                record("operation_failed", sandbox, Map.of("operation", operation, "code", code.code()));
+            } catch (RuntimeException auditFailure) {
+                e.addSuppressed(auditFailure);
+            }
+            throw e;
+        }
+    }
+}

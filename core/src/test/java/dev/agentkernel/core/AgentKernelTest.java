@@ -1,0 +1,416 @@
+package dev.agentkernel.core;
+
+import dev.agentkernel.core.audit.AuditLog;
+import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.core.testing.FakeBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AgentKernelTest {
+    @TempDir
+    Path dir;
+    FakeBackend fake;
+    AgentKernel kernel;
+
+    @BeforeEach
+    void setUp() {
+        fake = new FakeBackend();
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("audit.jsonl")));
+    }
+
+    @AfterEach
+    void tearDown() {
+        kernel.close();
+    }
+
+    private AgentKernel build(AgentKernelConfig config) {
+        return AgentKernel.builder().backend(fake).config(config).admissionWait(Duration.ofMillis(200)).build();
+    }
+
+    private List<String> events(String sandbox) {
+        return kernel.logs(sandbox, LogQuery.ALL).stream().map(AuditEvent::event).toList();
+    }
+
+    @Test
+    void namedSandboxLifecycle() {
+        SandboxInfo created = kernel.create(SandboxSpec.named("box", null));
+        assertThat(created.status()).isEqualTo(SandboxStatus.RUNNING);
+        assertThat(created.image()).isEqualTo("agentkernel/busybox:local");
+        assertThat(kernel.get("box").kind()).isEqualTo(SandboxKind.NAMED);
+        assertThat(kernel.list()).extracting(SandboxInfo::name).containsExactly("box");
+
+        assertThat(kernel.stop("box").status()).isEqualTo(SandboxStatus.STOPPED);
+        assertThat(kernel.get("box").status()).isEqualTo(SandboxStatus.STOPPED);
+        assertThat(kernel.start("box").status()).isEqualTo(SandboxStatus.RUNNING);
+        kernel.remove("box");
+
+        assertThatThrownBy(() -> kernel.get("box")).isInstanceOf(AgentKernelException.NotFoundException.class)
+                .hasMessage("Sandbox 'box' not found");
+        assertThatThrownBy(() -> kernel.remove("box")).isInstanceOf(AgentKernelException.NotFoundException.class);
+        assertThat(events("box")).containsExactly("sandbox_created", "sandbox_stopped", "sandbox_started",
+                "sandbox_removed");
+        AuditEvent createdEvent = kernel.logs("box", LogQuery.ALL).get(0);
+        assertThat(createdEvent.details()).containsEntry("profile", "moderate").containsEntry("vcpus", 1)
+                .containsEntry("memory_mb", 512).containsEntry("kind", "named");
+    }
+
+    @Test
+    void createTwiceIsConflict() {
+        kernel.create(SandboxSpec.named("dup", null));
+        assertThatThrownBy(() -> kernel.create(SandboxSpec.named("dup", null)))
+                .isInstanceOf(AgentKernelException.ConflictException.class);
+        assertThat(events("dup")).containsExactly("sandbox_created", "operation_failed");
+    }
+
+    @Test
+    void createForcesNamedKind() {
+        SandboxInfo info = kernel.create(SandboxSpec.named("k", "img:1").withKind(SandboxKind.POOL));
+        assertThat(info.kind()).isEqualTo(SandboxKind.NAMED);
+    }
+
+    @Test
+    void execReturnsOutputAndExitCodeAndIsAudited() {
+        kernel.create(SandboxSpec.named("ex", null));
+        ExecResult ok = kernel.exec("ex", ExecRequest.of("echo", "hi", "there"));
+        assertThat(ok.exitCode()).isZero();
+        assertThat(ok.stdout()).isEqualTo("hi there\n");
+        ExecResult failed = kernel.exec("ex", ExecRequest.of("sh", "-c", "exit 3"));
+        assertThat(failed.exitCode()).isEqualTo(3);
+
+        List<AuditEvent> log = kernel.logs("ex", LogQuery.ALL);
+        assertThat(log).extracting(AuditEvent::event)
+                .containsExactly("sandbox_created", "command_executed", "command_executed");
+        assertThat(log.get(1).details()).containsEntry("argv", List.of("echo", "hi", "there"))
+                .containsEntry("exit_code", 0).containsKey("duration_ms");
+        assertThat(log.get(2).details()).containsEntry("exit_code", 3);
+    }
+
+    @Test
+    void execErrors() {
+        assertThatThrownBy(() -> kernel.exec("nope", ExecRequest.of("true")))
+                .isInstanceOf(AgentKernelException.NotFoundException.class);
+        kernel.create(SandboxSpec.named("st", null));
+        kernel.stop("st");
+        assertThatThrownBy(() -> kernel.exec("st", ExecRequest.of("true")))
+                .isInstanceOf(AgentKernelException.ConflictException.class);
+        assertThatThrownBy(() -> kernel.exec("../x", ExecRequest.of("true")))
+                .isInstanceOf(AgentKernelException.InvalidRequestException.class);
+    }
+
+    @Test
+    void execStreamingReportsExecutingOutputAndDone() {
+        kernel.create(SandboxSpec.named("s", null));
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        ExecResult r = kernel.execStreaming("s", ExecRequest.of("echo", "x"), new Recorder(seen), Cancellation.create());
+        assertThat(r.stdout()).isEqualTo("x\n");
+        assertThat(seen).containsExactly("progress:executing", "output:stdout:x\n", "done:0");
+    }
+
+    @Test
+    void defaultTimeoutAndOutputCapComeFromConfig() {
+        AgentKernelConfig base = AgentKernelConfig.forTests(dir.resolve("a2.jsonl"));
+        kernel.close();
+        kernel = build(base.withLimits(new AgentKernelConfig.Limits(Duration.ofMillis(100), 1000, 1 << 20, 4)));
+        kernel.create(SandboxSpec.named("lim", null));
+
+        ExecResult slept = kernel.exec("lim", ExecRequest.of("sleep", "30"));
+        assertThat(slept.timedOut()).isTrue();
+        assertThat(slept.duration()).isLessThan(Duration.ofSeconds(5));
+
+        ExecResult flood = kernel.exec("lim", ExecRequest.of("yes"));
+        assertThat(flood.truncated()).isTrue();
+        assertThat(flood.stdout()).hasSize(1000);
+
+        ExecResult own = kernel.exec("lim", ExecRequest.of("sleep", "0.3").withTimeout(Duration.ofSeconds(5)));
+        assertThat(own.timedOut()).isFalse();
+        assertThat(own.exitCode()).isZero();
+    }
+
+    @Test
+    void filesRoundTripAndAreAuditedWithoutContent() {
+        kernel.create(SandboxSpec.named("f", null));
+        FileContent written = kernel.writeFile("f", "tmp//hello.txt", "secret-content".getBytes(StandardCharsets.UTF_8));
+        assertThat(written.path()).isEqualTo("/tmp/hello.txt");
+        assertThat(written.size()).isEqualTo(14);
+        assertThat(kernel.readFile("f", "/tmp/hello.txt").utf8()).contains("secret-content");
+        assertThat(kernel.exec("f", ExecRequest.of("cat", "/tmp/hello.txt")).stdout()).isEqualTo("secret-content");
+        assertThat(kernel.deleteFile("f", "/tmp/./hello.txt")).isEqualTo("/tmp/hello.txt");
+        assertThatThrownBy(() -> kernel.readFile("f", "/tmp/hello.txt"))
+                .isInstanceOf(AgentKernelException.NotFoundException.class);
+        assertThatThrownBy(() -> kernel.readFile("f", "/tmp/../etc/passwd"))
+                .isInstanceOf(AgentKernelException.InvalidRequestException.class);
+
+        List<AuditEvent> log = kernel.logs("f", LogQuery.ALL);
+        assertThat(log).extracting(AuditEvent::event).containsExactly("sandbox_created", "file_written", "file_read",
+                "command_executed", "file_deleted", "operation_failed");
+        assertThat(log.get(1).details()).containsEntry("path", "/tmp/hello.txt").containsEntry("size", 14);
+        assertThat(log.toString()).doesNotContain("secret-content");
+    }
+
+    @Test
+    void writeOverTheFileLimitIsTooLarge() {
+        kernel.close();
+        AgentKernelConfig base = AgentKernelConfig.forTests(dir.resolve("a3.jsonl"));
+        kernel = build(base.withLimits(new AgentKernelConfig.Limits(Duration.ofMinutes(1), 1000, 10, 4)));
+        kernel.create(SandboxSpec.named("big", null));
+        assertThatThrownBy(() -> kernel.writeFile("big", "/tmp/x", new byte[11]))
+                .isInstanceOf(AgentKernelException.TooLargeException.class);
+        assertThat(kernel.writeFile("big", "/tmp/x", new byte[10]).size()).isEqualTo(10);
+    }
+
+    @Test
+    void runUsesATemporarySandboxThatIsGoneAfterwards() {
+        RunResult r = kernel.run(RunRequest.of("echo", "2"));
+        assertThat(r.exec().output()).isEqualTo("2\n");
+        assertThat(r.pooled()).isFalse();
+        assertThat(r.sandbox()).startsWith("run-");
+        assertThat(fake.names()).isEmpty();
+        assertThat(kernel.list()).isEmpty();
+        List<AuditEvent> log = kernel.logs(r.sandbox(), LogQuery.ALL);
+        assertThat(log).extracting(AuditEvent::event)
+                .containsExactly("sandbox_created", "command_executed", "sandbox_removed");
+        assertThat(log.get(0).details()).containsEntry("kind", "run");
+        assertThat(log.get(1).details()).containsEntry("argv", List.of("echo", "2")).containsEntry("pooled", false)
+                .containsEntry("run", true);
+    }
+
+    @Test
+    void runNonZeroExitIsAResult() {
+        RunResult r = kernel.run(RunRequest.of("sh", "-c", "exit 7"));
+        assertThat(r.exec().exitCode()).isEqualTo(7);
+    }
+
+    @Test
+    void runStreamingEmitsStagesInOrder() {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        RunResult r = kernel.runStreaming(RunRequest.of("echo", "hello"), new Recorder(seen), Cancellation.create());
+        assertThat(seen).containsExactly("started:" + r.sandbox(), "progress:creating", "progress:starting",
+                "progress:executing", "output:stdout:hello\n", "done:0");
+    }
+
+    @Test
+    void cancellingAStreamingRunKillsItAndRemovesTheSandbox() throws Exception {
+        Cancellation cancel = Cancellation.create();
+        CompletableFuture<RunResult> f = CompletableFuture.supplyAsync(
+                () -> kernel.runStreaming(RunRequest.of("sleep", "30"), null, cancel));
+        waitUntil(() -> !fake.execsInFlight().isEmpty());
+        cancel.cancel();
+        RunResult r = f.get(5, TimeUnit.SECONDS);
+        assertThat(r.exec().timedOut()).isTrue();
+        assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
+    void runningSandboxIsVisibleButItsInsideIsNot() throws Exception {
+        CompletableFuture<RunResult> f = CompletableFuture.supplyAsync(() -> kernel.run(RunRequest.of("sleep", "0.5")));
+        waitUntil(() -> !fake.execsInFlight().isEmpty());
+        String name = fake.execsInFlight().iterator().next();
+        assertThat(kernel.list()).extracting(SandboxInfo::name).containsExactly(name);
+        assertThat(kernel.get(name).kind()).isEqualTo(SandboxKind.RUN);
+        assertThatThrownBy(() -> kernel.exec(name, ExecRequest.of("true")))
+                .isInstanceOf(AgentKernelException.NotFoundException.class);
+        assertThat(f.get(5, TimeUnit.SECONDS).exec().exitCode()).isZero();
+    }
+
+    @Test
+    void batchKeepsOrderAndIsolatesFailures() {
+        fake.localImages(Set.of("agentkernel/busybox:local"));
+        List<BatchOutcome> out = kernel.batch(List.of(RunRequest.of("echo", "a"),
+                RunRequest.of("echo", "b").withImage("missing:1"), RunRequest.of("sh", "-c", "exit 2"),
+                RunRequest.of("echo", "d")));
+        assertThat(out).hasSize(4);
+        assertThat(out.get(0).result().exec().stdout()).isEqualTo("a\n");
+        assertThat(out.get(1).error()).isInstanceOf(AgentKernelException.NotFoundException.class);
+        assertThat(out.get(2).result().exec().exitCode()).isEqualTo(2);
+        assertThat(out.get(3).result().exec().stdout()).isEqualTo("d\n");
+        assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
+    void excessRunsWaitThenGetBusyAndTheRefusalIsAudited() throws Exception {
+        kernel.close();
+        AgentKernelConfig base = AgentKernelConfig.forTests(dir.resolve("busy.jsonl"));
+        kernel = build(base.withLimits(new AgentKernelConfig.Limits(Duration.ofMinutes(1), 1000, 1000, 1)));
+        CompletableFuture<RunResult> first = CompletableFuture.supplyAsync(() -> kernel.run(RunRequest.of("sleep", "2")));
+        waitUntil(() -> !fake.execsInFlight().isEmpty());
+        assertThatThrownBy(() -> kernel.run(RunRequest.of("echo", "x")))
+                .isInstanceOf(AgentKernelException.BusyException.class);
+        assertThat(AuditFiles.lines(dir.resolve("busy.jsonl"))).anyMatch(l -> l.contains("\"request_refused\"")
+                && l.contains("\"busy\""));
+        assertThat(first.get(10, TimeUnit.SECONDS).exec().exitCode()).isZero();
+        assertThat(kernel.run(RunRequest.of("echo", "after")).exec().stdout()).isEqualTo("after\n");
+    }
+
+    @Test
+    void imageIsDetectedAndTheOfflineAlternativeIsVisible() {
+        fake.localImages(Set.of("agentkernel/busybox:local", "agentkernel/python:local"));
+        RunResult py = kernel.run(RunRequest.of("python3", "-c", "print(1)"));
+        assertThat(py.image()).isEqualTo("agentkernel/python:local");
+        assertThat(py.imageNote()).contains("python:3.12-alpine").contains("agentkernel/python:local");
+        assertThat(kernel.logs(py.sandbox(), LogQuery.ALL).get(1).details()).containsKey("image_note");
+
+        RunResult explicit = kernel.run(RunRequest.of("echo", "x").withImage("agentkernel/busybox:local"));
+        assertThat(explicit.imageNote()).isNull();
+        assertThat(explicit.image()).isEqualTo("agentkernel/busybox:local");
+    }
+
+    @Test
+    void logsAreByExactNameAndSurviveRemoval() {
+        kernel.create(SandboxSpec.named("a", null));
+        kernel.create(SandboxSpec.named("ab", null));
+        kernel.remove("a");
+        assertThat(events("a")).containsExactly("sandbox_created", "sandbox_removed");
+        assertThat(events("ab")).containsExactly("sandbox_created");
+        assertThat(kernel.logs("a", new LogQuery(null, 1))).extracting(AuditEvent::event)
+                .containsExactly("sandbox_removed");
+    }
+
+    @Test
+    void auditRefusalAndVerify() {
+        kernel.auditRefusal("auth_failed", null, Map.of("caller", "127.0.0.1:5555", "reason", "missing API key"));
+        kernel.create(SandboxSpec.named("v", null));
+        AuditLog.Verification v = kernel.auditVerify();
+        assertThat(v.ok()).isTrue();
+        assertThat(v.lines()).isEqualTo(2);
+        assertThat(AuditFiles.lines(dir.resolve("audit.jsonl")).get(0)).contains("\"auth_failed\"")
+                .contains("missing API key");
+    }
+
+    @Test
+    void unwritableAuditRefusesTheOperationAndKeepsNothingUnrecorded() {
+        kernel.close();
+        kernel = AgentKernel.builder().backend(fake).config(AgentKernelConfig.forTests(dir.resolve("x.jsonl")))
+                .auditLog(new BrokenAuditLog()).build();
+        assertThatThrownBy(() -> kernel.create(SandboxSpec.named("u", null)))
+                .isInstanceOf(AgentKernelException.class)
+                .hasMessageContaining("audit log is unwritable")
+                .extracting(e -> ((AgentKernelException) e).code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+        assertThat(fake.names()).isEmpty();
+        assertThatThrownBy(() -> kernel.run(RunRequest.of("echo", "x")))
+                .hasMessageContaining("audit log is unwritable");
+        assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
+    void reconcileRemovesDeadInstancesTemporariesAndKeepsNamedOnes() throws Exception {
+        kernel.close();
+        String dead = deadOwner();
+        fake.plant("run-dead", SandboxKind.RUN, dead, SandboxStatus.RUNNING);
+        fake.plant("pool-dead", SandboxKind.POOL, dead, SandboxStatus.RUNNING);
+        fake.plant("named-dead", SandboxKind.NAMED, dead, SandboxStatus.STOPPED);
+        fake.plant("run-alive", SandboxKind.RUN, InstanceId.current(), SandboxStatus.RUNNING);
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("rec.jsonl")));
+        assertThat(kernel.reconciledAtStart()).isEqualTo(2);
+        assertThat(fake.names()).containsExactlyInAnyOrder("named-dead", "run-alive");
+        assertThat(kernel.logs("run-dead", LogQuery.ALL).get(0).details()).containsEntry("reason", "reconcile")
+                .containsEntry("owner", dead);
+    }
+
+    @Test
+    void closeRemovesTemporariesAndClosesTheBackend() {
+        kernel.create(SandboxSpec.named("keep", null));
+        kernel.close();
+        assertThat(fake.isClosed()).isTrue();
+        assertThat(fake.names()).containsExactly("keep");
+        assertThatThrownBy(() -> kernel.run(RunRequest.of("echo", "x")))
+                .isInstanceOf(AgentKernelException.class).hasMessageContaining("shutting down");
+    }
+
+    @Test
+    void healthAndConfig() {
+        assertThat(kernel.health().available()).isTrue();
+        fake.setAvailable(false);
+        assertThat(kernel.health().available()).isFalse();
+        assertThat(kernel.config().limits().maxConcurrentRuns()).isEqualTo(32);
+        fake.setAvailable(true);
+    }
+
+    static String deadOwner() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor(10, TimeUnit.SECONDS);
+        String host = InstanceId.current().split("/")[0];
+        return host + "/" + p.pid() + "/deadbeef";
+    }
+
+    static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("condition not met in 10 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Records listener calls as strings. */
+    static final class Recorder implements RunListener {
+        private final List<String> seen;
+
+        Recorder(List<String> seen) {
+            this.seen = seen;
+        }
+
+        @Override
+        public void onStarted(String sandbox) {
+            seen.add("started:" + sandbox);
+        }
+
+        @Override
+        public void onProgress(Stage stage) {
+            seen.add("progress:" + stage.wireName());
+        }
+
+        @Override
+        public void onOutput(OutputChunk chunk) {
+            seen.add("output:" + chunk.stream().wireName() + ":" + chunk.text());
+        }
+
+        @Override
+        public void onDone(ExecResult result) {
+            seen.add("done:" + result.exitCode());
+        }
+    }
+
+    /** An audit log on a full disk. */
+    static final class BrokenAuditLog implements AuditLog {
+        @Override
+        public void record(AuditEvent event) {
+            throw AuditLog.unwritable(new java.io.IOException("No space left on device"));
+        }
+
+        @Override
+        public List<AuditEvent> query(String sandbox, LogQuery query) {
+            return List.of();
+        }
+
+        @Override
+        public Verification verify() {
+            return new Verification(true, 0, 0, 0, null);
+        }
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

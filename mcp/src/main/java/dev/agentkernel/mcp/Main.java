@@ -1,0 +1,123 @@
+package dev.agentkernel.mcp;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.config.AgentKernelConfig;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Standalone entry point of the MCP server ({@code java -cp ... dev.agentkernel.mcp.Main [mcp-server|config]}),
+ * for use without the CLI and for the integration tests. The {@code agentkernel} CLI offers the same as
+ * {@code agentkernel mcp-server} and {@code agentkernel mcp config}.
+ */
+public final class Main {
+    /** Per-stream output a tool result carries by default: enough for build logs, small for an agent's context. */
+    public static final long DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
+    /** Tests set this to label every sandbox with an owner id they chose. */
+    static final String INSTANCE_PROPERTY = "agentkernel.instance-id";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.err));
+    }
+
+    static int run(String[] args, PrintStream err) {
+        List<String> rest = new ArrayList<>(Arrays.asList(args));
+        String command = rest.isEmpty() || rest.get(0).startsWith("-") ? "mcp-server" : rest.remove(0);
+        try {
+            return switch (command) {
+                case "mcp-server" -> serve(rest);
+                case "config" -> config(rest, err);
+                default -> usage(err, "unknown command '" + command + "'");
+            };
+        } catch (AgentKernelException e) {
+            err.println("agentkernel-mcp: " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+    }
+
+    private static int serve(List<String> args) throws InterruptedException {
+        LogSetup.toStderr();
+        // First of all: from here on only protocol messages reach stdout.
+        OutputStream protocol = McpStdioServer.claimStdout();
+        long maxOutput = DEFAULT_MAX_OUTPUT_BYTES;
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "--max-output-bytes" -> maxOutput = parsePositive(value(args, ++i, "--max-output-bytes"));
+                default -> throw new AgentKernelException.InvalidRequestException("unknown option " + args.get(i));
+            }
+        }
+        AgentKernelConfig config = AgentKernelConfig.defaults();
+        String instance = System.getProperty(INSTANCE_PROPERTY, InstanceId.current());
+        long cap = Math.min(maxOutput, config.limits().maxOutputBytes());
+        SandboxOperations ops = new LazySandboxes("embedded", () -> openEmbedded(config, instance));
+        McpStdioServer.serveAndClose(ops, cap, System.in, protocol);
+        return 0;
+    }
+
+    /** The in-process engine: the configured (or only available) backend behind an {@link AgentKernel}. */
+    static SandboxOperations openEmbedded(AgentKernelConfig config, String instanceId) {
+        Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), instanceId, Map.of()));
+        AgentKernel kernel = AgentKernel.builder().backend(backend).config(config).build();
+        return new EmbeddedSandboxes(kernel, backend.id());
+    }
+
+    private static int config(List<String> args, PrintStream err) {
+        ClientConfig client = ClientConfig.GENERIC;
+        String name = McpStdioServer.SERVER_NAME;
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "--client" -> client = ClientConfig.fromWire(value(args, ++i, "--client"));
+                case "--name" -> name = value(args, ++i, "--name");
+                default -> throw new AgentKernelException.InvalidRequestException("unknown option " + args.get(i));
+            }
+        }
+        ServerLaunch launch = ServerLaunch.detect(ServerLaunch.launcherFromEnvironment(), Main.class,
+                List.of("mcp-server"));
+        System.out.print(client.render(name, launch));
+        System.out.flush();
+        err.println(client.where());
+        return 0;
+    }
+
+    private static String value(List<String> args, int i, String option) {
+        if (i >= args.size()) {
+            throw new AgentKernelException.InvalidRequestException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static long parsePositive(String s) {
+        try {
+            long v = Long.parseLong(s);
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new AgentKernelException.InvalidRequestException("--max-output-bytes must be a positive integer, got " + s);
+    }
+
+    private static int usage(PrintStream err, String problem) {
+        err.println("agentkernel-mcp: " + problem);
+        err.println("usage: Main [mcp-server [--max-output-bytes N]] | config [--client "
+                + String.join("|", ClientConfig.wireNames()) + "] [--name NAME]");
+        return 2;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.agentkernel.mcp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The MCP server over stdio: newline-delimited JSON-RPC on stdin/stdout, built on the official Java MCP SDK.
+ * {@link #serve} blocks until the client closes stdin (the stdio transport's way of saying goodbye).
+ */
+public final class McpStdioServer {
+    public static final String SERVER_NAME = "agentkernel";
+
+    private static final Logger LOG = LoggerFactory.getLogger(McpStdioServer.class);
+
+    private McpStdioServer() {
+    }
+
+    /**
+     * Takes the process's real stdout for the protocol and points {@link System#out} at stderr, so that a stray
+     * {@code println} anywhere (ours or a library's) can never corrupt the protocol stream.
+     */
+    public static OutputStream claimStdout() {
+        OutputStream protocol = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+        return protocol;
+    }
+
+    /**
+     * Serves the sandbox tools on {@code ops} until {@code in} ends, then closes {@code ops} (which removes the
+     * temporary sandboxes it made). Also closes them when the process is terminated while serving.
+     */
+    public static void serveAndClose(SandboxOperations ops, long maxOutputBytes, InputStream in, OutputStream out)
+            throws InterruptedException {
+        Thread hook = new Thread(ops::close, "agentkernel-mcp-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            serve(new SandboxTools(ops, maxOutputBytes), ops.describe(), in, out);
+        } finally {
+            ops.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or about to; ops.close() is idempotent.
+            }
+        }
+    }
+
+    /** Serves {@code tools} until {@code in} ends; then closes the MCP session (not the operations). */
+    public static void serve(SandboxTools tools, String description, InputStream in, OutputStream out)
+            throws InterruptedException {
+        CountDownLatch inputClosed = new CountDownLatch(1);
+        McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
+        var transport = new StdioServerTransportProvider(mapper, new EndSignallingInputStream(in, inputClosed), out);
+        McpSyncServer server = McpServer.sync(transport)
+                .serverInfo(new McpSchema.Implementation(SERVER_NAME, "agentkernel sandboxes", version()))
+                .instructions(instructions(description))
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .jsonMapper(mapper)
+                .jsonSchemaValidator(new DefaultJsonSchemaValidator())
+                .tools(specifications(tools))
+                .build();
+        LOG.info("MCP server on stdio ready: {} tools, sandboxes {}", tools.tools().size(), description);
+        try {
+            inputClosed.await();
+            LOG.info("stdin closed; MCP server stopping");
+        } finally {
+            server.closeGracefully();
+        }
+    }
+
+    static List<SyncToolSpecification> specifications(SandboxTools tools) {
+        return tools.tools().stream()
+                .map(tool -> SyncToolSpecification.builder()
+                        .tool(tool)
+                        .callHandler((exchange, request) -> tools.call(tool.name(), request.arguments(),
+                                ExchangeProgress.of(exchange, request.progressToken())))
+                        .build())
+                .toList();
+    }
+
+    static String instructions(String description) {
+        return "agentkernel runs commands in isolated sandboxes (containers; here: " + description + "). "
+                + "Use sandbox_run for a one-off command in a fresh sandbox that is removed afterwards. For work "
+                + "that spans several commands, sandbox_create a named sandbox, then sandbox_exec, "
+                + "sandbox_file_write and sandbox_file_read in it, and sandbox_remove it when done. Commands are "
+                + "argv arrays; wrap shell syntax in [\"sh\", \"-c\", \"...\"].";
+    }
+
+    static String version() {
+        String v = McpStdioServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Counts down a latch when the stream ends or fails, i.e. when the client is gone. */
+    private static final class EndSignallingInputStream extends FilterInputStream {
+        private final CountDownLatch ended;
+
+        EndSignallingInputStream(InputStream in, CountDownLatch ended) {
+            super(in);
+            this.ended = ended;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return check(super.read());
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return check(super.read(b, off, len));
+        }
+
+        private int check(int n) {
+            if (n < 0) {
+                ended.countDown();
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            ended.countDown();
+            super.close();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.agentkernel.mcp;
+
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.FileContent;
+import dev.agentkernel.core.RunListener;
+import dev.agentkernel.core.RunRequest;
+import dev.agentkernel.core.RunResult;
+import dev.agentkernel.core.SandboxInfo;
+
+import java.util.List;
+
+/** Operations that must not be reached: for tests of argument checks that happen before any engine call. */
+final class UnusedOperations implements SandboxOperations {
+    private static AssertionError reached() {
+        return new AssertionError("the engine must not be called for an invalid request");
+    }
+
+    @Override public String describe() { return "unused"; }
+    @Override public RunResult run(RunRequest request, RunListener listener) { throw reached(); }
+    @Override public SandboxInfo create(NewSandbox sandbox) { throw reached(); }
+    @Override public ExecResult exec(String name, ExecRequest request, RunListener listener) { throw reached(); }
+    @Override public List<SandboxInfo> list() { throw reached(); }
+    @Override public void remove(String name) { throw reached(); }
+    @Override public SandboxInfo start(String name) { throw reached(); }
+    @Override public SandboxInfo stop(String name) { throw reached(); }
+    @Override public FileContent readFile(String name, String path) { throw reached(); }
+    @Override public FileContent writeFile(String name, String path, byte[] content) { throw reached(); }
+    @Override public void close() { }
+}
