@@ -1,5 +1,6 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.cli.commands.AuditCommand;
 import dev.agentkernel.cli.commands.BatchCommand;
 import dev.agentkernel.cli.commands.CatCommand;
 import dev.agentkernel.cli.commands.CompletionCommand;
@@ -70,6 +71,7 @@ import java.util.concurrent.Callable;
                 CpCommand.class,
                 CatCommand.class,
                 LogsCommand.class,
+                AuditCommand.class,
                 BatchCommand.class,
                 PoolCommand.class,
                 SetupCommand.class,

@@ -29,6 +29,15 @@ public final class ConfigFiles {
         return Files.isRegularFile(home) ? Optional.of(home) : Optional.empty();
     }
 
+    /**
+     * The configuration of a one-shot embedded command: no warm pool (it would start containers only to drain
+     * them when the command ends). {@code serve} keeps the configured pool.
+     */
+    public static AgentKernelConfig oneShot(AgentKernelConfig c) {
+        return new AgentKernelConfig(c.server(), c.sandbox(), c.resources(),
+                new AgentKernelConfig.Pool(0, c.pool().max()), c.limits(), c.audit(), c.images());
+    }
+
     /** The configuration to run with: the file found (if any) plus environment overrides. */
     public static AgentKernelConfig load(Path explicit, Map<String, String> env) {
         Optional<Path> file = locate(explicit, env);

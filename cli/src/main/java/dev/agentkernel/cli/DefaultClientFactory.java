@@ -28,7 +28,7 @@ public final class DefaultClientFactory implements ClientFactory {
         if (url != null && !url.isBlank()) {
             return new RemoteClient(url, env.get("AGENTKERNEL_API_KEY"));
         }
-        return openEmbedded(ConfigFiles.load(connection.config(), env), console);
+        return openEmbedded(ConfigFiles.oneShot(ConfigFiles.load(connection.config(), env)), console);
     }
 
     /** The embedded client with the engine made ready first. */

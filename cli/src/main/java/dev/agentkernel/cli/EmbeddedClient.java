@@ -15,8 +15,11 @@ import dev.agentkernel.core.RunRequest;
 import dev.agentkernel.core.RunResult;
 import dev.agentkernel.core.SandboxInfo;
 import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.image.ImageResolver;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** Runs everything in this process through the {@link AgentKernel} facade; closing it closes the kernel. */
 public final class EmbeddedClient implements SandboxClient {
@@ -39,6 +42,11 @@ public final class EmbeddedClient implements SandboxClient {
     @Override
     public RunResult run(RunRequest request, RunListener listener, Cancellation cancellation) {
         return kernel.runStreaming(request, listener, cancellation);
+    }
+
+    @Override
+    public Optional<ImageResolver.Choice> resolveImage(List<String> argv, Path projectDir) {
+        return Optional.of(kernel.resolveImage(argv, projectDir));
     }
 
     @Override

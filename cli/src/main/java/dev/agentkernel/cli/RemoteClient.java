@@ -29,6 +29,7 @@ public final class RemoteClient implements SandboxClient {
 
     @Override public String target() { return url; }
     @Override public RunResult run(RunRequest r, RunListener l, Cancellation c) { throw new UnsupportedOperationException(); }
+    @Override public java.util.Optional<dev.agentkernel.core.image.ImageResolver.Choice> resolveImage(List<String> a, java.nio.file.Path p) { return java.util.Optional.empty(); }
     @Override public List<BatchOutcome> batch(List<RunRequest> r) { throw new UnsupportedOperationException(); }
     @Override public SandboxInfo create(SandboxSpec s) { throw new UnsupportedOperationException(); }
     @Override public SandboxInfo get(String n) { throw new UnsupportedOperationException(); }

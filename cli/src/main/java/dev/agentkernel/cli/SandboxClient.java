@@ -14,8 +14,11 @@ import dev.agentkernel.core.RunRequest;
 import dev.agentkernel.core.RunResult;
 import dev.agentkernel.core.SandboxInfo;
 import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.image.ImageResolver;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the commands need from agentkernel, wherever it runs: in this process ({@link EmbeddedClient}) or in a
@@ -27,6 +30,12 @@ public interface SandboxClient extends AutoCloseable {
     String target();
 
     RunResult run(RunRequest request, RunListener listener, Cancellation cancellation);
+
+    /**
+     * The image a command would get here, detected from the command and the project files of {@code projectDir};
+     * empty when the other side decides (a server resolves images itself).
+     */
+    Optional<ImageResolver.Choice> resolveImage(List<String> argv, Path projectDir);
 
     List<BatchOutcome> batch(List<RunRequest> requests);
 

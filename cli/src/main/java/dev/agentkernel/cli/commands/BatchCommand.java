@@ -43,7 +43,7 @@ public final class BatchCommand extends ClientCommand {
         } catch (NoSuchFileException e) {
             throw new AgentKernelException.NotFoundException("No such batch file: " + file);
         }
-        List<RunRequest> requests = BatchFile.parse(text, !"embedded".equals(client.target()));
+        List<RunRequest> requests = BatchFile.parse(text, true);
         List<BatchOutcome> outcomes = client.batch(requests);
         boolean allOk = outcomes.stream().allMatch(o -> o.result() != null && o.result().exec().exitCode() == 0);
         if (json.json()) {

@@ -17,17 +17,20 @@ import dev.agentkernel.core.RunResult;
 import dev.agentkernel.core.SandboxInfo;
 import dev.agentkernel.core.SandboxSpec;
 import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.core.image.ImageResolver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Run a command in a new temporary sandbox, then remove it.",
@@ -71,10 +74,9 @@ public final class RunCommand extends ClientCommand {
     @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: 512).")
     Integer memoryMb;
 
-    @Option(names = "--pool", negatable = true,
-            description = "Take a warm sandbox from the pool (default: on with --url; off embedded, where a "
-                    + "one-shot process has no warm pool).")
-    Boolean pool;
+    @Option(names = "--no-pool",
+            description = "Never take a warm sandbox from the server's pool (with --url; embedded runs keep no pool).")
+    boolean noPool;
 
     @Mixin
     JsonOption json;
@@ -85,8 +87,17 @@ public final class RunCommand extends ClientCommand {
     @Override
     protected int execute(SandboxClient client) {
         SecurityProfile chosen = Profiles.choose(profile, noNetwork);
-        boolean fast = pool != null ? pool : !"embedded".equals(client.target());
-        RunRequest request = new RunRequest(command, image, chosen, fast, vcpus, memoryMb, env, workdir, timeout, null);
+        String chosenImage = image;
+        if (chosenImage == null) {
+            // Embedded, the CLI knows the project directory too (pyproject.toml -> python, ...).
+            Optional<ImageResolver.Choice> choice = client.resolveImage(command, Path.of("").toAbsolutePath());
+            if (choice.isPresent()) {
+                chosenImage = choice.get().image();
+                console().detail("image " + chosenImage + (choice.get().note() == null ? "" : ": " + choice.get().note()));
+            }
+        }
+        RunRequest request = new RunRequest(command, chosenImage, chosen, !noPool, vcpus, memoryMb, env, workdir, timeout,
+                null);
         if (keep) {
             return runKept(client, request);
         }
