@@ -1,0 +1,809 @@
+/*
+ * agentkernel-agent: the in-sandbox process that starts commands and touches files for the backend.
+ *
+ * It runs as the sandbox's long-running process (under the container's init), with exactly the
+ * sandbox's user, capabilities and limits: it adds no privilege and opens no port. It speaks a
+ * framed binary protocol on its stdin/stdout, which the backend reaches through the container's
+ * attached stdio. Diagnostics go to stderr. Built static, so the image needs no libc or shell.
+ *
+ * Frame (both directions): u32 payload length (big endian), u8 type, u32 request id, payload.
+ * Every request ends with exactly one of EXIT, DONE or ERROR carrying its id; requests run concurrently.
+ *
+ *   client -> agent                         agent -> client
+ *   HELLO  u32 version                      HELLO  u32 version, u32 pid, u32 uid, u32 gid
+ *   EXEC   see parse_exec()                 STDOUT / STDERR  bytes, as produced
+ *   STDIN  bytes; empty = EOF               EXIT   u8 kind (0 exited, 1 signalled), u8 flags
+ *   KILL   (kills the exec's process group)        (1 timed out, 2 truncated, 4 cancelled), i32 code
+ *   FREAD  u64 max bytes, path              FDATA  file bytes (FREAD)
+ *   FWRITE u32 mode, path                   DONE   u64 size (FREAD/FWRITE) or 0
+ *   FDATA  bytes for FWRITE; empty = end    ERROR  u32 errno, u32 stage, message
+ *   FDELETE path
+ *
+ * Path rule (files): paths are absolute; no ".." or "." segments and no empty segments are accepted.
+ * The final component is opened with O_NOFOLLOW, so a symlink there is refused (ELOOP). A symlink in
+ * a parent position is followed only when its target, taken relative to the directory holding the link,
+ * stays inside that directory (so /bin -> usr/bin in "/" is fine, /tmp/x -> /etc is refused with
+ * EXDEV); resolution is done component by component with openat, never by the kernel on a full path.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROTOCOL_VERSION 1
+#define HEADER 9
+#define MAX_PAYLOAD (1u << 20)
+#define CHUNK 65536
+#define STDIN_QUEUE_LIMIT (4u << 20)
+#define MAX_SYMLINK_HOPS 16
+#define GRACE_MS 100
+
+enum {
+    Q_HELLO = 0x01, Q_EXEC = 0x02, Q_STDIN = 0x03, Q_KILL = 0x04, Q_FREAD = 0x05, Q_FWRITE = 0x06,
+    Q_FDATA = 0x07, Q_FDELETE = 0x08,
+    R_HELLO = 0x81, R_STDOUT = 0x82, R_STDERR = 0x83, R_EXIT = 0x84, R_ERROR = 0x85, R_FDATA = 0x86, R_DONE = 0x87
+};
+
+/* Stages reported with ERROR so the client can tell a bad workdir from a missing program. */
+enum { STAGE_PROTOCOL = 0, STAGE_CHDIR = 1, STAGE_EXEC = 2, STAGE_FILE = 3, STAGE_SPAWN = 4 };
+
+extern char **environ;
+
+struct exec {
+    uint32_t id;
+    int reported;              /* EXIT sent; only draining orphaned pipes now */
+    pid_t pid;
+    int in_fd, out_fd, err_fd;
+    unsigned char *inq;        /* stdin bytes not yet written to the child */
+    size_t inq_len, inq_cap;
+    int in_eof;                /* client sent EOF: close in_fd once the queue is empty */
+    int64_t deadline;          /* monotonic ms, 0 = none */
+    uint64_t max_out, n_out, n_err;
+    int truncated, timed_out, cancelled, exited, status;
+    int64_t grace_until;       /* after the command exited: report by then even if pipes stay open */
+    struct exec *next;
+};
+
+struct upload {                /* an FWRITE in progress */
+    uint32_t id;
+    int fd, dirfd, err;
+    char *tmpname, *name, *path;
+    uint64_t written;
+    struct upload *next;
+};
+
+static struct exec *execs;
+static struct upload *uploads;
+static unsigned char *inbuf;
+static size_t in_len, in_cap;
+
+static void die(const char *what) {
+    fprintf(stderr, "agentkernel-agent: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void put32(unsigned char *p, uint32_t v) {
+    p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+static uint32_t get32(const unsigned char *p) {
+    return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
+}
+
+static uint64_t get64(const unsigned char *p) {
+    return ((uint64_t) get32(p) << 32) | get32(p + 4);
+}
+
+static void write_all(int fd, const void *data, size_t len) {
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) {
+                struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+                poll(&pfd, 1, -1);
+                continue;
+            }
+            die("write to client");
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+}
+
+/* One frame is written with one writev-like buffer so frames never interleave. */
+static void send_frame(uint8_t type, uint32_t id, const void *payload, size_t len) {
+    unsigned char small[HEADER + 64];
+    unsigned char *buf = len <= 64 ? small : malloc(HEADER + len);
+    if (!buf) die("malloc");
+    put32(buf, (uint32_t) len);
+    buf[4] = type;
+    put32(buf + 5, id);
+    if (len) memcpy(buf + HEADER, payload, len);
+    write_all(1, buf, HEADER + len);
+    if (buf != small) free(buf);
+}
+
+static void send_error(uint32_t id, int err, int stage, const char *msg) {
+    unsigned char buf[512];
+    size_t ml = strlen(msg);
+    if (ml > sizeof buf - 8) ml = sizeof buf - 8;
+    put32(buf, (uint32_t) err);
+    put32(buf + 4, (uint32_t) stage);
+    memcpy(buf + 8, msg, ml);
+    send_frame(R_ERROR, id, buf, 8 + ml);
+}
+
+static void send_ok(uint32_t id, uint64_t value) {
+    unsigned char buf[8];
+    put32(buf, (uint32_t) (value >> 32));
+    put32(buf + 4, (uint32_t) value);
+    send_frame(R_DONE, id, buf, 8);
+}
+
+static void set_nonblock(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static struct exec *find_exec(uint32_t id) {
+    for (struct exec *e = execs; e; e = e->next)
+        if (!e->reported && e->id == id) return e;
+    return NULL;
+}
+
+static struct upload *find_upload(uint32_t id) {
+    for (struct upload *u = uploads; u; u = u->next)
+        if (u->id == id) return u;
+    return NULL;
+}
+
+/* The whole process group (the command's session), also when its leader has already exited. */
+static void kill_group(struct exec *e) {
+    if (e->pid > 0) kill(-e->pid, SIGKILL);
+}
+
+/* ---------- a bounded reader over a request payload ---------- */
+
+struct rd { const unsigned char *p; size_t left; int bad; };
+
+static uint32_t rd32(struct rd *r) {
+    if (r->left < 4) { r->bad = 1; return 0; }
+    uint32_t v = get32(r->p); r->p += 4; r->left -= 4; return v;
+}
+
+static uint64_t rd64(struct rd *r) {
+    if (r->left < 8) { r->bad = 1; return 0; }
+    uint64_t v = get64(r->p); r->p += 8; r->left -= 8; return v;
+}
+
+/* A length-prefixed string, copied and NUL-terminated; NUL bytes inside are refused. */
+static char *rdstr(struct rd *r) {
+    uint32_t n = rd32(r);
+    if (r->bad || n > r->left || memchr(r->p, 0, n)) { r->bad = 1; return NULL; }
+    char *s = malloc(n + 1);
+    if (!s) die("malloc");
+    memcpy(s, r->p, n);
+    s[n] = 0;
+    r->p += n; r->left -= n;
+    return s;
+}
+
+static void free_strv(char **v) {
+    if (!v) return;
+    for (char **p = v; *p; p++) free(*p);
+    free(v);
+}
+
+/* ---------- exec ---------- */
+
+/* Environment of the command: the sandbox's own (ours) with the request's entries replacing same-named ones. */
+static char **merge_env(char **extra, size_t n_extra) {
+    size_t n_base = 0;
+    while (environ[n_base]) n_base++;
+    char **out = calloc(n_base + n_extra + 1, sizeof *out);
+    if (!out) die("calloc");
+    size_t k = 0;
+    for (size_t i = 0; i < n_base; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t kl = eq ? (size_t) (eq - environ[i]) : strlen(environ[i]);
+        int replaced = 0;
+        for (size_t j = 0; j < n_extra; j++)
+            if (strncmp(extra[j], environ[i], kl) == 0 && extra[j][kl] == '=') { replaced = 1; break; }
+        if (!replaced) out[k++] = environ[i];
+    }
+    for (size_t j = 0; j < n_extra; j++) out[k++] = extra[j];
+    out[k] = NULL;
+    return out;
+}
+
+/*
+ * EXEC payload: u32 flags (bit0: stdin frames follow; otherwise stdin is at EOF at once),
+ * u64 timeout ms (0 none), u64 max bytes per output stream, u32 argc, argc strings, u32 envc,
+ * envc "K=V" strings, workdir string (empty = the sandbox's default). Strings are u32 length + bytes.
+ */
+static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
+    struct rd r = { payload, len, 0 };
+    uint32_t flags = rd32(&r);
+    uint64_t timeout_ms = rd64(&r);
+    uint64_t max_out = rd64(&r);
+    uint32_t argc = rd32(&r);
+    if (r.bad || argc == 0 || argc > 65536) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad exec request"); return; }
+    char **argv = calloc(argc + 1, sizeof *argv);
+    if (!argv) die("calloc");
+    for (uint32_t i = 0; i < argc && !r.bad; i++) argv[i] = rdstr(&r);
+    uint32_t envc = rd32(&r);
+    char **envx = NULL;
+    if (!r.bad && envc <= 65536) {
+        envx = calloc(envc + 1, sizeof *envx);
+        if (!envx) die("calloc");
+        for (uint32_t i = 0; i < envc && !r.bad; i++) {
+            envx[i] = rdstr(&r);
+            if (envx[i] && !strchr(envx[i], '=')) r.bad = 1;
+        }
+    } else {
+        r.bad = 1;
+    }
+    char *workdir = r.bad ? NULL : rdstr(&r);
+    if (r.bad || find_exec(id)) {
+        send_error(id, EINVAL, STAGE_PROTOCOL, "bad exec request");
+        free_strv(argv); free_strv(envx); free(workdir);
+        return;
+    }
+    char **envp = merge_env(envx, envc);
+
+    int in[2], out[2], err[2], report[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
+        send_error(id, errno, STAGE_SPAWN, "pipe failed");
+        goto done; /* fds leak only on EMFILE-type failure; the agent keeps serving */
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]);
+        close(report[0]); close(report[1]);
+        send_error(id, e, STAGE_SPAWN, "fork failed");
+        goto done;
+    }
+    if (pid == 0) {
+        /* Child: own session and process group (so the group can be killed as one), default signals. */
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        setsid();
+        dup2(in[0], 0); dup2(out[1], 1); dup2(err[1], 2);
+        int stage = STAGE_CHDIR;
+        if (workdir[0] == 0 || chdir(workdir) == 0) {
+            stage = STAGE_EXEC;
+            environ = envp;
+            execvp(argv[0], argv);
+        }
+        int msg[2] = { errno, stage };
+        (void) !write(report[1], msg, sizeof msg);
+        _exit(127);
+    }
+    close(in[0]); close(out[1]); close(err[1]); close(report[1]);
+    int msg[2];
+    ssize_t n;
+    do { n = read(report[0], msg, sizeof msg); } while (n < 0 && errno == EINTR);
+    close(report[0]);
+    if (n == (ssize_t) sizeof msg) {
+        /* exec or chdir failed: the child has exited; it is reaped by the SIGCHLD handler. */
+        close(in[1]); close(out[0]); close(err[0]);
+        char text[300];
+        snprintf(text, sizeof text, "%s: %s", msg[1] == STAGE_CHDIR ? workdir : argv[0], strerror(msg[0]));
+        send_error(id, msg[0], msg[1], text);
+        goto done;
+    }
+    struct exec *e = calloc(1, sizeof *e);
+    if (!e) die("calloc");
+    e->id = id;
+    e->pid = pid;
+    e->in_fd = in[1];
+    e->out_fd = out[0];
+    e->err_fd = err[0];
+    set_nonblock(e->in_fd); set_nonblock(e->out_fd); set_nonblock(e->err_fd);
+    e->max_out = max_out ? max_out : UINT64_MAX;
+    e->deadline = timeout_ms ? now_ms() + (int64_t) timeout_ms : 0;
+    if (!(flags & 1)) { close(e->in_fd); e->in_fd = -1; e->in_eof = 1; }
+    e->next = execs;
+    execs = e;
+done:
+    free(envp);
+    free_strv(argv); free_strv(envx); free(workdir);
+}
+
+static void queue_stdin(uint32_t id, const unsigned char *data, size_t len) {
+    struct exec *e = find_exec(id);
+    if (!e || e->in_eof) return; /* the command already ended or closed its stdin: drop */
+    if (len == 0) {
+        e->in_eof = 1;
+        if (e->inq_len == 0 && e->in_fd >= 0) { close(e->in_fd); e->in_fd = -1; }
+        return;
+    }
+    if (e->in_fd < 0) return;
+    if (e->inq_len + len > e->inq_cap) {
+        size_t cap = e->inq_cap ? e->inq_cap : 4096;
+        while (cap < e->inq_len + len) cap *= 2;
+        unsigned char *q = realloc(e->inq, cap);
+        if (!q) die("realloc");
+        e->inq = q;
+        e->inq_cap = cap;
+    }
+    memcpy(e->inq + e->inq_len, data, len);
+    e->inq_len += len;
+}
+
+static void flush_stdin(struct exec *e) {
+    while (e->in_fd >= 0 && e->inq_len > 0) {
+        ssize_t n = write(e->in_fd, e->inq, e->inq_len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return;
+            /* EPIPE: the command closed its stdin; the rest is dropped as a pipe would. */
+            e->inq_len = 0;
+            close(e->in_fd);
+            e->in_fd = -1;
+            return;
+        }
+        memmove(e->inq, e->inq + n, e->inq_len - (size_t) n);
+        e->inq_len -= (size_t) n;
+    }
+    if (e->in_fd >= 0 && e->inq_len == 0 && e->in_eof) { close(e->in_fd); e->in_fd = -1; }
+}
+
+/* Reads what a stream has; forwards it up to the cap, drops the rest (the command is never blocked). */
+static void pump_output(struct exec *e, int *fdp, int is_err) {
+    unsigned char buf[CHUNK];
+    for (;;) {
+        ssize_t n = read(*fdp, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return;
+        if (n <= 0) { close(*fdp); *fdp = -1; return; }
+        if (e->reported) continue;
+        uint64_t *count = is_err ? &e->n_err : &e->n_out;
+        uint64_t room = e->max_out > *count ? e->max_out - *count : 0;
+        size_t take = (uint64_t) n < room ? (size_t) n : (size_t) room;
+        if (take < (size_t) n) e->truncated = 1;
+        if (take) send_frame(is_err ? R_STDERR : R_STDOUT, e->id, buf, take);
+        *count += take;
+        if (n < (ssize_t) sizeof buf) return;
+    }
+}
+
+static void report_exit(struct exec *e) {
+    unsigned char p[6];
+    int sig = WIFSIGNALED(e->status);
+    p[0] = sig ? 1 : 0;
+    p[1] = (e->timed_out ? 1 : 0) | (e->truncated ? 2 : 0) | (e->cancelled ? 4 : 0);
+    put32(p + 2, (uint32_t) (sig ? WTERMSIG(e->status) : WEXITSTATUS(e->status)));
+    send_frame(R_EXIT, e->id, p, sizeof p);
+    e->reported = 1;
+    if (e->in_fd >= 0) { close(e->in_fd); e->in_fd = -1; }
+    free(e->inq); e->inq = NULL; e->inq_len = e->inq_cap = 0;
+}
+
+static void reap(void) {
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        for (struct exec *e = execs; e; e = e->next)
+            if (e->pid == pid && !e->exited) { e->exited = 1; e->status = st; break; }
+    }
+}
+
+/* ---------- files ---------- */
+
+/*
+ * Opens the directory that holds the last component of an absolute path, following the rule in the
+ * header comment. On success returns a directory fd and sets *leaf to the final component (malloc'd).
+ * With create set, missing directories are made (mode 0755). Returns -1 with errno on failure.
+ */
+static int open_parent(const char *path, int create, char **leaf) {
+    if (path[0] != '/') { errno = EINVAL; return -1; }
+    /* pending: the components still to walk, as one '/'-separated string we consume from the front. */
+    char *pending = strdup(path + 1);
+    char *prefix = strdup("");  /* the canonical path of dirfd ("" is "/") */
+    if (!pending || !prefix) die("strdup");
+    int dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int hops = 0;
+    if (dirfd < 0) goto fail;
+    for (;;) {
+        char *slash = strchr(pending, '/');
+        if (!slash) break; /* pending is the leaf */
+        *slash = 0;
+        char *comp = pending;
+        char *rest = slash + 1;
+        if (comp[0] == 0 || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0 || rest[0] == 0) { errno = EINVAL; goto fail; }
+        int fd = openat(dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && create) {
+            if (mkdirat(dirfd, comp, 0755) < 0 && errno != EEXIST) goto fail;
+            fd = openat(dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0) goto fail;
+        struct stat st;
+        if (fstat(fd, &st) < 0) { close(fd); goto fail; }
+        if (S_ISLNK(st.st_mode)) {
+            close(fd);
+            if (++hops > MAX_SYMLINK_HOPS) { errno = ELOOP; goto fail; }
+            char target[PATH_MAX];
+            ssize_t tl = readlinkat(dirfd, comp, target, sizeof target - 1);
+            if (tl < 0) goto fail;
+            target[tl] = 0;
+            /* Normalise the target against the link's directory; it must stay inside that directory. */
+            const char *t = target;
+            size_t pl = strlen(prefix);
+            if (t[0] == '/') {
+                if (pl && (strncmp(t + 1, prefix + 1, pl - 1) != 0 || (t[pl] != '/' && t[pl] != 0))) { errno = EXDEV; goto fail; }
+                t += pl;
+            }
+            size_t cap = strlen(t) + strlen(rest) + 2;
+            char *np = malloc(cap);
+            if (!np) die("malloc");
+            np[0] = 0;
+            char *tcopy = strdup(t);
+            if (!tcopy) die("strdup");
+            int depth = 0;
+            for (char *save, *s = strtok_r(tcopy, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+                if (strcmp(s, ".") == 0) continue;
+                if (strcmp(s, "..") == 0) {
+                    if (depth == 0) { free(tcopy); free(np); errno = EXDEV; goto fail; }
+                    char *last = strrchr(np, '/');
+                    if (last) *last = 0; else np[0] = 0;
+                    depth--;
+                    continue;
+                }
+                if (depth) strcat(np, "/");
+                strcat(np, s);
+                depth++;
+            }
+            free(tcopy);
+            if (depth) strcat(np, "/");
+            strcat(np, rest);
+            free(pending);
+            pending = np;
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) { close(fd); errno = ENOTDIR; goto fail; }
+        close(dirfd);
+        dirfd = fd;
+        size_t nl = strlen(prefix) + strlen(comp) + 2;
+        char *np = malloc(nl);
+        if (!np) die("malloc");
+        snprintf(np, nl, "%s/%s", prefix, comp);
+        free(prefix);
+        prefix = np;
+        memmove(pending, rest, strlen(rest) + 1);
+    }
+    if (pending[0] == 0 || strcmp(pending, ".") == 0 || strcmp(pending, "..") == 0) { errno = EINVAL; goto fail; }
+    free(prefix);
+    *leaf = pending;
+    return dirfd;
+fail:
+    {
+        int e = errno;
+        if (dirfd >= 0) close(dirfd);
+        free(pending);
+        free(prefix);
+        errno = e;
+        return -1;
+    }
+}
+
+static void file_error(uint32_t id, int err, const char *path) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s: %s", path, strerror(err));
+    send_error(id, err, STAGE_FILE, msg);
+}
+
+/* Opens the leaf without following it and without blocking on FIFOs; only regular files pass. */
+static int open_regular(int dirfd, const char *leaf, int flags, mode_t mode) {
+    int fd = openat(dirfd, leaf, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+static char *payload_path(const unsigned char *p, size_t len) {
+    if (len == 0 || len > PATH_MAX || memchr(p, 0, len)) return NULL;
+    char *s = malloc(len + 1);
+    if (!s) die("malloc");
+    memcpy(s, p, len);
+    s[len] = 0;
+    return s;
+}
+
+static void file_read(uint32_t id, const unsigned char *payload, size_t len) {
+    if (len < 8) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad read request"); return; }
+    uint64_t max = get64(payload);
+    char *path = payload_path(payload + 8, len - 8);
+    if (!path) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad path"); return; }
+    char *leaf = NULL;
+    int dirfd = open_parent(path, 0, &leaf);
+    int fd = dirfd < 0 ? -1 : open_regular(dirfd, leaf, O_RDONLY, 0);
+    if (fd < 0) { file_error(id, errno, path); goto out; }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (uint64_t) st.st_size > max) { close(fd); file_error(id, EFBIG, path); goto out; }
+    unsigned char buf[CHUNK * 4];
+    uint64_t total = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { int e = errno; close(fd); file_error(id, e, path); goto out; }
+        if (n == 0) break;
+        total += (uint64_t) n;
+        if (total > max) { close(fd); file_error(id, EFBIG, path); goto out; }
+        send_frame(R_FDATA, id, buf, (size_t) n);
+    }
+    close(fd);
+    send_ok(id, total);
+out:
+    if (dirfd >= 0) close(dirfd);
+    free(leaf);
+    free(path);
+}
+
+/* Writes go to a temporary file in the same directory, renamed over the target at the end (atomic). */
+static void file_write_begin(uint32_t id, const unsigned char *payload, size_t len) {
+    if (len < 4 || find_upload(id)) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad write request"); return; }
+    mode_t mode = get32(payload) & 07777;
+    char *path = payload_path(payload + 4, len - 4);
+    if (!path) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad path"); return; }
+    struct upload *u = calloc(1, sizeof *u);
+    if (!u) die("calloc");
+    u->id = id;
+    u->fd = -1;
+    u->dirfd = open_parent(path, 1, &u->name);
+    if (u->dirfd < 0) {
+        u->err = errno;
+    } else {
+        struct stat st;
+        if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+            u->err = S_ISDIR(st.st_mode) ? EISDIR : S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
+        } else {
+            size_t tl = strlen(u->name) + 40;
+            u->tmpname = malloc(tl);
+            if (!u->tmpname) die("malloc");
+            snprintf(u->tmpname, tl, ".%s.agentkernel-%u-%u", u->name, (unsigned) getpid(), id);
+            u->fd = openat(u->dirfd, u->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ? mode : 0644);
+            if (u->fd < 0 && (errno == ENAMETOOLONG)) {
+                /* Long names leave no room for the temporary name: write in place instead. */
+                free(u->tmpname); u->tmpname = NULL;
+                u->fd = open_regular(u->dirfd, u->name, O_WRONLY | O_CREAT | O_TRUNC, mode ? mode : 0644);
+            }
+            if (u->fd < 0) u->err = errno;
+        }
+    }
+    u->path = path;
+    u->next = uploads;
+    uploads = u;
+}
+
+static void file_write_data(uint32_t id, const unsigned char *data, size_t len) {
+    struct upload *u = find_upload(id);
+    if (!u) return;
+    if (len > 0) {
+        if (!u->err) {
+            while (len > 0) {
+                ssize_t n = write(u->fd, data, len);
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) { u->err = errno; break; }
+                data += n; len -= (size_t) n; u->written += (uint64_t) n;
+            }
+        }
+        return;
+    }
+    /* end of upload */
+    if (!u->err && u->fd >= 0 && fsync(u->fd) < 0 && errno != EINVAL) u->err = errno;
+    if (u->fd >= 0) close(u->fd);
+    if (!u->err && u->tmpname && renameat(u->dirfd, u->tmpname, u->dirfd, u->name) < 0) u->err = errno;
+    if (u->err && u->tmpname && u->dirfd >= 0) unlinkat(u->dirfd, u->tmpname, 0);
+    if (u->err) file_error(id, u->err, u->path);
+    else send_ok(id, u->written);
+    if (u->dirfd >= 0) close(u->dirfd);
+    for (struct upload **pp = &uploads; *pp; pp = &(*pp)->next)
+        if (*pp == u) { *pp = u->next; break; }
+    free(u->tmpname); free(u->name); free(u->path); free(u);
+}
+
+static void file_delete(uint32_t id, const unsigned char *payload, size_t len) {
+    char *path = payload_path(payload, len);
+    if (!path) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad path"); return; }
+    char *leaf = NULL;
+    int dirfd = open_parent(path, 0, &leaf);
+    struct stat st;
+    if (dirfd < 0) file_error(id, errno, path);
+    else if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0) file_error(id, errno, path);
+    else if (S_ISDIR(st.st_mode)) file_error(id, EISDIR, path);
+    else if (unlinkat(dirfd, leaf, 0) < 0) file_error(id, errno, path);
+    else send_ok(id, 0);
+    if (dirfd >= 0) close(dirfd);
+    free(leaf);
+    free(path);
+}
+
+/* ---------- main loop ---------- */
+
+static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size_t len) {
+    switch (type) {
+    case Q_HELLO: {
+        unsigned char r[16];
+        put32(r, PROTOCOL_VERSION);
+        put32(r + 4, (uint32_t) getpid());
+        put32(r + 8, (uint32_t) getuid());
+        put32(r + 12, (uint32_t) getgid());
+        send_frame(R_HELLO, id, r, sizeof r);
+        break;
+    }
+    case Q_EXEC: start_exec(id, p, len); break;
+    case Q_STDIN: queue_stdin(id, p, len); break;
+    case Q_KILL: {
+        struct exec *e = find_exec(id);
+        if (e) { e->cancelled = 1; kill_group(e); }
+        break;
+    }
+    case Q_FREAD: file_read(id, p, len); break;
+    case Q_FWRITE: file_write_begin(id, p, len); break;
+    case Q_FDATA: file_write_data(id, p, len); break;
+    case Q_FDELETE: file_delete(id, p, len); break;
+    default: send_error(id, EINVAL, STAGE_PROTOCOL, "unknown request type"); break;
+    }
+}
+
+static void kill_all_and_exit(int code) {
+    for (struct exec *e = execs; e; e = e->next) if (e->pid > 0) kill(-e->pid, SIGKILL);
+    exit(code);
+}
+
+/* Consumes complete frames from the input buffer. */
+static void parse_input(void) {
+    size_t off = 0;
+    while (in_len - off >= HEADER) {
+        uint32_t plen = get32(inbuf + off);
+        if (plen > MAX_PAYLOAD) {
+            fprintf(stderr, "agentkernel-agent: frame of %u bytes exceeds the limit\n", plen);
+            kill_all_and_exit(2);
+        }
+        if (in_len - off < HEADER + plen) break;
+        handle_frame(inbuf[off + 4], get32(inbuf + off + 5), inbuf + off + HEADER, plen);
+        off += HEADER + plen;
+    }
+    memmove(inbuf, inbuf + off, in_len - off);
+    in_len -= off;
+}
+
+static size_t stdin_backlog(void) {
+    size_t total = 0;
+    for (struct exec *e = execs; e; e = e->next) total += e->inq_len;
+    return total;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        printf("agentkernel-agent protocol %d\n", PROTOCOL_VERSION);
+        return 0;
+    }
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) die("signalfd");
+    /* Orphaned grandchildren are reparented to us and reaped here, whether or not an init runs above us. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    set_nonblock(0);
+    in_cap = HEADER + MAX_PAYLOAD;
+    inbuf = malloc(in_cap);
+    if (!inbuf) die("malloc");
+
+    for (;;) {
+        size_t nexec = 0;
+        for (struct exec *e = execs; e; e = e->next) nexec++;
+        struct pollfd *pfds = calloc(2 + 3 * nexec, sizeof *pfds);
+        struct exec **owner = calloc(2 + 3 * nexec, sizeof *owner);
+        if (!pfds || !owner) die("calloc");
+        size_t n = 0;
+        int input_slot = -1;
+        pfds[n++] = (struct pollfd) { .fd = sfd, .events = POLLIN };
+        if (in_len < in_cap && stdin_backlog() < STDIN_QUEUE_LIMIT) {
+            input_slot = (int) n;
+            pfds[n++] = (struct pollfd) { .fd = 0, .events = POLLIN };
+        }
+        int64_t now = now_ms(), wait = -1;
+        for (struct exec *e = execs; e; e = e->next) {
+            if (e->out_fd >= 0) { owner[n] = e; pfds[n++] = (struct pollfd) { .fd = e->out_fd, .events = POLLIN }; }
+            if (e->err_fd >= 0) { owner[n] = e; pfds[n++] = (struct pollfd) { .fd = e->err_fd, .events = POLLIN }; }
+            if (e->in_fd >= 0 && e->inq_len > 0) { owner[n] = e; pfds[n++] = (struct pollfd) { .fd = e->in_fd, .events = POLLOUT }; }
+            int64_t due = 0;
+            if (e->deadline && !e->exited && !e->timed_out) due = e->deadline;
+            if (!e->reported && e->grace_until) due = e->grace_until;
+            if (due) {
+                int64_t left = due - now;
+                if (left < 0) left = 0;
+                if (wait < 0 || left < wait) wait = left;
+            }
+        }
+        int rc = poll(pfds, n, (int) (wait < 0 ? -1 : wait));
+        if (rc < 0 && errno != EINTR) die("poll");
+        if (rc > 0) {
+            for (size_t i = 0; i < n; i++) {
+                if (!pfds[i].revents) continue;
+                if (pfds[i].fd == sfd) {
+                    struct signalfd_siginfo si;
+                    while (read(sfd, &si, sizeof si) == (ssize_t) sizeof si) {
+                        if (si.ssi_signo != SIGCHLD) kill_all_and_exit(0);
+                    }
+                    reap();
+                } else if ((int) i == input_slot) {
+                    ssize_t r = read(0, inbuf + in_len, in_cap - in_len);
+                    if (r == 0) kill_all_and_exit(0); /* the backend closed our stdin: nobody can reach us */
+                    if (r > 0) { in_len += (size_t) r; parse_input(); }
+                } else {
+                    struct exec *e = owner[i];
+                    if (pfds[i].fd == e->out_fd) pump_output(e, &e->out_fd, 0);
+                    else if (pfds[i].fd == e->err_fd) pump_output(e, &e->err_fd, 1);
+                    else if (pfds[i].fd == e->in_fd) {
+                        if (pfds[i].revents & (POLLERR | POLLHUP)) { e->inq_len = 0; close(e->in_fd); e->in_fd = -1; }
+                        else flush_stdin(e);
+                    }
+                }
+            }
+        }
+        free(pfds);
+        free(owner);
+        now = now_ms();
+        for (struct exec **pp = &execs; *pp;) {
+            struct exec *e = *pp;
+            if (!e->reported && e->deadline && !e->exited && !e->timed_out && now >= e->deadline) {
+                e->timed_out = 1;
+                kill_group(e);
+            }
+            if (!e->reported && e->in_fd >= 0) flush_stdin(e);
+            /* Report once the command exited and its pipes closed. Pipes still held open by background
+               processes are given a short grace, then reported and drained (discarded) until they close. */
+            if (!e->reported && e->exited) {
+                if (e->out_fd < 0 && e->err_fd < 0) report_exit(e);
+                else if (!e->grace_until) e->grace_until = now + GRACE_MS;
+                else if (now >= e->grace_until) report_exit(e);
+            }
+            if (e->reported && e->out_fd < 0 && e->err_fd < 0) {
+                *pp = e->next;
+                free(e);
+                continue;
+            }
+            pp = &e->next;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.agentkernel.docker.agent;
+
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.ErrorCode;
+
+/** Turns the agent's errno for a file operation into the error a caller can act on. */
+final class AgentErrors {
+    private AgentErrors() {
+    }
+
+    static AgentKernelException forFile(AgentProtocol.Error error, String op, String path, String sandbox) {
+        if (error.stage() != AgentProtocol.STAGE_FILE) {
+            return new AgentKernelException.BackendUnavailableException("sandbox agent refused the file " + op
+                    + " request: " + error.message(), null);
+        }
+        String where = " in sandbox '" + sandbox + "'";
+        return switch (error.errno()) {
+            case AgentProtocol.ENOENT, AgentProtocol.ENOTDIR ->
+                    new AgentKernelException.NotFoundException("File '" + path + "' not found" + where);
+            case AgentProtocol.EISDIR -> new AgentKernelException.InvalidRequestException("Invalid path '" + path
+                    + "': is a directory" + where);
+            case AgentProtocol.EINVAL -> new AgentKernelException.InvalidRequestException("Invalid path '" + path
+                    + "': not a regular file" + where);
+            case AgentProtocol.ELOOP, AgentProtocol.EXDEV -> new AgentKernelException.InvalidRequestException(
+                    "Invalid path '" + path + "': a symbolic link on the path leads outside of it" + where);
+            case AgentProtocol.ENAMETOOLONG -> new AgentKernelException.InvalidRequestException("Invalid path '" + path
+                    + "': name too long");
+            case AgentProtocol.EFBIG -> new AgentKernelException.TooLargeException("File '" + path
+                    + "' is larger than the limit" + where);
+            case AgentProtocol.EACCES, AgentProtocol.EPERM, AgentProtocol.EROFS -> new AgentKernelException(
+                    ErrorCode.FORBIDDEN, "Cannot " + op + " '" + path + "'" + where + ": " + reason(error));
+            case AgentProtocol.ENOSPC, AgentProtocol.EDQUOT -> new AgentKernelException(ErrorCode.CONFLICT,
+                    "Cannot " + op + " '" + path + "'" + where + ": no space left");
+            default -> new AgentKernelException(ErrorCode.INTERNAL, "Cannot " + op + " '" + path + "'" + where + ": "
+                    + reason(error));
+        };
+    }
+
+    /** The strerror text the agent appended after "path: ". */
+    private static String reason(AgentProtocol.Error error) {
+        int colon = error.message().lastIndexOf(": ");
+        return colon < 0 ? error.message() : error.message().substring(colon + 2);
+    }
+}
