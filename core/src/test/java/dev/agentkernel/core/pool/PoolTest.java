@@ -93,9 +93,9 @@ class PoolTest {
 
         List<AuditEvent> log = kernel.logs(a.sandbox(), LogQuery.ALL);
         assertThat(log).extracting(AuditEvent::event)
-                .containsExactly("sandbox_created", "command_executed", "sandbox_removed");
+                .containsExactly("sandbox_created", "command_started", "command_executed", "sandbox_removed");
         assertThat(log.get(0).details()).containsEntry("kind", "pool");
-        assertThat(log.get(1).details()).containsEntry("pooled", true);
+        assertThat(log.get(2).details()).containsEntry("pooled", true);
     }
 
     @Test
