@@ -1,32 +1,28 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.AgentKernelException;
 import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.core.config.ConfigLoader;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-/** Which configuration file the CLI uses: --config, else ./agentkernel.toml, else ~/.agentkernel/agentkernel.toml. */
+/**
+ * The CLI's configuration: {@link ConfigLoader}'s rules (--config or $AGENTKERNEL_CONFIG, else ./agentkernel.toml,
+ * else ~/.agentkernel/config.toml, else defaults; AGENTKERNEL_* variables override), read from the command's
+ * environment and $HOME so tests can point them elsewhere.
+ */
 public final class ConfigFiles {
     private ConfigFiles() {
     }
 
+    /** The file that is read, if any. */
     public static Optional<Path> locate(Path explicit, Map<String, String> env) {
-        if (explicit != null) {
-            if (!Files.isRegularFile(explicit)) {
-                throw new AgentKernelException.NotFoundException("No such configuration file: " + explicit);
-            }
-            return Optional.of(explicit);
-        }
-        Path local = Path.of("agentkernel.toml");
-        if (Files.isRegularFile(local)) {
-            return Optional.of(local);
-        }
-        Path home = Path.of(env.getOrDefault("AGENTKERNEL_HOME",
-                System.getProperty("user.home") + "/.agentkernel"), "agentkernel.toml");
-        return Files.isRegularFile(home) ? Optional.of(home) : Optional.empty();
+        return ConfigLoader.findFile(explicit, env, workingDir(), home(env));
+    }
+
+    public static AgentKernelConfig load(Path explicit, Map<String, String> env) {
+        return ConfigLoader.load(explicit, env, workingDir(), home(env));
     }
 
     /**
@@ -34,13 +30,15 @@ public final class ConfigFiles {
      * them when the command ends). {@code serve} keeps the configured pool.
      */
     public static AgentKernelConfig oneShot(AgentKernelConfig c) {
-        return new AgentKernelConfig(c.server(), c.sandbox(), c.resources(),
-                new AgentKernelConfig.Pool(0, c.pool().max()), c.limits(), c.audit(), c.images());
+        return c.withPool(new AgentKernelConfig.Pool(0, c.pool().max()));
     }
 
-    /** The configuration to run with: the file found (if any) plus environment overrides. */
-    public static AgentKernelConfig load(Path explicit, Map<String, String> env) {
-        Optional<Path> file = locate(explicit, env);
-        return AgentKernelConfig.defaults();
+    private static Path workingDir() {
+        return Path.of("").toAbsolutePath();
+    }
+
+    private static Path home(Map<String, String> env) {
+        String home = env.get("HOME");
+        return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home);
     }
 }

@@ -12,8 +12,8 @@ public final class ConnectionOptions {
     String url;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "Configuration file (default: ./agentkernel.toml, else ~/.agentkernel/agentkernel.toml, "
-                    + "else built-in defaults).")
+            description = "Configuration file (default: $AGENTKERNEL_CONFIG, else ./agentkernel.toml, else "
+                    + "~/.agentkernel/config.toml, else built-in defaults; AGENTKERNEL_* variables override it).")
     Path config;
 
     public String url() {
