@@ -1,0 +1,399 @@
+package dev.agentkernel.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Info;
+import com.github.dockerjava.api.model.Version;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.BackendHealth;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.Cancellation;
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.FileContent;
+import dev.agentkernel.core.OutputListener;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SandboxSpec;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The Docker backend: one container per sandbox, named {@code agentkernel-<name>}, described entirely by its
+ * labels ({@link Labels}). Talks to the engine with docker-java (zerodep transport), except for exec stdio,
+ * which uses a raw hijacked connection ({@link HijackedExec}). Thread-safe.
+ */
+public final class DockerBackend implements Backend {
+    public static final String ID = "docker";
+    /** How commands reach a sandbox of this backend (shown as {@link SandboxInfo#execVia()}). */
+    public static final String EXEC_VIA = "docker-exec";
+    /** Settings key overriding {@code DOCKER_HOST}. */
+    public static final String DOCKER_HOST_PROPERTY = "docker.host";
+    /** Settings key: {@code false} never pulls (only local images are used). Default {@code true}. */
+    public static final String PULL_PROPERTY = "docker.pull";
+    /** Init forwards SIGTERM to the main process, so stop is fast; this only bounds a stuck one. */
+    private static final int STOP_TIMEOUT_SECONDS = 2;
+    private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
+
+    private final DockerClient client;
+    private final String instanceId;
+    private final ContainerExec execs;
+    private final SandboxFiles files;
+    private final boolean pull;
+    private volatile int hostCpus;
+
+    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull) {
+        this.client = client;
+        this.instanceId = instanceId;
+        this.pull = pull;
+        this.execs = new ContainerExec(client, endpoint);
+        this.files = new SandboxFiles(execs);
+    }
+
+    /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
+    public static DockerBackend open(BackendSettings settings) {
+        DockerClientConfig config = config(settings);
+        return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
+                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, "true")));
+    }
+
+    static DockerClientConfig config(BackendSettings settings) {
+        // The API version is left unset on purpose: pinning one above the engine's fails.
+        DefaultDockerClientConfig.Builder b = DefaultDockerClientConfig.createDefaultConfigBuilder();
+        String host = settings.property(DOCKER_HOST_PROPERTY, null);
+        if (host != null && !host.isBlank()) {
+            b.withDockerHost(host);
+        }
+        return b.build();
+    }
+
+    static DockerClient client(DockerClientConfig config) {
+        ZerodepDockerHttpClient http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(256)
+                .connectionTimeout(Duration.ofSeconds(5))
+                .build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String instanceId() {
+        return instanceId;
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec) {
+        Objects.requireNonNull(spec.image(), "the image must be resolved before create");
+        ensureImage(spec.image());
+        String containerName = Labels.containerName(spec.name());
+        Map<String, String> labels = Labels.of(spec, instanceId, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        List<String> env = new ArrayList<>();
+        spec.env().forEach((k, v) -> env.add(k + "=" + v));
+        CreateContainerCmd cmd = client.createContainerCmd(spec.image())
+                .withName(containerName)
+                .withLabels(labels)
+                .withEnv(env)
+                // Keeps the container alive doing nothing; commands come in as execs. Needs a sleep that
+                // understands "infinity" in the image (busybox and coreutils both do).
+                .withEntrypoint("sleep")
+                .withCmd("infinity")
+                .withHostConfig(ProfileMapping.hostConfig(spec.profile(), spec.vcpus(), spec.memoryMb(), hostCpus()));
+        String user = ProfileMapping.user(spec.profile());
+        if (user != null) {
+            cmd.withUser(user);
+        }
+        String workdir = ProfileMapping.workingDir(spec.profile());
+        if (workdir != null) {
+            cmd.withWorkingDir(workdir);
+        }
+        String id;
+        try {
+            id = cmd.exec().getId();
+        } catch (ConflictException e) {
+            // Docker's name uniqueness is the lock: whoever created agentkernel-<name> first wins.
+            throw new AgentKernelException.ConflictException("Sandbox '" + spec.name() + "' already exists");
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e);
+        }
+        try {
+            client.startContainerCmd(id).exec();
+        } catch (RuntimeException e) {
+            removeQuietly(id);
+            AgentKernelException mapped = DockerErrors.map(e);
+            throw new AgentKernelException(mapped.code(), "Sandbox '" + spec.name() + "' could not start: "
+                    + mapped.getMessage(), e);
+        }
+        return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
+    }
+
+    @Override
+    public SandboxInfo start(String name) {
+        InspectContainerResponse c = require(name);
+        try {
+            client.startContainerCmd(c.getId()).exec();
+        } catch (NotModifiedException alreadyRunning) {
+            // fine: start is idempotent
+        } catch (NotFoundException e) {
+            throw AgentKernelException.sandboxNotFound(name);
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e);
+        }
+        return inspect(name).orElseThrow(() -> AgentKernelException.sandboxNotFound(name));
+    }
+
+    @Override
+    public SandboxInfo stop(String name) {
+        InspectContainerResponse c = require(name);
+        try {
+            client.stopContainerCmd(c.getId()).withTimeout(STOP_TIMEOUT_SECONDS).exec();
+        } catch (NotModifiedException alreadyStopped) {
+            // fine: stop is idempotent
+        } catch (NotFoundException e) {
+            throw AgentKernelException.sandboxNotFound(name);
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e);
+        }
+        return inspect(name).orElseThrow(() -> AgentKernelException.sandboxNotFound(name));
+    }
+
+    @Override
+    public void remove(String name) {
+        InspectContainerResponse c = require(name);
+        try {
+            client.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException e) {
+            throw AgentKernelException.sandboxNotFound(name);
+        } catch (ConflictException e) {
+            // Removal already in progress (a concurrent remove): the sandbox is going away.
+            throw AgentKernelException.sandboxNotFound(name);
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e);
+        }
+    }
+
+    @Override
+    public Optional<SandboxInfo> inspect(String name) {
+        return find(name).map(c -> Labels.toInfo(c.getConfig().getLabels(), c.getState().getStatus(), c.getId(), ID));
+    }
+
+    /** Inspects {@code agentkernel-<name>} and accepts it only if its labels say it is that sandbox of ours. */
+    private Optional<InspectContainerResponse> find(String name) {
+        dev.agentkernel.core.Validation.sandboxName(name);
+        InspectContainerResponse c;
+        try {
+            c = client.inspectContainerCmd(Labels.containerName(name)).exec();
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e);
+        }
+        Map<String, String> labels = c.getConfig() == null ? null : c.getConfig().getLabels();
+        if (!Labels.isManaged(labels, c.getName()) || !name.equals(labels.get(Labels.NAME))) {
+            return Optional.empty();
+        }
+        return Optional.of(c);
+    }
+
+    private InspectContainerResponse require(String name) {
+        return find(name).orElseThrow(() -> AgentKernelException.sandboxNotFound(name));
+    }
+
+    @Override
+    public List<SandboxInfo> list() {
+        List<Container> containers;
+        try {
+            containers = client.listContainersCmd()
+                    .withShowAll(true)
+                    .withLabelFilter(Map.of(Labels.MANAGED, "true"))
+                    .exec();
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e);
+        }
+        List<SandboxInfo> out = new ArrayList<>();
+        for (Container c : containers) {
+            String dockerName = c.getNames() == null || c.getNames().length == 0 ? null : c.getNames()[0];
+            if (Labels.isManaged(c.getLabels(), dockerName)) {
+                out.add(Labels.toInfo(c.getLabels(), c.getState(), c.getId(), ID));
+            }
+        }
+        out.sort(Comparator.comparing(SandboxInfo::name));
+        return out;
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
+        String id = requireRunning(name);
+        return execs.run(id, request, listener == null ? OutputListener.NONE : listener,
+                cancellation == null ? Cancellation.create() : cancellation, problem(name));
+    }
+
+    @Override
+    public FileContent readFile(String name, String path, long maxBytes) {
+        return files.read(requireRunning(name), name, path, maxBytes, problem(name));
+    }
+
+    @Override
+    public void writeFile(String name, FileContent file) {
+        files.write(requireRunning(name), name, file, problem(name));
+    }
+
+    @Override
+    public void deleteFile(String name, String path) {
+        files.delete(requireRunning(name), name, path, problem(name));
+    }
+
+    /** The container id of a running sandbox of ours; not found or not running is a clear error. */
+    private String requireRunning(String name) {
+        InspectContainerResponse c = require(name);
+        if (!Boolean.TRUE.equals(c.getState().getRunning())) {
+            throw notRunning(name);
+        }
+        return c.getId();
+    }
+
+    private static AgentKernelException notRunning(String name) {
+        return new AgentKernelException.ConflictException("Sandbox '" + name + "' is not running");
+    }
+
+    /** The container went away or stopped between our check and the exec. */
+    private static ContainerExec.ContainerProblem problem(String name) {
+        return (status, message) -> status == 404 ? AgentKernelException.sandboxNotFound(name) : notRunning(name);
+    }
+
+    @Override
+    public BackendHealth health() {
+        try {
+            Version v = client.versionCmd().exec();
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("engine_version", String.valueOf(v.getVersion()));
+            details.put("api_version", String.valueOf(v.getApiVersion()));
+            try {
+                Info info = client.infoCmd().exec();
+                if (info.getRuntimes() != null) {
+                    details.put("runtimes", String.join(",", info.getRuntimes().keySet()));
+                }
+                if (info.getNCPU() != null) {
+                    details.put("cpus", info.getNCPU().toString());
+                }
+            } catch (RuntimeException ignored) {
+                // version alone shows the engine answers
+            }
+            return BackendHealth.up(ID, details);
+        } catch (RuntimeException e) {
+            return BackendHealth.down(ID, DockerErrors.map(e).getMessage());
+        }
+    }
+
+    /** Answers whether the engine responds to a ping; for {@link DockerBackendProvider}. */
+    static String ping(DockerClient client) {
+        try {
+            client.pingCmd().exec();
+            return null;
+        } catch (RuntimeException e) {
+            return DockerErrors.map(e).getMessage();
+        }
+    }
+
+    private int hostCpus() {
+        int n = hostCpus;
+        if (n == 0) {
+            try {
+                Integer ncpu = client.infoCmd().exec().getNCPU();
+                n = ncpu == null ? -1 : ncpu;
+            } catch (RuntimeException e) {
+                n = -1;
+            }
+            hostCpus = n;
+        }
+        return n;
+    }
+
+    @Override
+    public boolean imageAvailable(String image) {
+        try {
+            ensureImage(image);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Uses the local image when present, pulls it otherwise; a missing image is an error naming it. */
+    private void ensureImage(String image) {
+        dev.agentkernel.core.Validation.image(image);
+        try {
+            client.inspectImageCmd(image).exec();
+            return;
+        } catch (NotFoundException e) {
+            // not here: pull below
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e);
+        }
+        if (!pull) {
+            throw new AgentKernelException.InvalidRequestException("Image '" + image
+                    + "' is not available locally (pulling is turned off)");
+        }
+        ImageReference ref = ImageReference.parse(image);
+        try {
+            boolean done = client.pullImageCmd(ref.repository())
+                    .withTag(ref.tag())
+                    .start()
+                    .awaitCompletion(PULL_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            if (!done) {
+                throw new AgentKernelException.OperationTimeoutException("Pulling image '" + image + "' took longer than "
+                        + PULL_TIMEOUT.toMinutes() + " minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentKernelException.OperationTimeoutException("Interrupted while pulling image '" + image + "'");
+        } catch (AgentKernelException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new AgentKernelException.InvalidRequestException("Image '" + image
+                    + "' is not available locally and could not be pulled: " + DockerErrors.engineMessage(e));
+        }
+    }
+
+    private void removeQuietly(String containerId) {
+        try {
+            client.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+        } catch (RuntimeException ignored) {
+            // best effort on a failed create; the caller gets the original error
+        }
+    }
+
+    @Override
+    public void close() {
+        execs.close();
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // closing the connection pool cannot fail in a way we can act on
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.agentkernel.docker;
+
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import dev.agentkernel.core.SecurityProfile;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one place where a {@link SecurityProfile} and the sandbox limits become Docker settings. Every kind
+ * of sandbox (named, run, pool) goes through here, so a profile means the same thing on every path.
+ *
+ * <p>Docker's defaults are not a sandbox (no limits, writable root, root user, 14 capabilities, unbounded
+ * logs), so every setting is made explicit here rather than left to the engine.
+ */
+public final class ProfileMapping {
+    /** The working directory of restrictive sandboxes: a tmpfs owned by the non-root user. */
+    public static final String WORKDIR = "/workspace";
+    /** uid and gid of the restrictive profile's user (nobody); the tmpfs mounts are owned by it. */
+    static final int NOBODY = 65534;
+    /** Container logs only hold the main process's output (a sleep), but bound them anyway. */
+    static final String LOG_MAX_SIZE = "1m";
+
+    private ProfileMapping() {
+    }
+
+    /**
+     * @param hostCpus CPUs the engine has; Docker refuses a NanoCPUs value above it, so a request for more
+     *                 vCPUs than the host has gets every CPU of the host (the label keeps the requested value)
+     */
+    public static HostConfig hostConfig(SecurityProfile profile, int vcpus, int memoryMb, int hostCpus) {
+        long memoryBytes = memoryMb * 1024L * 1024L;
+        int effectiveCpus = hostCpus > 0 ? Math.min(vcpus, hostCpus) : vcpus;
+        HostConfig hc = HostConfig.newHostConfig()
+                .withNetworkMode(profile.network() == SecurityProfile.Network.NONE ? "none" : "bridge")
+                .withReadonlyRootfs(profile.readOnlyRoot())
+                .withPrivileged(false)
+                .withInit(true)
+                .withMemory(memoryBytes)
+                // memory + swap = memory: no swap, so the limit is a real limit.
+                .withMemorySwap(memoryBytes)
+                .withNanoCPUs(effectiveCpus * 1_000_000_000L)
+                .withPidsLimit(profile.pidsLimit())
+                .withSecurityOpts(profile.noNewPrivileges() ? List.of("no-new-privileges:true") : List.of())
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
+                        Map.of("max-size", LOG_MAX_SIZE, "max-file", "1")));
+        if (profile.dropAllCapabilities()) {
+            hc.withCapDrop(Capability.ALL);
+            if (!profile.addedCapabilities().isEmpty()) {
+                hc.withCapAdd(profile.addedCapabilities().stream().map(Capability::valueOf).toArray(Capability[]::new));
+            }
+        }
+        if (profile.readOnlyRoot()) {
+            hc.withTmpFs(tmpfs(memoryMb));
+        }
+        return hc;
+    }
+
+    /**
+     * The writable places of a read-only root: {@code /tmp} (sticky, world-writable) and the workdir (owned by
+     * nobody, the profile's user). Their pages count against the memory limit; the size caps each one too.
+     */
+    static Map<String, String> tmpfs(int memoryMb) {
+        Map<String, String> mounts = new LinkedHashMap<>();
+        String size = "size=" + memoryMb + "m";
+        mounts.put("/tmp", "rw,nosuid,nodev,mode=1777," + size);
+        mounts.put(WORKDIR, "rw,nosuid,nodev,mode=0755,uid=" + NOBODY + ",gid=" + NOBODY + "," + size);
+        return mounts;
+    }
+
+    /** The user to run as, or null for the image default. */
+    public static String user(SecurityProfile profile) {
+        return profile.user();
+    }
+
+    /** The working directory to set, or null for the image default (its own writable root). */
+    public static String workingDir(SecurityProfile profile) {
+        return profile.readOnlyRoot() ? WORKDIR : null;
+    }
+}

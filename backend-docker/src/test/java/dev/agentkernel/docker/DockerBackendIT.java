@@ -1,0 +1,22 @@
+package dev.agentkernel.docker;
+
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.testing.BackendContractTest;
+
+import java.util.Map;
+
+/** The backend contract against the real Docker engine. */
+class DockerBackendIT extends BackendContractTest {
+    static final String BUSYBOX = System.getProperty("agentkernel.test.image", "agentkernel/busybox:local");
+
+    @Override
+    protected Backend openBackend(String instanceId) {
+        return DockerBackend.open(new BackendSettings(DockerBackend.ID, instanceId, Map.of()));
+    }
+
+    @Override
+    protected String image() {
+        return BUSYBOX;
+    }
+}

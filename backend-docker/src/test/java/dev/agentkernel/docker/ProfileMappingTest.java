@@ -1,0 +1,75 @@
+package dev.agentkernel.docker;
+
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import dev.agentkernel.core.SecurityProfile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ProfileMappingTest {
+
+    @ParameterizedTest
+    @EnumSource(SecurityProfile.class)
+    void everyProfileHasLimitsInitAndNoNewPrivileges(SecurityProfile p) {
+        HostConfig hc = ProfileMapping.hostConfig(p, 2, 300, 8);
+        assertThat(hc.getMemory()).isEqualTo(300L * 1024 * 1024);
+        assertThat(hc.getMemorySwap()).as("no swap beyond memory").isEqualTo(300L * 1024 * 1024);
+        assertThat(hc.getNanoCPUs()).isEqualTo(2_000_000_000L);
+        assertThat(hc.getPidsLimit()).isEqualTo(p.pidsLimit()).isPositive();
+        assertThat(hc.getInit()).isTrue();
+        assertThat(hc.getPrivileged()).isFalse();
+        assertThat(hc.getSecurityOpts()).containsExactly("no-new-privileges:true");
+        assertThat(hc.getBinds()).as("no host mounts, no docker socket").isNullOrEmpty();
+        assertThat(hc.getMounts()).isNullOrEmpty();
+        assertThat(hc.getLogConfig().getType()).isEqualTo(LogConfig.LoggingType.JSON_FILE);
+        assertThat(hc.getLogConfig().getConfig()).containsEntry("max-size", "1m").containsEntry("max-file", "1");
+    }
+
+    @Test
+    void restrictiveIsOfflineReadOnlyWithoutCapabilitiesAndWithWritableTmpfs() {
+        HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2);
+        assertThat(hc.getNetworkMode()).isEqualTo("none");
+        assertThat(hc.getReadonlyRootfs()).isTrue();
+        assertThat(hc.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(hc.getCapAdd()).isNullOrEmpty();
+        assertThat(hc.getPidsLimit()).isEqualTo(128L);
+        assertThat(hc.getTmpFs()).containsOnlyKeys("/tmp", "/workspace");
+        assertThat(hc.getTmpFs().get("/tmp")).contains("mode=1777", "size=256m", "nosuid", "nodev");
+        assertThat(hc.getTmpFs().get("/workspace")).contains("uid=65534", "gid=65534", "size=256m");
+        assertThat(ProfileMapping.user(SecurityProfile.RESTRICTIVE)).isEqualTo("65534:65534");
+        assertThat(ProfileMapping.workingDir(SecurityProfile.RESTRICTIVE)).isEqualTo("/workspace");
+    }
+
+    @Test
+    void moderateDropsAllButAFewCapabilitiesOnABridge() {
+        HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.MODERATE, 1, 512, 2);
+        assertThat(hc.getNetworkMode()).isEqualTo("bridge");
+        assertThat(hc.getReadonlyRootfs()).isFalse();
+        assertThat(hc.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(hc.getCapAdd()).containsExactlyInAnyOrder(Capability.CHOWN, Capability.DAC_OVERRIDE,
+                Capability.FOWNER, Capability.FSETID, Capability.KILL, Capability.SETGID, Capability.SETUID);
+        assertThat(hc.getTmpFs()).isNullOrEmpty();
+        assertThat(ProfileMapping.user(SecurityProfile.MODERATE)).isNull();
+        assertThat(ProfileMapping.workingDir(SecurityProfile.MODERATE)).isNull();
+    }
+
+    @Test
+    void permissiveKeepsTheEngineDefaultCapabilities() {
+        HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.PERMISSIVE, 1, 512, 2);
+        assertThat(hc.getNetworkMode()).isEqualTo("bridge");
+        assertThat(hc.getCapDrop()).isNullOrEmpty();
+        assertThat(hc.getCapAdd()).isNullOrEmpty();
+        assertThat(hc.getPidsLimit()).isEqualTo(1024L);
+    }
+
+    @Test
+    void cpusAreClampedToTheHost() {
+        assertThat(ProfileMapping.hostConfig(SecurityProfile.MODERATE, 8, 512, 2).getNanoCPUs()).isEqualTo(2_000_000_000L);
+        assertThat(ProfileMapping.hostConfig(SecurityProfile.MODERATE, 8, 512, -1).getNanoCPUs())
+                .as("host count unknown").isEqualTo(8_000_000_000L);
+    }
+}
