@@ -270,6 +270,21 @@ class AgentKernelTest {
         RunResult explicit = kernel.run(RunRequest.of("echo", "x").withImage("agentkernel/busybox:local"));
         assertThat(explicit.imageNote()).isNull();
         assertThat(explicit.image()).isEqualTo("agentkernel/busybox:local");
+
+        RunResult namedOffline = kernel.run(RunRequest.of("python3", "-V").withImage("python:3.12-alpine"));
+        assertThat(namedOffline.image()).isEqualTo("agentkernel/python:local");
+        assertThat(namedOffline.imageNote()).contains("python:3.12-alpine");
+
+        SandboxInfo created = kernel.create(SandboxSpec.named("py", "python:3.12-alpine"));
+        assertThat(created.image()).isEqualTo("agentkernel/python:local");
+        assertThat(kernel.logs("py", LogQuery.ALL).get(0).details()).containsEntry("image", "agentkernel/python:local")
+                .containsKey("image_note");
+
+        fake.localImages(null); // every image present: nothing is replaced
+        kernel.close();
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("img2.jsonl")));
+        assertThat(kernel.run(RunRequest.of("echo", "x").withImage("python:3.12-alpine")).image())
+                .isEqualTo("python:3.12-alpine");
     }
 
     @Test
@@ -349,6 +364,21 @@ class AgentKernelTest {
         assertThat(fake.names()).containsExactly("keep");
         assertThatThrownBy(() -> kernel.run(RunRequest.of("echo", "x")))
                 .isInstanceOf(AgentKernelException.class).hasMessageContaining("shutting down");
+    }
+
+    @Test
+    void closeCancelsCommandsInFlightAndRemovesTheirSandboxes() throws Exception {
+        kernel.create(SandboxSpec.named("named-busy", null));
+        CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> kernel.run(RunRequest.of("sleep", "60")));
+        CompletableFuture<ExecResult> exec = CompletableFuture.supplyAsync(
+                () -> kernel.exec("named-busy", ExecRequest.of("sleep", "60")));
+        waitUntil(() -> fake.execsInFlight().size() == 2);
+        long start = System.nanoTime();
+        kernel.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(run.get(5, TimeUnit.SECONDS).exec().timedOut()).isTrue();
+        assertThat(exec.get(5, TimeUnit.SECONDS).timedOut()).isTrue();
+        assertThat(fake.names()).containsExactly("named-busy");
     }
 
     @Test
