@@ -32,16 +32,12 @@ public final class McpConfigCommand extends BaseCommand {
             description = "The server's name in the agent's configuration (default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(names = "--url", paramLabel = "URL",
-            description = "Make the server act on a running agentkernel server at URL instead of embedded.")
-    String url;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Make the server read this configuration file.")
-    Path config;
-
     @Override
     protected int execute() {
         ClientConfig format = ClientConfig.fromWire(client);
+        // The global --url and --config, given here, are passed on to the server the agent starts.
+        String url = root().connection().url();
+        Path config = root().connection().config();
         List<String> args = new ArrayList<>(List.of("mcp-server"));
         if (url != null) {
             args.add("--url");

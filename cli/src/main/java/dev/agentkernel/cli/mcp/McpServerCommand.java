@@ -1,14 +1,15 @@
 package dev.agentkernel.cli.mcp;
 
-import dev.agentkernel.cli.ConnectionOptions;
+import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.Console;
+import dev.agentkernel.cli.DefaultClientFactory;
+import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.cli.commands.BaseCommand;
 import dev.agentkernel.core.AgentKernelException;
 import dev.agentkernel.mcp.LazySandboxes;
 import dev.agentkernel.mcp.McpStdioServer;
 import dev.agentkernel.mcp.SandboxOperations;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.FileDescriptor;
@@ -32,9 +33,6 @@ public final class McpServerCommand extends BaseCommand {
     /** Per-stream output of one tool result: enough for build logs, small enough for an agent's context. */
     static final String DEFAULT_MAX_OUTPUT = "65536";
 
-    @Mixin
-    ConnectionOptions connection;
-
     @Option(names = "--max-output-bytes", paramLabel = "N", defaultValue = DEFAULT_MAX_OUTPUT,
             description = "Most bytes of stdout and of stderr (and of a file read) one tool result carries; more is cut "
                     + "and marked truncated (default: ${DEFAULT-VALUE}).")
@@ -50,10 +48,25 @@ public final class McpServerCommand extends BaseCommand {
         spec.commandLine().setOut(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
                 StandardCharsets.UTF_8), true));
         Console console = console();
-        String target = connection.url() != null ? connection.url() : "embedded";
-        SandboxOperations ops = new LazySandboxes(target,
-                () -> new ClientSandboxes(root().clientFactory().open(connection, console))).openInBackground();
+        String url = url();
+        SandboxOperations ops = new LazySandboxes(url != null ? url : "embedded",
+                () -> new ClientSandboxes(open(url, console))).openInBackground();
         McpStdioServer.serveAndClose(ops, maxOutputBytes, System.in, protocol);
         return 0;
+    }
+
+    private String url() {
+        String url = root().connection().url() != null ? root().connection().url()
+                : root().env().get("AGENTKERNEL_BASE_URL");
+        return url == null || url.isBlank() ? null : url;
+    }
+
+    private SandboxClient open(String url, Console console) {
+        if (url != null) {
+            return root().clientFactory().open(root().connection(), console);
+        }
+        // Long-running like serve: the configured warm pool is kept (one-shot commands turn it off).
+        return new DefaultClientFactory(root().env())
+                .openEmbedded(ConfigFiles.load(root().connection().config(), root().env()), console);
     }
 }

@@ -86,6 +86,20 @@ class McpCommandsTest {
     }
 
     @Test
+    void urlAndConfigAlsoWorkBeforeTheSubcommand() {
+        CliHarness.Result r = cli.run("--url", "http://127.0.0.1:9", "mcp", "config");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("\"--url\"").contains("\"http://127.0.0.1:9\"");
+    }
+
+    @Test
+    void mcpWithoutASubcommandIsAUsageError() {
+        CliHarness.Result r = cli.run("mcp");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("config");
+    }
+
+    @Test
     void serverHelpNamesTheTools() {
         CliHarness.Result r = cli.run("mcp-server", "--help");
         assertThat(r.exitCode()).isZero();
