@@ -53,7 +53,8 @@ class AgentKernelClientIT {
         containersBefore = ownContainers().size();
         AgentKernelConfig config = AgentKernelConfig.forTests(tmp.resolve("audit.jsonl"));
         kernel = AgentKernel.builder()
-                .backend(Backends.open(new BackendSettings("docker", owner, Map.of())))
+                // Never pull: tests reach nothing beyond loopback and their own containers.
+                .backend(Backends.open(new BackendSettings("docker", owner, Map.of("docker.pull", "false"))))
                 .config(config)
                 .build();
         server = AgentKernelServer.start(kernel, ServerOptions.from(config, KEY).withHost("127.0.0.1").withPort(0));
