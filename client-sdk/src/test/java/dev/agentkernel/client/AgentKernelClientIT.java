@@ -383,8 +383,9 @@ class AgentKernelClientIT {
         assertThat(invalid.getMessage()).containsIgnoringCase("name");
 
         String name = uniqueName("dup");
-        try (SandboxSession ignored = client.sandbox(name, SandboxSpec.image(BUSYBOX))) {
-            AgentKernelClientException conflict = catchClientException(() -> client.create(name, SandboxSpec.image(BUSYBOX)));
+        try (SandboxSession existing = client.sandbox(name, SandboxSpec.image(BUSYBOX))) {
+            AgentKernelClientException conflict = catchClientException(
+                    () -> client.create(existing.name(), SandboxSpec.image(BUSYBOX)));
             assertThat(conflict).isInstanceOf(ConflictException.class);
             assertThat(conflict.status()).isEqualTo(409);
             assertThat(conflict.code()).isEqualTo("conflict");
@@ -438,7 +439,7 @@ class AgentKernelClientIT {
         try (SandboxSession box = client.sandbox(name, SandboxSpec.image(BUSYBOX))) {
             AgentKernelClient impatient = AgentKernelClient.builder().baseUrl("http://127.0.0.1:" + server.port())
                     .apiKey(KEY).timeout(Duration.ofMillis(500)).build();
-            AgentKernelClientException e = catchClientException(() -> impatient.exec(name, "sleep", "3"));
+            AgentKernelClientException e = catchClientException(() -> impatient.exec(box.name(), "sleep", "3"));
             assertThat(e.status()).isZero();
             assertThat(e.code()).isEqualTo(AgentKernelClientException.CODE_TIMEOUT);
         }
