@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The Docker backend: one container per sandbox, named {@code agentkernel-<name>}, described entirely by its
@@ -59,6 +61,12 @@ public final class DockerBackend implements Backend {
     private final ContainerExec execs;
     private final SandboxFiles files;
     private final boolean pull;
+    /**
+     * Sandbox name to the id of the container we verified as ours. Saves an inspect per exec/file call; safe
+     * because an id never moves to another container: if ours went away, the engine answers 404 for the id and
+     * the entry is dropped and the name resolved again.
+     */
+    private final Map<String, String> verifiedIds = new ConcurrentHashMap<>();
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull) {
@@ -184,6 +192,7 @@ public final class DockerBackend implements Backend {
     @Override
     public void remove(String name) {
         InspectContainerResponse c = require(name);
+        verifiedIds.remove(name, c.getId());
         try {
             client.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException e) {
@@ -214,8 +223,10 @@ public final class DockerBackend implements Backend {
         }
         Map<String, String> labels = c.getConfig() == null ? null : c.getConfig().getLabels();
         if (!Labels.isManaged(labels, c.getName()) || !name.equals(labels.get(Labels.NAME))) {
+            verifiedIds.remove(name);
             return Optional.empty();
         }
+        verifiedIds.put(name, c.getId());
         return Optional.of(c);
     }
 
@@ -247,33 +258,58 @@ public final class DockerBackend implements Backend {
 
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
-        String id = requireRunning(name);
-        return execs.run(id, request, listener == null ? OutputListener.NONE : listener,
-                cancellation == null ? Cancellation.create() : cancellation, problem(name));
+        OutputListener l = listener == null ? OutputListener.NONE : listener;
+        Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
+        return inContainer(name, id -> execs.run(id, request, l, c, problem(name)));
     }
 
     @Override
     public FileContent readFile(String name, String path, long maxBytes) {
-        return files.read(requireRunning(name), name, path, maxBytes, problem(name));
+        return inContainer(name, id -> files.read(id, name, path, maxBytes, problem(name)));
     }
 
     @Override
     public void writeFile(String name, FileContent file) {
-        files.write(requireRunning(name), name, file, problem(name));
+        inContainer(name, id -> {
+            files.write(id, name, file, problem(name));
+            return null;
+        });
     }
 
     @Override
     public void deleteFile(String name, String path) {
-        files.delete(requireRunning(name), name, path, problem(name));
+        inContainer(name, id -> {
+            files.delete(id, name, path, problem(name));
+            return null;
+        });
     }
 
-    /** The container id of a running sandbox of ours; not found or not running is a clear error. */
-    private String requireRunning(String name) {
+    /**
+     * Runs {@code action} with the id of our running container for {@code name}. A cached id that the engine no
+     * longer knows is dropped and the name resolved once more (it may have been removed and made again). A
+     * stopped container answers 409 to an exec, which {@link #problem} turns into "not running".
+     */
+    private <T> T inContainer(String name, Function<String, T> action) {
+        String cached = verifiedIds.get(name);
+        if (cached != null) {
+            try {
+                return action.apply(cached);
+            } catch (AgentKernelException e) {
+                if (e.code() != dev.agentkernel.core.ErrorCode.NOT_FOUND || !isSandboxNotFound(e, name)) {
+                    throw e;
+                }
+                verifiedIds.remove(name, cached);
+            }
+        }
         InspectContainerResponse c = require(name);
         if (!Boolean.TRUE.equals(c.getState().getRunning())) {
             throw notRunning(name);
         }
-        return c.getId();
+        return action.apply(c.getId());
+    }
+
+    private static boolean isSandboxNotFound(AgentKernelException e, String name) {
+        return AgentKernelException.sandboxNotFound(name).getMessage().equals(e.getMessage());
     }
 
     private static AgentKernelException notRunning(String name) {
