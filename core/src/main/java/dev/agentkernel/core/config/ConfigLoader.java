@@ -131,7 +131,7 @@ public final class ConfigLoader {
                 d.audit().enabled()));
     }
 
-    static Optional<Path> findFile(Path explicitFile, Map<String, String> env, Path workingDir, Path home) {
+    public static Optional<Path> findFile(Path explicitFile, Map<String, String> env, Path workingDir, Path home) {
         Path explicit = explicitFile;
         if (explicit == null && env.get("AGENTKERNEL_CONFIG") != null && !env.get("AGENTKERNEL_CONFIG").isBlank()) {
             explicit = Path.of(env.get("AGENTKERNEL_CONFIG"));

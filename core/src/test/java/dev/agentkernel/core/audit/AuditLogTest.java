@@ -70,11 +70,14 @@ class AuditLogTest {
     void eventsWithoutSandboxAreWrittenWithNull() throws Exception {
         Path file = dir.resolve("audit.jsonl");
         try (AuditLog log = AuditLog.open(file)) {
-            log.record(event("auth_failed", null, Map.of("caller", "127.0.0.1", "reason", "bad key")));
+            log.record(event("auth_failed", null, Map.of("caller", "127.0.0.1", "reason", "bad key",
+                    "at", Instant.parse("2026-01-01T00:00:00Z"), "timeout", java.time.Duration.ofSeconds(2))));
         }
         JsonNode n = JSON.readTree(lines(file).get(0));
         assertThat(n.get("sandbox").isNull()).isTrue();
         assertThat(n.get("caller").asText()).isEqualTo("127.0.0.1");
+        assertThat(n.get("at").asText()).isEqualTo("2026-01-01T00:00:00Z");
+        assertThat(n.get("timeout").asText()).isEqualTo("PT2S");
     }
 
     @Test
