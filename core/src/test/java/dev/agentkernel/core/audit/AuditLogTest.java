@@ -180,6 +180,24 @@ class AuditLogTest {
         }
     }
 
+    /** Prints the cost of one forced append (no timed assertion). */
+    @Test
+    void appendFigures() {
+        int n = 200;
+        long[] nanos = new long[n];
+        try (AuditLog log = AuditLog.open(dir.resolve("audit.jsonl"))) {
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                log.record(event("command_executed", "s", Map.of("argv", List.of("echo", "x"), "exit_code", 0)));
+                nanos[i] = System.nanoTime() - t;
+            }
+            assertThat(log.verify().lines()).isEqualTo(n);
+        }
+        java.util.Arrays.sort(nanos);
+        System.out.printf("FIGURES audit append (write + force) p50 %.2f ms p99 %.2f ms over %d events%n",
+                nanos[n / 2] / 1e6, nanos[(int) (n * 0.99) - 1] / 1e6, n);
+    }
+
     @Test
     void queryIsExactSortedWithSinceAndLimit() {
         Path file = dir.resolve("audit.jsonl");
