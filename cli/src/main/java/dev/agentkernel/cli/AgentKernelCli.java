@@ -1,5 +1,6 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.cli.bench.BenchCommand;
 import dev.agentkernel.cli.commands.AuditCommand;
 import dev.agentkernel.cli.commands.BatchCommand;
 import dev.agentkernel.cli.commands.CatCommand;
@@ -79,6 +80,7 @@ import java.util.concurrent.Callable;
                 ServeCommand.class,
                 SetupCommand.class,
                 DoctorCommand.class,
+                BenchCommand.class,
                 VersionCommand.class,
                 CompletionCommand.class,
                 CommandLine.HelpCommand.class,

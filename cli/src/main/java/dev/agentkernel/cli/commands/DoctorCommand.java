@@ -133,7 +133,8 @@ public final class DoctorCommand extends BaseCommand {
             try (Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(),
                     Map.of()))) {
                 BackendHealth h = backend.health();
-                checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message(),
+                checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message()
+                        + (h.details().containsKey("exec_via") ? "; commands via " + h.details().get("exec_via") : ""),
                         h.available() ? null : "agentkernel setup"));
             } catch (AgentKernelException e) {
                 checks.add(new Check("backend", false, e.getMessage(), "agentkernel setup"));
