@@ -40,8 +40,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--url", description = "Benchmark a running server instead of starting one (no RSS figures).")
-    URI url;
+    /** The inherited --url (see ConnectionOptions): benchmark a running server instead of starting one (no RSS figures). */
+    private URI url() {
+        String u = ((dev.agentkernel.cli.AgentKernelCli) spec.root().userObject()).connection().url();
+        return u == null ? null : URI.create(u);
+    }
 
     @Option(names = "--image", defaultValue = "agentkernel/busybox:local", description = "Image for every figure (default: ${DEFAULT-VALUE}).")
     String image;
@@ -126,6 +129,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         ServerProcess server = null;
+        URI url = url();
         try {
             if (url == null) {
                 if (!ServerProcess.available()) {
