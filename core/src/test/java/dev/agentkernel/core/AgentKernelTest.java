@@ -288,6 +288,16 @@ class AgentKernelTest {
     }
 
     @Test
+    void resolveImageUsesTheConfigOverridesAndProjectFiles() throws Exception {
+        kernel.close();
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("ri.jsonl")).withImages(Map.of("ruby", "my/ruby:1")));
+        assertThat(kernel.resolveImage(List.of("ruby", "x.rb"), null).image()).isEqualTo("my/ruby:1");
+        java.nio.file.Files.writeString(dir.resolve("go.mod"), "module x");
+        assertThat(kernel.resolveImage(List.of("sh", "-c", "go test"), dir).image()).isEqualTo("golang:1.23-alpine");
+        assertThat(kernel.resolveImage(List.of("unknown-tool"), null).image()).isEqualTo("agentkernel/busybox:local");
+    }
+
+    @Test
     void logsAreByExactNameAndSurviveRemoval() {
         kernel.create(SandboxSpec.named("a", null));
         kernel.create(SandboxSpec.named("ab", null));

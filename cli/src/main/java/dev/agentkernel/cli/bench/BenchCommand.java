@@ -32,19 +32,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure latency, throughput and memory of agentkernel on this host, with Docker baselines.",
-                "Starts a server of its own (child JVM, temporary audit log) unless --url is given; every sandbox and "
-                        + "container it makes is removed at the end."})
+                "Starts a server of its own (child JVM, temporary audit log) unless --url is given (then no RSS "
+                        + "figures); every sandbox and container it makes is removed at the end."})
 public final class BenchCommand implements Callable<Integer> {
     private static final List<String> ECHO = List.of("echo", "hello");
 
     @Spec
     CommandSpec spec;
-
-    /** The inherited --url (see ConnectionOptions): benchmark a running server instead of starting one (no RSS figures). */
-    private URI url() {
-        String u = ((dev.agentkernel.cli.AgentKernelCli) spec.root().userObject()).connection().url();
-        return u == null ? null : URI.create(u);
-    }
 
     @Option(names = "--image", defaultValue = "agentkernel/busybox:local", description = "Image for every figure (default: ${DEFAULT-VALUE}).")
     String image;
@@ -128,8 +122,10 @@ public final class BenchCommand implements Callable<Integer> {
             base.put(BenchReport.DOCKER_JAVA_EXEC, repeat(5, baselineExecs, baselines::dockerJavaExec));
         }
 
+        // --url is the top command's inherited option: benchmark that server instead of starting one (no RSS).
+        String given = ((dev.agentkernel.cli.AgentKernelCli) spec.root().userObject()).connection().url();
+        URI url = given == null || given.isBlank() ? null : URI.create(given);
         ServerProcess server = null;
-        URI url = url();
         try {
             if (url == null) {
                 if (!ServerProcess.available()) {
