@@ -59,6 +59,8 @@ public final class AgentKernel implements AutoCloseable {
     private final Admission admission;
     private final SandboxPool pool;
     private final ExecutorService batchExecutor;
+    /** Removes temporary sandboxes after their result was returned; null when removal is inline. */
+    private final ExecutorService remover;
     /** How long {@link #close} waits for cancelled commands to end. */
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
@@ -77,6 +79,12 @@ public final class AgentKernel implements AutoCloseable {
         AtomicInteger threads = new AtomicInteger();
         this.batchExecutor = Executors.newFixedThreadPool(Math.max(1, config.limits().maxConcurrentRuns()), r -> {
             Thread t = new Thread(r, "agentkernel-batch-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger removers = new AtomicInteger();
+        this.remover = !b.removeInBackground ? null : Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "agentkernel-remove-" + removers.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -142,7 +150,15 @@ public final class AgentKernel implements AutoCloseable {
                 l.onDone(result);
                 return new RunResult(name, key.image(), choice.note(), pooled, result);
             } finally {
-                if (exists) {
+                if (exists && remover != null && !closed) {
+                    // The command is over: answer now, remove right after. The sandbox stays in temporaries,
+                    // so close() (and the next start's reconcile) still removes it if this does not finish.
+                    try {
+                        remover.execute(() -> removeTemporary(name));
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        removeTemporary(name);
+                    }
+                } else if (exists) {
                     removeTemporary(name);
                 } else {
                     temporaries.remove(name);
@@ -337,6 +353,14 @@ public final class AgentKernel implements AutoCloseable {
             }
         }
         pool.close();
+        if (remover != null) {
+            remover.shutdown();
+            try {
+                remover.awaitTermination(CLOSE_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (String name : List.copyOf(temporaries)) {
             removeTemporary(name);
         }
@@ -466,6 +490,7 @@ public final class AgentKernel implements AutoCloseable {
         private Duration admissionWait = Duration.ofSeconds(10);
         private Predicate<SandboxInfo> reconcileFilter = s -> true;
         private int poolThreads = 2;
+        private boolean removeInBackground;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -510,6 +535,16 @@ public final class AgentKernel implements AutoCloseable {
                 throw new IllegalArgumentException("poolThreads must be at least 1");
             }
             this.poolThreads = threads;
+            return this;
+        }
+
+        /**
+         * Whether {@code run} returns as soon as the command is over and removes its temporary sandbox right after,
+         * on a background thread (default false: removed before {@code run} returns). A server sets it: removing a
+         * container takes longer than a warm command, and nothing of the sandbox is reused either way.
+         */
+        public Builder removeTemporariesInBackground(boolean background) {
+            this.removeInBackground = background;
             return this;
         }
 
