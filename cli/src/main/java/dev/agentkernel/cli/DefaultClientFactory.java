@@ -38,7 +38,7 @@ public final class DefaultClientFactory implements ClientFactory {
 
     /**
      * @param serving a long-lived server: temporary sandboxes are removed right after answering instead of before
-     *                (see {@link AgentKernel.Builder#removeTemporariesInBackground})
+     *                (see {@link AgentKernel.Builder#destroyInBackground})
      */
     public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console, boolean serving) {
         if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
@@ -47,7 +47,7 @@ public final class DefaultClientFactory implements ClientFactory {
         Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(), Map.of()));
         try {
             return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config)
-                    .removeTemporariesInBackground(serving).build());
+                    .destroyInBackground(serving).build());
         } catch (RuntimeException e) {
             backend.close();
             throw e;

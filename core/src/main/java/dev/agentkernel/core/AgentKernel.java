@@ -59,8 +59,9 @@ public final class AgentKernel implements AutoCloseable {
     private final Admission admission;
     private final SandboxPool pool;
     private final ExecutorService batchExecutor;
-    /** Removes temporary sandboxes after their result was returned; null when removal is inline. */
-    private final ExecutorService remover;
+    /** Removes finished temporaries after the answer when {@link Builder#destroyInBackground}; else null. */
+    private final java.util.concurrent.ThreadPoolExecutor destroyer;
+    private final java.util.concurrent.Semaphore pendingDestroys;
     /** How long {@link #close} waits for cancelled commands to end. */
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
@@ -82,12 +83,19 @@ public final class AgentKernel implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        AtomicInteger removers = new AtomicInteger();
-        this.remover = !b.removeInBackground ? null : Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "agentkernel-remove-" + removers.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        if (b.destroyInBackground) {
+            AtomicInteger destroyThreads = new AtomicInteger();
+            this.destroyer = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "agentkernel-destroy-" + destroyThreads.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            this.destroyer.allowCoreThreadTimeOut(true);
+        } else {
+            this.destroyer = null;
+        }
+        this.pendingDestroys = new java.util.concurrent.Semaphore(Math.max(1, config.limits().maxConcurrentRuns()));
         this.reconciled = reconcile(b.reconcileFilter);
         this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
                 b.poolThreads);
@@ -150,16 +158,8 @@ public final class AgentKernel implements AutoCloseable {
                 l.onDone(result);
                 return new RunResult(name, key.image(), choice.note(), pooled, result);
             } finally {
-                if (exists && remover != null && !closed) {
-                    // The command is over: answer now, remove right after. The sandbox stays in temporaries,
-                    // so close() (and the next start's reconcile) still removes it if this does not finish.
-                    try {
-                        remover.execute(() -> removeTemporary(name));
-                    } catch (java.util.concurrent.RejectedExecutionException e) {
-                        removeTemporary(name);
-                    }
-                } else if (exists) {
-                    removeTemporary(name);
+                if (exists) {
+                    disposeTemporary(name);
                 } else {
                     temporaries.remove(name);
                 }
@@ -352,15 +352,15 @@ public final class AgentKernel implements AutoCloseable {
                 }
             }
         }
-        pool.close();
-        if (remover != null) {
-            remover.shutdown();
+        if (destroyer != null) {
+            destroyer.shutdown();
             try {
-                remover.awaitTermination(CLOSE_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                destroyer.awaitTermination(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+        pool.close();
         for (String name : List.copyOf(temporaries)) {
             removeTemporary(name);
         }
@@ -438,6 +438,28 @@ public final class AgentKernel implements AutoCloseable {
         return info;
     }
 
+    /**
+     * Removes a finished run's sandbox: now, or after the answer when destroying in the background. The background
+     * is bounded: with {@code max_concurrent_runs} removals pending, the run removes its own sandbox itself.
+     */
+    private void disposeTemporary(String name) {
+        if (destroyer != null && !closed && pendingDestroys.tryAcquire()) {
+            try {
+                destroyer.execute(() -> {
+                    try {
+                        removeTemporary(name);
+                    } finally {
+                        pendingDestroys.release();
+                    }
+                });
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                pendingDestroys.release();
+            }
+        }
+        removeTemporary(name);
+    }
+
     private void removeTemporary(String name) {
         try {
             backend.remove(name);
@@ -490,7 +512,7 @@ public final class AgentKernel implements AutoCloseable {
         private Duration admissionWait = Duration.ofSeconds(10);
         private Predicate<SandboxInfo> reconcileFilter = s -> true;
         private int poolThreads = 2;
-        private boolean removeInBackground;
+        private boolean destroyInBackground;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -529,22 +551,23 @@ public final class AgentKernel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Removes a run's temporary or pooled sandbox right after the answer instead of before it (default false).
+         * The answer then comes without the engine's removal time (the largest part of a pooled run), but the
+         * sandbox (never reused) is still there for a moment after {@link #run} returns; {@link #close} waits for
+         * these removals.
+         */
+        public Builder destroyInBackground(boolean background) {
+            this.destroyInBackground = background;
+            return this;
+        }
+
         /** Threads that create pool members in the background (default 2). */
         public Builder poolThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("poolThreads must be at least 1");
             }
             this.poolThreads = threads;
-            return this;
-        }
-
-        /**
-         * Whether {@code run} returns as soon as the command is over and removes its temporary sandbox right after,
-         * on a background thread (default false: removed before {@code run} returns). A server sets it: removing a
-         * container takes longer than a warm command, and nothing of the sandbox is reused either way.
-         */
-        public Builder removeTemporariesInBackground(boolean background) {
-            this.removeInBackground = background;
             return this;
         }
 

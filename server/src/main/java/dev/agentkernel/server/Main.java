@@ -45,7 +45,7 @@ public final class Main {
         AgentKernel kernel;
         try {
             kernel = AgentKernel.builder()
-                    .removeTemporariesInBackground(true)
+                    .destroyInBackground(true)
                     .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
                     .config(config)
                     .build();
