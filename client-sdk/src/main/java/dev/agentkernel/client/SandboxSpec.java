@@ -20,6 +20,11 @@ public record SandboxSpec(String image, Integer vcpus, Integer memoryMb, String 
         env = env == null ? Map.of() : Map.copyOf(env);
     }
 
+    /** Without sandbox-wide environment variables. */
+    public SandboxSpec(String image, Integer vcpus, Integer memoryMb, String profile) {
+        this(image, vcpus, memoryMb, profile, Map.of());
+    }
+
     /** Everything from the server's defaults. */
     public static SandboxSpec defaults() {
         return new SandboxSpec(null, null, null, null, Map.of());
