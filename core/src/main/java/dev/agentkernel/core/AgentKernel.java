@@ -21,8 +21,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -58,7 +56,10 @@ public final class AgentKernel implements AutoCloseable {
     private final ImageResolver images;
     private final Admission admission;
     private final SandboxPool pool;
-    private final ExecutorService batchExecutor;
+    private final java.util.concurrent.ThreadPoolExecutor batchExecutor;
+    /** Removes finished temporaries after the answer when {@link Builder#destroyInBackground}; else null. */
+    private final java.util.concurrent.ThreadPoolExecutor destroyer;
+    private final java.util.concurrent.Semaphore pendingDestroys;
     /** How long {@link #close} waits for cancelled commands to end. */
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
@@ -75,11 +76,27 @@ public final class AgentKernel implements AutoCloseable {
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
         this.admission = new Admission(Math.max(1, config.limits().maxConcurrentRuns()), b.admissionWait);
         AtomicInteger threads = new AtomicInteger();
-        this.batchExecutor = Executors.newFixedThreadPool(Math.max(1, config.limits().maxConcurrentRuns()), r -> {
-            Thread t = new Thread(r, "agentkernel-batch-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        int batchThreads = Math.max(1, config.limits().maxConcurrentRuns());
+        this.batchExecutor = new java.util.concurrent.ThreadPoolExecutor(batchThreads, batchThreads, 30,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "agentkernel-batch-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.batchExecutor.allowCoreThreadTimeOut(true);
+        if (b.destroyInBackground) {
+            AtomicInteger destroyThreads = new AtomicInteger();
+            this.destroyer = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "agentkernel-destroy-" + destroyThreads.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            this.destroyer.allowCoreThreadTimeOut(true);
+        } else {
+            this.destroyer = null;
+        }
+        this.pendingDestroys = new java.util.concurrent.Semaphore(Math.max(1, config.limits().maxConcurrentRuns()));
         this.reconciled = reconcile(b.reconcileFilter);
         this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
                 b.poolThreads);
@@ -143,7 +160,7 @@ public final class AgentKernel implements AutoCloseable {
                 return new RunResult(name, key.image(), choice.note(), pooled, result);
             } finally {
                 if (exists) {
-                    removeTemporary(name);
+                    disposeTemporary(name);
                 } else {
                     temporaries.remove(name);
                 }
@@ -167,6 +184,9 @@ public final class AgentKernel implements AutoCloseable {
                 Throwable cause = e.getCause();
                 out.add(BatchOutcome.failed(cause instanceof AgentKernelException ake ? ake
                         : new AgentKernelException(ErrorCode.INTERNAL, "The command could not be run", cause)));
+            } catch (java.util.concurrent.CancellationException e) {
+                out.add(BatchOutcome.failed(new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE,
+                        "agentkernel is shutting down")));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 futures.forEach(x -> x.cancel(true));
@@ -324,7 +344,16 @@ public final class AgentKernel implements AutoCloseable {
             closed = true;
         }
         List.copyOf(inFlight).forEach(Cancellation::cancel);
-        batchExecutor.shutdownNow();
+        // Batch items not started yet are cancelled, so batch callers waiting on them get an answer.
+        // Running ones end through their cancellation; threads are not interrupted (I/O channels close on it).
+        batchExecutor.shutdown();
+        List<Runnable> queued = new ArrayList<>();
+        batchExecutor.getQueue().drainTo(queued);
+        queued.forEach(r -> {
+            if (r instanceof Future<?> f) {
+                f.cancel(false);
+            }
+        });
         long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         synchronized (inFlight) {
             while (!inFlight.isEmpty() && deadline - System.nanoTime() > 0) {
@@ -334,6 +363,14 @@ public final class AgentKernel implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     break;
                 }
+            }
+        }
+        if (destroyer != null) {
+            destroyer.shutdown();
+            try {
+                destroyer.awaitTermination(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         pool.close();
@@ -414,6 +451,28 @@ public final class AgentKernel implements AutoCloseable {
         return info;
     }
 
+    /**
+     * Removes a finished run's sandbox: now, or after the answer when destroying in the background. The background
+     * is bounded: with {@code max_concurrent_runs} removals pending, the run removes its own sandbox itself.
+     */
+    private void disposeTemporary(String name) {
+        if (destroyer != null && !closed && pendingDestroys.tryAcquire()) {
+            try {
+                destroyer.execute(() -> {
+                    try {
+                        removeTemporary(name);
+                    } finally {
+                        pendingDestroys.release();
+                    }
+                });
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                pendingDestroys.release();
+            }
+        }
+        removeTemporary(name);
+    }
+
     private void removeTemporary(String name) {
         try {
             backend.remove(name);
@@ -466,6 +525,7 @@ public final class AgentKernel implements AutoCloseable {
         private Duration admissionWait = Duration.ofSeconds(10);
         private Predicate<SandboxInfo> reconcileFilter = s -> true;
         private int poolThreads = 2;
+        private boolean destroyInBackground;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -501,6 +561,17 @@ public final class AgentKernel implements AutoCloseable {
          */
         public Builder reconcileFilter(Predicate<SandboxInfo> filter) {
             this.reconcileFilter = Objects.requireNonNull(filter, "filter");
+            return this;
+        }
+
+        /**
+         * Removes a run's temporary or pooled sandbox right after the answer instead of before it (default false).
+         * The answer then comes without the engine's removal time (the largest part of a pooled run), but the
+         * sandbox (never reused) is still there for a moment after {@link #run} returns; {@link #close} waits for
+         * these removals.
+         */
+        public Builder destroyInBackground(boolean background) {
+            this.destroyInBackground = background;
             return this;
         }
 
