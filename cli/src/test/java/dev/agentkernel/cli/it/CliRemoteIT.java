@@ -189,7 +189,7 @@ class CliRemoteIT {
                 "{\"commands\":[{\"command\":[\"echo\",\"hello\"]},{\"command\":[\"python3\",\"-c\",\"print(2+2)\"]}]}");
         CliHarness.Result batch = remote("batch", jobs.toString());
         assertThat(batch.exitCode()).as(batch.toString()).isZero();
-        assertThat(batch.out()).containsSubsequence("== 1: echo hello", "hello\n", "== 2: python3 -c print(2+2)", "4\n");
+        assertThat(batch.out()).containsSubsequence("== 1: echo hello", "hello\n", "== 2: python3 -c \'print(2+2)\'", "4\n");
 
         CliHarness.Result pool = remote("pool", "--json");
         assertThat(pool.exitCode()).isZero();
