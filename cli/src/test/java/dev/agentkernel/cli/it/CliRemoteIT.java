@@ -58,7 +58,7 @@ class CliRemoteIT {
         AgentKernelConfig config = ConfigLoader.defaults(home).withPool(new AgentKernelConfig.Pool(0, 0));
         kernel = AgentKernel.builder().backend(Backends.open(new BackendSettings(null, InstanceId.current(), Map.of())))
                 .config(config).build();
-        server = AgentKernelServer.start(kernel, ServerOptions.from(config, null).withHost("127.0.0.1").withPort(0));
+        server = AgentKernelServer.start(kernel, ServerOptions.from(config, KEY).withHost("127.0.0.1").withPort(0));
         url = "http://127.0.0.1:" + server.port();
         env = new HashMap<>(System.getenv());
         env.put("HOME", home.toString());
@@ -126,6 +126,11 @@ class CliRemoteIT {
         CliHarness.Result missing = remote("exec", prefix + "-nosuch", "--", "true");
         assertThat(missing.exitCode()).isEqualTo(3);
         assertThat(missing.err()).isEqualTo("error: Sandbox '" + prefix + "-nosuch' not found\n");
+
+        CliHarness.Result noKey = cliWithoutKey.run("--url", url, "ls");
+        assertThat(noKey.exitCode()).isEqualTo(5);
+        assertThat(noKey.err()).startsWith("error: ").doesNotContain(KEY);
+        assertThat(noKey.err().lines().count()).isEqualTo(1);
 
         CliHarness.Result nobody = cli.run("--url", "http://127.0.0.1:1", "ls");
         assertThat(nobody.exitCode()).isEqualTo(8);
