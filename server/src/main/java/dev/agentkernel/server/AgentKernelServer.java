@@ -1,0 +1,154 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.ErrorCode;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The agentkernel HTTP API on top of an {@link AgentKernel}. Start it with {@link #start}; {@link #close()} shuts
+ * it down gracefully. The kernel belongs to the caller, who closes it after the server (that drains the warm pool
+ * and removes temporary sandboxes).
+ */
+public final class AgentKernelServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentKernelServer.class);
+
+    private final Vertx vertx;
+    private final HttpServer http;
+    private final BlockingCalls workers;
+    private final CommandHandlers commands;
+    private final ServerOptions options;
+    private boolean closed;
+
+    private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CommandHandlers commands,
+                              ServerOptions options) {
+        this.vertx = vertx;
+        this.http = http;
+        this.workers = workers;
+        this.commands = commands;
+        this.options = options;
+    }
+
+    /**
+     * Starts listening and returns once the port is bound.
+     *
+     * @throws AgentKernelException ({@code conflict}) when the address cannot be bound
+     */
+    public static AgentKernelServer start(AgentKernel kernel, ServerOptions options) {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        try {
+            BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
+            ServerMetrics metrics = new ServerMetrics();
+            Requests requests = new Requests(kernel.config());
+            Calls calls = new Calls(workers);
+            CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, options.heartbeatInterval());
+            SandboxHandlers sandboxes = new SandboxHandlers(kernel, requests, calls);
+            SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
+            ApiRouter.Guards guards = new ApiRouter.Guards(new HostAllowlist(options.host(), options.allowedHosts()),
+                    new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics,
+                    (ctx, reason) -> auditRefusal(vertx, kernel, ctx, reason));
+            Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system);
+            HttpServerOptions httpOptions = new HttpServerOptions()
+                    .setHost(options.host())
+                    .setPort(options.port())
+                    .setIdleTimeout((int) Math.max(1, options.idleTimeout().toSeconds()))
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                    .setMaxInitialLineLength(8192)
+                    .setMaxHeaderSize(16 * 1024)
+                    .setCompressionSupported(false);
+            HttpServer http = await(vertx.createHttpServer(httpOptions).requestHandler(router).listen()
+                    .toCompletionStage().toCompletableFuture(), Duration.ofSeconds(30));
+            LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
+                    options.apiKey() == null ? "not required" : "required");
+            return new AgentKernelServer(vertx, http, workers, commands, options);
+        } catch (RuntimeException e) {
+            vertx.close();
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new AgentKernelException(ErrorCode.CONFLICT, "Cannot listen on " + options.host() + ":" + options.port()
+                    + ": " + cause.getMessage(), e);
+        }
+    }
+
+    /** The bound port (useful when the options asked for port 0). */
+    public int port() {
+        return http.actualPort();
+    }
+
+    public String host() {
+        return options.host();
+    }
+
+    /**
+     * Graceful shutdown: stop accepting connections, let running requests finish for up to the shutdown grace,
+     * then cancel the streams still open (their commands are killed) and stop the worker pool and event loops.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Duration grace = options.shutdownGrace();
+        try {
+            await(http.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture(),
+                    grace.plusSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.warn("HTTP shutdown did not complete cleanly: {}", e.getMessage());
+        }
+        commands.cancelAll();
+        try {
+            if (!workers.awaitIdle(Duration.ofSeconds(10))) {
+                LOG.warn("{} kernel calls still running at shutdown", workers.inFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.close();
+        try {
+            await(vertx.close().toCompletionStage().toCompletableFuture(), Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.warn("Vert.x did not close cleanly: {}", e.getMessage());
+        }
+    }
+
+    // TODO(core): replace the log line with the facade's refusal audit (e.g. kernel.auditRefusal(...)) once it is
+    // on main; the audit write is blocking, hence the worker.
+    private static void auditRefusal(Vertx vertx, AgentKernel kernel, RoutingContext ctx, String reason) {
+        String route = ctx.request().method().name() + " " + dev.agentkernel.core.Validation.printable(ctx.request().path());
+        String remote = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+        vertx.executeBlocking(() -> {
+            LOG.info("auth_failed: {} from {}: {}", route, remote, reason);
+            return null;
+        }, false);
+    }
+
+    static String version() {
+        String v = AgentKernelServer.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f, Duration max) {
+        try {
+            return f.get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out after " + max, e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.agentkernel.server;
+
+import io.vertx.core.http.HttpMethod;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Every operation of the HTTP API, with the method and path template exactly as {@code openapi.yaml} spells them.
+ * The router is built from this table and a test compares it with the document, so the two cannot drift apart.
+ */
+public enum ApiRoute {
+    HEALTH("GET", "/health", "health", false),
+    RUN("POST", "/run", "run", true),
+    RUN_STREAM("POST", "/run/stream", "runStream", true),
+    BATCH_RUN("POST", "/batch/run", "batchRun", true),
+    LIST_SANDBOXES("GET", "/sandboxes", "listSandboxes", false),
+    CREATE_SANDBOX("POST", "/sandboxes", "createSandbox", true),
+    GET_SANDBOX("GET", "/sandboxes/{name}", "getSandbox", false),
+    REMOVE_SANDBOX("DELETE", "/sandboxes/{name}", "removeSandbox", false),
+    EXEC("POST", "/sandboxes/{name}/exec", "execInSandbox", true),
+    EXEC_STREAM("POST", "/sandboxes/{name}/exec/stream", "execStream", true),
+    STOP_SANDBOX("POST", "/sandboxes/{name}/stop", "stopSandbox", false),
+    START_SANDBOX("POST", "/sandboxes/{name}/start", "startSandbox", false),
+    READ_FILE("GET", "/sandboxes/{name}/files/{path}", "readFile", false),
+    WRITE_FILE("PUT", "/sandboxes/{name}/files/{path}", "writeFile", true),
+    DELETE_FILE("DELETE", "/sandboxes/{name}/files/{path}", "deleteFile", false),
+    SANDBOX_LOGS("GET", "/sandboxes/{name}/logs", "getSandboxLogs", false),
+    POOL("GET", "/pool", "getPool", false),
+    METRICS("GET", "/metrics", "getMetrics", false),
+    OPENAPI("GET", "/openapi.yaml", "getOpenApi", false);
+
+    private final HttpMethod method;
+    private final String template;
+    private final String operationId;
+    private final boolean jsonBody;
+    private final Pattern pattern;
+
+    ApiRoute(String method, String template, String operationId, boolean jsonBody) {
+        this.method = HttpMethod.valueOf(method);
+        this.template = template;
+        this.operationId = operationId;
+        this.jsonBody = jsonBody;
+        // {path} spans several segments; every other parameter is one segment.
+        this.pattern = Pattern.compile(template.replace(".", "\\.")
+                .replace("{path}", ".+").replaceAll("\\{[a-z]+}", "[^/]+"));
+    }
+
+    public HttpMethod method() {
+        return method;
+    }
+
+    /** The OpenAPI path template, e.g. {@code /sandboxes/{name}/files/{path}}. */
+    public String template() {
+        return template;
+    }
+
+    public String operationId() {
+        return operationId;
+    }
+
+    /** Whether the operation takes a JSON request body. */
+    public boolean jsonBody() {
+        return jsonBody;
+    }
+
+    /** The Vert.x Web form of the template: {@code {name}} becomes {@code :name}, the trailing {@code {path}} a wildcard. */
+    String vertxPath() {
+        return template.replace("{path}", "*").replaceAll("\\{([a-z]+)}", ":$1");
+    }
+
+    boolean matches(String path) {
+        return pattern.matcher(path).matches();
+    }
+
+    /** The methods the API accepts on a path, for the {@code Allow} header of a 405. */
+    static List<String> allowedMethods(String path) {
+        return Arrays.stream(values()).filter(r -> r.matches(path)).map(r -> r.method.name()).distinct()
+                .collect(Collectors.toList());
+    }
+}

@@ -1,0 +1,119 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.core.Validation;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * Builds the router from {@link ApiRoute}: the guards every request passes (Host, CORS, API key, dot segments),
+ * then per operation the content-type check, the size-limited body handler and the operation's handler; one
+ * failure handler renders every error; unknown paths get 404 and wrong methods 405 with {@code Allow}.
+ */
+final class ApiRouter {
+    static final String OPERATION_KEY = "agentkernel.operation";
+
+    private ApiRouter() {
+    }
+
+    /** What the router needs besides the handlers. */
+    record Guards(HostAllowlist hosts, ApiKeyCheck apiKey, List<String> corsOrigins, long maxBodyBytes,
+                  ServerMetrics metrics, BiConsumer<RoutingContext, String> refusalAudit) {
+    }
+
+    static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
+                         SystemHandlers system) {
+        Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            ctx.addEndHandler(v -> {
+                ApiRoute op = ctx.get(OPERATION_KEY);
+                guards.metrics().request(op == null ? "unmatched" : op.operationId(), ctx.request().method().name(),
+                        ctx.response().getStatusCode());
+            });
+            guards.hosts().check(ctx.request().getHeader("Host"));
+            ctx.next();
+        });
+        if (!guards.corsOrigins().isEmpty()) {
+            router.route().handler(CorsHandler.create()
+                    .addOrigins(guards.corsOrigins())
+                    .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
+                    .allowedHeaders(Set.of("Content-Type", "X-API-Key", "Authorization"))
+                    .maxAgeSeconds(600));
+        }
+        router.route().handler(ctx -> {
+            Optional<String> refusal = guards.apiKey().refusal(ctx.request().headers());
+            if (refusal.isPresent()) {
+                guards.refusalAudit().accept(ctx, refusal.get());
+                ctx.fail(ApiKeyCheck.failure());
+                return;
+            }
+            RequestChecks.noDotDot(ctx.request().path());
+            ctx.next();
+        });
+
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(guards.maxBodyBytes()).setPreallocateBodyBuffer(false);
+        for (ApiRoute op : ApiRoute.values()) {
+            Route route = router.route(op.method(), op.vertxPath());
+            route.handler(ctx -> {
+                ctx.put(OPERATION_KEY, op);
+                if (op.jsonBody() || RequestChecks.mayCarryBody(op.method())) {
+                    RequestChecks.jsonContentType(ctx.request(), op.jsonBody());
+                }
+                ctx.next();
+            });
+            if (op.jsonBody()) {
+                route.handler(body);
+            }
+            route.handler(handler(op, commands, sandboxes, system));
+        }
+
+        router.route().failureHandler(FailureRenderer::handle);
+        router.errorHandler(404, ctx -> FailureRenderer.send(ctx.response(), new FailureRenderer.Rendered(404,
+                ErrorCode.NOT_FOUND, "No such route: " + ctx.request().method().name() + " "
+                + Validation.printable(ctx.request().path()), Map.of())));
+        router.errorHandler(405, ctx -> {
+            String allow = String.join(", ", ApiRoute.allowedMethods(ctx.normalizedPath()));
+            FailureRenderer.send(ctx.response(), new FailureRenderer.Rendered(405, ErrorCode.INVALID_REQUEST,
+                    "Method " + ctx.request().method().name() + " is not allowed on this route; allowed: " + allow,
+                    Map.of("Allow", allow)));
+        });
+        return router;
+    }
+
+    /** Exhaustive: a new operation without a handler does not compile. */
+    private static Handler<RoutingContext> handler(ApiRoute op, CommandHandlers c, SandboxHandlers s, SystemHandlers sys) {
+        return switch (op) {
+            case HEALTH -> sys::health;
+            case RUN -> c::run;
+            case RUN_STREAM -> c::runStream;
+            case BATCH_RUN -> c::batch;
+            case LIST_SANDBOXES -> s::list;
+            case CREATE_SANDBOX -> s::create;
+            case GET_SANDBOX -> s::get;
+            case REMOVE_SANDBOX -> s::remove;
+            case EXEC -> c::exec;
+            case EXEC_STREAM -> c::execStream;
+            case STOP_SANDBOX -> s::stop;
+            case START_SANDBOX -> s::start;
+            case READ_FILE -> s::readFile;
+            case WRITE_FILE -> s::writeFile;
+            case DELETE_FILE -> s::deleteFile;
+            case SANDBOX_LOGS -> s::logs;
+            case POOL -> sys::pool;
+            case METRICS -> sys::metrics;
+            case OPENAPI -> sys::openapi;
+        };
+    }
+}

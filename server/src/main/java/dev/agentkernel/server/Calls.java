@@ -1,0 +1,34 @@
+package dev.agentkernel.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.concurrent.Callable;
+
+/** Answers a request with the result of a blocking kernel call: the envelope on success, the failure handler otherwise. */
+final class Calls {
+    private final BlockingCalls workers;
+
+    Calls(BlockingCalls workers) {
+        this.workers = workers;
+    }
+
+    BlockingCalls workers() {
+        return workers;
+    }
+
+    void respond(RoutingContext ctx, int status, Callable<JsonNode> call) {
+        workers.submit(call).onComplete(ar -> {
+            if (ar.succeeded()) {
+                Responses.ok(ctx.response(), status, ar.result());
+            } else {
+                ctx.fail(ar.cause());
+            }
+        });
+    }
+
+    /** The JSON body of the request (the body handler has read it, within the size limit). */
+    static JsonRequest body(RoutingContext ctx) {
+        return JsonRequest.parse(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
+    }
+}

@@ -1,0 +1,150 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.BatchOutcome;
+import dev.agentkernel.core.Cancellation;
+import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.RunRequest;
+import dev.agentkernel.core.RunResult;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.core.Validation;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Commands: {@code /run}, {@code /run/stream}, {@code /batch/run}, exec and exec streams in named sandboxes. */
+final class CommandHandlers {
+    private final AgentKernel kernel;
+    private final Requests requests;
+    private final Calls calls;
+    private final ServerMetrics metrics;
+    private final Duration heartbeat;
+    /** Cancellations of the open streams, fired when the server shuts down for good. */
+    private final Set<Cancellation> openStreams = ConcurrentHashMap.newKeySet();
+
+    CommandHandlers(AgentKernel kernel, Requests requests, Calls calls, ServerMetrics metrics, Duration heartbeat) {
+        this.kernel = kernel;
+        this.requests = requests;
+        this.calls = calls;
+        this.metrics = metrics;
+        this.heartbeat = heartbeat;
+    }
+
+    void run(RoutingContext ctx) {
+        RunRequest request = requests.run(Calls.body(ctx));
+        calls.respond(ctx, 200, () -> {
+            RunResult result = counted("run", () -> kernel.run(request));
+            return Wire.run(result);
+        });
+    }
+
+    void batch(RoutingContext ctx) {
+        List<RunRequest> items = requests.batch(Calls.body(ctx));
+        calls.respond(ctx, 200, () -> {
+            List<BatchOutcome> outcomes = kernel.batch(items);
+            for (BatchOutcome o : outcomes) {
+                if (o.result() != null) {
+                    metrics.command("batch", "ok", o.result().exec().duration().toMillis());
+                } else {
+                    metrics.command("batch", o.error().code().code(), 0);
+                }
+            }
+            return Wire.batch(outcomes);
+        });
+    }
+
+    void exec(RoutingContext ctx) {
+        String name = Validation.sandboxName(ctx.pathParam("name"));
+        JsonRequest body = Calls.body(ctx);
+        ExecRequest request = requests.exec(body);
+        boolean sudo = body.bool("sudo", false);
+        calls.respond(ctx, 200, () -> {
+            checkSudo(name, sudo);
+            return Wire.exec(counted("exec", () -> kernel.exec(name, request)));
+        });
+    }
+
+    void runStream(RoutingContext ctx) {
+        RunRequest request = requests.run(Calls.body(ctx));
+        stream(ctx, "run", (sse, cancel) -> kernel.runStreaming(request, sse, cancel).exec());
+    }
+
+    void execStream(RoutingContext ctx) {
+        String name = Validation.sandboxName(ctx.pathParam("name"));
+        JsonRequest body = Calls.body(ctx);
+        ExecRequest request = requests.exec(body);
+        boolean sudo = body.bool("sudo", false);
+        stream(ctx, "exec", (sse, cancel) -> {
+            checkSudo(name, sudo);
+            return kernel.execStreaming(name, request, sse, cancel);
+        });
+    }
+
+    /** What a stream runs on its worker thread. */
+    @FunctionalInterface
+    private interface StreamCall {
+        ExecResult call(SseStream sse, Cancellation cancellation) throws Exception;
+    }
+
+    private void stream(RoutingContext ctx, String kind, StreamCall call) {
+        Cancellation cancellation = Cancellation.create();
+        openStreams.add(cancellation);
+        metrics.streamOpened();
+        SseStream sse = new SseStream(ctx, cancellation, heartbeat, () -> {
+            openStreams.remove(cancellation);
+            metrics.streamClosed();
+        });
+        calls.workers().submit(() -> {
+            long start = System.nanoTime();
+            try {
+                ExecResult result = call.call(sse, cancellation);
+                metrics.command(kind, result.timedOut() ? "timed_out" : "ok", result.duration().toMillis());
+                sse.complete(result);
+            } catch (Throwable t) {
+                metrics.command(kind, SseStream.outcomeOf(t), (System.nanoTime() - start) / 1_000_000);
+                sse.fail(t);
+            }
+            return null;
+        }).onFailure(sse::fail); // refused before it ran (busy)
+    }
+
+    /** Cancels every open stream: their commands are killed and temporary sandboxes removed. */
+    void cancelAll() {
+        openStreams.forEach(Cancellation::cancel);
+    }
+
+    /**
+     * {@code sudo} (sent by the upstream SDKs): the restrictive profile runs as a non-root user and cannot grant it;
+     * the other profiles run commands as the image's default user.
+     */
+    private void checkSudo(String name, boolean sudo) {
+        if (!sudo) {
+            return;
+        }
+        SandboxInfo info = kernel.get(name);
+        if (info.profile() == SecurityProfile.RESTRICTIVE) {
+            throw HttpFailure.of(ErrorCode.FORBIDDEN,
+                    "sudo is not allowed: sandbox '" + name + "' uses the restrictive profile (non-root)");
+        }
+    }
+
+    private <T> T counted(String kind, Callable<T> call) throws Exception {
+        long start = System.nanoTime();
+        try {
+            T result = call.call();
+            ExecResult exec = result instanceof RunResult r ? r.exec() : (ExecResult) result;
+            metrics.command(kind, exec.timedOut() ? "timed_out" : "ok", exec.duration().toMillis());
+            return result;
+        } catch (Exception e) {
+            metrics.command(kind, SseStream.outcomeOf(e), (System.nanoTime() - start) / 1_000_000);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.LogQuery;
+import dev.agentkernel.core.RunRequest;
+import dev.agentkernel.core.SandboxKind;
+import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.core.config.AgentKernelConfig;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** Turns JSON request bodies and query parameters into the core's validated value types. */
+final class Requests {
+    private final AgentKernelConfig config;
+
+    Requests(AgentKernelConfig config) {
+        this.config = config;
+    }
+
+    /** The body of {@code /run}, {@code /run/stream} and each batch item. */
+    RunRequest run(JsonRequest body) {
+        List<String> command = body.command("command");
+        String image = body.string("image");
+        String profile = body.string("profile");
+        boolean fast = body.bool("fast", true);
+        Integer vcpus = body.integer("vcpus");
+        Integer memoryMb = body.integer("memory_mb");
+        Map<String, String> env = body.env("env");
+        String workdir = body.string("workdir");
+        Duration timeout = timeout(body);
+        byte[] stdin = stdin(body);
+        return new RunRequest(command, image, profile == null ? null : SecurityProfile.fromWire(profile), fast, vcpus,
+                memoryMb, env, workdir, timeout, stdin);
+    }
+
+    /** The body of {@code /sandboxes/{name}/exec}; {@code sudo} is read by the caller. */
+    ExecRequest exec(JsonRequest body) {
+        List<String> command = body.command("command");
+        Map<String, String> env = body.env("env");
+        String workdir = body.string("workdir");
+        Duration timeout = timeout(body);
+        byte[] stdin = stdin(body);
+        return new ExecRequest(command, env, workdir, timeout, stdin, config.limits().maxOutputBytes());
+    }
+
+    List<RunRequest> batch(JsonRequest body) {
+        return body.objects("commands").stream().map(this::run).toList();
+    }
+
+    /** The body of {@code POST /sandboxes}; limits default to the configured {@code [resources]}. */
+    SandboxSpec create(JsonRequest body) {
+        String name = body.requiredString("name");
+        String image = body.string("image");
+        Integer vcpus = body.integer("vcpus");
+        Integer memoryMb = body.integer("memory_mb");
+        String profile = body.string("profile");
+        Map<String, String> env = body.env("env");
+        return new SandboxSpec(name, image,
+                vcpus == null ? config.resources().vcpus() : vcpus,
+                memoryMb == null ? config.resources().memoryMb() : memoryMb,
+                profile == null ? config.sandbox().profile() : SecurityProfile.fromWire(profile),
+                env, Map.of(), SandboxKind.NAMED);
+    }
+
+    /** The bytes of a file write: {@code content} as UTF-8 text, or base64 when {@code encoding} says so. */
+    static byte[] fileContent(JsonRequest body) {
+        String content = body.requiredString("content");
+        String encoding = body.string("encoding");
+        if (encoding == null || encoding.equals("utf8") || encoding.equals("utf-8")) {
+            return content.getBytes(StandardCharsets.UTF_8);
+        }
+        if (encoding.equals("base64")) {
+            try {
+                return Base64.getMimeDecoder().decode(content);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("Invalid content: not valid base64");
+            }
+        }
+        throw new InvalidRequestException("Invalid encoding '" + dev.agentkernel.core.Validation.printable(encoding)
+                + "': must be utf8 or base64");
+    }
+
+    /** {@code ?since=<ISO-8601>&limit=<n>}. */
+    static LogQuery logQuery(String since, String limit) {
+        Instant from = null;
+        if (since != null && !since.isEmpty()) {
+            try {
+                from = Instant.parse(since);
+            } catch (DateTimeParseException e) {
+                throw new InvalidRequestException("Invalid since: must be an ISO-8601 instant such as 2026-01-30T12:00:00Z");
+            }
+        }
+        int max = 0;
+        if (limit != null && !limit.isEmpty()) {
+            try {
+                max = Integer.parseInt(limit);
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("Invalid limit: must be a non-negative integer");
+            }
+        }
+        return new LogQuery(from, max);
+    }
+
+    private static Duration timeout(JsonRequest body) {
+        Long ms = body.longInteger("timeout_ms");
+        if (ms == null) {
+            return null;
+        }
+        if (ms <= 0) {
+            throw new InvalidRequestException("Invalid timeout_ms: must be positive");
+        }
+        return Duration.ofMillis(ms);
+    }
+
+    private static byte[] stdin(JsonRequest body) {
+        String s = body.string("stdin");
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.FileContent;
+import dev.agentkernel.core.LogQuery;
+import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.Validation;
+import io.vertx.ext.web.RoutingContext;
+
+/** Named sandboxes: list, create, get, stop, start, remove, their files and their audit log. */
+final class SandboxHandlers {
+    private final AgentKernel kernel;
+    private final Requests requests;
+    private final Calls calls;
+
+    SandboxHandlers(AgentKernel kernel, Requests requests, Calls calls) {
+        this.kernel = kernel;
+        this.requests = requests;
+        this.calls = calls;
+    }
+
+    void list(RoutingContext ctx) {
+        calls.respond(ctx, 200, () -> Wire.sandboxes(kernel.list()));
+    }
+
+    /** 201 with exactly {@code name}, {@code status}, {@code backend}, as the seed shows. */
+    void create(RoutingContext ctx) {
+        SandboxSpec spec = requests.create(Calls.body(ctx));
+        calls.respond(ctx, 201, () -> Wire.sandboxSummary(kernel.create(spec)));
+    }
+
+    void get(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> Wire.sandbox(kernel.get(name)));
+    }
+
+    void stop(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> Wire.sandbox(kernel.stop(name)));
+    }
+
+    void start(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> Wire.sandbox(kernel.start(name)));
+    }
+
+    void remove(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> {
+            kernel.remove(name);
+            return Wire.text("Removed sandbox " + name);
+        });
+    }
+
+    void readFile(RoutingContext ctx) {
+        String name = name(ctx);
+        String path = filePath(ctx);
+        calls.respond(ctx, 200, () -> Wire.file(kernel.readFile(name, path)));
+    }
+
+    /** {@code "Wrote 11 bytes to /tmp/hello.txt"}. */
+    void writeFile(RoutingContext ctx) {
+        String name = name(ctx);
+        String path = filePath(ctx);
+        byte[] content = Requests.fileContent(Calls.body(ctx));
+        calls.respond(ctx, 200, () -> {
+            FileContent written = kernel.writeFile(name, path, content);
+            return Wire.text("Wrote " + content.length + " bytes to " + written.path());
+        });
+    }
+
+    /** {@code "Deleted /tmp/hello.txt"}. */
+    void deleteFile(RoutingContext ctx) {
+        String name = name(ctx);
+        String path = filePath(ctx);
+        calls.respond(ctx, 200, () -> Wire.text("Deleted " + kernel.deleteFile(name, path)));
+    }
+
+    void logs(RoutingContext ctx) {
+        String name = name(ctx);
+        LogQuery query = Requests.logQuery(ctx.request().getParam("since"), ctx.request().getParam("limit"));
+        calls.respond(ctx, 200, () -> Wire.auditEvents(kernel.logs(name, query)));
+    }
+
+    private static String name(RoutingContext ctx) {
+        return Validation.sandboxName(ctx.pathParam("name"));
+    }
+
+    private static String filePath(RoutingContext ctx) {
+        return Validation.sandboxPath(RequestChecks.filePath(ctx.request().path()));
+    }
+}

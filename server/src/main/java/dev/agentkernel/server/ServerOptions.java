@@ -1,0 +1,124 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.config.AgentKernelConfig;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How the HTTP server listens and defends itself.
+ *
+ * @param host              address to bind (loopback by default)
+ * @param port              port to bind; 0 picks a free one (see {@link AgentKernelServer#port()})
+ * @param apiKey            the key every request must carry, or null for none; never logged
+ * @param allowedHosts      extra Host header names accepted besides the loopback names
+ * @param corsOrigins       origins allowed to call from a browser; empty sends no CORS headers
+ * @param maxBodyBytes      request bodies above this are refused with 413
+ * @param idleTimeout       a connection with no request in progress, or a request whose body does not arrive,
+ *                          is closed after this (slowloris)
+ * @param shutdownGrace     how long a graceful close lets running requests finish
+ * @param heartbeatInterval a {@code : ping} comment is sent on a stream idle for this long
+ * @param workerThreads     threads for blocking calls into the kernel
+ * @param maxInFlight       blocking calls accepted at once (running or queued); more are refused with 429
+ */
+public record ServerOptions(String host, int port, String apiKey, List<String> allowedHosts, List<String> corsOrigins,
+                            long maxBodyBytes, Duration idleTimeout, Duration shutdownGrace,
+                            Duration heartbeatInterval, int workerThreads, int maxInFlight) {
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+    /** The environment variable holding the API key. */
+    public static final String API_KEY_ENV = "AGENTKERNEL_API_KEY";
+
+    public ServerOptions {
+        Objects.requireNonNull(host, "host");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535");
+        }
+        apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
+        allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+        corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
+        if (maxBodyBytes <= 0) {
+            throw new IllegalArgumentException("maxBodyBytes must be positive");
+        }
+        idleTimeout = requirePositive(idleTimeout, "idleTimeout");
+        shutdownGrace = Objects.requireNonNullElse(shutdownGrace, Duration.ZERO);
+        heartbeatInterval = requirePositive(Objects.requireNonNullElse(heartbeatInterval, DEFAULT_HEARTBEAT),
+                "heartbeatInterval");
+        if (workerThreads <= 0 || maxInFlight <= 0) {
+            throw new IllegalArgumentException("workerThreads and maxInFlight must be positive");
+        }
+    }
+
+    /**
+     * Options from the configuration: the {@code [server]} section, sized for {@code [limits] max_concurrent_runs}.
+     * Each running command holds a worker thread, so the pool has room for all of them plus short calls.
+     */
+    public static ServerOptions from(AgentKernelConfig config, String apiKey) {
+        AgentKernelConfig.Server s = config.server();
+        int runs = Math.max(1, config.limits().maxConcurrentRuns());
+        int threads = runs + 16;
+        return new ServerOptions(s.host(), s.port(), apiKey, s.allowedHosts(), s.corsOrigins(), s.maxBodyBytes(),
+                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2);
+    }
+
+    /** Options from the configuration with the API key from {@value #API_KEY_ENV}. */
+    public static ServerOptions fromEnvironment(AgentKernelConfig config) {
+        return from(config, System.getenv(API_KEY_ENV));
+    }
+
+    public ServerOptions withHost(String newHost) {
+        return new ServerOptions(newHost, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+    }
+
+    public ServerOptions withPort(int newPort) {
+        return new ServerOptions(host, newPort, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+    }
+
+    public ServerOptions withApiKey(String newApiKey) {
+        return new ServerOptions(host, port, newApiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+    }
+
+    public ServerOptions withMaxBodyBytes(long newMax) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, newMax, idleTimeout, shutdownGrace,
+                heartbeatInterval, workerThreads, maxInFlight);
+    }
+
+    public ServerOptions withTimeouts(Duration newIdleTimeout, Duration newShutdownGrace, Duration newHeartbeat) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, newIdleTimeout,
+                newShutdownGrace, newHeartbeat, workerThreads, maxInFlight);
+    }
+
+    public ServerOptions withCorsOrigins(List<String> newOrigins) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, newOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
+                heartbeatInterval, workerThreads, maxInFlight);
+    }
+
+    public ServerOptions withAllowedHosts(List<String> newHosts) {
+        return new ServerOptions(host, port, apiKey, newHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
+                heartbeatInterval, workerThreads, maxInFlight);
+    }
+
+    public ServerOptions withWorkers(int newThreads, int newMaxInFlight) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
+                heartbeatInterval, newThreads, newMaxInFlight);
+    }
+
+    /** Never prints the key. */
+    @Override
+    public String toString() {
+        return "ServerOptions[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set")
+                + ", allowedHosts=" + allowedHosts + ", corsOrigins=" + corsOrigins + ", maxBodyBytes=" + maxBodyBytes
+                + ", idleTimeout=" + idleTimeout + ", shutdownGrace=" + shutdownGrace + ", heartbeatInterval="
+                + heartbeatInterval + ", workerThreads=" + workerThreads + ", maxInFlight=" + maxInFlight + "]";
+    }
+
+    private static Duration requirePositive(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.BackendHealth;
+import dev.agentkernel.core.PoolStats;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** {@code /health}, {@code /pool}, {@code /metrics} and {@code /openapi.yaml}. */
+final class SystemHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(SystemHandlers.class);
+    static final String OPENAPI_RESOURCE = "/openapi.yaml";
+
+    private final Vertx vertx;
+    private final AgentKernel kernel;
+    private final Calls calls;
+    private final ServerMetrics metrics;
+    private final String version;
+    private final byte[] openapi;
+
+    SystemHandlers(Vertx vertx, AgentKernel kernel, Calls calls, ServerMetrics metrics, String version) {
+        this.vertx = vertx;
+        this.kernel = kernel;
+        this.calls = calls;
+        this.metrics = metrics;
+        this.version = version;
+        this.openapi = openApiDocument();
+    }
+
+    static byte[] openApiDocument() {
+        try (InputStream in = SystemHandlers.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the class path");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * 200 {@code {"status":"ok",...}} or 503 {@code {"status":"unavailable",...}}: never enveloped, as the seed
+     * shows. Runs on the shared worker pool, outside admission control, so it answers while the server is busy.
+     */
+    void health(RoutingContext ctx) {
+        vertx.<BackendHealth>executeBlocking(() -> {
+            try {
+                return kernel.health();
+            } catch (RuntimeException e) {
+                LOG.warn("health check failed: {}", e.getMessage());
+                return BackendHealth.down(null, "backend health check failed");
+            }
+        }, false).onComplete(ar -> {
+            BackendHealth h = ar.succeeded() ? ar.result() : BackendHealth.down(null, "backend health check failed");
+            if (!h.available()) {
+                ctx.response().putHeader("Retry-After", "5");
+            }
+            Responses.json(ctx.response(), h.available() ? 200 : 503, Wire.health(h, version));
+        });
+    }
+
+    void pool(RoutingContext ctx) {
+        calls.respond(ctx, 200, () -> Wire.pool(kernel.poolStats()));
+    }
+
+    void metrics(RoutingContext ctx) {
+        vertx.<PoolStats>executeBlocking(kernel::poolStats, false).onComplete(ar -> {
+            String text = metrics.render(calls.workers().inFlight(), ar.succeeded() ? ar.result() : null);
+            ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text);
+        });
+    }
+
+    void openapi(RoutingContext ctx) {
+        ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8")
+                .end(io.vertx.core.buffer.Buffer.buffer(openapi));
+    }
+}

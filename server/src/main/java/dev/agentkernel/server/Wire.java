@@ -1,0 +1,254 @@
+package dev.agentkernel.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.core.BackendHealth;
+import dev.agentkernel.core.BatchOutcome;
+import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.FileContent;
+import dev.agentkernel.core.PoolStats;
+import dev.agentkernel.core.RunResult;
+import dev.agentkernel.core.SandboxInfo;
+
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JSON wire format of every response: the envelope and the shape of each value, snake_case,
+ * unknown (null) fields omitted. The seed's shapes come first in each object, extensions after them.
+ */
+final class Wire {
+    /** Request nesting deeper than this is refused while parsing (a deep-nesting body must not cost a stack). */
+    static final int MAX_NESTING = 64;
+    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+            .build());
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private Wire() {
+    }
+
+    static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a JSON tree", e);
+        }
+    }
+
+    static ObjectNode ok(JsonNode data) {
+        ObjectNode n = NODES.objectNode();
+        n.put("success", true);
+        n.set("data", data);
+        return n;
+    }
+
+    static ObjectNode error(String message, ErrorCode code) {
+        ObjectNode n = NODES.objectNode();
+        n.put("success", false);
+        n.put("error", message);
+        n.put("code", code.code());
+        return n;
+    }
+
+    static JsonNode text(String s) {
+        return NODES.textNode(s);
+    }
+
+    /** ISO-8601 in UTC to the second, as the seed shows: {@code 2026-01-30T12:00:00Z}. */
+    static String seconds(Instant t) {
+        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** ISO-8601 in UTC to the millisecond (the fraction only when non-zero), for audit timestamps. */
+    static String millis(Instant t) {
+        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    /** {@code name}, {@code status}, {@code backend}: what the seed shows for a created sandbox. */
+    static ObjectNode sandboxSummary(SandboxInfo s) {
+        ObjectNode n = NODES.objectNode();
+        n.put("name", s.name());
+        n.put("status", s.status().wireName());
+        n.put("backend", s.backend());
+        return n;
+    }
+
+    /** Everything known about a sandbox; unknown fields are omitted. */
+    static ObjectNode sandbox(SandboxInfo s) {
+        ObjectNode n = sandboxSummary(s);
+        if (s.image() != null) {
+            n.put("image", s.image());
+        }
+        if (s.vcpus() != null) {
+            n.put("vcpus", s.vcpus());
+        }
+        if (s.memoryMb() != null) {
+            n.put("memory_mb", s.memoryMb());
+        }
+        if (s.createdAt() != null) {
+            n.put("created_at", seconds(s.createdAt()));
+        }
+        if (s.profile() != null) {
+            n.put("profile", s.profile().wireName());
+        }
+        n.put("kind", s.kind().wireName());
+        return n;
+    }
+
+    static ArrayNode sandboxes(Collection<SandboxInfo> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(s -> a.add(sandbox(s)));
+        return a;
+    }
+
+    static ObjectNode exec(ExecResult r) {
+        ObjectNode n = NODES.objectNode();
+        n.put("output", r.output());
+        putExecExtensions(n, r);
+        return n;
+    }
+
+    private static void putExecExtensions(ObjectNode n, ExecResult r) {
+        n.put("exit_code", r.exitCode());
+        n.put("stdout", r.stdout());
+        n.put("stderr", r.stderr());
+        n.put("duration_ms", r.duration().toMillis());
+        n.put("timed_out", r.timedOut());
+        n.put("truncated", r.truncated());
+    }
+
+    static ObjectNode run(RunResult r) {
+        ObjectNode n = exec(r.exec());
+        putRunExtensions(n, r);
+        return n;
+    }
+
+    private static void putRunExtensions(ObjectNode n, RunResult r) {
+        n.put("sandbox", r.sandbox());
+        if (r.image() != null) {
+            n.put("image", r.image());
+        }
+        if (r.imageNote() != null) {
+            n.put("image_note", r.imageNote());
+        }
+        n.put("pooled", r.pooled());
+    }
+
+    /** {@code {"results":[{"output","error"}, ...]}} in input order; a failed item has a null output. */
+    static ObjectNode batch(List<BatchOutcome> outcomes) {
+        ArrayNode results = NODES.arrayNode();
+        for (BatchOutcome o : outcomes) {
+            ObjectNode item = NODES.objectNode();
+            if (o.result() != null) {
+                item.put("output", o.result().exec().output());
+                item.putNull("error");
+                putExecExtensions(item, o.result().exec());
+                putRunExtensions(item, o.result());
+            } else {
+                AgentKernelException e = o.error();
+                item.putNull("output");
+                item.put("error", e.getMessage());
+                item.put("code", e.code().code());
+            }
+            results.add(item);
+        }
+        ObjectNode n = NODES.objectNode();
+        n.set("results", results);
+        return n;
+    }
+
+    /** Text when the bytes are valid UTF-8, base64 otherwise. */
+    static ObjectNode file(FileContent f) {
+        ObjectNode n = NODES.objectNode();
+        Optional<String> text = f.utf8();
+        if (text.isPresent()) {
+            n.put("content", text.get());
+            n.put("encoding", "utf8");
+        } else {
+            n.put("content", Base64.getEncoder().encodeToString(f.content()));
+            n.put("encoding", "base64");
+        }
+        n.put("size", f.size());
+        return n;
+    }
+
+    static ArrayNode auditEvents(List<AuditEvent> events) {
+        ArrayNode a = NODES.arrayNode();
+        for (AuditEvent e : events) {
+            ObjectNode n = NODES.objectNode();
+            n.put("timestamp", millis(e.timestamp()));
+            n.put("event", e.event());
+            if (e.sandbox() == null) {
+                n.putNull("sandbox");
+            } else {
+                n.put("sandbox", e.sandbox());
+            }
+            if (!e.details().isEmpty()) {
+                n.set("details", MAPPER.valueToTree(e.details()));
+            }
+            a.add(n);
+        }
+        return a;
+    }
+
+    static ObjectNode pool(PoolStats p) {
+        ObjectNode n = NODES.objectNode();
+        n.put("enabled", p.enabled());
+        n.put("target_per_key", p.targetPerKey());
+        n.put("max", p.max());
+        n.put("size", p.size());
+        n.put("hits", p.hits());
+        n.put("misses", p.misses());
+        n.put("creations", p.creations());
+        n.put("failures", p.failures());
+        n.put("claim_latency_p50_ms", p.claimLatencyP50Ms());
+        n.put("claim_latency_p99_ms", p.claimLatencyP99Ms());
+        ArrayNode keys = n.putArray("keys");
+        for (PoolStats.KeyStats k : p.keys()) {
+            ObjectNode kn = keys.addObject();
+            kn.put("image", k.image());
+            kn.put("profile", k.profile());
+            kn.put("vcpus", k.vcpus());
+            kn.put("memory_mb", k.memoryMb());
+            kn.put("size", k.size());
+            kn.put("target", k.target());
+            kn.put("hits", k.hits());
+            kn.put("misses", k.misses());
+        }
+        return n;
+    }
+
+    /** {@code {"status":"ok"}} plus the backend and version; {@code unavailable} with the reason when down. */
+    static ObjectNode health(BackendHealth h, String version) {
+        ObjectNode n = NODES.objectNode();
+        n.put("status", h.available() ? "ok" : "unavailable");
+        if (h.backend() != null) {
+            n.put("backend", h.backend());
+        }
+        n.put("version", version);
+        if (!h.available() && h.message() != null) {
+            n.put("message", h.message());
+        }
+        return n;
+    }
+
+    static ObjectNode object(Map<String, ?> fields) {
+        return MAPPER.valueToTree(fields);
+    }
+}
