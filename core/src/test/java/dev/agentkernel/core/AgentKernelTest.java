@@ -95,10 +95,12 @@ class AgentKernelTest {
 
         List<AuditEvent> log = kernel.logs("ex", LogQuery.ALL);
         assertThat(log).extracting(AuditEvent::event)
-                .containsExactly("sandbox_created", "command_executed", "command_executed");
-        assertThat(log.get(1).details()).containsEntry("argv", List.of("echo", "hi", "there"))
+                .containsExactly("sandbox_created", "command_started", "command_executed", "command_started",
+                        "command_executed");
+        assertThat(log.get(1).details()).containsEntry("argv", List.of("echo", "hi", "there"));
+        assertThat(log.get(2).details()).containsEntry("argv", List.of("echo", "hi", "there"))
                 .containsEntry("exit_code", 0).containsKey("duration_ms");
-        assertThat(log.get(2).details()).containsEntry("exit_code", 3);
+        assertThat(log.get(4).details()).containsEntry("exit_code", 3);
     }
 
     @Test
@@ -158,7 +160,7 @@ class AgentKernelTest {
 
         List<AuditEvent> log = kernel.logs("f", LogQuery.ALL);
         assertThat(log).extracting(AuditEvent::event).containsExactly("sandbox_created", "file_written", "file_read",
-                "command_executed", "file_deleted", "operation_failed");
+                "command_started", "command_executed", "file_deleted", "operation_failed");
         assertThat(log.get(1).details()).containsEntry("path", "/tmp/hello.txt").containsEntry("size", 14);
         assertThat(log.toString()).doesNotContain("secret-content");
     }
@@ -184,9 +186,9 @@ class AgentKernelTest {
         assertThat(kernel.list()).isEmpty();
         List<AuditEvent> log = kernel.logs(r.sandbox(), LogQuery.ALL);
         assertThat(log).extracting(AuditEvent::event)
-                .containsExactly("sandbox_created", "command_executed", "sandbox_removed");
+                .containsExactly("sandbox_created", "command_started", "command_executed", "sandbox_removed");
         assertThat(log.get(0).details()).containsEntry("kind", "run");
-        assertThat(log.get(1).details()).containsEntry("argv", List.of("echo", "2")).containsEntry("pooled", false)
+        assertThat(log.get(2).details()).containsEntry("argv", List.of("echo", "2")).containsEntry("pooled", false)
                 .containsEntry("run", true);
     }
 
@@ -263,7 +265,7 @@ class AgentKernelTest {
         RunResult py = kernel.run(RunRequest.of("python3", "-c", "print(1)"));
         assertThat(py.image()).isEqualTo("agentkernel/python:local");
         assertThat(py.imageNote()).contains("python:3.12-alpine").contains("agentkernel/python:local");
-        assertThat(kernel.logs(py.sandbox(), LogQuery.ALL).get(1).details()).containsKey("image_note");
+        assertThat(kernel.logs(py.sandbox(), LogQuery.ALL).get(2).details()).containsKey("image_note");
 
         RunResult explicit = kernel.run(RunRequest.of("echo", "x").withImage("agentkernel/busybox:local"));
         assertThat(explicit.imageNote()).isNull();
@@ -305,6 +307,23 @@ class AgentKernelTest {
         assertThatThrownBy(() -> kernel.run(RunRequest.of("echo", "x")))
                 .hasMessageContaining("audit log is unwritable");
         assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
+    void aCommandIsNeverRunWhenItsIntentCannotBeRecorded() {
+        kernel.close();
+        SwitchableAuditLog log = new SwitchableAuditLog(AuditLog.open(dir.resolve("sw.jsonl")));
+        kernel = AgentKernel.builder().backend(fake).config(AgentKernelConfig.forTests(dir.resolve("sw.jsonl")))
+                .auditLog(log).build();
+        kernel.create(SandboxSpec.named("w", null));
+        log.broken = true;
+        assertThatThrownBy(() -> kernel.exec("w", ExecRequest.of("echo", "x")))
+                .hasMessageContaining("audit log is unwritable");
+        assertThatThrownBy(() -> kernel.writeFile("w", "/a", new byte[1]))
+                .hasMessageContaining("audit log is unwritable");
+        assertThat(fake.execCount()).isZero();
+        log.broken = false;
+        assertThat(kernel.exec("w", ExecRequest.of("echo", "x")).stdout()).isEqualTo("x\n");
     }
 
     @Test
@@ -384,6 +403,44 @@ class AgentKernelTest {
         @Override
         public void onDone(ExecResult result) {
             seen.add("done:" + result.exitCode());
+        }
+    }
+
+    /** A real log that can be made to fail, as a disk that fills up. */
+    static final class SwitchableAuditLog implements AuditLog {
+        private final AuditLog delegate;
+        volatile boolean broken;
+
+        SwitchableAuditLog(AuditLog delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void record(AuditEvent event) {
+            if (broken) {
+                throw AuditLog.unwritable(new java.io.IOException("No space left on device"));
+            }
+            delegate.record(event);
+        }
+
+        @Override
+        public List<AuditEvent> query(String sandbox, LogQuery query) {
+            return delegate.query(sandbox, query);
+        }
+
+        @Override
+        public Verification verify() {
+            return delegate.verify();
+        }
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 

@@ -3,6 +3,8 @@ package dev.agentkernel.server;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.AgentKernelException;
 import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.core.Validation;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -13,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -123,13 +127,18 @@ public final class AgentKernelServer implements AutoCloseable {
         }
     }
 
-    // TODO(core): replace the log line with the facade's refusal audit (e.g. kernel.auditRefusal(...)) once it is
-    // on main; the audit write is blocking, hence the worker.
-    private static void auditRefusal(Vertx vertx, AgentKernel kernel, RoutingContext ctx, String reason) {
-        String route = ctx.request().method().name() + " " + dev.agentkernel.core.Validation.printable(ctx.request().path());
-        String remote = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
-        vertx.executeBlocking(() -> {
-            LOG.info("auth_failed: {} from {}: {}", route, remote, reason);
+    /** Records an {@code auth_failed} audit event (blocking write, so on a worker); the key is never included. */
+    private static Future<Void> auditRefusal(Vertx vertx, AgentKernel kernel, RoutingContext ctx, String reason) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("reason", reason);
+        details.put("route", ctx.request().method().name() + " " + Validation.printable(ctx.request().path()));
+        details.put("caller", ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress());
+        return vertx.executeBlocking(() -> {
+            try {
+                kernel.auditRefusal("auth_failed", null, details);
+            } catch (RuntimeException e) {
+                LOG.warn("could not audit a refused request: {}", e.getMessage());
+            }
             return null;
         }, false);
     }

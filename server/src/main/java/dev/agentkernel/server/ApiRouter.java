@@ -2,6 +2,7 @@ package dev.agentkernel.server;
 
 import dev.agentkernel.core.ErrorCode;
 import dev.agentkernel.core.Validation;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -10,12 +11,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 
 /**
  * Builds the router from {@link ApiRoute}: the guards every request passes (Host, CORS, API key, dot segments),
@@ -30,7 +32,7 @@ final class ApiRouter {
 
     /** What the router needs besides the handlers. */
     record Guards(HostAllowlist hosts, ApiKeyCheck apiKey, List<String> corsOrigins, long maxBodyBytes,
-                  ServerMetrics metrics, BiConsumer<RoutingContext, String> refusalAudit) {
+                  ServerMetrics metrics, BiFunction<RoutingContext, String, Future<?>> refusalAudit) {
     }
 
     static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
@@ -55,8 +57,8 @@ final class ApiRouter {
         router.route().handler(ctx -> {
             Optional<String> refusal = guards.apiKey().refusal(ctx.request().headers());
             if (refusal.isPresent()) {
-                guards.refusalAudit().accept(ctx, refusal.get());
-                ctx.fail(ApiKeyCheck.failure());
+                // The refusal is on disk before the client hears of it.
+                guards.refusalAudit().apply(ctx, refusal.get()).onComplete(ar -> ctx.fail(ApiKeyCheck.failure()));
                 return;
             }
             RequestChecks.noDotDot(ctx.request().path());
@@ -66,13 +68,7 @@ final class ApiRouter {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(guards.maxBodyBytes()).setPreallocateBodyBuffer(false);
         for (ApiRoute op : ApiRoute.values()) {
             Route route = router.route(op.method(), op.vertxPath());
-            route.handler(ctx -> {
-                ctx.put(OPERATION_KEY, op);
-                if (op.jsonBody() || RequestChecks.mayCarryBody(op.method())) {
-                    RequestChecks.jsonContentType(ctx.request(), op.jsonBody());
-                }
-                ctx.next();
-            });
+            route.handler(new OperationCheck(op));
             if (op.jsonBody()) {
                 route.handler(body);
             }
@@ -90,6 +86,21 @@ final class ApiRouter {
                     Map.of("Allow", allow)));
         });
         return router;
+    }
+
+    /**
+     * Marks the request with its operation and checks the body's media type before the body is read. A platform
+     * handler, because Vert.x Web runs those before the body handler on a route.
+     */
+    private record OperationCheck(ApiRoute op) implements PlatformHandler {
+        @Override
+        public void handle(RoutingContext ctx) {
+            ctx.put(OPERATION_KEY, op);
+            if (op.jsonBody() || RequestChecks.mayCarryBody(op.method())) {
+                RequestChecks.jsonContentType(ctx.request(), op.jsonBody());
+            }
+            ctx.next();
+        }
     }
 
     /** Exhaustive: a new operation without a handler does not compile. */

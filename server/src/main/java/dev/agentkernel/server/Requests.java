@@ -79,7 +79,8 @@ final class Requests {
         }
         if (encoding.equals("base64")) {
             try {
-                return Base64.getMimeDecoder().decode(content);
+                // Line breaks are tolerated (wrapped base64); any other character outside the alphabet is an error.
+                return Base64.getDecoder().decode(content.replaceAll("[\\r\\n]", ""));
             } catch (IllegalArgumentException e) {
                 throw new InvalidRequestException("Invalid content: not valid base64");
             }

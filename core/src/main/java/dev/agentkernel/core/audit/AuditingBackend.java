@@ -25,6 +25,12 @@ import java.util.TreeSet;
  * The one place audit events of sandbox operations are written: a {@link Backend} decorator. Every mutation
  * and every file read or command is recorded after the backend answered and before the caller gets that answer;
  * a failed operation is recorded as {@code operation_failed}. Reads of state (inspect, list, health) are not.
+ * A command is also recorded before it starts ({@code command_started}), so a command is never run unrecorded.
+ *
+ * <p>Events: {@code sandbox_created}, {@code sandbox_started}, {@code sandbox_stopped}, {@code sandbox_removed},
+ * {@code command_started}, {@code command_executed}, {@code file_read}, {@code file_written},
+ * {@code file_deleted}, {@code operation_failed}; refusals through {@link #record} ({@code auth_failed},
+ * {@code request_refused}, ...).
  *
  * <p>Fail closed: when the event cannot be written the caller gets {@link AuditLog#unwritable} instead of the
  * answer, so nothing acknowledged is unrecorded. A sandbox created but not recordable is removed again.
@@ -144,6 +150,11 @@ public final class AuditingBackend implements Backend {
     /** Runs a command and records it with extra details (e.g. {@code pooled} for runs). */
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation,
                            Map<String, Object> extra) {
+        // The intent first: a command is never run unrecorded, even if this process dies while it runs.
+        Map<String, Object> intent = new LinkedHashMap<>();
+        intent.put("argv", request.argv());
+        intent.putAll(extra);
+        record("command_started", name, intent);
         ExecResult result = attempt("exec", name, () -> delegate.exec(name, request, listener, cancellation));
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("argv", request.argv());

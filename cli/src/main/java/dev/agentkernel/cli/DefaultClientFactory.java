@@ -1,0 +1,47 @@
+package dev.agentkernel.cli;
+
+import dev.agentkernel.cli.setup.EngineSetup;
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.config.AgentKernelConfig;
+
+import java.util.Map;
+
+/**
+ * Remote when a URL is given (--url, else $AGENTKERNEL_BASE_URL); otherwise embedded: the configuration, a Docker
+ * engine made ready on first use (setup runs by itself when the engine or the default images are missing), the
+ * backend found by {@link Backends#open}, and the {@link AgentKernel} facade over it.
+ */
+public final class DefaultClientFactory implements ClientFactory {
+    private final Map<String, String> env;
+
+    public DefaultClientFactory(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    @Override
+    public SandboxClient open(ConnectionOptions connection, Console console) {
+        String url = connection.url() != null ? connection.url() : env.get("AGENTKERNEL_BASE_URL");
+        if (url != null && !url.isBlank()) {
+            return new RemoteClient(url, env.get("AGENTKERNEL_API_KEY"));
+        }
+        return openEmbedded(ConfigFiles.oneShot(ConfigFiles.load(connection.config(), env)), console);
+    }
+
+    /** The embedded client with the engine made ready first. */
+    public SandboxClient openEmbedded(AgentKernelConfig config, Console console) {
+        if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
+            new EngineSetup(env).ensureReady(console);
+        }
+        Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(), Map.of()));
+        try {
+            return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config).build());
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+}

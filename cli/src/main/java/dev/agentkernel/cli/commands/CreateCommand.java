@@ -1,0 +1,58 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.Profiles;
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SandboxSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+@Command(name = "create", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Create and start a named sandbox that stays until removed.",
+        description = {"Prints the sandbox's name.", "",
+                "Example:", "  agentkernel create dev --image agentkernel/python:local --memory 1024 --profile restrictive"})
+public final class CreateCommand extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME",
+            description = "1-63 letters, digits, '-', '_' or '.', starting with a letter or digit.")
+    String name;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "Image (default: the configured base image).")
+    String image;
+
+    @Option(names = "--vcpus", paramLabel = "N", description = "CPUs (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    int vcpus;
+
+    @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: ${DEFAULT-VALUE}).",
+            defaultValue = "512")
+    int memoryMb;
+
+    @Option(names = "--profile", paramLabel = "PROFILE", completionCandidates = Profiles.class,
+            description = "Security profile: ${COMPLETION-CANDIDATES} (default: moderate).")
+    String profile;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment of every command in it (repeatable).")
+    Map<String, String> env = new LinkedHashMap<>();
+
+    @Mixin
+    JsonOption json;
+
+    @Override
+    protected int execute(SandboxClient client) {
+        SandboxSpec spec = new SandboxSpec(name, image, vcpus, memoryMb, Profiles.choose(profile, false), env, Map.of(),
+                null);
+        SandboxInfo info = client.create(spec);
+        if (json.json()) {
+            console().out().println(Json.write(Json.sandbox(info)));
+        } else {
+            console().out().println(info.name());
+        }
+        return 0;
+    }
+}

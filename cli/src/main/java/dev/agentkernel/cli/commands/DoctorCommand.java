@@ -1,0 +1,172 @@
+package dev.agentkernel.cli.commands;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentkernel.cli.ConfigFiles;
+import dev.agentkernel.cli.ConnectionOptions;
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.cli.setup.EngineProbe;
+import dev.agentkernel.cli.setup.EngineSetup;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.BackendHealth;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.PoolStats;
+import dev.agentkernel.core.config.AgentKernelConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        header = "Check what agentkernel needs and say how to fix what is wrong.",
+        description = {
+                "Embedded: the Docker engine (version, API, runtime, storage, cgroups), the default images, the backend, the configuration file, the pool settings and the audit log. With --url: the server's health and pool. Changes nothing (use 'agentkernel setup' to fix the engine and images). Exit status 0 when everything is fine, 1 otherwise.",
+                "",
+                "Example:",
+                "  agentkernel doctor"})
+public final class DoctorCommand extends BaseCommand {
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    JsonOption json;
+
+    /** One finding: what was checked, what was found, and when something is wrong, the fix. */
+    record Check(String name, boolean ok, String found, String fix) {
+    }
+
+    @Override
+    protected int execute() {
+        List<Check> checks = new ArrayList<>();
+        String url = connection.url() != null ? connection.url() : root().env().get("AGENTKERNEL_BASE_URL");
+        if (url != null && !url.isBlank()) {
+            remoteChecks(checks);
+        } else {
+            embeddedChecks(checks);
+        }
+        boolean ok = checks.stream().allMatch(Check::ok);
+        if (json.json()) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("ok", ok);
+            doc.put("checks", checks.stream().map(c -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", c.name());
+                m.put("ok", c.ok());
+                m.put("found", c.found());
+                if (c.fix() != null) {
+                    m.put("fix", c.fix());
+                }
+                return m;
+            }).toList());
+            console().out().println(Json.write(doc));
+        } else {
+            for (Check c : checks) {
+                String mark = c.ok() ? console().style("@|green ok |@") : console().style("@|red,bold BAD|@");
+                console().out().printf("%s %-8s %s%n", mark, c.name(), c.found());
+                if (c.fix() != null) {
+                    console().out().println("             fix: " + c.fix());
+                }
+            }
+            console().out().println(ok ? "everything looks fine" : "problems found: see the fixes above");
+        }
+        return ok ? 0 : 1;
+    }
+
+    private void remoteChecks(List<Check> checks) {
+        try (SandboxClient client = root().clientFactory().open(connection, console())) {
+            BackendHealth h = client.health();
+            checks.add(new Check("server", h.available(), client.target() + ": " + h.message() + " " + h.details(),
+                    h.available() ? null : "the server's backend is down: run 'agentkernel doctor' on the server's machine"));
+            PoolStats p = client.pool();
+            checks.add(new Check("pool", true, (p.enabled() ? "enabled" : "disabled") + ", " + p.size() + " warm, target "
+                    + p.targetPerKey() + " per key, max " + p.max(), null));
+        } catch (AgentKernelException e) {
+            checks.add(new Check("server", false, e.getMessage(),
+                    "start one with 'agentkernel serve', or check --url / $AGENTKERNEL_BASE_URL and $AGENTKERNEL_API_KEY"));
+        }
+    }
+
+    private void embeddedChecks(List<Check> checks) {
+        Map<String, String> env = root().env();
+        EngineSetup setup = new EngineSetup(env);
+        EngineProbe probe = setup.probe();
+        EngineProbe.Result ping = probe.ping();
+        if (!ping.ok()) {
+            checks.add(new Check("engine", false, "no answer at " + probe.endpoint() + ": " + ping.why(), engineFix(probe, ping)));
+        } else {
+            JsonNode v = probe.version().orElse(Json.MAPPER.createObjectNode());
+            JsonNode i = probe.info().orElse(Json.MAPPER.createObjectNode());
+            checks.add(new Check("engine", true, "Docker " + v.path("Version").asText("?") + " (API "
+                    + v.path("ApiVersion").asText("?") + ") at " + probe.endpoint() + "; runtime "
+                    + i.path("DefaultRuntime").asText("?") + ", storage " + i.path("Driver").asText("?") + ", cgroup v"
+                    + i.path("CgroupVersion").asText("?") + " (" + i.path("CgroupDriver").asText("?") + ")", null));
+            for (String image : setup.defaultImages()) {
+                boolean present = probe.imagePresent(image);
+                checks.add(new Check("image", present, image + (present ? " present" : " missing"),
+                        present ? null : "agentkernel setup   (builds it offline, once)"));
+            }
+        }
+
+        AgentKernelConfig config;
+        try {
+            Optional<Path> file = ConfigFiles.locate(connection.config(), env);
+            config = ConfigFiles.load(connection.config(), env);
+            checks.add(new Check("config", true, file.map(f -> f.toAbsolutePath().toString()).orElse("built-in defaults")
+                    + "; default profile " + config.sandbox().profile().wireName() + ", base image "
+                    + config.sandbox().image(), null));
+        } catch (AgentKernelException e) {
+            checks.add(new Check("config", false, e.getMessage(), "fix the file, or remove it to use the defaults"));
+            return;
+        }
+        checks.add(new Check("pool", true, "serve keeps " + config.pool().size() + " warm sandbox(es) per key, at most "
+                + config.pool().max() + " (embedded one-shot commands use none)", null));
+        checks.add(auditCheck(config));
+
+        if (ping.ok()) {
+            try (Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(),
+                    Map.of()))) {
+                BackendHealth h = backend.health();
+                checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message(),
+                        h.available() ? null : "agentkernel setup"));
+            } catch (AgentKernelException e) {
+                checks.add(new Check("backend", false, e.getMessage(), "agentkernel setup"));
+            }
+        }
+    }
+
+    private static Check auditCheck(AgentKernelConfig config) {
+        Path path = config.audit().path();
+        if (!config.audit().enabled()) {
+            return new Check("audit", true, "disabled (AGENTKERNEL_AUDIT=0)", null);
+        }
+        Path dir = path.toAbsolutePath().getParent();
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        boolean writable = Files.exists(path) ? Files.isWritable(path) : existing != null && Files.isWritable(existing);
+        return new Check("audit", writable, path + (Files.exists(path) ? "" : " (not written yet)"),
+                writable ? null : "make " + dir + " writable for this user, or set [audit] path in the configuration");
+    }
+
+    private static String engineFix(EngineProbe probe, EngineProbe.Result ping) {
+        String why = String.valueOf(ping.why()).toLowerCase();
+        if (why.contains("permission denied") || why.contains("access denied")) {
+            return "sudo usermod -aG docker $USER, then log in again (or run as root)";
+        }
+        if (probe.socketPath().isPresent() && !probe.socketExists()) {
+            return "agentkernel setup   (starts or installs the engine; or: sudo apt-get install docker.io && sudo systemctl start docker)";
+        }
+        return "agentkernel setup   (or check $DOCKER_HOST)";
+    }
+}

@@ -1,0 +1,62 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.DurationConverter;
+import dev.agentkernel.cli.ExitStatus;
+import dev.agentkernel.cli.Interrupts;
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.LiveOutput;
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.core.Cancellation;
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.RunListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Run a command in a running named sandbox.",
+        description = {"Output is shown as it is produced; agentkernel exits with the command's exit status.", "",
+                "Examples:", "  agentkernel exec dev -- ls -la /tmp",
+                "  agentkernel exec dev -e DEBUG=1 -w /tmp -- sh -c 'echo $DEBUG > flag'"})
+public final class ExecCommand extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME", description = "The sandbox.")
+    String name;
+
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
+    List<String> command;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (repeatable).")
+    Map<String, String> env = new LinkedHashMap<>();
+
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the sandbox.")
+    String workdir;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Kill the command (and everything it started) after DURATION, e.g. 30s, 5m.")
+    Duration timeout;
+
+    @Mixin
+    JsonOption json;
+
+    @Override
+    protected int execute(SandboxClient client) {
+        ExecRequest request = new ExecRequest(command, env, workdir, timeout, null, 0);
+        LiveOutput live = new LiveOutput(console());
+        RunListener listener = json.json() ? new RunListener() { } : live;
+        Cancellation cancellation = Cancellation.create();
+        ExecResult result = Interrupts.cancelOnExit(cancellation, () -> client.exec(name, request, listener, cancellation));
+        live.finish();
+        if (json.json()) {
+            console().out().println(Json.write(Json.exec(result)));
+        }
+        return ExitStatus.of(result, console());
+    }
+}

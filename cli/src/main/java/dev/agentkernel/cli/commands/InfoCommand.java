@@ -1,0 +1,31 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.core.SandboxInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "info", aliases = "inspect", mixinStandardHelpOptions = true,
+        header = "Show one sandbox: status, image, limits, profile, creation time.",
+        description = {"Example:", "  agentkernel info dev --json"})
+public final class InfoCommand extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "NAME", description = "The sandbox.")
+    String name;
+
+    @Mixin
+    JsonOption json;
+
+    @Override
+    protected int execute(SandboxClient client) {
+        SandboxInfo info = client.get(name);
+        if (json.json()) {
+            console().out().println(Json.write(Json.sandbox(info)));
+        } else {
+            Render.details(console(), info);
+        }
+        return 0;
+    }
+}

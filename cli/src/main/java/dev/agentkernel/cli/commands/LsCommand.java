@@ -1,0 +1,30 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.core.SandboxInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.Comparator;
+import java.util.List;
+
+@Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true,
+        header = "List sandboxes (named ones, and temporary ones while they run).",
+        description = {"Example:", "  agentkernel ls", "  agentkernel ls --json"})
+public final class LsCommand extends ClientCommand {
+    @Mixin
+    JsonOption json;
+
+    @Override
+    protected int execute(SandboxClient client) {
+        List<SandboxInfo> list = client.list().stream().sorted(Comparator.comparing(SandboxInfo::name)).toList();
+        if (json.json()) {
+            console().out().println(Json.write(Json.sandboxes(list)));
+        } else {
+            Render.table(console(), list);
+        }
+        return 0;
+    }
+}

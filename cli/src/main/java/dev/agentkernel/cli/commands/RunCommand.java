@@ -1,0 +1,141 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.DurationConverter;
+import dev.agentkernel.cli.ExitStatus;
+import dev.agentkernel.cli.Interrupts;
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.LiveOutput;
+import dev.agentkernel.cli.Profiles;
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.core.Cancellation;
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.RunListener;
+import dev.agentkernel.core.RunRequest;
+import dev.agentkernel.core.RunResult;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.core.image.ImageResolver;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Run a command in a new temporary sandbox, then remove it.",
+        description = {
+                "The output is shown as it is produced (stdout on stdout, stderr on stderr) and agentkernel exits with the command's exit status (124 when --timeout killed it). The image is chosen from the command (python3 -> a Python image, sh -> a small base image, ...) unless --image is given.",
+                "",
+                "Examples:",
+                "  agentkernel run -- python3 -c 'print(1+1)'",
+                "  agentkernel run --no-network --timeout 10s -- sh -c 'echo hi; exit 3'",
+                "  agentkernel run --keep -e GREETING=hello -- sh -c 'echo $GREETING > /tmp/g'"})
+public final class RunCommand extends ClientCommand {
+    @Option(names = "--image", paramLabel = "IMAGE", description = "Image to run in (default: detected from the command).")
+    String image;
+
+    @Option(names = "--profile", paramLabel = "PROFILE", completionCandidates = Profiles.class,
+            description = "Security profile: ${COMPLETION-CANDIDATES} (default: from the configuration, moderate).")
+    String profile;
+
+    @Option(names = "--no-network",
+            description = "No network at all: selects the restrictive profile (network none, read-only root with "
+                    + "writable /tmp and workdir, no capabilities, non-root user).")
+    boolean noNetwork;
+
+    @Option(names = "--keep",
+            description = "Keep the sandbox afterwards (as a named sandbox; its name is printed on stderr).")
+    boolean keep;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Kill the command (and everything it started) after DURATION, e.g. 30s, 5m.")
+    Duration timeout;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (repeatable).")
+    Map<String, String> env = new LinkedHashMap<>();
+
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the sandbox.")
+    String workdir;
+
+    @Option(names = "--vcpus", paramLabel = "N", description = "CPUs (default: from the configuration, 1).")
+    Integer vcpus;
+
+    @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: 512).")
+    Integer memoryMb;
+
+    @Option(names = "--no-pool",
+            description = "Never take a warm sandbox from the server's pool (with --url; embedded runs keep no pool).")
+    boolean noPool;
+
+    @Mixin
+    JsonOption json;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
+    List<String> command;
+
+    @Override
+    protected int execute(SandboxClient client) {
+        SecurityProfile chosen = Profiles.choose(profile, noNetwork);
+        String chosenImage = image;
+        if (chosenImage == null) {
+            // Embedded, the CLI knows the project directory too (pyproject.toml -> python, ...).
+            Optional<ImageResolver.Choice> choice = client.resolveImage(command, Path.of("").toAbsolutePath());
+            if (choice.isPresent()) {
+                chosenImage = choice.get().image();
+                console().detail("image " + chosenImage + (choice.get().note() == null ? "" : ": " + choice.get().note()));
+            }
+        }
+        RunRequest request = new RunRequest(command, chosenImage, chosen, !noPool, vcpus, memoryMb, env, workdir, timeout,
+                null);
+        if (keep) {
+            return runKept(client, request);
+        }
+        LiveOutput live = new LiveOutput(console());
+        RunListener listener = json.json() ? new RunListener() { } : live;
+        Cancellation cancellation = Cancellation.create();
+        RunResult result = Interrupts.cancelOnExit(cancellation, () -> client.run(request, listener, cancellation));
+        live.finish();
+        if (result.imageNote() != null) {
+            console().detail("image " + result.image() + ": " + result.imageNote());
+        }
+        if (json.json()) {
+            console().out().println(Json.write(Json.run(result)));
+        }
+        return ExitStatus.of(result.exec(), console());
+    }
+
+    /** --keep: the same command in a named sandbox that outlives this process. */
+    private int runKept(SandboxClient client, RunRequest request) {
+        String name = "run-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        SandboxSpec spec = new SandboxSpec(name, request.image(),
+                request.vcpus() == null ? SandboxSpec.DEFAULT_VCPUS : request.vcpus(),
+                request.memoryMb() == null ? SandboxSpec.DEFAULT_MEMORY_MB : request.memoryMb(),
+                request.profile(), Map.of(), Map.of(), null);
+        SandboxInfo info = client.create(spec);
+        console().err().println("agentkernel: kept sandbox " + info.name()
+                + " (agentkernel exec " + info.name() + " -- sh; agentkernel rm " + info.name() + ")");
+        ExecRequest exec = new ExecRequest(request.command(), request.env(), request.workdir(), request.timeout(), null, 0);
+        LiveOutput live = new LiveOutput(console());
+        Cancellation cancellation = Cancellation.create();
+        ExecResult result = Interrupts.cancelOnExit(cancellation,
+                () -> client.exec(info.name(), exec, json.json() ? new RunListener() { } : live, cancellation));
+        live.finish();
+        if (json.json()) {
+            Map<String, Object> out = new LinkedHashMap<>(Map.of("sandbox", info.name()));
+            out.putAll(Json.exec(result));
+            console().out().println(Json.write(out));
+        }
+        return ExitStatus.of(result, console());
+    }
+}

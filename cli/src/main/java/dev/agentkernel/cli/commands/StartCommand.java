@@ -1,0 +1,15 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.core.SandboxInfo;
+import picocli.CommandLine.Command;
+
+@Command(name = "start", mixinStandardHelpOptions = true,
+        header = "Start stopped sandboxes; their files are as they were left.",
+        description = {"Prints each name started.", "", "Example:", "  agentkernel start dev"})
+public final class StartCommand extends NamesCommand {
+    @Override
+    protected SandboxInfo apply(SandboxClient client, String name) {
+        return client.start(name);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.core.SandboxInfo;
+import picocli.CommandLine.Command;
+
+@Command(name = "stop", mixinStandardHelpOptions = true,
+        header = "Stop sandboxes, keeping their files (start them again with 'start').",
+        description = {"Prints each name stopped.", "", "Example:", "  agentkernel stop dev"})
+public final class StopCommand extends NamesCommand {
+    @Override
+    protected SandboxInfo apply(SandboxClient client, String name) {
+        return client.stop(name);
+    }
+}

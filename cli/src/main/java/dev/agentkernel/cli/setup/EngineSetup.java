@@ -1,0 +1,144 @@
+package dev.agentkernel.cli.setup;
+
+import dev.agentkernel.cli.Console;
+import dev.agentkernel.core.AgentKernelException;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Makes the machine ready for embedded use: a reachable Docker engine and the default local images.
+ * The work itself is {@code scripts/docker-bootstrap.sh}, shipped inside the jar, so the CLI, CI and
+ * {@code scripts/test.sh} set machines up the same way: find the engine ({@code DOCKER_HOST} or the default
+ * socket), start it when installed, install it as root on Debian/Ubuntu (saying so), otherwise print the
+ * commands to run; then build the busybox and python images offline from the distribution's own packages.
+ */
+public final class EngineSetup {
+    private static final String SCRIPT_RESOURCE = "/dev/agentkernel/cli/docker-bootstrap.sh";
+
+    private final Map<String, String> env;
+    private final EngineProbe probe;
+
+    public EngineSetup(Map<String, String> env) {
+        this.env = env;
+        this.probe = EngineProbe.fromEnv(env);
+    }
+
+    public EngineProbe probe() {
+        return probe;
+    }
+
+    /** The images setup provides, as the bootstrap script names them. */
+    public List<String> defaultImages() {
+        return List.of(env.getOrDefault("AGENTKERNEL_BUSYBOX_IMAGE", "agentkernel/busybox:local"),
+                env.getOrDefault("AGENTKERNEL_PYTHON_IMAGE", "agentkernel/python:local"));
+    }
+
+    /** What is missing now: nothing (ready), the engine, or some images. */
+    public Readiness check() {
+        EngineProbe.Result ping = probe.ping();
+        if (!ping.ok()) {
+            return new Readiness(false, ping.why(), defaultImages());
+        }
+        List<String> missing = new ArrayList<>();
+        for (String image : defaultImages()) {
+            if (!probe.imagePresent(image)) {
+                missing.add(image);
+            }
+        }
+        return new Readiness(true, null, missing);
+    }
+
+    /** Whether the engine answers and which default images are missing. */
+    public record Readiness(boolean engineUp, String engineProblem, List<String> missingImages) {
+        public boolean ready() {
+            return engineUp && missingImages.isEmpty();
+        }
+    }
+
+    /** Sets up only what is missing; silent when everything is there (the common, fast case). */
+    public void ensureReady(Console console) {
+        Readiness r = check();
+        if (r.ready()) {
+            return;
+        }
+        console.progress(r.engineUp()
+                ? "first use: building the local images " + String.join(", ", r.missingImages())
+                + " (once; about a minute)"
+                : "the Docker engine is not reachable at " + probe.endpoint() + " (" + r.engineProblem()
+                + "); setting it up");
+        run(console);
+    }
+
+    /** Runs the whole setup (each step checks first) and fails with the engine-unavailable error if it cannot. */
+    public void run(Console console) {
+        int status = runScript(console);
+        if (status != 0) {
+            throw new AgentKernelException.BackendUnavailableException(
+                    "setup could not make the Docker engine ready (see the messages above); "
+                            + "fix that, then run: agentkernel setup", null);
+        }
+        Readiness after = check();
+        if (!after.ready()) {
+            throw new AgentKernelException.BackendUnavailableException(after.engineUp()
+                    ? "setup finished but these images are still missing: " + after.missingImages()
+                    : "setup finished but the engine at " + probe.endpoint() + " does not answer: " + after.engineProblem(),
+                    null);
+        }
+    }
+
+    /** Runs the bootstrap script, relaying its progress lines to our stderr as they come. */
+    private int runScript(Console console) {
+        Path script = extractScript();
+        try {
+            ProcessBuilder pb = new ProcessBuilder("bash", script.toString())
+                    .redirectInput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectErrorStream(true);
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    console.err().println(line);
+                    console.err().flush();
+                }
+            }
+            return p.waitFor();
+        } catch (IOException e) {
+            throw new AgentKernelException.BackendUnavailableException("cannot run the setup script (is bash installed?): "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentKernelException.BackendUnavailableException("setup was interrupted", e);
+        } finally {
+            try {
+                Files.deleteIfExists(script);
+            } catch (IOException ignored) {
+                // a temporary file left in /tmp
+            }
+        }
+    }
+
+    private static Path extractScript() {
+        try (InputStream in = EngineSetup.class.getResourceAsStream(SCRIPT_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the setup script is missing from the agentkernel jar");
+            }
+            Path tmp = Files.createTempFile("agentkernel-setup", ".sh");
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return tmp;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,407 @@
+package dev.agentkernel.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.core.Validation;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads {@link AgentKernelConfig} from {@code agentkernel.toml} and {@code AGENTKERNEL_*} environment variables.
+ *
+ * <p>File search (the first that exists is read, files are not merged): the explicit file (argument or
+ * {@code AGENTKERNEL_CONFIG}; it must exist), then {@code ./agentkernel.toml}, then
+ * {@code ~/.agentkernel/config.toml}. No file means the defaults. Environment variables override the file.
+ *
+ * <p>The file, every key optional:
+ * <pre>
+ * [server]    host = "127.0.0.1", port = 18888, allowed_hosts = ["myhost"], cors_origins = [],
+ *             max_body_bytes = 16777216, idle_timeout_ms = 60000, shutdown_grace_ms = 10000
+ * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker"
+ * [resources] vcpus = 1, memory_mb = 512
+ * [pool]      size = 2 (warm sandboxes per key; 0 disables), max = 16 (overall)
+ * [limits]    timeout_ms = 300000, max_output_bytes = 10485760, max_file_bytes = 67108864, max_concurrent_runs = 32
+ * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
+ * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
+ * </pre>
+ *
+ * <table>
+ *   <caption>Environment overrides</caption>
+ *   <tr><th>variable</th><th>overrides</th></tr>
+ *   <tr><td>AGENTKERNEL_CONFIG</td><td>the config file to read</td></tr>
+ *   <tr><td>AGENTKERNEL_HOST</td><td>server.host</td></tr>
+ *   <tr><td>AGENTKERNEL_PORT</td><td>server.port</td></tr>
+ *   <tr><td>AGENTKERNEL_IMAGE</td><td>sandbox.image</td></tr>
+ *   <tr><td>AGENTKERNEL_PROFILE</td><td>sandbox.profile</td></tr>
+ *   <tr><td>AGENTKERNEL_BACKEND</td><td>sandbox.backend</td></tr>
+ *   <tr><td>AGENTKERNEL_VCPUS</td><td>resources.vcpus</td></tr>
+ *   <tr><td>AGENTKERNEL_MEMORY_MB</td><td>resources.memory_mb</td></tr>
+ *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
+ *   <tr><td>AGENTKERNEL_POOL_MAX</td><td>pool.max</td></tr>
+ *   <tr><td>AGENTKERNEL_TIMEOUT_MS</td><td>limits.timeout_ms</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_OUTPUT_BYTES</td><td>limits.max_output_bytes</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_FILE_BYTES</td><td>limits.max_file_bytes</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_CONCURRENT_RUNS</td><td>limits.max_concurrent_runs</td></tr>
+ *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
+ *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
+ * </table>
+ *
+ * <p>Unknown sections or keys and values of the wrong type or out of range are
+ * {@link AgentKernelException.InvalidRequestException}s naming the key and the file (or variable).
+ */
+public final class ConfigLoader {
+    public static final String FILE_NAME = "agentkernel.toml";
+
+    private static final Map<String, String> ENV = new LinkedHashMap<>();
+    private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
+            "images");
+
+    static {
+        ENV.put("AGENTKERNEL_HOST", "server.host");
+        ENV.put("AGENTKERNEL_PORT", "server.port");
+        ENV.put("AGENTKERNEL_IMAGE", "sandbox.image");
+        ENV.put("AGENTKERNEL_PROFILE", "sandbox.profile");
+        ENV.put("AGENTKERNEL_BACKEND", "sandbox.backend");
+        ENV.put("AGENTKERNEL_VCPUS", "resources.vcpus");
+        ENV.put("AGENTKERNEL_MEMORY_MB", "resources.memory_mb");
+        ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
+        ENV.put("AGENTKERNEL_POOL_MAX", "pool.max");
+        ENV.put("AGENTKERNEL_TIMEOUT_MS", "limits.timeout_ms");
+        ENV.put("AGENTKERNEL_MAX_OUTPUT_BYTES", "limits.max_output_bytes");
+        ENV.put("AGENTKERNEL_MAX_FILE_BYTES", "limits.max_file_bytes");
+        ENV.put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "limits.max_concurrent_runs");
+        ENV.put("AGENTKERNEL_AUDIT", "audit.enabled");
+        ENV.put("AGENTKERNEL_AUDIT_PATH", "audit.path");
+    }
+
+    private ConfigLoader() {
+    }
+
+    /** Defaults, the first config file found, and the process environment. */
+    public static AgentKernelConfig load() {
+        return load(null, System.getenv(), Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")));
+    }
+
+    /** Like {@link #load()} with an explicit file (null: search). */
+    public static AgentKernelConfig load(Path explicitFile) {
+        return load(explicitFile, System.getenv(), Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")));
+    }
+
+    /**
+     * The testable form.
+     *
+     * @param explicitFile a file that must exist, or null to search
+     * @param env          the environment
+     * @param workingDir   where {@code agentkernel.toml} is looked for
+     * @param home         the user's home ({@code ~/.agentkernel/config.toml}, {@code ~} in paths)
+     */
+    public static AgentKernelConfig load(Path explicitFile, Map<String, String> env, Path workingDir, Path home) {
+        AgentKernelConfig config = defaults(home);
+        Optional<Path> file = findFile(explicitFile, env, workingDir, home);
+        if (file.isPresent()) {
+            String text;
+            try {
+                text = Files.readString(file.get());
+            } catch (IOException e) {
+                throw new AgentKernelException.InvalidRequestException("Cannot read config file " + file.get() + ": "
+                        + e.getMessage());
+            }
+            config = parse(text, file.get().toString(), config, home);
+        }
+        return applyEnv(config, env, home);
+    }
+
+    /** The defaults of {@link AgentKernelConfig#defaults()} with the audit log under {@code home}. */
+    public static AgentKernelConfig defaults(Path home) {
+        AgentKernelConfig d = AgentKernelConfig.defaults();
+        return d.withAudit(new AgentKernelConfig.Audit(home.resolve(".agentkernel").resolve("audit.jsonl"),
+                d.audit().enabled()));
+    }
+
+    public static Optional<Path> findFile(Path explicitFile, Map<String, String> env, Path workingDir, Path home) {
+        Path explicit = explicitFile;
+        if (explicit == null && env.get("AGENTKERNEL_CONFIG") != null && !env.get("AGENTKERNEL_CONFIG").isBlank()) {
+            explicit = Path.of(env.get("AGENTKERNEL_CONFIG"));
+        }
+        if (explicit != null) {
+            if (!Files.isRegularFile(explicit)) {
+                throw new AgentKernelException.InvalidRequestException("Config file " + explicit + " does not exist");
+            }
+            return Optional.of(explicit);
+        }
+        for (Path candidate : List.of(workingDir.resolve(FILE_NAME), home.resolve(".agentkernel").resolve("config.toml"))) {
+            if (Files.isRegularFile(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Applies a TOML document on top of {@code base}; {@code source} names the file in errors. */
+    public static AgentKernelConfig parse(String toml, String source, AgentKernelConfig base, Path home) {
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(toml);
+        } catch (IOException e) {
+            throw new AgentKernelException.InvalidRequestException("Invalid config file " + source + ": "
+                    + firstLine(e.getMessage()));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return base;
+        }
+        Builder b = new Builder(base, home);
+        Iterator<Map.Entry<String, JsonNode>> sections = root.fields();
+        while (sections.hasNext()) {
+            Map.Entry<String, JsonNode> section = sections.next();
+            if (!SECTIONS.contains(section.getKey())) {
+                throw new AgentKernelException.InvalidRequestException("Unknown config key '" + section.getKey()
+                        + "' in " + source + ": the sections are " + SECTIONS);
+            }
+            if (!section.getValue().isObject()) {
+                throw new AgentKernelException.InvalidRequestException("Invalid config key '" + section.getKey()
+                        + "' in " + source + ": expected a [" + section.getKey() + "] section");
+            }
+            Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields();
+            while (keys.hasNext()) {
+                Map.Entry<String, JsonNode> key = keys.next();
+                b.set(section.getKey(), key.getKey(), key.getValue(), "in " + source);
+            }
+        }
+        return b.build();
+    }
+
+    static AgentKernelConfig applyEnv(AgentKernelConfig base, Map<String, String> env, Path home) {
+        Builder b = new Builder(base, home);
+        for (Map.Entry<String, String> e : ENV.entrySet()) {
+            String value = env.get(e.getKey());
+            if (value == null) {
+                continue;
+            }
+            String[] key = e.getValue().split("\\.");
+            b.set(key[0], key[1], TextNode.valueOf(value.trim()), "from environment variable " + e.getKey());
+        }
+        return b.build();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "cannot parse";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Mutable copy of a config; every setter validates and names the key and its source on error. */
+    private static final class Builder {
+        private final Path home;
+        private String host;
+        private int port;
+        private List<String> allowedHosts;
+        private List<String> corsOrigins;
+        private long maxBodyBytes;
+        private Duration idleTimeout;
+        private Duration shutdownGrace;
+        private String image;
+        private SecurityProfile profile;
+        private String backend;
+        private int vcpus;
+        private int memoryMb;
+        private int poolSize;
+        private int poolMax;
+        private Duration timeout;
+        private long maxOutputBytes;
+        private long maxFileBytes;
+        private int maxConcurrentRuns;
+        private Path auditPath;
+        private boolean auditEnabled;
+        private final Map<String, String> images;
+
+        Builder(AgentKernelConfig c, Path home) {
+            this.home = home;
+            host = c.server().host();
+            port = c.server().port();
+            allowedHosts = c.server().allowedHosts();
+            corsOrigins = c.server().corsOrigins();
+            maxBodyBytes = c.server().maxBodyBytes();
+            idleTimeout = c.server().idleTimeout();
+            shutdownGrace = c.server().shutdownGrace();
+            image = c.sandbox().image();
+            profile = c.sandbox().profile();
+            backend = c.sandbox().backend();
+            vcpus = c.resources().vcpus();
+            memoryMb = c.resources().memoryMb();
+            poolSize = c.pool().size();
+            poolMax = c.pool().max();
+            timeout = c.limits().timeout();
+            maxOutputBytes = c.limits().maxOutputBytes();
+            maxFileBytes = c.limits().maxFileBytes();
+            maxConcurrentRuns = c.limits().maxConcurrentRuns();
+            auditPath = c.audit().path();
+            auditEnabled = c.audit().enabled();
+            images = new LinkedHashMap<>(c.images());
+        }
+
+        AgentKernelConfig build() {
+            return new AgentKernelConfig(
+                    new AgentKernelConfig.Server(host, port, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
+                            shutdownGrace),
+                    new AgentKernelConfig.Sandbox(image, profile, backend),
+                    new AgentKernelConfig.Resources(vcpus, memoryMb),
+                    new AgentKernelConfig.Pool(poolSize, poolMax),
+                    new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns),
+                    new AgentKernelConfig.Audit(auditPath, auditEnabled),
+                    images);
+        }
+
+        void set(String section, String key, JsonNode v, String where) {
+            Value val = new Value(section + "." + key, v, where);
+            switch (section + "." + key) {
+                case "server.host" -> host = val.string();
+                case "server.port" -> port = (int) val.integer(1, 65535);
+                case "server.allowed_hosts" -> allowedHosts = val.strings();
+                case "server.cors_origins" -> corsOrigins = val.strings();
+                case "server.max_body_bytes" -> maxBodyBytes = val.integer(1, Long.MAX_VALUE);
+                case "server.idle_timeout_ms" -> idleTimeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
+                case "server.shutdown_grace_ms" -> shutdownGrace = Duration.ofMillis(val.integer(0, Long.MAX_VALUE));
+                case "sandbox.image" -> image = val.image();
+                case "sandbox.profile" -> profile = val.profile();
+                case "sandbox.backend" -> backend = val.string();
+                case "resources.vcpus" -> vcpus = (int) val.integer(Validation.MIN_VCPUS, Validation.MAX_VCPUS);
+                case "resources.memory_mb" -> memoryMb = (int) val.integer(Validation.MIN_MEMORY_MB,
+                        Validation.MAX_MEMORY_MB);
+                case "pool.size" -> poolSize = (int) val.integer(0, 1024);
+                case "pool.max" -> poolMax = (int) val.integer(0, 4096);
+                case "limits.timeout_ms" -> timeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
+                case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, Long.MAX_VALUE);
+                case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, Long.MAX_VALUE);
+                case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1, 100_000);
+                case "audit.path" -> auditPath = val.path(home);
+                case "audit.enabled" -> auditEnabled = val.bool();
+                default -> {
+                    if (section.equals("images")) {
+                        images.put(key, val.image());
+                    } else {
+                        throw new AgentKernelException.InvalidRequestException("Unknown config key '" + section + "."
+                                + key + "' " + where);
+                    }
+                }
+            }
+        }
+    }
+
+    /** One value with where it came from; TOML values must have the right type, env values are parsed. */
+    private record Value(String key, JsonNode node, String where) {
+        private AgentKernelException.InvalidRequestException bad(String rule) {
+            return new AgentKernelException.InvalidRequestException("Invalid config value for '" + key + "' " + where
+                    + ": " + rule);
+        }
+
+        String string() {
+            if (!node.isTextual() || node.asText().isBlank()) {
+                throw bad("must be a non-empty string");
+            }
+            return node.asText();
+        }
+
+        long integer(long min, long max) {
+            long n;
+            if (node.isIntegralNumber() && node.canConvertToLong()) {
+                n = node.asLong();
+            } else if (node.isTextual() && fromEnv()) {
+                try {
+                    n = Long.parseLong(node.asText());
+                } catch (NumberFormatException e) {
+                    throw bad("must be an integer");
+                }
+            } else {
+                throw bad("must be an integer");
+            }
+            if (n < min || n > max) {
+                throw bad("must be between " + min + " and " + max);
+            }
+            return n;
+        }
+
+        boolean bool() {
+            if (node.isBoolean()) {
+                return node.asBoolean();
+            }
+            if (node.isTextual() && fromEnv()) {
+                switch (node.asText().toLowerCase(Locale.ROOT)) {
+                    case "1", "true", "yes", "on":
+                        return true;
+                    case "0", "false", "no", "off":
+                        return false;
+                    default:
+                        throw bad("must be 0 or 1 (or true/false)");
+                }
+            }
+            throw bad("must be true or false");
+        }
+
+        List<String> strings() {
+            List<String> out = new ArrayList<>();
+            if (node.isArray()) {
+                for (JsonNode n : node) {
+                    if (!n.isTextual()) {
+                        throw bad("must be an array of strings");
+                    }
+                    out.add(n.asText());
+                }
+                return List.copyOf(out);
+            }
+            if (node.isTextual() && fromEnv()) {
+                for (String s : node.asText().split(",")) {
+                    if (!s.isBlank()) {
+                        out.add(s.trim());
+                    }
+                }
+                return List.copyOf(out);
+            }
+            throw bad("must be an array of strings");
+        }
+
+        String image() {
+            String s = string();
+            try {
+                return Validation.image(s);
+            } catch (AgentKernelException e) {
+                throw bad("not a valid image reference");
+            }
+        }
+
+        SecurityProfile profile() {
+            String s = string();
+            try {
+                return SecurityProfile.fromWire(s);
+            } catch (AgentKernelException e) {
+                throw bad("must be one of permissive, moderate, restrictive");
+            }
+        }
+
+        Path path(Path home) {
+            String s = string();
+            if (s.equals("~") || s.startsWith("~/")) {
+                return home.resolve(s.substring(Math.min(2, s.length())));
+            }
+            return Path.of(s);
+        }
+
+        private boolean fromEnv() {
+            return where.startsWith("from environment");
+        }
+    }
+}

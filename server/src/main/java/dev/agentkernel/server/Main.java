@@ -1,0 +1,78 @@
+package dev.agentkernel.server;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.config.AgentKernelConfig;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P]}. The backend is found on the
+ * class path ({@link Backends#open}); the API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
+ * SIGTERM/SIGINT: the server first, then the kernel (which drains the pool and removes temporaries).
+ * The CLI's {@code serve} does the same with the full configuration.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        AgentKernelConfig config = AgentKernelConfig.defaults();
+        ServerOptions options = ServerOptions.fromEnvironment(config);
+        for (int i = 0; i < args.length; i++) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--host" -> options = options.withHost(require(args[i], value));
+                case "--port" -> options = options.withPort(Integer.parseInt(require(args[i], value)));
+                default -> {
+                    System.err.println("Unknown option " + args[i] + "; usage: Main [--host HOST] [--port PORT]");
+                    System.exit(2);
+                }
+            }
+            i++;
+        }
+        AgentKernel kernel;
+        try {
+            kernel = AgentKernel.builder()
+                    .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
+                    .config(config)
+                    .build();
+        } catch (AgentKernelException e) {
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
+        AgentKernelServer server;
+        try {
+            server = AgentKernelServer.start(kernel, options);
+        } catch (AgentKernelException e) {
+            kernel.close();
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(4);
+            return;
+        }
+        // Printed for scripts and tests that start the server as a child process with --port 0.
+        System.out.println("agentkernel listening on http://" + options.host() + ":" + server.port());
+        System.out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } finally {
+                kernel.close();
+                stopped.countDown();
+            }
+        }, "agentkernel-shutdown"));
+        stopped.await();
+    }
+
+    private static String require(String option, String value) {
+        if (value == null) {
+            System.err.println("Missing value for " + option);
+            System.exit(2);
+        }
+        return value;
+    }
+}
