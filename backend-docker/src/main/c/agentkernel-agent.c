@@ -86,6 +86,7 @@ struct upload {                /* an FWRITE in progress */
 };
 
 static struct exec *execs;
+static void reap(void);
 static struct upload *uploads;
 static unsigned char *inbuf;
 static size_t in_len, in_cap;
@@ -274,15 +275,26 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
 
     int in[2], out[2], err[2], report[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
-        send_error(id, errno, STAGE_SPAWN, "pipe failed");
+        char text[120];
+        snprintf(text, sizeof text, "pipe: %s", strerror(errno));
+        send_error(id, errno, STAGE_SPAWN, text);
         goto done; /* fds leak only on EMFILE-type failure; the agent keeps serving */
     }
+    /* A full pids limit (e.g. a fork bomb being killed) frees up as its zombies are reaped: retry briefly. */
     pid_t pid = fork();
+    for (int tries = 0; pid < 0 && errno == EAGAIN && tries < 50; tries++) {
+        reap();
+        struct timespec pause = { 0, 20 * 1000 * 1000 };
+        nanosleep(&pause, NULL);
+        pid = fork();
+    }
     if (pid < 0) {
         int e = errno;
         close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]);
         close(report[0]); close(report[1]);
-        send_error(id, e, STAGE_SPAWN, "fork failed");
+        char text[120];
+        snprintf(text, sizeof text, "fork: %s", strerror(e));
+        send_error(id, e, STAGE_SPAWN, text);
         goto done;
     }
     if (pid == 0) {

@@ -24,6 +24,10 @@ import dev.agentkernel.core.FileContent;
 import dev.agentkernel.core.OutputListener;
 import dev.agentkernel.core.SandboxInfo;
 import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.Validation;
+import dev.agentkernel.docker.agent.AgentClient;
+import dev.agentkernel.docker.agent.AgentSupport;
+import dev.agentkernel.docker.agent.EngineSocket;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -41,11 +45,17 @@ import java.util.Optional;
  * The Docker backend: one container per sandbox, named {@code agentkernel-<name>}, described entirely by its
  * labels ({@link Labels}). Talks to the engine with docker-java (zerodep transport), except for exec stdio,
  * which uses a raw hijacked connection ({@link HijackedExec}). Thread-safe.
+ *
+ * <p>Commands and file operations reach a sandbox one of two ways, chosen per sandbox at create time and recorded
+ * in a label: through the in-sandbox agent ({@link AgentSupport}, the default when it can run) or through
+ * {@code docker exec} ({@link ContainerExec}, the fallback; forced with {@code docker.exec=docker-exec}).
  */
 public final class DockerBackend implements Backend {
     public static final String ID = "docker";
-    /** How commands reach a sandbox of this backend (shown as {@link SandboxInfo#execVia()}). */
-    public static final String EXEC_VIA = "docker-exec";
+    /** How commands reach a sandbox without the agent (shown as {@link SandboxInfo#execVia()}). */
+    public static final String EXEC_VIA = AgentSupport.VIA_DOCKER_EXEC;
+    /** Environment fallback for the {@value AgentSupport#MODE_PROPERTY} setting. */
+    public static final String EXEC_MODE_ENV = "AGENTKERNEL_DOCKER_EXEC";
     /** Settings key overriding {@code DOCKER_HOST}. */
     public static final String DOCKER_HOST_PROPERTY = "docker.host";
     /** Settings key: {@code false} never pulls (only local images are used). Default {@code true}. */
@@ -59,21 +69,39 @@ public final class DockerBackend implements Backend {
     private final ContainerExec execs;
     private final SandboxFiles files;
     private final boolean pull;
+    private final AgentSupport agents;
     private volatile int hostCpus;
 
-    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull) {
+    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull,
+                          AgentSupport.Mode execMode) {
         this.client = client;
         this.instanceId = instanceId;
         this.pull = pull;
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
+        this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
     public static DockerBackend open(BackendSettings settings) {
         DockerClientConfig config = config(settings);
         return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
-                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, "true")));
+                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, "true")),
+                AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))));
+    }
+
+    private static EngineSocket engineSocket(EngineEndpoint endpoint) {
+        return new EngineSocket() {
+            @Override
+            public java.nio.channels.SocketChannel connect() throws IOException {
+                return endpoint.connect();
+            }
+
+            @Override
+            public String hostHeader() {
+                return endpoint.hostHeader();
+            }
+        };
     }
 
     static DockerClientConfig config(BackendSettings settings) {
@@ -110,6 +138,32 @@ public final class DockerBackend implements Backend {
     public SandboxInfo create(SandboxSpec spec) {
         Objects.requireNonNull(spec.image(), "the image must be resolved before create");
         ensureImage(spec.image());
+        if (agents.enabled()) {
+            // In-sandbox agent first; in auto mode a sandbox whose agent cannot start or answer is made again
+            // without it (docker exec). The fallback is logged by AgentSupport and visible as execVia.
+            String id = createAndStart(spec, true);
+            if (id != null && agents.verify(id, spec.name())) {
+                return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
+            }
+            if (id != null) {
+                agents.forget(id);
+                removeQuietly(id);
+            }
+            if (agents.mode() == AgentSupport.Mode.AGENT) {
+                throw new AgentKernelException.BackendUnavailableException("Sandbox '" + spec.name()
+                        + "': the in-sandbox agent did not start (docker.exec=agent forbids the docker exec fallback)", null);
+            }
+        }
+        createAndStart(spec, false);
+        return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
+    }
+
+    /**
+     * Creates and starts the container, with the agent as its long-running process when {@code withAgent}.
+     * Returns null (having cleaned up) when an agent container could not be prepared or started, so the caller
+     * can fall back; any other failure is thrown.
+     */
+    private String createAndStart(SandboxSpec spec, boolean withAgent) {
         String containerName = Labels.containerName(spec.name());
         Map<String, String> labels = Labels.of(spec, instanceId, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         List<String> env = new ArrayList<>();
@@ -131,6 +185,16 @@ public final class DockerBackend implements Backend {
         if (workdir != null) {
             cmd.withWorkingDir(workdir);
         }
+        if (withAgent) {
+            try {
+                agents.prepare(cmd, spec.image());
+            } catch (RuntimeException e) {
+                if (agents.mode() == AgentSupport.Mode.AGENT) {
+                    throw DockerErrors.map(e);
+                }
+                return null;
+            }
+        }
         String id;
         try {
             id = cmd.exec().getId();
@@ -144,11 +208,14 @@ public final class DockerBackend implements Backend {
             client.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
             removeQuietly(id);
+            if (withAgent && agents.mode() != AgentSupport.Mode.AGENT) {
+                return null;
+            }
             AgentKernelException mapped = DockerErrors.map(e);
             throw new AgentKernelException(mapped.code(), "Sandbox '" + spec.name() + "' could not start: "
                     + mapped.getMessage(), e);
         }
-        return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
+        return id;
     }
 
     @Override
@@ -169,6 +236,7 @@ public final class DockerBackend implements Backend {
     @Override
     public SandboxInfo stop(String name) {
         InspectContainerResponse c = require(name);
+        agents.forget(c.getId());
         try {
             client.stopContainerCmd(c.getId()).withTimeout(STOP_TIMEOUT_SECONDS).exec();
         } catch (NotModifiedException alreadyStopped) {
@@ -184,6 +252,7 @@ public final class DockerBackend implements Backend {
     @Override
     public void remove(String name) {
         InspectContainerResponse c = require(name);
+        agents.forget(c.getId());
         try {
             client.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException e) {
@@ -247,33 +316,82 @@ public final class DockerBackend implements Backend {
 
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
-        String id = requireRunning(name);
-        return execs.run(id, request, listener == null ? OutputListener.NONE : listener,
-                cancellation == null ? Cancellation.create() : cancellation, problem(name));
+        InspectContainerResponse c = requireRunningContainer(name);
+        OutputListener l = listener == null ? OutputListener.NONE : listener;
+        Cancellation cancel = cancellation == null ? Cancellation.create() : cancellation;
+        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
+            return viaAgent(c, name, agent -> agent.exec(request, l, cancel));
+        }
+        return execs.run(c.getId(), request, l, cancel, problem(name));
     }
 
     @Override
     public FileContent readFile(String name, String path, long maxBytes) {
-        return files.read(requireRunning(name), name, path, maxBytes, problem(name));
+        InspectContainerResponse c = requireRunningContainer(name);
+        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
+            String p = Validation.sandboxPath(path);
+            long max = Math.min(maxBytes, Integer.MAX_VALUE - 16); // held in one array
+            return new FileContent(p, viaAgent(c, name, agent -> agent.readFile(p, max)));
+        }
+        return files.read(c.getId(), name, path, maxBytes, problem(name));
     }
 
     @Override
     public void writeFile(String name, FileContent file) {
-        files.write(requireRunning(name), name, file, problem(name));
+        InspectContainerResponse c = requireRunningContainer(name);
+        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
+            viaAgent(c, name, agent -> {
+                agent.writeFile(file.path(), file.content());
+                return null;
+            });
+            return;
+        }
+        files.write(c.getId(), name, file, problem(name));
     }
 
     @Override
     public void deleteFile(String name, String path) {
-        files.delete(requireRunning(name), name, path, problem(name));
+        InspectContainerResponse c = requireRunningContainer(name);
+        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
+            String p = Validation.sandboxPath(path);
+            viaAgent(c, name, agent -> {
+                agent.deleteFile(p);
+                return null;
+            });
+            return;
+        }
+        files.delete(c.getId(), name, path, problem(name));
     }
 
-    /** The container id of a running sandbox of ours; not found or not running is a clear error. */
-    private String requireRunning(String name) {
+    /**
+     * Runs a call on the sandbox's agent. A lost or refused connection usually means the sandbox stopped or went
+     * away meanwhile: that is then reported as such (CONFLICT / NOT_FOUND), like on the docker exec path.
+     */
+    private <T> T viaAgent(InspectContainerResponse c, String name, java.util.function.Function<AgentClient, T> call) {
+        try {
+            return call.apply(agents.client(c.getId(), name));
+        } catch (AgentKernelException e) {
+            if (e.code() != dev.agentkernel.core.ErrorCode.BACKEND_UNAVAILABLE) {
+                throw e;
+            }
+            Optional<InspectContainerResponse> now = find(name);
+            if (now.isEmpty() || !now.get().getId().equals(c.getId())) {
+                throw AgentKernelException.sandboxNotFound(name);
+            }
+            if (!Boolean.TRUE.equals(now.get().getState().getRunning())) {
+                throw notRunning(name);
+            }
+            throw e;
+        }
+    }
+
+    /** The container of a running sandbox of ours; not found or not running is a clear error. */
+    private InspectContainerResponse requireRunningContainer(String name) {
         InspectContainerResponse c = require(name);
         if (!Boolean.TRUE.equals(c.getState().getRunning())) {
             throw notRunning(name);
         }
-        return c.getId();
+        return c;
     }
 
     private static AgentKernelException notRunning(String name) {
@@ -292,6 +410,8 @@ public final class DockerBackend implements Backend {
             Map<String, String> details = new LinkedHashMap<>();
             details.put("engine_version", String.valueOf(v.getVersion()));
             details.put("api_version", String.valueOf(v.getApiVersion()));
+            details.put("exec_via", agents.enabled() ? AgentSupport.VIA_AGENT + " (" + agents.mode().wireName()
+                    + ", fallback docker-exec)" : AgentSupport.VIA_DOCKER_EXEC + " (" + agents.unavailableReason() + ")");
             try {
                 Info info = client.infoCmd().exec();
                 if (info.getRuntimes() != null) {
@@ -389,6 +509,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public void close() {
+        agents.close();
         execs.close();
         try {
             client.close();

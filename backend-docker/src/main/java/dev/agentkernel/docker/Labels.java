@@ -75,7 +75,7 @@ final class Labels {
         return new SandboxInfo(labels.get(NAME), status(dockerState), backendId, labels.get(IMAGE),
                 intOrNull(labels.get(VCPUS)), intOrNull(labels.get(MEMORY_MB)), instantOrNull(labels.get(CREATED_AT)),
                 profileOrNull(labels.get(PROFILE)), kindOrNull(labels.get(KIND)), containerId, labels.get(OWNER),
-                DockerBackend.EXEC_VIA);
+                dev.agentkernel.docker.agent.AgentSupport.execVia(labels));
     }
 
     /** Docker state → ours: created and exited containers are stopped (they start with their files). */

@@ -59,7 +59,11 @@ public final class AgentKernel implements AutoCloseable {
     private final Admission admission;
     private final SandboxPool pool;
     private final ExecutorService batchExecutor;
+    /** How long {@link #close} waits for cancelled commands to end. */
+    public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
     private final Set<String> temporaries = ConcurrentHashMap.newKeySet();
+    private final Set<Cancellation> inFlight = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final int reconciled;
     private volatile boolean closed;
 
@@ -98,8 +102,7 @@ public final class AgentKernel implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         RunListener l = listener == null ? NO_LISTENER : listener;
         Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
-        ensureOpen();
-        try (Admission.Permit ignored = admit("run", null)) {
+        try (InFlight ignored0 = track(c); Admission.Permit ignored = admit("run", null)) {
             ImageResolver.Choice choice = request.image() != null ? new ImageResolver.Choice(request.image(), null)
                     : images.resolve(request.command(), backend::imageAvailable);
             if (choice.note() != null) {
@@ -204,11 +207,11 @@ public final class AgentKernel implements AutoCloseable {
     public ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation) {
         Objects.requireNonNull(request, "request");
         RunListener l = listener == null ? NO_LISTENER : listener;
+        Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
         visible(name, true);
-        try (Admission.Permit ignored = admit("exec", name)) {
+        try (InFlight ignored0 = track(c); Admission.Permit ignored = admit("exec", name)) {
             l.onProgress(RunListener.Stage.EXECUTING);
-            ExecResult result = backend.exec(name, limited(request), l,
-                    cancellation == null ? Cancellation.create() : cancellation);
+            ExecResult result = backend.exec(name, limited(request), l, c);
             l.onDone(result);
             return result;
         }
@@ -302,13 +305,31 @@ public final class AgentKernel implements AutoCloseable {
         return reconciled;
     }
 
+    /**
+     * Cancels the commands in flight (their process trees are killed), waits for them to end (at most
+     * {@link #CLOSE_WAIT}), drains the pool, removes the temporary sandboxes, closes the audit log and the backend.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (inFlight) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        List.copyOf(inFlight).forEach(Cancellation::cancel);
         batchExecutor.shutdownNow();
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        synchronized (inFlight) {
+            while (!inFlight.isEmpty() && deadline - System.nanoTime() > 0) {
+                try {
+                    inFlight.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         pool.close();
         for (String name : List.copyOf(temporaries)) {
             removeTemporary(name);
@@ -397,6 +418,25 @@ public final class AgentKernel implements AutoCloseable {
             LOG.warn("Could not remove temporary sandbox {} (removed at close or by the next reconcile): {}", name,
                     e.getMessage());
         }
+    }
+
+    /** A command in flight: registered so that {@link #close} can cancel it and wait for it. */
+    private interface InFlight extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private InFlight track(Cancellation c) {
+        synchronized (inFlight) {
+            ensureOpen(); // checked under the lock: close either sees this command or this command sees close
+            inFlight.add(c);
+        }
+        return () -> {
+            synchronized (inFlight) {
+                inFlight.remove(c);
+                inFlight.notifyAll();
+            }
+        };
     }
 
     private void ensureOpen() {

@@ -352,6 +352,21 @@ class AgentKernelTest {
     }
 
     @Test
+    void closeCancelsCommandsInFlightAndRemovesTheirSandboxes() throws Exception {
+        kernel.create(SandboxSpec.named("named-busy", null));
+        CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> kernel.run(RunRequest.of("sleep", "60")));
+        CompletableFuture<ExecResult> exec = CompletableFuture.supplyAsync(
+                () -> kernel.exec("named-busy", ExecRequest.of("sleep", "60")));
+        waitUntil(() -> fake.execsInFlight().size() == 2);
+        long start = System.nanoTime();
+        kernel.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(run.get(5, TimeUnit.SECONDS).exec().timedOut()).isTrue();
+        assertThat(exec.get(5, TimeUnit.SECONDS).timedOut()).isTrue();
+        assertThat(fake.names()).containsExactly("named-busy");
+    }
+
+    @Test
     void healthAndConfig() {
         assertThat(kernel.health().available()).isTrue();
         fake.setAvailable(false);

@@ -15,11 +15,10 @@ import org.slf4j.LoggerFactory;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -31,6 +30,10 @@ public final class McpStdioServer {
     public static final String SERVER_NAME = "agentkernel";
 
     private static final Logger LOG = LoggerFactory.getLogger(McpStdioServer.class);
+    /** After stdin ends, how long calls still running may take to finish and send their results. */
+    private static final Duration DRAIN = Duration.ofSeconds(30);
+    /** Time for the transport's writer thread to send the last queued responses. */
+    private static final Duration FLUSH_GRACE = Duration.ofMillis(300);
 
     private McpStdioServer() {
     }
@@ -69,33 +72,78 @@ public final class McpStdioServer {
     public static void serve(SandboxTools tools, String description, InputStream in, OutputStream out)
             throws InterruptedException {
         CountDownLatch inputClosed = new CountDownLatch(1);
+        InFlight inFlight = new InFlight();
         McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
-        var transport = new StdioServerTransportProvider(mapper, new EndSignallingInputStream(in, inputClosed), out);
+        var transport = new StdioServerTransportProvider(mapper, new ProtocolInput(in, out, inputClosed), out);
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo(new McpSchema.Implementation(SERVER_NAME, "agentkernel sandboxes", version()))
                 .instructions(instructions(description))
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .jsonMapper(mapper)
                 .jsonSchemaValidator(new DefaultJsonSchemaValidator())
-                .tools(specifications(tools))
+                // The handlers check every argument with messages that name the tool, the field and the rule.
+                .validateToolInputs(false)
+                .tools(specifications(tools, inFlight))
                 .build();
         LOG.info("MCP server on stdio ready: {} tools, sandboxes {}", tools.tools().size(), description);
         try {
             inputClosed.await();
+            // A client may send its last requests and close stdin at once: answer what is already running.
+            if (!inFlight.awaitIdle(DRAIN)) {
+                LOG.warn("stdin closed; {} tool calls still running are abandoned", inFlight.count());
+            }
+            Thread.sleep(FLUSH_GRACE.toMillis());
             LOG.info("stdin closed; MCP server stopping");
         } finally {
             server.closeGracefully();
         }
     }
 
-    static List<SyncToolSpecification> specifications(SandboxTools tools) {
+    static List<SyncToolSpecification> specifications(SandboxTools tools, InFlight inFlight) {
         return tools.tools().stream()
                 .map(tool -> SyncToolSpecification.builder()
                         .tool(tool)
-                        .callHandler((exchange, request) -> tools.call(tool.name(), request.arguments(),
-                                ExchangeProgress.of(exchange, request.progressToken())))
+                        .callHandler((exchange, request) -> {
+                            inFlight.begin();
+                            try {
+                                return tools.call(tool.name(), request.arguments(),
+                                        ExchangeProgress.of(exchange, request.progressToken()));
+                            } finally {
+                                inFlight.end();
+                            }
+                        })
                         .build())
                 .toList();
+    }
+
+    /** Counts tool calls being served, so that shutdown can wait for them. */
+    static final class InFlight {
+        private int count;
+
+        synchronized void begin() {
+            count++;
+        }
+
+        synchronized void end() {
+            count--;
+            notifyAll();
+        }
+
+        synchronized int count() {
+            return count;
+        }
+
+        synchronized boolean awaitIdle(Duration max) throws InterruptedException {
+            long end = System.nanoTime() + max.toNanos();
+            while (count > 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
     }
 
     static String instructions(String description) {
@@ -109,38 +157,5 @@ public final class McpStdioServer {
     static String version() {
         String v = McpStdioServer.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
-    }
-
-    /** Counts down a latch when the stream ends or fails, i.e. when the client is gone. */
-    private static final class EndSignallingInputStream extends FilterInputStream {
-        private final CountDownLatch ended;
-
-        EndSignallingInputStream(InputStream in, CountDownLatch ended) {
-            super(in);
-            this.ended = ended;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return check(super.read());
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return check(super.read(b, off, len));
-        }
-
-        private int check(int n) {
-            if (n < 0) {
-                ended.countDown();
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            ended.countDown();
-            super.close();
-        }
     }
 }

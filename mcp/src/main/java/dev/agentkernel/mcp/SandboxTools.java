@@ -90,8 +90,9 @@ public final class SandboxTools {
         } catch (AgentKernelException e) {
             LOG.debug("{} failed: {}", name, e.getMessage());
             return ToolResults.error(e);
-        } catch (RuntimeException e) {
-            // A bug or an unexpected engine failure: keep serving, tell the agent, keep the details in the log.
+        } catch (RuntimeException | LinkageError e) {
+            // A bug, an unexpected engine failure or a broken class path: keep serving, tell the agent (a request
+            // left without an answer would hang it), keep the details in the log.
             LOG.warn("{} failed unexpectedly", name, e);
             return ToolResults.error(new AgentKernelException(ErrorCode.INTERNAL,
                     "Internal error in " + name + " (" + e.getClass().getSimpleName() + "): " + e.getMessage()));

@@ -60,19 +60,21 @@ public final class AgentKernelServer implements AutoCloseable {
             CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, options.heartbeatInterval());
             SandboxHandlers sandboxes = new SandboxHandlers(kernel, requests, calls);
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
-            ApiRouter.Guards guards = new ApiRouter.Guards(new HostAllowlist(options.host(), options.allowedHosts()),
+            ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());
+            ApiRouter.Guards guards = new ApiRouter.Guards(connections, new HostAllowlist(options.host(), options.allowedHosts()),
                     new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics,
                     (ctx, reason) -> auditRefusal(vertx, kernel, ctx, reason));
             Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system);
             HttpServerOptions httpOptions = new HttpServerOptions()
                     .setHost(options.host())
                     .setPort(options.port())
-                    .setIdleTimeout((int) Math.max(1, options.idleTimeout().toSeconds()))
-                    .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                    // HTTP/1.1 only: SSE and the graceful close are simplest there, and no client needs h2c.
+                    .setHttp2ClearTextEnabled(false)
                     .setMaxInitialLineLength(8192)
                     .setMaxHeaderSize(16 * 1024)
                     .setCompressionSupported(false);
-            HttpServer http = await(vertx.createHttpServer(httpOptions).requestHandler(router).listen()
+            HttpServer http = await(vertx.createHttpServer(httpOptions)
+                    .connectionHandler(connections::opened).requestHandler(router).listen()
                     .toCompletionStage().toCompletableFuture(), Duration.ofSeconds(30));
             LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
                     options.apiKey() == null ? "not required" : "required");

@@ -31,7 +31,7 @@ final class ApiRouter {
     }
 
     /** What the router needs besides the handlers. */
-    record Guards(HostAllowlist hosts, ApiKeyCheck apiKey, List<String> corsOrigins, long maxBodyBytes,
+    record Guards(ConnectionGuard connections, HostAllowlist hosts, ApiKeyCheck apiKey, List<String> corsOrigins, long maxBodyBytes,
                   ServerMetrics metrics, BiFunction<RoutingContext, String, Future<?>> refusalAudit) {
     }
 
@@ -39,6 +39,10 @@ final class ApiRouter {
                          SystemHandlers system) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
+            if (guards.connections() != null) {
+                guards.connections().requestStarted(ctx.request());
+                ctx.addEndHandler(v -> guards.connections().requestEnded(ctx.request()));
+            }
             ctx.addEndHandler(v -> {
                 ApiRoute op = ctx.get(OPERATION_KEY);
                 guards.metrics().request(op == null ? "unmatched" : op.operationId(), ctx.request().method().name(),

@@ -5,11 +5,13 @@ import dev.agentkernel.core.AgentKernelException;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.core.config.ConfigLoader;
 
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P]}. The backend is found on the
+ * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P]}, configured from
+ * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}). The backend is found on the
  * class path ({@link Backends#open}); the API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
  * SIGTERM/SIGINT: the server first, then the kernel (which drains the pool and removes temporaries).
  * The CLI's {@code serve} does the same with the full configuration.
@@ -19,7 +21,14 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        AgentKernelConfig config = AgentKernelConfig.defaults();
+        AgentKernelConfig config;
+        try {
+            config = ConfigLoader.load();
+        } catch (AgentKernelException e) {
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         ServerOptions options = ServerOptions.fromEnvironment(config);
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;

@@ -189,8 +189,16 @@ class SseTest {
         while ((line = r.readLine()) != null && !line.contains("executing")) {
             // wait until the command runs
         }
-        assertThat(fake.execsInFlight()).isNotEmpty();
-        in.close();
+        // 'executing' is announced just before the command starts: wait until it runs.
+        long running = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (fake.execsInFlight().isEmpty() && System.nanoTime() < running) {
+            Thread.sleep(10);
+        }
+        try {
+            assertThat(fake.execsInFlight()).isNotEmpty();
+        } finally {
+            in.close();
+        }
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while ((!fake.execsInFlight().isEmpty() || fake.names().stream().anyMatch(n -> n.startsWith("run-")))
                 && System.nanoTime() < deadline) {

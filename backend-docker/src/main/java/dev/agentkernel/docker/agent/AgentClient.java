@@ -137,16 +137,20 @@ public final class AgentClient implements AutoCloseable {
 
     /**
      * The command could not be started. Like a shell (and Docker's exec), a missing program is exit 127 and any
-     * other start failure 126, with the reason on stderr; a missing workdir is a start failure too.
+     * other start failure 126 (a bad workdir, a full pids limit), with the reason on stderr.
      */
     private static ExecResult spawnFailure(ExecRequest request, AgentProtocol.Error error, OutputCollector collector,
                                            Duration duration) {
-        if (error.stage() != AgentProtocol.STAGE_EXEC && error.stage() != AgentProtocol.STAGE_CHDIR) {
-            throw new AgentKernelException.BackendUnavailableException("sandbox agent could not start the command: "
+        if (error.stage() == AgentProtocol.STAGE_PROTOCOL) {
+            throw new AgentKernelException.BackendUnavailableException("sandbox agent refused the command: "
                     + error.message(), null);
         }
         int code = error.stage() == AgentProtocol.STAGE_EXEC && error.errno() == AgentProtocol.ENOENT ? 127 : 126;
-        String what = error.stage() == AgentProtocol.STAGE_CHDIR ? "cannot enter workdir " : "cannot run ";
+        String what = switch (error.stage()) {
+            case AgentProtocol.STAGE_CHDIR -> "cannot enter workdir ";
+            case AgentProtocol.STAGE_SPAWN -> "cannot start the command: ";
+            default -> "cannot run ";
+        };
         byte[] message = ("agentkernel: " + what + error.message() + "\n").getBytes(StandardCharsets.UTF_8);
         collector.accept(OutputChunk.Stream.STDERR, message);
         return collector.result(code, duration, false);

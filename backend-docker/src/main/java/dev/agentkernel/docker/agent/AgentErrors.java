@@ -13,26 +13,26 @@ final class AgentErrors {
             return new AgentKernelException.BackendUnavailableException("sandbox agent refused the file " + op
                     + " request: " + error.message(), null);
         }
-        String where = " in sandbox '" + sandbox + "'";
+        String where = "'" + path + "' in sandbox '" + sandbox + "'";
         return switch (error.errno()) {
             case AgentProtocol.ENOENT, AgentProtocol.ENOTDIR ->
-                    new AgentKernelException.NotFoundException("File '" + path + "' not found" + where);
-            case AgentProtocol.EISDIR -> new AgentKernelException.InvalidRequestException("Invalid path '" + path
-                    + "': is a directory" + where);
-            case AgentProtocol.EINVAL -> new AgentKernelException.InvalidRequestException("Invalid path '" + path
-                    + "': not a regular file" + where);
-            case AgentProtocol.ELOOP, AgentProtocol.EXDEV -> new AgentKernelException.InvalidRequestException(
-                    "Invalid path '" + path + "': a symbolic link on the path leads outside of it" + where);
-            case AgentProtocol.ENAMETOOLONG -> new AgentKernelException.InvalidRequestException("Invalid path '" + path
-                    + "': name too long");
-            case AgentProtocol.EFBIG -> new AgentKernelException.TooLargeException("File '" + path
-                    + "' is larger than the limit" + where);
+                    new AgentKernelException.NotFoundException("File " + where + " not found");
+            case AgentProtocol.EISDIR -> new AgentKernelException.InvalidRequestException("Cannot " + op + " " + where
+                    + ": it is a directory");
+            case AgentProtocol.EINVAL -> new AgentKernelException.InvalidRequestException("Cannot " + op + " " + where
+                    + ": not a regular file");
+            case AgentProtocol.ELOOP, AgentProtocol.EXDEV -> new AgentKernelException.InvalidRequestException("Cannot "
+                    + op + " " + where + ": a symbolic link on the path is not followed (it is the file itself, or "
+                    + "leads outside the directory holding it)");
+            case AgentProtocol.ENAMETOOLONG -> new AgentKernelException.InvalidRequestException("Cannot " + op + " "
+                    + where + ": name too long");
+            case AgentProtocol.EFBIG -> new AgentKernelException.TooLargeException("File " + where
+                    + " is larger than the limit");
             case AgentProtocol.EACCES, AgentProtocol.EPERM, AgentProtocol.EROFS -> new AgentKernelException(
-                    ErrorCode.FORBIDDEN, "Cannot " + op + " '" + path + "'" + where + ": " + reason(error));
+                    ErrorCode.FORBIDDEN, "Cannot " + op + " " + where + ": " + reason(error));
             case AgentProtocol.ENOSPC, AgentProtocol.EDQUOT -> new AgentKernelException(ErrorCode.CONFLICT,
-                    "Cannot " + op + " '" + path + "'" + where + ": no space left");
-            default -> new AgentKernelException(ErrorCode.INTERNAL, "Cannot " + op + " '" + path + "'" + where + ": "
-                    + reason(error));
+                    "Cannot " + op + " " + where + ": no space left");
+            default -> new AgentKernelException(ErrorCode.INTERNAL, "Cannot " + op + " " + where + ": " + reason(error));
         };
     }
 

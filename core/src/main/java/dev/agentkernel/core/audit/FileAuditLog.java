@@ -51,7 +51,12 @@ final class FileAuditLog implements AuditLog {
     private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     private static final int TAIL_BLOCK = 64 * 1024;
 
-    private final ObjectMapper json = new ObjectMapper();
+    // Java time values in details are written as ISO-8601 text, like the timestamp.
+    private final ObjectMapper json = new ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS);
     private final Path path;
     private final ReentrantLock lock;
     private FileChannel channel;

@@ -70,11 +70,14 @@ class AuditLogTest {
     void eventsWithoutSandboxAreWrittenWithNull() throws Exception {
         Path file = dir.resolve("audit.jsonl");
         try (AuditLog log = AuditLog.open(file)) {
-            log.record(event("auth_failed", null, Map.of("caller", "127.0.0.1", "reason", "bad key")));
+            log.record(event("auth_failed", null, Map.of("caller", "127.0.0.1", "reason", "bad key",
+                    "at", Instant.parse("2026-01-01T00:00:00Z"), "timeout", java.time.Duration.ofSeconds(2))));
         }
         JsonNode n = JSON.readTree(lines(file).get(0));
         assertThat(n.get("sandbox").isNull()).isTrue();
         assertThat(n.get("caller").asText()).isEqualTo("127.0.0.1");
+        assertThat(n.get("at").asText()).isEqualTo("2026-01-01T00:00:00Z");
+        assertThat(n.get("timeout").asText()).isEqualTo("PT2S");
     }
 
     @Test
@@ -175,6 +178,24 @@ class AuditLogTest {
         for (String line : lines) {
             assertThat(JSON.readTree(line).get("event").asText()).isEqualTo("command_executed");
         }
+    }
+
+    /** Prints the cost of one forced append (no timed assertion). */
+    @Test
+    void appendFigures() {
+        int n = 200;
+        long[] nanos = new long[n];
+        try (AuditLog log = AuditLog.open(dir.resolve("audit.jsonl"))) {
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                log.record(event("command_executed", "s", Map.of("argv", List.of("echo", "x"), "exit_code", 0)));
+                nanos[i] = System.nanoTime() - t;
+            }
+            assertThat(log.verify().lines()).isEqualTo(n);
+        }
+        java.util.Arrays.sort(nanos);
+        System.out.printf("FIGURES audit append (write + force) p50 %.2f ms p99 %.2f ms over %d events%n",
+                nanos[n / 2] / 1e6, nanos[(int) (n * 0.99) - 1] / 1e6, n);
     }
 
     @Test

@@ -1,0 +1,122 @@
+package dev.agentkernel.docker;
+
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.core.FileContent;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SandboxKind;
+import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.docker.agent.AgentSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** How the backend picks the agent or docker exec, shows it, and keeps using it across processes. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DockerBackendAgentIT {
+    private final String owner = "agent-choice-it/" + UUID.randomUUID();
+    private final List<DockerBackend> opened = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+
+    private DockerBackend open(String mode) {
+        DockerBackend b = DockerBackend.open(new BackendSettings(DockerBackend.ID, owner,
+                mode == null ? Map.of() : Map.of(AgentSupport.MODE_PROPERTY, mode)));
+        opened.add(b);
+        return b;
+    }
+
+    private SandboxSpec spec(String hint, SecurityProfile profile, SandboxKind kind) {
+        String n = "it-" + hint + "-" + UUID.randomUUID().toString().substring(0, 8);
+        names.add(n);
+        return new SandboxSpec(n, DockerBackendIT.BUSYBOX, 1, 128, profile, Map.of(), Map.of(), kind);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        DockerBackend any = open(null);
+        for (String n : names) {
+            try {
+                any.remove(n);
+            } catch (AgentKernelException e) {
+                assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
+            }
+        }
+        assertThat(any.list().stream().filter(i -> owner.equals(i.owner()))).isEmpty();
+        opened.forEach(DockerBackend::close);
+    }
+
+    @Test
+    void autoUsesTheAgentForNamedAndPooledSandboxesAndShowsIt() {
+        DockerBackend b = open(null);
+        SandboxInfo named = b.create(spec("named", SecurityProfile.RESTRICTIVE, SandboxKind.NAMED));
+        assertThat(named.execVia()).isEqualTo("agent");
+        SandboxInfo pooled = b.create(spec("pool", SecurityProfile.MODERATE, SandboxKind.POOL));
+        assertThat(pooled.execVia()).isEqualTo("agent");
+        assertThat(b.list()).filteredOn(i -> i.name().equals(named.name())).extracting(SandboxInfo::execVia)
+                .containsExactly("agent");
+        assertThat(b.health().details()).containsKey("exec_via");
+        // the agent is the sandbox's long-running process: no sleep, and it runs as the sandbox user
+        ExecResult ps = b.exec(named.name(), ExecRequest.of("sh", "-c",
+                "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo \" uid=$(awk '/^Uid/{print $2}' $p/status)\"; done"));
+        assertThat(ps.stdout()).contains("/.agentkernel/agentkernel-agent  uid=65534").doesNotContain("sleep infinity");
+    }
+
+    @Test
+    void dockerExecModeMakesPlainSandboxes() {
+        DockerBackend b = open("docker-exec");
+        SandboxInfo s = b.create(spec("plain", SecurityProfile.MODERATE, SandboxKind.NAMED));
+        assertThat(s.execVia()).isEqualTo("docker-exec");
+        assertThat(b.exec(s.name(), ExecRequest.of("echo", "hi")).stdout()).isEqualTo("hi\n");
+    }
+
+    @Test
+    void anotherProcessTalksToTheSandboxTheWayItWasMade() {
+        SandboxInfo s = open(null).create(spec("adopt", SecurityProfile.RESTRICTIVE, SandboxKind.NAMED));
+        open(null).writeFile(s.name(), new FileContent("/workspace/a.txt", "one".getBytes(StandardCharsets.UTF_8)));
+        // a backend configured for docker exec still reaches this agent sandbox through its agent
+        DockerBackend other = open("docker-exec");
+        assertThat(other.inspect(s.name())).get().extracting(SandboxInfo::execVia).isEqualTo("agent");
+        assertThat(other.readFile(s.name(), "/workspace/a.txt", 100).utf8()).contains("one");
+        assertThat(other.exec(s.name(), ExecRequest.of("cat", "/workspace/a.txt")).stdout()).isEqualTo("one");
+    }
+
+    @Test
+    void stopDuringExecIsAConflictNotABackendFailure() throws Exception {
+        DockerBackend b = open(null);
+        SandboxInfo s = b.create(spec("stop", SecurityProfile.MODERATE, SandboxKind.NAMED));
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            open(null).stop(s.name());
+        });
+        stopper.start();
+        AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
+                () -> b.exec(s.name(), ExecRequest.of("sleep", "30")));
+        stopper.join();
+        if (e != null) {
+            assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+        } else {
+            // the agent was told to stop (SIGTERM) and killed its command first: also fine, but it must have ended
+            assertThat(b.inspect(s.name())).get().extracting(SandboxInfo::running).isEqualTo(false);
+        }
+        assertThat(b.start(s.name()).running()).isTrue();
+        assertThat(b.exec(s.name(), ExecRequest.of("echo", "back")).stdout()).isEqualTo("back\n");
+    }
+}

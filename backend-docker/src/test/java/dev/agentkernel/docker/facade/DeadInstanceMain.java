@@ -1,0 +1,47 @@
+package dev.agentkernel.docker.facade;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.RunRequest;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SandboxKind;
+import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.docker.DockerBackend;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The instance that dies: run as a child JVM by {@link ReconcileIT}. It warms a pool of two, starts a long run in a
+ * temporary sandbox, creates a named sandbox, prints its instance id and {@code READY}, and waits to be killed.
+ *
+ * <p>Arguments: the audit file, the named sandbox's name.
+ */
+public final class DeadInstanceMain {
+    private DeadInstanceMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path audit = Path.of(args[0]);
+        String named = args[1];
+        AgentKernel kernel = AgentKernel.builder().backend(FacadeSupport.backend())
+                .config(FacadeSupport.config(audit, 2, 4)).reconcileFilter(s -> false).build();
+        kernel.create(SandboxSpec.named(named, null));
+        Thread run = new Thread(() -> kernel.run(RunRequest.of("sleep", "600").withImage(FacadeSupport.BUSYBOX)
+                .withFast(false)));
+        run.setDaemon(true);
+        run.start();
+        try (DockerBackend look = FacadeSupport.backend()) {
+            FacadeSupport.waitUntil(() -> kernel.poolStats().size() == 2
+                    && look.list().stream().anyMatch(s -> s.kind() == SandboxKind.RUN
+                    && InstanceId.current().equals(s.owner()) && s.running()), Duration.ofMinutes(2));
+            for (SandboxInfo s : FacadeSupport.ownedBy(look, InstanceId.current())) {
+                System.out.println("SANDBOX " + s.kind().wireName() + " " + s.name());
+            }
+        }
+        System.out.println("OWNER " + InstanceId.current());
+        System.out.println("READY");
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE); // killed by the test, never closed: what a kill -9 leaves behind
+    }
+}

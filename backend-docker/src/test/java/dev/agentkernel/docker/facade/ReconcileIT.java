@@ -1,0 +1,113 @@
+package dev.agentkernel.docker.facade;
+
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.LogQuery;
+import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.core.SandboxKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.agentkernel.docker.facade.FacadeSupport.ownedBy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A JVM is killed with its pool and a running temporary sandbox; a new facade removes them at start and keeps
+ * the named sandbox. The dead JVM is real: a child process started with this test's class path and destroyed
+ * forcibly (SIGKILL), so nothing of its own clean-up runs. The new facade's reconcile is limited to that child's
+ * owner id, because other test runs share the engine and their leftovers are not ours to remove.
+ */
+class ReconcileIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNewFacadeRemovesADeadInstancesTemporariesAndKeepsItsNamedSandboxes() throws Exception {
+        String named = "facade-dead-" + FacadeSupport.suffix();
+        Path childAudit = dir.resolve("child-audit.jsonl");
+        Path audit = dir.resolve("audit.jsonl");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                DeadInstanceMain.class.getName(), childAudit.toString(), named)
+                .redirectErrorStream(true).start();
+        // a child that never gets READY must not hang the build
+        java.util.concurrent.CompletableFuture.delayedExecutor(3, TimeUnit.MINUTES).execute(child::destroyForcibly);
+        String owner = null;
+        List<String> output = new ArrayList<>();
+        try (Backend raw = FacadeSupport.backend()) {
+            try {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line = r.readLine(); line != null; line = r.readLine()) {
+                        output.add(line);
+                        if (line.startsWith("OWNER ")) {
+                            owner = line.substring(6).trim();
+                        }
+                        if (line.equals("READY")) {
+                            break;
+                        }
+                    }
+                    assertThat(owner).as("child output: %s", output).isNotNull();
+                    child.destroyForcibly();
+                    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                }
+                String dead = owner;
+                assertThat(InstanceId.mayBeAlive(dead)).isFalse();
+                List<SandboxInfo> left = ownedBy(raw, dead);
+                assertThat(left).extracting(SandboxInfo::kind).containsExactlyInAnyOrder(
+                        SandboxKind.NAMED, SandboxKind.RUN, SandboxKind.POOL, SandboxKind.POOL);
+
+                try (AgentKernel kernel = AgentKernel.builder().backend(FacadeSupport.backend())
+                        .config(FacadeSupport.config(audit, 0, 4))
+                        .reconcileFilter(s -> dead.equals(s.owner())).build()) {
+                    assertThat(kernel.reconciledAtStart()).isEqualTo(3);
+                    assertThat(ownedBy(raw, dead)).extracting(SandboxInfo::name).containsExactly(named);
+                    assertThat(kernel.get(named).running()).isTrue(); // adopted as it was
+                    for (SandboxInfo gone : left) {
+                        if (gone.kind() == SandboxKind.NAMED) {
+                            continue;
+                        }
+                        List<AuditEvent> log = kernel.logs(gone.name(), LogQuery.ALL);
+                        assertThat(log).extracting(AuditEvent::event).containsExactly("sandbox_removed");
+                        assertThat(log.get(0).details()).containsEntry("reason", "reconcile")
+                                .containsEntry("owner", dead).containsEntry("kind", gone.kind().wireName());
+                    }
+                    assertThat(kernel.logs(named, LogQuery.ALL)).isEmpty();
+                    kernel.remove(named);
+                }
+                assertThat(ownedBy(raw, dead)).isEmpty();
+            } finally {
+                child.destroyForcibly();
+                child.waitFor(60, TimeUnit.SECONDS);
+                // whatever the assertions said: nothing of the dead child stays behind
+                try {
+                    raw.remove(named);
+                } catch (RuntimeException ignored) {
+                    // removed by the test itself
+                }
+                String dead = owner;
+                if (dead != null) {
+                    for (SandboxInfo s : ownedBy(raw, dead)) {
+                        try {
+                            raw.remove(s.name());
+                        } catch (RuntimeException ignored) {
+                            // already gone
+                        }
+                    }
+                }
+            }
+        }
+        System.out.println("child said: " + output.stream().filter(l -> l.startsWith("SANDBOX")).toList());
+    }
+}

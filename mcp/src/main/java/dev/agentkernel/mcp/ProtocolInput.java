@@ -1,0 +1,120 @@
+package dev.agentkernel.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The server's view of stdin: only lines that are JSON objects reach the SDK's transport, which ends the whole
+ * session on the first line it cannot parse. A malformed line gets the JSON-RPC parse error (-32700) instead,
+ * and the server keeps serving. Counts down {@code ended} when the client closes stdin.
+ */
+final class ProtocolInput extends InputStream {
+    private static final Logger LOG = LoggerFactory.getLogger(ProtocolInput.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BufferedReader lines;
+    private final OutputStream protocolOut;
+    private final CountDownLatch ended;
+    private byte[] current = new byte[0];
+    private int position;
+
+    /**
+     * @param protocolOut where parse errors are written; the SDK's transport writes its messages while holding
+     *                    this object's monitor, and so do we, so lines never interleave
+     */
+    ProtocolInput(InputStream raw, OutputStream protocolOut, CountDownLatch ended) {
+        this.lines = new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8));
+        this.protocolOut = protocolOut;
+        this.ended = ended;
+    }
+
+    @Override
+    public int read() throws IOException {
+        if (!fill()) {
+            return -1;
+        }
+        return current[position++] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        if (!fill()) {
+            return -1;
+        }
+        int n = Math.min(len, current.length - position);
+        System.arraycopy(current, position, b, off, n);
+        position += n;
+        return n;
+    }
+
+    /** Makes the next valid line available; false at the end of input. */
+    private boolean fill() throws IOException {
+        while (position >= current.length) {
+            String line;
+            try {
+                line = lines.readLine();
+            } catch (IOException e) {
+                ended.countDown();
+                throw e;
+            }
+            if (line == null) {
+                ended.countDown();
+                return false;
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            String problem = check(line);
+            if (problem != null) {
+                reject(problem);
+                continue;
+            }
+            current = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            position = 0;
+        }
+        return true;
+    }
+
+    private static String check(String line) {
+        try {
+            JsonNode n = JSON.readTree(line);
+            return n != null && n.isObject() ? null : "a JSON-RPC message must be a JSON object";
+        } catch (IOException e) {
+            return "the line is not valid JSON";
+        }
+    }
+
+    private void reject(String problem) throws IOException {
+        LOG.warn("Ignored a malformed message from the client: {}", problem);
+        ObjectNode error = JsonNodeFactory.instance.objectNode();
+        error.put("jsonrpc", "2.0");
+        error.putNull("id");
+        error.putObject("error").put("code", -32700).put("message", "Parse error: " + problem);
+        byte[] bytes = (JSON.writeValueAsString(error) + "\n").getBytes(StandardCharsets.UTF_8);
+        synchronized (protocolOut) {
+            protocolOut.write(bytes);
+            protocolOut.flush();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        ended.countDown();
+        lines.close();
+    }
+}
