@@ -52,7 +52,13 @@ class RacesIT extends SuiteBase {
             calls.add(() -> http().post("/sandboxes", "{\"name\":\"" + name + "\",\"image\":\"" + SuiteServer.BUSYBOX + "\"}"));
         }
         List<RawHttp.Response> rs = together(calls);
-        rs.forEach(r -> (r.status() == 201 ? (java.util.function.Consumer<RawHttp.Response>) this::track : this::bad).accept(r));
+        rs.forEach(r -> {
+            if (r.status() == 201) {
+                track(r);
+            } else {
+                bad(r);
+            }
+        });
         assertThat(rs.stream().filter(r -> r.status() == 201).count()).as(statuses(rs)).isEqualTo(1);
         assertThat(rs.stream().filter(r -> r.status() == 409).count()).as(statuses(rs)).isEqualTo(n - 1);
         assertThat(Engine.containerOf(name)).isNotNull();
@@ -108,7 +114,13 @@ class RacesIT extends SuiteBase {
                 () -> http().delete("/sandboxes/" + name), () -> http().delete("/sandboxes/" + name)));
         assertThat(rs.stream().filter(r -> r.status() == 200).count()).as(statuses(rs)).isEqualTo(1);
         assertThat(rs.stream().filter(r -> r.status() == 404).count()).as(statuses(rs)).isEqualTo(2);
-        rs.forEach(r -> (r.status() == 200 ? (java.util.function.Consumer<RawHttp.Response>) this::track : this::bad).accept(r));
+        rs.forEach(r -> {
+            if (r.status() == 200) {
+                track(r);
+            } else {
+                bad(r);
+            }
+        });
         RawHttp.Response again = bad(http().delete("/sandboxes/" + name));
         assertThat(again.status()).isEqualTo(404);
     }

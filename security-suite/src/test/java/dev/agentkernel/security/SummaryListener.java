@@ -54,6 +54,11 @@ public final class SummaryListener implements TestExecutionListener {
         if (Scoreboard.passed() + Scoreboard.failed() == 0) {
             return; // not a run of this suite
         }
+        // Whatever a failed case left behind: only containers carrying this JVM's owner label.
+        int swept = Engine.sweep(SuiteServer.owner());
+        if (swept > 0) {
+            System.out.println("(final sweep removed " + swept + " containers of this run)");
+        }
         String table = Scoreboard.table();
         String line = Scoreboard.passed() + " passed, " + Scoreboard.failed() + " failed"
                 + (skipped > 0 ? ", " + skipped + " skipped" : "");
