@@ -1,5 +1,6 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.cli.bench.BenchCommand;
 import dev.agentkernel.cli.commands.AuditCommand;
 import dev.agentkernel.cli.commands.BatchCommand;
 import dev.agentkernel.cli.commands.CatCommand;
@@ -14,12 +15,14 @@ import dev.agentkernel.cli.commands.LsCommand;
 import dev.agentkernel.cli.commands.PoolCommand;
 import dev.agentkernel.cli.commands.RmCommand;
 import dev.agentkernel.cli.commands.RunCommand;
+import dev.agentkernel.cli.commands.ServeCommand;
 import dev.agentkernel.cli.commands.SetupCommand;
 import dev.agentkernel.cli.commands.StartCommand;
 import dev.agentkernel.cli.commands.StopCommand;
 import dev.agentkernel.cli.commands.VersionCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,8 +77,10 @@ import java.util.concurrent.Callable;
                 AuditCommand.class,
                 BatchCommand.class,
                 PoolCommand.class,
+                ServeCommand.class,
                 SetupCommand.class,
                 DoctorCommand.class,
+                BenchCommand.class,
                 VersionCommand.class,
                 CompletionCommand.class,
                 CommandLine.HelpCommand.class,
@@ -91,6 +96,9 @@ public final class AgentKernelCli implements Callable<Integer> {
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "Show stack traces of errors and debug logs.")
     boolean debug;
+
+    @Mixin
+    ConnectionOptions connection;
 
     private final ClientFactory clientFactory;
     private final Map<String, String> env;
@@ -116,6 +124,10 @@ public final class AgentKernelCli implements Callable<Integer> {
         cl.setUnmatchedOptionsArePositionalParams(false);
         cl.setExitCodeExceptionMapper(handler);
         return cl;
+    }
+
+    public ConnectionOptions connection() {
+        return connection;
     }
 
     public ClientFactory clientFactory() {

@@ -32,7 +32,7 @@ public final class DefaultClientFactory implements ClientFactory {
     }
 
     /** The embedded client with the engine made ready first. */
-    public SandboxClient openEmbedded(AgentKernelConfig config, Console console) {
+    public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console) {
         if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
             new EngineSetup(env).ensureReady(console);
         }

@@ -19,11 +19,18 @@ public final class Main {
      */
     static void configureLogging(String[] args) {
         List<String> before = Arrays.asList(args).subList(0, dashDash(args));
-        String level = before.contains("--debug") ? "debug" : before.contains("serve") ? "info" : "error";
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-                System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", level));
+        boolean debug = before.contains("--debug");
+        boolean verbose = before.contains("-v") || before.contains("--verbose");
+        String level = debug ? "debug" : before.contains("serve") ? "info" : verbose ? "warn" : "off";
+        setDefault("org.slf4j.simpleLogger.defaultLogLevel", level);
+        // docker-java logs expected failures (e.g. a pull on an offline host) as errors with stack traces.
+        setDefault("org.slf4j.simpleLogger.log.com.github.dockerjava", debug ? "debug" : "off");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+    }
+
+    private static void setDefault(String key, String value) {
+        System.setProperty(key, System.getProperty(key, value));
     }
 
     private static int dashDash(String[] args) {

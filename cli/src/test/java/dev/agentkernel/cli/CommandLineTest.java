@@ -36,7 +36,7 @@ class CommandLineTest {
         CliHarness.Result r = cli.run("--help");
         assertThat(r.exitCode()).isZero();
         for (String command : List.of("run", "create", "start", "stop", "rm", "exec", "ls", "info", "cp", "cat", "logs",
-                "batch", "pool", "setup", "doctor", "version", "completion")) {
+                "batch", "pool", "serve", "audit", "setup", "doctor", "version", "completion")) {
             assertThat(r.out()).as("help lists " + command).containsPattern("(?m)^  " + command + "\\b");
         }
         assertThat(r.out()).contains("Exit status:").contains("  3    not found").contains("  124  timed out");

@@ -88,7 +88,7 @@ class FakeCommandsTest {
         CliHarness.Result r = cli.run("run", "--keep", "--", "hostname");
         assertThat(r.exitCode()).isZero();
         String name = r.out().trim();
-        assertThat(name).startsWith("run-");
+        assertThat(name).startsWith("kept-");
         assertThat(r.err()).contains("kept sandbox " + name);
         assertThat(fake.names()).containsExactly(name);
         assertThat(cli.run("rm", "--force", name).exitCode()).isZero();

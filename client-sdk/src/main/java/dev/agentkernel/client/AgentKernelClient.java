@@ -64,10 +64,15 @@ public final class AgentKernelClient {
             http.executor(b.executor);
         }
         String apiKey = b.apiKey;
+        boolean bearer = b.bearer;
         this.transport = new HttpTransport(baseUri, http.build(), mapper, timeout, request -> {
+            // The server accepts either header but refuses a request that carries both.
             if (apiKey != null) {
-                // The seed API reads X-API-Key; the upstream SDKs send Bearer; the server accepts both.
-                request.header("X-API-Key", apiKey).header("Authorization", "Bearer " + apiKey);
+                if (bearer) {
+                    request.header("Authorization", "Bearer " + apiKey);
+                } else {
+                    request.header("X-API-Key", apiKey);
+                }
             }
         });
     }
@@ -308,6 +313,7 @@ public final class AgentKernelClient {
     public static final class Builder {
         private URI baseUri;
         private String apiKey;
+        private boolean bearer;
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Executor executor;
@@ -330,9 +336,15 @@ public final class AgentKernelClient {
             return this;
         }
 
-        /** Sent as {@code X-API-Key} and {@code Authorization: Bearer}; null sends none. */
+        /** Sent as {@code X-API-Key} (or as a bearer token, see {@link #useBearer}); null sends none. */
         public Builder apiKey(String key) {
             this.apiKey = key;
+            return this;
+        }
+
+        /** Send the key as {@code Authorization: Bearer <key>} instead of {@code X-API-Key} (e.g. through a proxy). */
+        public Builder useBearer(boolean value) {
+            this.bearer = value;
             return this;
         }
 

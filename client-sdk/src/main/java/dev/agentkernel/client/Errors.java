@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
@@ -52,7 +51,7 @@ final class Errors {
 
     /** Wraps a failure of the connection itself; restores the interrupt flag when it was an interrupt. */
     static AgentKernelClientException transport(String what, Exception e) {
-        if (e instanceof InterruptedException || e instanceof InterruptedIOException && !(e instanceof HttpTimeoutException)) {
+        if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
         if (e instanceof HttpTimeoutException) {

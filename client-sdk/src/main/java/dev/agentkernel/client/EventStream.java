@@ -11,7 +11,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
@@ -141,12 +140,12 @@ public final class EventStream implements Iterable<StreamEvent>, AutoCloseable {
                 }
                 return event.get();
             }
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException e) {
             if (closed) {
-                return null;
+                return null; // closed by the caller (perhaps from another thread): a quiet end
             }
             close();
-            throw Errors.transport("stream broke before its end", e instanceof IOException io ? io : (Exception) e.getCause());
+            throw Errors.transport("stream broke before its end", e);
         }
         if (closed) {
             return null;

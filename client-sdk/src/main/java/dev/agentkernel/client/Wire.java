@@ -78,14 +78,14 @@ final class Wire {
 
     static ExecResult execResult(dev.agentkernel.client.generated.model.ExecResult d) {
         require(d, "command result");
-        return new ExecResult(orZero(d.getExitCode()), d.getStdout(), d.getStderr(), d.getOutput(),
-                millis(d.getDurationMs()), isTrue(d.getTimedOut()), isTrue(d.getTruncated()));
+        return result(d.getExitCode(), d.getStdout(), d.getStderr(), d.getOutput(), d.getDurationMs(),
+                d.getTimedOut(), d.getTruncated());
     }
 
     static ExecResult runResult(RunResult d) {
         require(d, "run result");
-        return new ExecResult(orZero(d.getExitCode()), d.getStdout(), d.getStderr(), d.getOutput(),
-                millis(d.getDurationMs()), isTrue(d.getTimedOut()), isTrue(d.getTruncated()));
+        return result(d.getExitCode(), d.getStdout(), d.getStderr(), d.getOutput(), d.getDurationMs(),
+                d.getTimedOut(), d.getTruncated());
     }
 
     static BatchResult batchItem(BatchItemResult d) {
@@ -93,8 +93,8 @@ final class Wire {
         if (d.getError() != null) {
             return new BatchResult(null, d.getError());
         }
-        return new BatchResult(new ExecResult(orZero(d.getExitCode()), d.getStdout(), d.getStderr(), d.getOutput(),
-                millis(d.getDurationMs()), isTrue(d.getTimedOut()), isTrue(d.getTruncated())), null);
+        return new BatchResult(result(d.getExitCode(), d.getStdout(), d.getStderr(), d.getOutput(), d.getDurationMs(),
+                d.getTimedOut(), d.getTruncated()), null);
     }
 
     static SandboxInfo sandbox(Sandbox d) {
@@ -123,6 +123,13 @@ final class Wire {
     }
 
     // ---- helpers
+
+    /** The three generated result shapes (run, exec, batch item) share these fields but no type. */
+    private static ExecResult result(Integer exitCode, String stdout, String stderr, String output, Long durationMs,
+                                     Boolean timedOut, Boolean truncated) {
+        return new ExecResult(orZero(exitCode), stdout, stderr, output, millis(durationMs), isTrue(timedOut),
+                isTrue(truncated));
+    }
 
     private static void require(Object value, String what) {
         if (value == null) {

@@ -103,7 +103,8 @@ public final class AgentKernel implements AutoCloseable {
         RunListener l = listener == null ? NO_LISTENER : listener;
         Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
         try (InFlight ignored0 = track(c); Admission.Permit ignored = admit("run", null)) {
-            ImageResolver.Choice choice = request.image() != null ? new ImageResolver.Choice(request.image(), null)
+            ImageResolver.Choice choice = request.image() != null
+                    ? images.offlineAlternative(request.image(), backend::imageAvailable)
                     : images.resolve(request.command(), backend::imageAvailable);
             if (choice.note() != null) {
                 LOG.info("Image choice: {}", choice.note());
@@ -181,16 +182,21 @@ public final class AgentKernel implements AutoCloseable {
 
     /**
      * Creates and starts a named sandbox; a null image is resolved from the configuration ({@code [sandbox] image}).
-     * The kind is always {@code named}.
+     * The kind is always {@code named}. An image that is unavailable offline is replaced by its configured local
+     * alternative (see {@link ImageResolver#offlineAlternative}); the returned info shows the image used and the
+     * audit event carries {@code image_note}.
      */
     public SandboxInfo create(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
         ensureOpen();
         SandboxSpec s = spec.withKind(SandboxKind.NAMED);
-        if (s.image() == null) {
-            s = s.withImage(config.sandbox().image());
+        ImageResolver.Choice choice = images.offlineAlternative(
+                s.image() == null ? config.sandbox().image() : s.image(), backend::imageAvailable);
+        if (choice.note() != null) {
+            LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
         }
-        return backend.create(s);
+        return backend.create(s.withImage(choice.image()),
+                choice.note() == null ? Map.of() : Map.of("image_note", choice.note()));
     }
 
     /** A named sandbox, or a temporary one while its run lasts. */

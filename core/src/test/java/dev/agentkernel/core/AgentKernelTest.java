@@ -278,6 +278,31 @@ class AgentKernelTest {
         RunResult explicit = kernel.run(RunRequest.of("echo", "x").withImage("agentkernel/busybox:local"));
         assertThat(explicit.imageNote()).isNull();
         assertThat(explicit.image()).isEqualTo("agentkernel/busybox:local");
+
+        RunResult namedOffline = kernel.run(RunRequest.of("python3", "-V").withImage("python:3.12-alpine"));
+        assertThat(namedOffline.image()).isEqualTo("agentkernel/python:local");
+        assertThat(namedOffline.imageNote()).contains("python:3.12-alpine");
+
+        SandboxInfo created = kernel.create(SandboxSpec.named("py", "python:3.12-alpine"));
+        assertThat(created.image()).isEqualTo("agentkernel/python:local");
+        assertThat(kernel.logs("py", LogQuery.ALL).get(0).details()).containsEntry("image", "agentkernel/python:local")
+                .containsKey("image_note");
+
+        fake.localImages(null); // every image present: nothing is replaced
+        kernel.close();
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("img2.jsonl")));
+        assertThat(kernel.run(RunRequest.of("echo", "x").withImage("python:3.12-alpine")).image())
+                .isEqualTo("python:3.12-alpine");
+    }
+
+    @Test
+    void resolveImageUsesTheConfigOverridesAndProjectFiles() throws Exception {
+        kernel.close();
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("ri.jsonl")).withImages(Map.of("ruby", "my/ruby:1")));
+        assertThat(kernel.resolveImage(List.of("ruby", "x.rb"), null).image()).isEqualTo("my/ruby:1");
+        java.nio.file.Files.writeString(dir.resolve("go.mod"), "module x");
+        assertThat(kernel.resolveImage(List.of("sh", "-c", "go test"), dir).image()).isEqualTo("golang:1.23-alpine");
+        assertThat(kernel.resolveImage(List.of("unknown-tool"), null).image()).isEqualTo("agentkernel/busybox:local");
     }
 
     @Test

@@ -108,6 +108,9 @@ final class Wire {
             n.put("profile", s.profile().wireName());
         }
         n.put("kind", s.kind().wireName());
+        if (s.execVia() != null) {
+            n.put("exec_via", s.execVia());
+        }
         return n;
     }
 

@@ -21,10 +21,21 @@ class LimitsTest {
     @TempDir
     Path dir;
 
+    private final FakeBackend fake = new FakeBackend();
+
     private ServerFixture fixture(int maxRuns, Duration idle, Duration grace) {
-        return new ServerFixture(new FakeBackend(), ServerFixture.config(maxRuns), dir.resolve("audit.jsonl"),
+        return new ServerFixture(fake, ServerFixture.config(maxRuns), dir.resolve("audit.jsonl"),
                 o -> o.withTimeouts(idle, grace, Duration.ofSeconds(15)),
                 b -> b.admissionWait(Duration.ofMillis(100)));
+    }
+
+    /** Waits (on a loaded machine, as long as needed) until a command is running in the backend. */
+    private void awaitRunning() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (fake.execsInFlight().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(fake.execsInFlight()).isNotEmpty();
     }
 
     @Test
@@ -57,7 +68,7 @@ class LimitsTest {
         try (ServerFixture f = fixture(1, Duration.ofSeconds(30), Duration.ofSeconds(1))) {
             CompletableFuture<ServerFixture.Reply> first = CompletableFuture.supplyAsync(
                     () -> f.post("/run", "{\"command\": [\"sleep\", \"2\"], \"fast\": false}"));
-            Thread.sleep(500);
+            awaitRunning();
             ServerFixture.Reply second = f.post("/run", "{\"command\": [\"echo\", \"x\"], \"fast\": false}");
             assertThat(second.status()).isEqualTo(429);
             assertThat(second.header("Retry-After")).isNotBlank();
@@ -73,7 +84,7 @@ class LimitsTest {
         try {
             CompletableFuture<ServerFixture.Reply> running = CompletableFuture.supplyAsync(
                     () -> f.post("/run", "{\"command\": [\"sleep\", \"1\"], \"fast\": false}"));
-            Thread.sleep(300);
+            awaitRunning();
             f.server.close();
             ServerFixture.Reply r = running.get(10, TimeUnit.SECONDS);
             assertThat(r.status()).isEqualTo(200);

@@ -41,8 +41,14 @@ final class ServerFixture implements AutoCloseable {
 
     /** Test configuration: no warm pool (deterministic), a short default timeout. */
     static AgentKernelConfig config(int maxConcurrentRuns) {
+        return config(maxConcurrentRuns, 0);
+    }
+
+    /** Test configuration with a warm pool of {@code poolSize} per key. */
+    static AgentKernelConfig config(int maxConcurrentRuns, int poolSize) {
         AgentKernelConfig d = AgentKernelConfig.defaults();
-        return new AgentKernelConfig(d.server(), d.sandbox(), d.resources(), new AgentKernelConfig.Pool(0, 0),
+        return new AgentKernelConfig(d.server(), d.sandbox(), d.resources(),
+                new AgentKernelConfig.Pool(poolSize, Math.max(poolSize, 1) * 4),
                 new AgentKernelConfig.Limits(Duration.ofSeconds(60), d.limits().maxOutputBytes(),
                         d.limits().maxFileBytes(), maxConcurrentRuns),
                 d.audit(), d.images());

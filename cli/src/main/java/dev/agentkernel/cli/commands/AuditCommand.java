@@ -1,7 +1,6 @@
 package dev.agentkernel.cli.commands;
 
 import dev.agentkernel.cli.ConfigFiles;
-import dev.agentkernel.cli.ConnectionOptions;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.core.AgentKernelException;
@@ -44,16 +43,13 @@ public final class AuditCommand extends BaseCommand {
         Path file;
 
         @Mixin
-        ConnectionOptions connection;
-
-        @Mixin
         JsonOption json;
 
         @Override
         protected int execute() {
             Path path = file;
             if (path == null) {
-                AgentKernelConfig config = ConfigFiles.load(connection.config(), root().env());
+                AgentKernelConfig config = ConfigFiles.load(root().connection().config(), root().env());
                 path = config.audit().path();
             }
             if (!Files.exists(path)) {

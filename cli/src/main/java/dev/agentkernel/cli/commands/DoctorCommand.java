@@ -2,7 +2,6 @@ package dev.agentkernel.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentkernel.cli.ConfigFiles;
-import dev.agentkernel.cli.ConnectionOptions;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.SandboxClient;
@@ -35,8 +34,6 @@ import java.util.Optional;
                 "Example:",
                 "  agentkernel doctor"})
 public final class DoctorCommand extends BaseCommand {
-    @Mixin
-    ConnectionOptions connection;
 
     @Mixin
     JsonOption json;
@@ -48,7 +45,7 @@ public final class DoctorCommand extends BaseCommand {
     @Override
     protected int execute() {
         List<Check> checks = new ArrayList<>();
-        String url = connection.url() != null ? connection.url() : root().env().get("AGENTKERNEL_BASE_URL");
+        String url = root().connection().url() != null ? root().connection().url() : root().env().get("AGENTKERNEL_BASE_URL");
         if (url != null && !url.isBlank()) {
             remoteChecks(checks);
         } else {
@@ -83,7 +80,7 @@ public final class DoctorCommand extends BaseCommand {
     }
 
     private void remoteChecks(List<Check> checks) {
-        try (SandboxClient client = root().clientFactory().open(connection, console())) {
+        try (SandboxClient client = root().clientFactory().open(root().connection(), console())) {
             BackendHealth h = client.health();
             checks.add(new Check("server", h.available(), client.target() + ": " + h.message() + " " + h.details(),
                     h.available() ? null : "the server's backend is down: run 'agentkernel doctor' on the server's machine"));
@@ -119,8 +116,8 @@ public final class DoctorCommand extends BaseCommand {
 
         AgentKernelConfig config;
         try {
-            Optional<Path> file = ConfigFiles.locate(connection.config(), env);
-            config = ConfigFiles.load(connection.config(), env);
+            Optional<Path> file = ConfigFiles.locate(root().connection().config(), env);
+            config = ConfigFiles.load(root().connection().config(), env);
             checks.add(new Check("config", true, file.map(f -> f.toAbsolutePath().toString()).orElse("built-in defaults")
                     + "; default profile " + config.sandbox().profile().wireName() + ", base image "
                     + config.sandbox().image(), null));
@@ -136,7 +133,8 @@ public final class DoctorCommand extends BaseCommand {
             try (Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(),
                     Map.of()))) {
                 BackendHealth h = backend.health();
-                checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message(),
+                checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message()
+                        + (h.details().containsKey("exec_via") ? "; commands via " + h.details().get("exec_via") : ""),
                         h.available() ? null : "agentkernel setup"));
             } catch (AgentKernelException e) {
                 checks.add(new Check("backend", false, e.getMessage(), "agentkernel setup"));

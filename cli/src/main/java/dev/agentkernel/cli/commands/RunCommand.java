@@ -89,8 +89,7 @@ public final class RunCommand extends ClientCommand {
         SecurityProfile chosen = Profiles.choose(profile, noNetwork);
         String chosenImage = image;
         if (chosenImage == null) {
-            // Embedded, the CLI knows the project directory too (pyproject.toml -> python, ...).
-            Optional<ImageResolver.Choice> choice = client.resolveImage(command, Path.of("").toAbsolutePath());
+            Optional<ImageResolver.Choice> choice = client.resolveImage(command, projectDirFor(command));
             if (choice.isPresent()) {
                 chosenImage = choice.get().image();
                 console().detail("image " + chosenImage + (choice.get().note() == null ? "" : ": " + choice.get().note()));
@@ -115,9 +114,20 @@ public final class RunCommand extends ClientCommand {
         return ExitStatus.of(result.exec(), console());
     }
 
+    /**
+     * The project files of the current directory choose the image only for programs the image table does not
+     * know (e.g. {@code ./manage.py} in a directory with requirements.txt): a known program such as {@code sh}
+     * keeps its own small image rather than, in a Maven project, a JDK image that may not exist offline.
+     */
+    static Path projectDirFor(List<String> command) {
+        return ImageResolver.tableImage(command.get(0)).isPresent() ? null : Path.of("").toAbsolutePath();
+    }
+
     /** --keep: the same command in a named sandbox that outlives this process. */
     private int runKept(SandboxClient client, RunRequest request) {
-        String name = "run-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        byte[] id = new byte[4];
+        new SecureRandom().nextBytes(id);
+        String name = "kept-" + HexFormat.of().formatHex(id);
         SandboxSpec spec = new SandboxSpec(name, request.image(),
                 request.vcpus() == null ? SandboxSpec.DEFAULT_VCPUS : request.vcpus(),
                 request.memoryMb() == null ? SandboxSpec.DEFAULT_MEMORY_MB : request.memoryMb(),

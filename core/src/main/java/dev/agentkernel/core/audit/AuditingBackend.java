@@ -75,6 +75,11 @@ public final class AuditingBackend implements Backend {
 
     @Override
     public SandboxInfo create(SandboxSpec spec) {
+        return create(spec, Map.of());
+    }
+
+    /** Creates and records with extra details (e.g. {@code image_note}). */
+    public SandboxInfo create(SandboxSpec spec, Map<String, Object> extra) {
         SandboxInfo info = attempt("create", spec.name(), () -> delegate.create(spec));
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("kind", spec.kind().wireName());
@@ -91,6 +96,7 @@ public final class AuditingBackend implements Backend {
         if (info.id() != null) {
             d.put("id", info.id());
         }
+        d.putAll(extra);
         try {
             record("sandbox_created", spec.name(), d);
         } catch (AgentKernelException e) {

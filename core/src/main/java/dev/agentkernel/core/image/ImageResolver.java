@@ -46,8 +46,9 @@ import java.util.function.Predicate;
  *   <tr><td>Gemfile</td><td>ruby</td></tr>
  * </table>
  *
- * <p>Offline hosts: when the detected image is neither present nor pullable (the backend's
- * {@code imageAvailable}), its local alternative is used and {@link Choice#note()} says so. Availability answers
+ * <p>Offline hosts: when the detected image (or an image a caller named, see {@link #offlineAlternative}) is
+ * neither present nor pullable (the backend's {@code imageAvailable}), its local alternative is used and
+ * {@link Choice#note()} says so. Availability answers
  * are cached for {@link #AVAILABILITY_TTL} so a busy server does not ask the engine on every run.
  */
 public final class ImageResolver {
@@ -155,16 +156,24 @@ public final class ImageResolver {
         if (detected == null) {
             return new Choice(fallback, null);
         }
-        if (available(detected, imageAvailable)) {
-            return new Choice(detected, null);
+        return offlineAlternative(detected, imageAvailable);
+    }
+
+    /**
+     * The image itself, or its configured local alternative when the image is neither present nor pullable
+     * (the note then says so). Applies to images a caller named too. Only images that have an alternative are
+     * checked; without a usable alternative the image is kept, so creation fails with a clear image error.
+     */
+    public Choice offlineAlternative(String image, Predicate<String> imageAvailable) {
+        String alternative = alternatives.get(image);
+        if (alternative == null || available(image, imageAvailable)) {
+            return new Choice(image, null);
         }
-        String alternative = alternatives.get(detected);
-        if (alternative != null && available(alternative, imageAvailable)) {
-            return new Choice(alternative, detected + " is not available here (offline, cannot be pulled);"
+        if (available(alternative, imageAvailable)) {
+            return new Choice(alternative, image + " is not available here (offline, cannot be pulled);"
                     + " using the local alternative " + alternative);
         }
-        // No usable alternative: keep the detected image so that creation fails with a clear image error.
-        return new Choice(detected, null);
+        return new Choice(image, null);
     }
 
     private boolean available(String image, Predicate<String> check) {

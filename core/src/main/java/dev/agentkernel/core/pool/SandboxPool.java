@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  * Warm, started sandboxes ready for one run each. Thread-safe.
  *
  * <p>Pools are keyed by {@link Key} (image, profile, vcpus, memory); each key is kept at {@code targetPerKey}
- * warm members, all keys together at most {@code max}. Members are created by the same {@link Backend#create}
+ * warm members, all keys together at most {@code max}. At the cap, a key in use takes idle members away from the
+ * key used least recently (they are removed, never handed to another key). Members are created by the same {@link Backend#create}
  * as any sandbox, with kind {@code pool}, so the key's profile is applied exactly as for a named sandbox.
  *
  * <p>Single use: {@link #claim} hands a member out and forgets it; the caller runs one command and removes it.
@@ -55,6 +56,7 @@ public final class SandboxPool implements AutoCloseable {
         int creating;
         long hits;
         long misses;
+        long lastUsedNanos = System.nanoTime();
     }
 
     private final Backend backend;
@@ -119,6 +121,7 @@ public final class SandboxPool implements AutoCloseable {
                         return Optional.empty();
                     }
                     KeyState state = keys.computeIfAbsent(key, k -> new KeyState());
+                    state.lastUsedNanos = System.nanoTime();
                     candidate = state.idle.pollFirst();
                     if (candidate == null) {
                         state.misses++;
@@ -165,6 +168,7 @@ public final class SandboxPool implements AutoCloseable {
 
     private void refill(Key key) {
         int toCreate;
+        List<SandboxInfo> evicted = new ArrayList<>();
         synchronized (this) {
             if (closed || !enabled()) {
                 return;
@@ -172,8 +176,24 @@ public final class SandboxPool implements AutoCloseable {
             KeyState state = keys.computeIfAbsent(key, k -> new KeyState());
             int deficit = targetPerKey - state.idle.size() - state.creating;
             int room = max - total();
+            // At the overall cap, the key used least recently gives up idle members for the one in use now.
+            while (deficit > room) {
+                KeyState victim = leastRecentlyUsedWithIdle(state);
+                if (victim == null) {
+                    break;
+                }
+                evicted.add(victim.idle.pollLast());
+                room++;
+            }
             toCreate = Math.max(0, Math.min(deficit, room));
             state.creating += toCreate;
+        }
+        for (SandboxInfo e : evicted) {
+            try {
+                refills.execute(() -> removeQuietly(e.name()));
+            } catch (RejectedExecutionException ex) {
+                removeQuietly(e.name());
+            }
         }
         for (int i = 0; i < toCreate; i++) {
             try {
@@ -184,6 +204,16 @@ public final class SandboxPool implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private KeyState leastRecentlyUsedWithIdle(KeyState except) {
+        KeyState best = null;
+        for (KeyState s : keys.values()) {
+            if (s != except && !s.idle.isEmpty() && (best == null || s.lastUsedNanos - best.lastUsedNanos < 0)) {
+                best = s;
+            }
+        }
+        return best;
     }
 
     private int total() {

@@ -153,9 +153,23 @@ class PoolTest {
         build(3, 4);
         waitUntil(() -> kernel.poolStats().size() == 3);
         kernel.run(RunRequest.of("echo", "x").withImage("second:1"));
+        waitUntil(() -> kernel.poolStats().size() == 4 && warm().size() == 4);
         Thread.sleep(200);
-        waitUntil(() -> kernel.poolStats().size() == 4);
         assertThat(warm()).hasSize(4);
+        assertThat(warm()).filteredOn(s -> s.image().equals("second:1")).hasSize(3);
+    }
+
+    @Test
+    void atTheCapTheLeastRecentlyUsedKeyGivesWay() throws Exception {
+        build(2, 2);
+        waitUntil(() -> kernel.poolStats().size() == 2);
+        List<String> firstKeyMembers = warm().stream().map(SandboxInfo::name).toList();
+        RunResult r = kernel.run(RunRequest.of("echo", "x").withImage("second:1"));
+        assertThat(r.pooled()).isFalse();
+        waitUntil(() -> warm().size() == 2 && warm().stream().allMatch(s -> s.image().equals("second:1")));
+        assertThat(fake.names()).doesNotContainAnyElementsOf(firstKeyMembers);
+        assertThat(kernel.poolStats().keys()).filteredOn(k -> k.image().equals(IMAGE))
+                .singleElement().satisfies(k -> assertThat(k.size()).isZero());
     }
 
     @Test

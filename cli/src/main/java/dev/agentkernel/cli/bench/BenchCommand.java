@@ -1,0 +1,464 @@
+package dev.agentkernel.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code agentkernel bench}: measures, on this host and in one run, what a user of the HTTP API gets (warm and cold
+ * {@code /run}, exec in a named sandbox, streaming, files, a burst, a sustained load, server memory) next to what
+ * they would otherwise use (docker run, docker exec, docker-java exec). Warm-up requests are not counted.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure latency, throughput and memory of agentkernel on this host, with Docker baselines.",
+                "Starts a server of its own (child JVM, temporary audit log) unless --url is given (then no RSS "
+                        + "figures); every sandbox and container it makes is removed at the end."})
+public final class BenchCommand implements Callable<Integer> {
+    private static final List<String> ECHO = List.of("echo", "hello");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--image", defaultValue = "agentkernel/busybox:local", description = "Image for every figure (default: ${DEFAULT-VALUE}).")
+    String image;
+
+    @Option(names = "--stream-image", defaultValue = "agentkernel/python:local",
+            description = "Image with python3, to timestamp output inside the sandbox (default: ${DEFAULT-VALUE}).")
+    String streamImage;
+
+    @Option(names = "--warm", defaultValue = "30", description = "Warm /run requests (default: ${DEFAULT-VALUE}).")
+    int warm;
+
+    @Option(names = "--warm-spacing-ms", defaultValue = "300", description = "Pause between warm /run requests so the pool refills (default: ${DEFAULT-VALUE}).")
+    long warmSpacingMs;
+
+    @Option(names = "--cold", defaultValue = "8", description = "Cold /run requests, fast=false (default: ${DEFAULT-VALUE}).")
+    int cold;
+
+    @Option(names = "--exec", defaultValue = "200", description = "Sequential execs in a named sandbox (default: ${DEFAULT-VALUE}).")
+    int execs;
+
+    @Option(names = "--exec-callers", defaultValue = "8", description = "Concurrent exec callers for throughput (default: ${DEFAULT-VALUE}).")
+    int execCallers;
+
+    @Option(names = "--exec-seconds", defaultValue = "5", description = "Exec throughput duration (default: ${DEFAULT-VALUE}).")
+    int execSeconds;
+
+    @Option(names = "--stream", defaultValue = "10", description = "/run/stream requests per stream figure (default: ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--files", defaultValue = "10", description = "1 MiB file write+read round trips (default: ${DEFAULT-VALUE}).")
+    int files;
+
+    @Option(names = "--burst", defaultValue = "100", description = "Concurrent /run requests in the burst (default: ${DEFAULT-VALUE}).")
+    int burst;
+
+    @Option(names = "--sustained-seconds", defaultValue = "15", description = "Duration of the sustained /run load (default: ${DEFAULT-VALUE}).")
+    int sustainedSeconds;
+
+    @Option(names = "--sustained-callers", defaultValue = "4", description = "Concurrent callers of the sustained load (default: ${DEFAULT-VALUE}).")
+    int sustainedCallers;
+
+    @Option(names = "--named", defaultValue = "100", description = "Named sandboxes held for the RSS figure (default: ${DEFAULT-VALUE}).")
+    int named;
+
+    @Option(names = "--baseline-runs", defaultValue = "10", description = "docker run --rm samples (default: ${DEFAULT-VALUE}).")
+    int baselineRuns;
+
+    @Option(names = "--baseline-execs", defaultValue = "40", description = "docker exec samples, CLI and docker-java each (default: ${DEFAULT-VALUE}).")
+    int baselineExecs;
+
+    @Option(names = "--server-jvm-opts", defaultValue = "-XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1",
+            description = "JVM options of the server the benchmark starts (default: ${DEFAULT-VALUE}).")
+    String serverJvmOpts;
+
+    @Option(names = "--exec-via", description = "auto, agent or docker-exec for the server it starts (AGENTKERNEL_DOCKER_EXEC).")
+    String execVia;
+
+    @Option(names = "--pool-size", description = "Warm pool size of the server it starts (AGENTKERNEL_POOL_SIZE).")
+    Integer poolSize;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    private final String runId = UUID.randomUUID().toString().substring(0, 6);
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Progress progress = new Progress(err, true);
+        String engine;
+        Map<String, Samples> base = new HashMap<>();
+        try (Baselines baselines = new Baselines(image)) {
+            engine = baselines.engineVersion();
+            progress.step("baselines: docker run --rm, docker exec (CLI), docker-java exec");
+            boolean cli = Baselines.dockerCliPresent();
+            if (cli) {
+                base.put(BenchReport.DOCKER_RUN, repeat(Math.min(2, baselineRuns), baselineRuns, baselines::dockerRun));
+                base.put(BenchReport.DOCKER_EXEC_CLI, repeat(5, baselineExecs, baselines::dockerExecCli));
+            }
+            base.put(BenchReport.DOCKER_JAVA_EXEC, repeat(5, baselineExecs, baselines::dockerJavaExec));
+        }
+
+        // --url is the top command's inherited option: benchmark that server instead of starting one (no RSS).
+        String given = ((dev.agentkernel.cli.AgentKernelCli) spec.root().userObject()).connection().url();
+        URI url = given == null || given.isBlank() ? null : URI.create(given);
+        ServerProcess server = null;
+        try {
+            if (url == null) {
+                if (!ServerProcess.available()) {
+                    err.println("bench: the server is not on this class path; start one and pass --url");
+                    return 2;
+                }
+                progress.step("starting a server");
+                Map<String, String> env = new HashMap<>();
+                if (execVia != null) {
+                    env.put("AGENTKERNEL_DOCKER_EXEC", execVia);
+                }
+                if (poolSize != null) {
+                    env.put("AGENTKERNEL_POOL_SIZE", poolSize.toString());
+                }
+                server = ServerProcess.start(Arrays.asList(serverJvmOpts.trim().split("\\s+")), env);
+            }
+            BenchHttp http = new BenchHttp(server != null ? server.url() : url, System.getenv("AGENTKERNEL_API_KEY"));
+            http.health();
+            BenchReport report = measure(http, server, progress, engine, base);
+            if (json) {
+                out.println(report.json());
+            } else {
+                report.printTable(out);
+            }
+            out.flush();
+            return 0;
+        } finally {
+            if (server != null) {
+                progress.step("stopping the server");
+                server.close();
+            }
+        }
+    }
+
+    private BenchReport measure(BenchHttp http, ServerProcess server, Progress progress, String engine,
+                                Map<String, Samples> base) throws Exception {
+        // -- warm-up (not counted): the JIT, the pool, the connection
+        progress.step("warm-up");
+        for (int i = 0; i < 5; i++) {
+            http.run(ECHO, image, true);
+            Thread.sleep(warmSpacingMs);
+        }
+        Thread.sleep(1500); // let the pool refill before the idle reading and the warm figure
+        double rssIdle = server == null ? Double.NaN : server.rssMib();
+
+        progress.step("warm /run x" + warm);
+        Samples warmRun = new Samples();
+        for (int i = 0; i < warm; i++) {
+            warmRun.time(() -> expectHello(http.run(ECHO, image, true)));
+            Thread.sleep(warmSpacingMs);
+        }
+
+        progress.step("cold /run x" + cold);
+        Samples coldRun = new Samples();
+        for (int i = 0; i < cold; i++) {
+            coldRun.time(() -> expectHello(http.run(ECHO, image, false)));
+        }
+
+        progress.step("/run/stream x" + streams);
+        Samples streamFirst = new Samples();
+        for (int i = 0; i < streams; i++) {
+            streamFirst.time(() -> {
+                BenchHttp.FirstOutput f = http.streamFirstOutput(ECHO, image);
+                if (!f.content().startsWith("hello")) {
+                    throw new IllegalStateException("unexpected first output " + f.content());
+                }
+            });
+            Thread.sleep(warmSpacingMs);
+        }
+        Samples printedToClient = new Samples();
+        for (int i = 0; i < streams; i++) {
+            try {
+                BenchHttp.FirstOutput f = http.streamFirstOutput(List.of("python3", "-c",
+                        "import time; print(time.time_ns(), flush=True); time.sleep(0.2)"), streamImage);
+                long printed = Long.parseLong(f.content().trim());
+                long arrived = f.at().getEpochSecond() * 1_000_000_000L + f.at().getNano();
+                printedToClient.add(Math.max(0, arrived - printed));
+            } catch (Exception e) {
+                printedToClient.fail(e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+
+        String sandbox = "bench-" + runId;
+        Samples execLatency = new Samples();
+        Samples fileRoundTrip = new Samples();
+        double execRate;
+        String execVia;
+        progress.step("named sandbox: exec x" + execs + ", " + execCallers + " callers for " + execSeconds + " s, files x" + files);
+        http.createSandbox(sandbox, image);
+        try {
+            JsonNode info = http.getSandbox(sandbox);
+            execVia = info.has("exec_via") ? info.get("exec_via").asText() : info.path("execVia").asText("unknown");
+            for (int i = 0; i < 20; i++) {
+                http.exec(sandbox, ECHO);
+            }
+            for (int i = 0; i < execs; i++) {
+                execLatency.time(() -> expectHello(http.exec(sandbox, ECHO)));
+            }
+            execRate = throughput(execCallers, execSeconds, () -> expectHello(http.exec(sandbox, ECHO)), null);
+            byte[] mib = new byte[1 << 20];
+            new java.util.Random(1).nextBytes(mib);
+            for (int i = 0; i < files; i++) {
+                fileRoundTrip.time(() -> {
+                    http.writeFile(sandbox, "/tmp/bench.bin", mib);
+                    if (!Arrays.equals(http.readFile(sandbox, "/tmp/bench.bin"), mib)) {
+                        throw new IllegalStateException("file read back differs");
+                    }
+                });
+            }
+        } finally {
+            http.deleteSandbox(sandbox);
+        }
+
+        progress.step("burst of " + burst + " concurrent /run");
+        Samples burstRuns = new Samples();
+        long burstWall = burst(http, burstRuns);
+
+        progress.step("sustained /run for " + sustainedSeconds + " s with " + sustainedCallers + " callers");
+        Thread.sleep(2000);
+        Samples sustainedRuns = new Samples();
+        double sustainedRate = throughput(sustainedCallers, sustainedSeconds,
+                () -> expectHello(http.run(ECHO, image, true)), sustainedRuns);
+
+        double rssNamed = Double.NaN;
+        int namedMade = 0;
+        if (server != null && named > 0) {
+            progress.step("RSS with " + named + " named sandboxes");
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < named; i++) {
+                names.add("bench-" + runId + "-n" + i);
+            }
+            AtomicInteger made = new AtomicInteger();
+            parallel(8, names, n -> {
+                http.createSandbox(n, image);
+                made.incrementAndGet();
+            });
+            namedMade = made.get();
+            Thread.sleep(1000);
+            rssNamed = server.rssMib();
+            progress.step("removing the named sandboxes");
+            parallel(8, names, n -> {
+                try {
+                    http.deleteSandbox(n);
+                } catch (BenchHttp.HttpFailure e) {
+                    if (e.status != 404) {
+                        throw e;
+                    }
+                }
+            });
+        }
+
+        BenchReport report = new BenchReport(MachineFacts.collect(engine, execVia,
+                server == null ? null : String.join(" ", server.jvmOptions())));
+        report.latency("warm /run echo (pool)", warmRun, "spaced " + warmSpacingMs + " ms so the pool refills");
+        report.latency("cold /run echo (fast=false)", coldRun, null);
+        report.latency("exec in a named sandbox (HTTP)", execLatency, "exec via " + execVia);
+        report.latency("/run/stream: request -> first output", streamFirst, null);
+        report.latency("/run/stream: printed -> at client", printedToClient, "python3 prints time.time_ns(); "
+                + "client clock = same host clock");
+        report.latency("file write+read 1 MiB (HTTP, base64)", fileRoundTrip, null);
+        report.latency("burst: each of " + burst + " concurrent /run", burstRuns, null);
+        report.latency("sustained: each /run", sustainedRuns, null);
+        for (String b : List.of(BenchReport.DOCKER_RUN, BenchReport.DOCKER_EXEC_CLI, BenchReport.DOCKER_JAVA_EXEC)) {
+            if (base.containsKey(b)) {
+                report.baseline(b, base.get(b));
+            }
+        }
+        report.scalar("exec throughput, " + execCallers + " callers", execRate, "execs/s", null);
+        report.scalar("burst " + burst + " /run: succeeded", burstRuns.summary().count(), "of " + burst, null);
+        report.scalar("burst " + burst + " /run: wall time", burstWall / 1e9, "s", null);
+        report.scalar("sustained /run", sustainedRate, "runs/s", sustainedCallers + " callers, " + sustainedSeconds + " s");
+        Samples.Summary dockerRun = report.get(BenchReport.DOCKER_RUN);
+        double seqDockerRate = dockerRun == null || dockerRun.count() == 0 ? Double.NaN : 1000.0 / dockerRun.mean();
+        report.scalar("sequential docker run --rm loop", seqDockerRate, "runs/s", "1 / mean of the baseline");
+        report.scalar("server RSS idle", rssIdle, "MiB", server == null ? "not measured with --url" : null);
+        report.scalar("server RSS with " + namedMade + " named sandboxes", rssNamed, "MiB",
+                server == null ? "not measured with --url" : null);
+        checkTargets(report, rssIdle, rssNamed, execRate, burstWall, burstRuns, sustainedRate, seqDockerRate);
+        return report;
+    }
+
+    private void checkTargets(BenchReport r, double rssIdle, double rssNamed, double execRate, long burstWall,
+                              Samples burstRuns, double sustainedRate, double seqDockerRate) {
+        Samples.Summary w = r.get("warm /run echo (pool)");
+        Samples.Summary c = r.get("cold /run echo (fast=false)");
+        Samples.Summary e = r.get("exec in a named sandbox (HTTP)");
+        Samples.Summary s = r.get("/run/stream: printed -> at client");
+        Samples.Summary run = r.get(BenchReport.DOCKER_RUN);
+        Samples.Summary dj = r.get(BenchReport.DOCKER_JAVA_EXEC);
+        r.target("warm /run p50 <= 25 ms", BenchReport.ms(w.p50()) + " ms", cmp(w.p50(), 25));
+        r.target("warm /run >= 8x faster than docker run --rm (p50)", run == null ? "no docker CLI"
+                : BenchReport.ratio(run.p50(), w.p50()), run == null ? null : cmp(8, run.p50() / w.p50()));
+        r.target("warm /run <= 0.5x the docker-java exec round trip (p50)", String.format(Locale.ROOT, "%.2fx",
+                w.p50() / dj.p50()), cmp(w.p50() / dj.p50(), 0.5));
+        r.target("warm /run p99 <= 100 ms", BenchReport.ms(w.p99()) + " ms", cmp(w.p99(), 100));
+        r.target("exec in a named sandbox p50 <= 10 ms", BenchReport.ms(e.p50()) + " ms", cmp(e.p50(), 10));
+        r.target("exec >= 200/s with " + execCallers + " callers", BenchReport.num(execRate) + " /s", cmp(200, execRate));
+        r.target("cold /run p50 <= 0.8x docker run --rm", run == null ? "no docker CLI"
+                : String.format(Locale.ROOT, "%.2fx", c.p50() / run.p50()), run == null ? null : cmp(c.p50() / run.p50(), 0.8));
+        r.target("stream: first byte at the client <= 20 ms after printed (p50)", BenchReport.ms(s.p50()) + " ms",
+                Double.isNaN(s.p50()) ? null : cmp(s.p50(), 20));
+        r.target("burst of " + burst + ": 100 % success", burstRuns.summary().count() + "/" + burst,
+                burstRuns.summary().count() == burst);
+        r.target("burst of " + burst + ": wall <= 10 s", String.format(Locale.ROOT, "%.1f s", burstWall / 1e9),
+                burstWall / 1e9 <= 10);
+        r.target("sustained >= 2x a sequential docker run --rm loop", Double.isNaN(seqDockerRate) ? "no docker CLI"
+                : String.format(Locale.ROOT, "%.2fx", sustainedRate / seqDockerRate),
+                Double.isNaN(seqDockerRate) ? null : cmp(2, sustainedRate / seqDockerRate));
+        r.target("server RSS idle <= 120 MB", BenchReport.num(rssIdle) + " MiB", Double.isNaN(rssIdle) ? null : cmp(rssIdle, 120));
+        r.target("server RSS with " + named + " named <= 200 MB", BenchReport.num(rssNamed) + " MiB",
+                Double.isNaN(rssNamed) ? null : cmp(rssNamed, 200));
+    }
+
+    /** true when a <= b. */
+    private static Boolean cmp(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) ? null : a <= b;
+    }
+
+    private static void expectHello(String output) {
+        if (!"hello\n".equals(output)) {
+            throw new IllegalStateException("unexpected output '" + output + "'");
+        }
+    }
+
+    private static Samples repeat(int warmup, int n, java.util.function.Consumer<Samples> action) {
+        Samples ignored = new Samples();
+        for (int i = 0; i < warmup; i++) {
+            action.accept(ignored);
+        }
+        Samples s = new Samples();
+        for (int i = 0; i < n; i++) {
+            action.accept(s);
+        }
+        return s;
+    }
+
+    /** Callers loop on {@code action} for {@code seconds}; returns completed actions per second. */
+    private static double throughput(int callers, int seconds, Samples.ThrowingRunnable action, Samples samples)
+            throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        AtomicLong done = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long start = System.nanoTime();
+        try {
+            for (int c = 0; c < callers; c++) {
+                pool.execute(() -> {
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        try {
+                            action.run();
+                            done.incrementAndGet();
+                            if (samples != null) {
+                                samples.add(System.nanoTime() - t0);
+                            }
+                        } catch (Exception e) {
+                            if (samples != null) {
+                                samples.fail(e.getClass().getSimpleName() + ": " + e.getMessage());
+                            }
+                        }
+                    }
+                });
+            }
+        } finally {
+            pool.shutdown();
+            pool.awaitTermination(seconds + 300L, TimeUnit.SECONDS);
+        }
+        return done.get() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** All requests released at once; returns the wall time until the last answered. */
+    private long burst(BenchHttp http, Samples samples) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(burst);
+        CountDownLatch ready = new CountDownLatch(burst);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < burst; i++) {
+            futures.add(pool.submit(() -> {
+                ready.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                samples.time(() -> expectHello(http.run(ECHO, image, true)));
+            }));
+        }
+        ready.await();
+        long t0 = System.nanoTime();
+        go.countDown();
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException ignored) {
+                // counted in samples
+            }
+        }
+        long wall = System.nanoTime() - t0;
+        pool.shutdown();
+        return wall;
+    }
+
+    private static void parallel(int threads, List<String> items, NameAction action) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> futures = new ArrayList<>();
+        for (String item : items) {
+            futures.add(pool.submit(() -> {
+                action.run(item);
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // a failed create or delete shows up as a smaller count
+            }
+        }
+        pool.shutdown();
+    }
+
+    @FunctionalInterface
+    private interface NameAction {
+        void run(String name) throws Exception;
+    }
+
+    /** Progress lines on stderr, so stdout stays the table or the JSON. */
+    private record Progress(PrintWriter err, boolean on) {
+        void step(String what) {
+            if (on) {
+                err.println("bench: " + Instant.now().toString().substring(11, 19) + " " + what);
+                err.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.agentkernel.cli.commands;
+
+import dev.agentkernel.cli.ConfigFiles;
+import dev.agentkernel.cli.DefaultClientFactory;
+import dev.agentkernel.cli.EmbeddedClient;
+import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.server.AgentKernelServer;
+import dev.agentkernel.server.ServerOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Run the agentkernel HTTP API (default http://127.0.0.1:18888) until stopped.",
+        description = {
+                "Serves the API of the HTTP API table (POST /run, /run/stream, /sandboxes, files, logs, /batch/run, "
+                        + "/pool, /health...) with a warm pool, from this process and the local engine. When "
+                        + "$AGENTKERNEL_API_KEY is set every request needs it (X-API-Key or Authorization: Bearer). "
+                        + "Ctrl-C or SIGTERM stops it gracefully: requests finish, the pool is drained and "
+                        + "temporary sandboxes are removed; named sandboxes stay.",
+                "",
+                "Examples:",
+                "  agentkernel serve",
+                "  AGENTKERNEL_API_KEY=secret agentkernel serve --port 3000"})
+public final class ServeCommand extends BaseCommand {
+    @Option(names = "--host", paramLabel = "HOST", description = "Address to bind (default: [server] host, 127.0.0.1).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Port to bind, 0 for any free one (default: [server] port, 18888).")
+    Integer port;
+
+
+    @Override
+    protected int execute() throws InterruptedException {
+        if (root().connection().url() != null) {
+            throw new AgentKernelException.InvalidRequestException("serve runs the server here; --url does not apply");
+        }
+        AgentKernelConfig config = ConfigFiles.load(root().connection().config(), root().env());
+        ServerOptions options = ServerOptions.from(config, root().env().get(ServerOptions.API_KEY_ENV));
+        if (host != null) {
+            options = options.withHost(host);
+        }
+        if (port != null) {
+            options = options.withPort(port);
+        }
+        EmbeddedClient client = new DefaultClientFactory(root().env()).openEmbedded(config, console());
+        AgentKernelServer server;
+        try {
+            server = AgentKernelServer.start(client.kernel(), options);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop(server, client);
+            stopped.countDown();
+        }, "agentkernel-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        // Scripts and tests read this line to learn the address (with --port 0, the port chosen).
+        console().out().println("agentkernel listening on http://" + hostForUrl(options.host()) + ":" + server.port());
+        console().out().flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            // Stopped by the embedding program (e.g. a test) rather than by a signal.
+            Runtime.getRuntime().removeShutdownHook(hook);
+            stop(server, client);
+        }
+        return 0;
+    }
+
+    private static void stop(AgentKernelServer server, EmbeddedClient client) {
+        try {
+            server.close();
+        } finally {
+            client.close();
+        }
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+}
