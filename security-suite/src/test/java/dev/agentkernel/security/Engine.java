@@ -80,14 +80,15 @@ final class Engine {
     }
 
     /**
-     * Processes in a container other than its init (pid 1), its keep-alive {@code sleep infinity} and our own {@code ps}: what an exec left behind.
+     * Processes in a container other than its init (pid 1), its keep-alive {@code sleep infinity}, the in-sandbox agent and our own {@code ps}: what an exec left behind.
      * busybox {@code ps -o pid,args} lists every process of the container's pid namespace.
      */
     static List<String> strayProcesses(String containerId) {
         String ps = exec(containerId, "ps", "-o", "pid,args");
         return ps.lines().skip(1).map(String::trim).filter(l -> !l.isEmpty())
                 .filter(l -> !l.startsWith("1 ")).filter(l -> !l.contains("ps -o pid,args"))
-                .filter(l -> !l.endsWith("sleep infinity")).toList();
+                .filter(l -> !l.endsWith("sleep infinity")).filter(l -> !l.endsWith("/.agentkernel/agentkernel-agent"))
+                .toList();
     }
 
     /** Removes a container of ours with force (the "removed behind our back" fault). */
