@@ -227,6 +227,8 @@ final class ContainerExec implements AutoCloseable {
             InspectExecResponse r;
             try {
                 r = client.inspectExecCmd(execId).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                return null; // the container was removed while the command ran: it was killed with it
             } catch (RuntimeException e) {
                 throw DockerErrors.map(e);
             }

@@ -316,66 +316,80 @@ public final class DockerBackend implements Backend {
 
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
-        InspectContainerResponse c = requireRunningContainer(name);
         OutputListener l = listener == null ? OutputListener.NONE : listener;
         Cancellation cancel = cancellation == null ? Cancellation.create() : cancellation;
+        String live = agents.liveContainer(name);
+        if (live != null) {
+            return viaAgent(live, name, agent -> agent.exec(request, l, cancel));
+        }
+        InspectContainerResponse c = requireRunningContainer(name);
         if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
-            return viaAgent(c, name, agent -> agent.exec(request, l, cancel));
+            return viaAgent(c.getId(), name, agent -> agent.exec(request, l, cancel));
         }
         return execs.run(c.getId(), request, l, cancel, problem(name));
     }
 
+    /** The container of a sandbox that runs the agent and is running, or null when it must be looked at first. */
+    private String agentContainer(String name) {
+        String live = agents.liveContainer(name);
+        if (live != null) {
+            return live;
+        }
+        InspectContainerResponse c = requireRunningContainer(name);
+        return AgentSupport.usesAgent(c.getConfig().getLabels()) ? c.getId() : null;
+    }
+
     @Override
     public FileContent readFile(String name, String path, long maxBytes) {
-        InspectContainerResponse c = requireRunningContainer(name);
-        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
+        String agent = agentContainer(name);
+        if (agent != null) {
             String p = Validation.sandboxPath(path);
             long max = Math.min(maxBytes, Integer.MAX_VALUE - 16); // held in one array
-            return new FileContent(p, viaAgent(c, name, agent -> agent.readFile(p, max)));
+            return new FileContent(p, viaAgent(agent, name, a -> a.readFile(p, max)));
         }
-        return files.read(c.getId(), name, path, maxBytes, problem(name));
+        return files.read(requireRunning(name), name, path, maxBytes, problem(name));
     }
 
     @Override
     public void writeFile(String name, FileContent file) {
-        InspectContainerResponse c = requireRunningContainer(name);
-        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
-            viaAgent(c, name, agent -> {
-                agent.writeFile(file.path(), file.content());
+        String agent = agentContainer(name);
+        if (agent != null) {
+            viaAgent(agent, name, a -> {
+                a.writeFile(file.path(), file.content());
                 return null;
             });
             return;
         }
-        files.write(c.getId(), name, file, problem(name));
+        files.write(requireRunning(name), name, file, problem(name));
     }
 
     @Override
     public void deleteFile(String name, String path) {
-        InspectContainerResponse c = requireRunningContainer(name);
-        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
+        String agent = agentContainer(name);
+        if (agent != null) {
             String p = Validation.sandboxPath(path);
-            viaAgent(c, name, agent -> {
-                agent.deleteFile(p);
+            viaAgent(agent, name, a -> {
+                a.deleteFile(p);
                 return null;
             });
             return;
         }
-        files.delete(c.getId(), name, path, problem(name));
+        files.delete(requireRunning(name), name, path, problem(name));
     }
 
     /**
      * Runs a call on the sandbox's agent. A lost or refused connection usually means the sandbox stopped or went
      * away meanwhile: that is then reported as such (CONFLICT / NOT_FOUND), like on the docker exec path.
      */
-    private <T> T viaAgent(InspectContainerResponse c, String name, java.util.function.Function<AgentClient, T> call) {
+    private <T> T viaAgent(String containerId, String name, java.util.function.Function<AgentClient, T> call) {
         try {
-            return call.apply(agents.client(c.getId(), name));
+            return call.apply(agents.client(containerId, name));
         } catch (AgentKernelException e) {
             if (e.code() != dev.agentkernel.core.ErrorCode.BACKEND_UNAVAILABLE) {
                 throw e;
             }
             Optional<InspectContainerResponse> now = find(name);
-            if (now.isEmpty() || !now.get().getId().equals(c.getId())) {
+            if (now.isEmpty() || !now.get().getId().equals(containerId)) {
                 throw AgentKernelException.sandboxNotFound(name);
             }
             if (!Boolean.TRUE.equals(now.get().getState().getRunning())) {
@@ -383,6 +397,10 @@ public final class DockerBackend implements Backend {
             }
             throw e;
         }
+    }
+
+    private String requireRunning(String name) {
+        return requireRunningContainer(name).getId();
     }
 
     /** The container of a running sandbox of ours; not found or not running is a clear error. */

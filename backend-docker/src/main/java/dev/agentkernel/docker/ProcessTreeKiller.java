@@ -39,7 +39,7 @@ final class ProcessTreeKiller {
             // processes carrying the marker (best effort: needs a fork for grep; fine when pids are free)
             "marked=",
             "if [ -n \"$m\" ]; then",
-            "  for f in $(grep -lsF -- \"" + MARKER_VAR + "=$m\" /proc/[0-9]*/environ 2>/dev/null); do",
+            "  for f in $(grep -lszF -- \"" + MARKER_VAR + "=$m\" /proc/[0-9]*/environ 2>/dev/null); do",
             "    f=${f#/proc/}; marked=\"$marked ${f%/environ}\"",
             "  done",
             "fi",

@@ -33,12 +33,21 @@ public final class DefaultClientFactory implements ClientFactory {
 
     /** The embedded client with the engine made ready first. */
     public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console) {
+        return openEmbedded(config, console, false);
+    }
+
+    /**
+     * @param serving a long-lived server: temporary sandboxes are removed right after answering instead of before
+     *                (see {@link AgentKernel.Builder#destroyInBackground})
+     */
+    public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console, boolean serving) {
         if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
             new EngineSetup(env).ensureReady(console);
         }
         Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(), Map.of()));
         try {
-            return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config).build());
+            return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config)
+                    .destroyInBackground(serving).build());
         } catch (RuntimeException e) {
             backend.close();
             throw e;

@@ -59,6 +59,9 @@ public final class AgentKernel implements AutoCloseable {
     private final Admission admission;
     private final SandboxPool pool;
     private final ExecutorService batchExecutor;
+    /** Removes finished temporaries after the answer when {@link Builder#destroyInBackground}; else null. */
+    private final java.util.concurrent.ThreadPoolExecutor destroyer;
+    private final java.util.concurrent.Semaphore pendingDestroys;
     /** How long {@link #close} waits for cancelled commands to end. */
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
@@ -80,6 +83,19 @@ public final class AgentKernel implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        if (b.destroyInBackground) {
+            AtomicInteger destroyThreads = new AtomicInteger();
+            this.destroyer = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "agentkernel-destroy-" + destroyThreads.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            this.destroyer.allowCoreThreadTimeOut(true);
+        } else {
+            this.destroyer = null;
+        }
+        this.pendingDestroys = new java.util.concurrent.Semaphore(Math.max(1, config.limits().maxConcurrentRuns()));
         this.reconciled = reconcile(b.reconcileFilter);
         this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
                 b.poolThreads);
@@ -143,7 +159,7 @@ public final class AgentKernel implements AutoCloseable {
                 return new RunResult(name, key.image(), choice.note(), pooled, result);
             } finally {
                 if (exists) {
-                    removeTemporary(name);
+                    disposeTemporary(name);
                 } else {
                     temporaries.remove(name);
                 }
@@ -340,6 +356,14 @@ public final class AgentKernel implements AutoCloseable {
                 }
             }
         }
+        if (destroyer != null) {
+            destroyer.shutdown();
+            try {
+                destroyer.awaitTermination(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         pool.close();
         for (String name : List.copyOf(temporaries)) {
             removeTemporary(name);
@@ -418,6 +442,28 @@ public final class AgentKernel implements AutoCloseable {
         return info;
     }
 
+    /**
+     * Removes a finished run's sandbox: now, or after the answer when destroying in the background. The background
+     * is bounded: with {@code max_concurrent_runs} removals pending, the run removes its own sandbox itself.
+     */
+    private void disposeTemporary(String name) {
+        if (destroyer != null && !closed && pendingDestroys.tryAcquire()) {
+            try {
+                destroyer.execute(() -> {
+                    try {
+                        removeTemporary(name);
+                    } finally {
+                        pendingDestroys.release();
+                    }
+                });
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                pendingDestroys.release();
+            }
+        }
+        removeTemporary(name);
+    }
+
     private void removeTemporary(String name) {
         try {
             backend.remove(name);
@@ -470,6 +516,7 @@ public final class AgentKernel implements AutoCloseable {
         private Duration admissionWait = Duration.ofSeconds(10);
         private Predicate<SandboxInfo> reconcileFilter = s -> true;
         private int poolThreads = 2;
+        private boolean destroyInBackground;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -505,6 +552,17 @@ public final class AgentKernel implements AutoCloseable {
          */
         public Builder reconcileFilter(Predicate<SandboxInfo> filter) {
             this.reconcileFilter = Objects.requireNonNull(filter, "filter");
+            return this;
+        }
+
+        /**
+         * Removes a run's temporary or pooled sandbox right after the answer instead of before it (default false).
+         * The answer then comes without the engine's removal time (the largest part of a pooled run), but the
+         * sandbox (never reused) is still there for a moment after {@link #run} returns; {@link #close} waits for
+         * these removals.
+         */
+        public Builder destroyInBackground(boolean background) {
+            this.destroyInBackground = background;
             return this;
         }
 

@@ -7,6 +7,7 @@ import dev.agentkernel.core.ErrorCode;
 import dev.agentkernel.core.ExecRequest;
 import dev.agentkernel.core.ExecResult;
 import dev.agentkernel.core.RunRequest;
+import dev.agentkernel.core.RunListener;
 import dev.agentkernel.core.RunResult;
 import dev.agentkernel.core.SandboxInfo;
 import dev.agentkernel.core.SecurityProfile;
@@ -21,6 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** Commands: {@code /run}, {@code /run/stream}, {@code /batch/run}, exec and exec streams in named sandboxes. */
 final class CommandHandlers {
+    /** Non-streaming calls listen to nothing but can still be cancelled. */
+    private static final RunListener NO_EVENTS = new RunListener() { };
+
     private final AgentKernel kernel;
     private final Requests requests;
     private final Calls calls;
@@ -39,10 +43,9 @@ final class CommandHandlers {
 
     void run(RoutingContext ctx) {
         RunRequest request = requests.run(Calls.body(ctx));
-        calls.respond(ctx, 200, () -> {
-            RunResult result = counted("run", () -> kernel.run(request));
-            return Wire.run(result);
-        });
+        Cancellation cancellation = cancelledWhenClientLeaves(ctx);
+        calls.respond(ctx, 200, () -> Wire.run(counted("run",
+                () -> kernel.runStreaming(request, NO_EVENTS, cancellation))));
     }
 
     void batch(RoutingContext ctx) {
@@ -65,10 +68,26 @@ final class CommandHandlers {
         JsonRequest body = Calls.body(ctx);
         ExecRequest request = requests.exec(body);
         boolean sudo = body.bool("sudo", false);
+        Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respond(ctx, 200, () -> {
             checkSudo(name, sudo);
-            return Wire.exec(counted("exec", () -> kernel.exec(name, request)));
+            return Wire.exec(counted("exec", () -> kernel.execStreaming(name, request, NO_EVENTS, cancellation)));
         });
+    }
+
+    /**
+     * A client that gives up on {@code /run} or exec (e.g. its own timeout) closes the connection: the command is
+     * killed then rather than running on for nobody. Only while the answer is pending: a finished command is
+     * never signalled.
+     */
+    private static Cancellation cancelledWhenClientLeaves(RoutingContext ctx) {
+        Cancellation cancellation = Cancellation.create();
+        ctx.response().closeHandler(v -> {
+            if (!ctx.response().ended()) {
+                cancellation.cancel();
+            }
+        });
+        return cancellation;
     }
 
     void runStream(RoutingContext ctx) {

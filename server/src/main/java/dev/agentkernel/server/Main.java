@@ -45,6 +45,7 @@ public final class Main {
         AgentKernel kernel;
         try {
             kernel = AgentKernel.builder()
+                    .destroyInBackground(true)
                     .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
                     .config(config)
                     .build();

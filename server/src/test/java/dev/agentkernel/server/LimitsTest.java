@@ -94,4 +94,23 @@ class LimitsTest {
             f.close();
         }
     }
+
+    @Test
+    void aClientThatGivesUpOnRunGetsItsCommandKilled() throws Exception {
+        try (ServerFixture f = fixture(4, Duration.ofSeconds(30), Duration.ofSeconds(1))) {
+            java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(f.uri("/run"))
+                    .timeout(Duration.ofMillis(1500)).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"command\": [\"sleep\", \"60\"], \"fast\": false}")).build();
+            assertThatThrownBy(() -> f.client.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(java.net.http.HttpTimeoutException.class);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while ((!fake.execsInFlight().isEmpty() || fake.names().stream().anyMatch(n -> n.startsWith("run-")))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(fake.execsInFlight()).isEmpty();
+            assertThat(fake.names()).noneMatch(n -> n.startsWith("run-"));
+        }
+    }
 }

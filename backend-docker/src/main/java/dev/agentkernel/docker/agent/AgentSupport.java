@@ -65,6 +65,8 @@ public final class AgentSupport implements AutoCloseable {
     private final String unavailableReason;
     private final Map<String, AgentClient> clients = new ConcurrentHashMap<>();
     private final Map<String, Object> connectLocks = new ConcurrentHashMap<>();
+    /** sandbox name -> container id, for names whose agent connection this process holds. */
+    private final Map<String, String> containerOf = new ConcurrentHashMap<>();
 
     public AgentSupport(DockerClient client, EngineSocket engine, Mode mode) {
         this.engine = engine;
@@ -171,14 +173,26 @@ public final class AgentSupport implements AutoCloseable {
             }
             c = AgentClient.connect(sandbox, stdio.stdout(), stdio.stdin(), stdio, HANDSHAKE_TIMEOUT);
             clients.put(containerId, c);
+            containerOf.put(sandbox, containerId);
             return c;
         }
+    }
+
+    /**
+     * The container id of a sandbox whose agent connection is open, or null. An open attach stream means the
+     * container is running: Docker ends it when the container stops or is removed, so callers may skip an inspect.
+     */
+    public String liveContainer(String sandbox) {
+        String id = containerOf.get(sandbox);
+        AgentClient c = id == null ? null : clients.get(id);
+        return c != null && c.isOpen() ? id : null;
     }
 
     /** Drops the connection of a container that is stopping or going away. */
     public void forget(String containerId) {
         AgentClient c = clients.remove(containerId);
         connectLocks.remove(containerId);
+        containerOf.values().removeIf(containerId::equals);
         if (c != null) {
             c.close();
         }
@@ -193,5 +207,6 @@ public final class AgentSupport implements AutoCloseable {
     public void close() {
         clients.values().forEach(AgentClient::close);
         clients.clear();
+        containerOf.clear();
     }
 }

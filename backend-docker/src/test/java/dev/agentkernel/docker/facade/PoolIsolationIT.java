@@ -100,6 +100,20 @@ class PoolIsolationIT {
             }
             stats = kernel.poolStats();
         }
+        long[] background = new long[n];
+        try (AgentKernel kernel = dev.agentkernel.core.AgentKernel.builder().backend(FacadeSupport.backend())
+                .config(FacadeSupport.config(dir.resolve("audit2.jsonl"), 1, 4)).reconcileFilter(s -> false)
+                .destroyInBackground(true).build()) {
+            for (int i = 0; i < n; i++) {
+                waitUntil(() -> kernel.poolStats().size() == 1, Duration.ofMinutes(1));
+                long t = System.nanoTime();
+                RunResult r = kernel.run(RunRequest.of("echo", "hi").withImage(BUSYBOX));
+                background[i] = System.nanoTime() - t;
+                assertThat(r.pooled()).isTrue();
+            }
+        }
+        System.out.printf("FIGURES pooled run with destroyInBackground: p50 %.1f ms p99 %.1f ms%n",
+                FacadeSupport.percentile(background, 0.5), FacadeSupport.percentile(background, 0.99));
         assertThat(stats.hits()).isEqualTo(n);
         System.out.printf("FIGURES facade run latency (busybox, echo, %d runs each, in-process, audit on): "
                         + "pooled p50 %.1f ms p99 %.1f ms (of which the exec itself p50 %.1f ms); "
@@ -110,6 +124,34 @@ class PoolIsolationIT {
                 FacadeSupport.percentile(fresh, 0.5), FacadeSupport.percentile(fresh, 0.99),
                 stats.claimLatencyP50Ms(), stats.claimLatencyP99Ms(), stats.creations(), stats.failures(),
                 loadAverage());
+    }
+
+    /** The engine's own create/exec/remove figures through the backend, to read the facade's figures against. */
+    @Test
+    void engineFigures() {
+        int n = 8;
+        long[] create = new long[n];
+        long[] exec = new long[n];
+        long[] remove = new long[n];
+        for (int i = 0; i < n; i++) {
+            String name = "facade-eng-" + FacadeSupport.suffix();
+            long t = System.nanoTime();
+            counter.create(dev.agentkernel.core.SandboxSpec.named(name, BUSYBOX)
+                    .withKind(dev.agentkernel.core.SandboxKind.RUN));
+            create[i] = System.nanoTime() - t;
+            try {
+                t = System.nanoTime();
+                assertThat(counter.exec(name, dev.agentkernel.core.ExecRequest.of("echo", "hi")).stdout()).isEqualTo("hi\n");
+                exec[i] = System.nanoTime() - t;
+            } finally {
+                t = System.nanoTime();
+                counter.remove(name);
+                remove[i] = System.nanoTime() - t;
+            }
+        }
+        System.out.printf("FIGURES engine via DockerBackend (%d each): create+start p50 %.1f ms, exec p50 %.1f ms,"
+                        + " remove p50 %.1f ms; load average %s%n", n, FacadeSupport.percentile(create, 0.5),
+                FacadeSupport.percentile(exec, 0.5), FacadeSupport.percentile(remove, 0.5), loadAverage());
     }
 
     private static String loadAverage() {

@@ -46,7 +46,7 @@ public final class ServeCommand extends BaseCommand {
         if (port != null) {
             options = options.withPort(port);
         }
-        EmbeddedClient client = new DefaultClientFactory(root().env()).openEmbedded(config, console());
+        EmbeddedClient client = new DefaultClientFactory(root().env()).openEmbedded(config, console(), true);
         AgentKernelServer server;
         try {
             server = AgentKernelServer.start(client.kernel(), options);

@@ -60,6 +60,7 @@ final class FileAuditLog implements AuditLog {
     private final Path path;
     private final ReentrantLock lock;
     private FileChannel channel;
+    private Object channelKey;
     private long knownSize = -1;
     private String lastHash;
     private boolean needsNewline;
@@ -70,8 +71,24 @@ final class FileAuditLog implements AuditLog {
         try {
             Files.createDirectories(this.path.getParent());
             channel = openChannel();
+            channelKey = fileKey();
         } catch (IOException e) {
             throw AuditLog.unwritable(e);
+        }
+    }
+
+    /** Whether the file was moved away or deleted (e.g. rotated) since it was opened: then a new one is started. */
+    private boolean replaced() {
+        Object key = fileKey();
+        return key == null || !key.equals(channelKey);
+    }
+
+    private Object fileKey() {
+        try {
+            Object key = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            return key == null ? "no-file-keys" : key; // a file system without keys: never seen as replaced
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -83,8 +100,12 @@ final class FileAuditLog implements AuditLog {
     public void record(AuditEvent event) {
         lock.lock();
         try {
-            if (channel == null || !channel.isOpen()) {
+            if (channel == null || !channel.isOpen() || replaced()) {
+                if (channel != null) {
+                    channel.close();
+                }
                 channel = openChannel();
+                channelKey = fileKey();
                 knownSize = -1;
             }
             try (FileLock ignored = channel.lock()) {

@@ -145,6 +145,21 @@ class AuditLogTest {
     }
 
     @Test
+    void aRotatedOrDeletedFileIsStartedAfresh() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        try (AuditLog log = AuditLog.open(file)) {
+            log.record(event("e1", "s", Map.of()));
+            Files.move(file, dir.resolve("audit.jsonl.1"));
+            log.record(event("e2", "s", Map.of()));
+            Files.delete(file);
+            log.record(event("e3", "s", Map.of()));
+            assertThat(log.query("s", LogQuery.ALL)).extracting(AuditEvent::event).containsExactly("e3");
+            assertThat(log.verify().ok()).isTrue();
+        }
+        assertThat(lines(dir.resolve("audit.jsonl.1"))).hasSize(1);
+    }
+
+    @Test
     void concurrentWritersNeverInterleaveAndTheChainHolds() throws Exception {
         Path file = dir.resolve("audit.jsonl");
         int threads = 8;

@@ -209,6 +209,27 @@ class PoolTest {
     }
 
     @Test
+    void backgroundDestroyRemovesAfterTheAnswerAndCloseWaitsForIt() throws Exception {
+        AgentKernelConfig c = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))
+                .withPool(new AgentKernelConfig.Pool(1, 4));
+        kernel = AgentKernel.builder().backend(fake).config(c).destroyInBackground(true).build();
+        waitUntil(() -> kernel.poolStats().size() == 1);
+        RunResult a = kernel.run(RunRequest.of("echo", "a").withImage(IMAGE));
+        assertThat(a.pooled()).isTrue();
+        assertThat(a.exec().stdout()).isEqualTo("a\n");
+        waitUntil(() -> !fake.names().contains(a.sandbox()));
+        waitUntil(() -> kernel.logs(a.sandbox(), LogQuery.ALL).size() == 4);
+        List<RunResult> more = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            more.add(kernel.run(RunRequest.of("echo", "b").withImage(IMAGE).withFast(false)));
+        }
+        kernel.close();
+        kernel = null;
+        assertThat(fake.names()).isEmpty();
+        assertThat(more).extracting(RunResult::sandbox).doesNotHaveDuplicates();
+    }
+
+    @Test
     void closeDrainsThePool() throws Exception {
         build(2, 8);
         waitUntil(() -> kernel.poolStats().size() == 2);

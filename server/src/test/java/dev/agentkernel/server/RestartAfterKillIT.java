@@ -1,0 +1,165 @@
+package dev.agentkernel.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The server killed with SIGKILL during a run, then started again: named sandboxes are listed as before; the
+ * temporary and pool containers of the dead instance are removed.
+ */
+class RestartAfterKillIT {
+    @TempDir
+    Path dir;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** A server JVM started by the test. */
+    private record Child(Process process, String owner, int port) {
+    }
+
+    @Test
+    void namedSandboxesSurviveAndTemporariesOfTheDeadInstanceAreReaped() throws Exception {
+        String named = "survivor-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+        List<String> owners = new ArrayList<>();
+        Child first = null;
+        Child second = null;
+        try {
+            first = startChild("");
+            owners.add(first.owner());
+            assertThat(call(first, "POST", "/sandboxes", "{\"name\": \"" + named
+                    + "\", \"image\": \"agentkernel/busybox:local\"}").statusCode()).isEqualTo(201);
+
+            // A run in progress when the server dies.
+            HttpResponse<InputStream> stream = http.send(request(first, "POST", "/run/stream",
+                    "{\"image\": \"agentkernel/busybox:local\", \"fast\": false, \"command\": [\"sleep\", \"300\"]}"),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            String temporary = null;
+            BufferedReader r = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = r.readLine()) != null && !line.contains("executing")) {
+                if (line.startsWith("data: ") && line.contains("sandbox")) {
+                    temporary = Wire.MAPPER.readTree(line.substring(6)).get("sandbox").asText();
+                }
+            }
+            assertThat(temporary).isNotNull();
+            awaitPool(first);
+            List<String> leftByFirst = DockerEngine.containersOf(first.owner());
+
+            first.process().destroyForcibly(); // SIGKILL: no shutdown hook runs
+            first.process().waitFor(30, TimeUnit.SECONDS);
+            stream.body().close();
+            assertThat(DockerEngine.containersOf(first.owner())).as("the dead server's containers, before restart")
+                    .containsExactlyInAnyOrderElementsOf(leftByFirst).hasSizeGreaterThanOrEqualTo(3);
+
+            second = startChild(String.valueOf(first.process().pid()));
+            owners.add(second.owner());
+            JsonNode list = Wire.MAPPER.readTree(call(second, "GET", "/sandboxes", null).body()).get("data");
+            JsonNode survivor = null;
+            for (JsonNode s : list) {
+                if (s.get("name").asText().equals(named)) {
+                    survivor = s;
+                }
+            }
+            assertThat(survivor).as("named sandbox listed after the restart").isNotNull();
+            assertThat(survivor.get("status").asText()).isEqualTo("running");
+            assertThat(DockerEngine.containersNamed(temporary)).as("temporary of the dead instance").isEmpty();
+            // Only the named sandbox is left of everything the dead instance made.
+            assertThat(DockerEngine.containersOf(first.owner())).hasSize(1);
+            assertThat(Wire.MAPPER.readTree(call(second, "POST", "/sandboxes/" + named + "/exec",
+                    "{\"command\": [\"echo\", \"still here\"]}").body()).at("/data/output").asText()).isEqualTo("still here\n");
+            assertThat(call(second, "DELETE", "/sandboxes/" + named, null).statusCode()).isEqualTo(200);
+
+            second.process().destroy(); // SIGTERM: graceful, drains the pool
+            assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(DockerEngine.containersOf(second.owner())).as("after a graceful stop").isEmpty();
+            assertThat(DockerEngine.containersOf(first.owner())).isEmpty();
+        } finally {
+            for (Child c : new Child[]{first, second}) {
+                if (c != null && c.process().isAlive()) {
+                    c.process().destroyForcibly();
+                }
+            }
+            owners.forEach(DockerEngine::removeAllOf);
+        }
+    }
+
+    private void awaitPool(Child c) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode pool = Wire.MAPPER.readTree(call(c, "GET", "/pool", null).body()).get("data");
+            if (pool.get("size").asInt() > 0) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the pool never warmed");
+    }
+
+    private Child startChild(String reapPids) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Dreap.pids=" + reapPids, "-cp",
+                System.getProperty("java.class.path"), ChildServer.class.getName())
+                .redirectError(dir.resolve("child-" + System.nanoTime() + ".err").toFile());
+        pb.environment().put("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString());
+        pb.environment().put("AGENTKERNEL_POOL_SIZE", "1");
+        pb.environment().put("AGENTKERNEL_IMAGE", "agentkernel/busybox:local");
+        pb.environment().remove("AGENTKERNEL_API_KEY");
+        Process p = pb.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String owner = null;
+        Integer port = null;
+        String line;
+        while (port == null && (line = out.readLine()) != null) {
+            if (line.startsWith("owner=")) {
+                owner = line.substring(6);
+            } else if (line.startsWith("port=")) {
+                port = Integer.parseInt(line.substring(5));
+            }
+        }
+        assertThat(port).as("child server started").isNotNull();
+        // Keep draining stdout so the child never blocks on a full pipe.
+        Thread drain = new Thread(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // discard
+                }
+            } catch (java.io.IOException ignored) {
+                // the child is gone
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return new Child(p, owner, port);
+    }
+
+    private HttpRequest request(Child c, String method, String path, String json) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.port() + path))
+                .timeout(Duration.ofSeconds(120));
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return b.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json)).build();
+    }
+
+    private HttpResponse<String> call(Child c, String method, String path, String json) throws Exception {
+        return http.send(request(c, method, path, json), HttpResponse.BodyHandlers.ofString());
+    }
+}
