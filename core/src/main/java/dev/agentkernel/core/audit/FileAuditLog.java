@@ -130,7 +130,7 @@ final class FileAuditLog implements AuditLog {
                     // roll the file back to its last whole line, so every line stays one JSON object.
                     try {
                         channel.truncate(size);
-                    } catch (IOException ignored) {
+                    } catch (IOException rollbackFailed) {
                         // readers skip a torn line; the next append starts on a fresh line
                     }
                     throw e;
