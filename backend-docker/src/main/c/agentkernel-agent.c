@@ -739,6 +739,9 @@ int main(int argc, char **argv) {
     if (sfd < 0) die("signalfd");
     /* Orphaned grandchildren are reparented to us and reaped here, whether or not an init runs above us. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* Not dumpable: a command running as the same (non-root) user cannot open /proc/<agent>/fd/1 and write frames
+       into the protocol stream, nor ptrace the agent. Commands get their own dumpable flag back at execve. */
+    prctl(PR_SET_DUMPABLE, 0);
     set_nonblock(0);
     in_cap = HEADER + MAX_PAYLOAD;
     inbuf = malloc(in_cap);

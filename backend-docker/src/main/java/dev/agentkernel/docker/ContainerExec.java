@@ -94,7 +94,7 @@ final class ContainerExec implements AutoCloseable {
         String execId = create(containerId, argv, env, request.workdir(), problem);
 
         OutputCollector collector = new OutputCollector(request.maxOutputBytes(), listener);
-        SessionSniffer stderr = new SessionSniffer(collector);
+        SessionIdFilter stderr = new SessionIdFilter(collector);
         HijackedExec stream = start(execId, problem);
         Kill kill = new Kill(containerId, marker, stderr, stream);
         ScheduledFuture<?> timer = request.timeout() == null ? null
@@ -257,12 +257,12 @@ final class ContainerExec implements AutoCloseable {
     private final class Kill {
         private final String containerId;
         private final String marker;
-        private final SessionSniffer session;
+        private final SessionIdFilter session;
         private final HijackedExec stream;
         private CompletableFuture<Void> done;
         private boolean finished;
 
-        Kill(String containerId, String marker, SessionSniffer session, HijackedExec stream) {
+        Kill(String containerId, String marker, SessionIdFilter session, HijackedExec stream) {
             this.containerId = containerId;
             this.marker = marker;
             this.session = session;
@@ -353,68 +353,6 @@ final class ContainerExec implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * Takes the wrapper's first stderr line (the session id) off the stderr stream and passes the rest on.
-     * If the first line is not a number (the wrapper could not run), everything is passed on unchanged.
-     */
-    private static final class SessionSniffer {
-        private final OutputCollector collector;
-        private final ByteArrayOutputStream head = new ByteArrayOutputStream();
-        private volatile String sessionId;
-        private boolean headDone;
-
-        SessionSniffer(OutputCollector collector) {
-            this.collector = collector;
-        }
-
-        String sessionId() {
-            return sessionId;
-        }
-
-        synchronized void accept(byte[] bytes, int off, int len) {
-            if (headDone) {
-                collector.accept(OutputChunk.Stream.STDERR, bytes, off, len);
-                return;
-            }
-            for (int i = 0; i < len; i++) {
-                byte b = bytes[off + i];
-                if (b == '\n') {
-                    String line = head.toString(StandardCharsets.US_ASCII);
-                    headDone = true;
-                    if (line.matches("[0-9]{1,10}")) {
-                        sessionId = line;
-                    } else {
-                        head.write(b);
-                        flush();
-                    }
-                    head.reset();
-                    if (i + 1 < len) {
-                        collector.accept(OutputChunk.Stream.STDERR, bytes, off + i + 1, len - i - 1);
-                    }
-                    return;
-                }
-                head.write(b);
-                if (head.size() > 16) {
-                    headDone = true;
-                    flush();
-                    if (i + 1 < len) {
-                        collector.accept(OutputChunk.Stream.STDERR, bytes, off + i + 1, len - i - 1);
-                    }
-                    return;
-                }
-            }
-        }
-
-        synchronized void flush() {
-            headDone = true;
-            if (head.size() > 0) {
-                byte[] b = head.toByteArray();
-                head.reset();
-                collector.accept(OutputChunk.Stream.STDERR, b, 0, b.length);
-            }
         }
     }
 

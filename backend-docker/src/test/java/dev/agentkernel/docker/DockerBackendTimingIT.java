@@ -6,7 +6,9 @@ import dev.agentkernel.core.ExecResult;
 import dev.agentkernel.core.FileContent;
 import dev.agentkernel.core.SandboxSpec;
 import dev.agentkernel.core.SecurityProfile;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import dev.agentkernel.docker.agent.AgentSupport;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
@@ -27,11 +29,13 @@ class DockerBackendTimingIT {
     private static final int SANDBOXES = 8;
     private static final int EXECS = 40;
 
-    @Test
-    void printLatencies() {
+    @ParameterizedTest
+    @ValueSource(strings = {"docker-exec", "auto"})
+    void printLatencies(String execMode) {
         String owner = "timing-it/" + UUID.randomUUID();
         List<String> names = new ArrayList<>();
-        try (DockerBackend b = DockerBackend.open(new BackendSettings("docker", owner, Map.of()))) {
+        try (DockerBackend b = DockerBackend.open(new BackendSettings("docker", owner,
+                Map.of(AgentSupport.MODE_PROPERTY, execMode)))) {
             try {
                 long[] create = new long[SANDBOXES];
                 for (int i = 0; i < SANDBOXES; i++) {
@@ -68,7 +72,7 @@ class DockerBackendTimingIT {
                     remove[i] = System.nanoTime() - t;
                 }
                 names.clear();
-                System.out.printf("%nDocker backend latencies (ms, p50 / p90 / max):%n");
+                System.out.printf("%nDocker backend latencies, docker.exec=%s (ms, p50 / p90 / max):%n", execMode);
                 print("create+start (restrictive)", create);
                 print("exec round trip (echo)", exec);
                 print("file write 4 KiB", write);

@@ -16,9 +16,9 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The hand-written HTTP path of the client: the endpoints the generated code cannot serve (SSE streams, file
- * paths with slashes) go through here. Adds the API key to every request, unwraps the
- * {@code {"success":..,"data":..}} envelope and maps errors through {@link Errors}.
+ * Every request of the facade goes through here: bodies are the generated models, answers are read as UTF-8
+ * (never the platform charset), each call has its own timeout, SSE answers stay open as an {@link EventStream}.
+ * Adds the API key, checks the {@code {"success":..,"data":..}} envelope and maps errors through {@link Errors}.
  */
 final class HttpTransport {
     private final URI baseUri;

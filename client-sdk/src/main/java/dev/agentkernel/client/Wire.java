@@ -51,7 +51,8 @@ final class Wire {
                 .env(r.env().isEmpty() ? null : r.env())
                 .workdir(r.workdir())
                 .timeoutMs(r.timeout() == null ? null : r.timeout().toMillis())
-                .stdin(r.stdin());
+                .stdin(r.stdin())
+                .sudo(null); // the generated default (false) would be sent otherwise
     }
 
     static CreateSandboxRequest createBody(String name, SandboxSpec spec) {
@@ -60,7 +61,8 @@ final class Wire {
                 .image(spec.image())
                 .vcpus(spec.vcpus())
                 .memoryMb(spec.memoryMb())
-                .profile(profile(spec.profile()));
+                .profile(profile(spec.profile()))
+                .env(spec.env().isEmpty() ? null : spec.env());
     }
 
     private static Profile profile(String value) {
@@ -127,8 +129,9 @@ final class Wire {
     /** The three generated result shapes (run, exec, batch item) share these fields but no type. */
     private static ExecResult result(Integer exitCode, String stdout, String stderr, String output, Long durationMs,
                                      Boolean timedOut, Boolean truncated) {
-        return new ExecResult(orZero(exitCode), stdout, stderr, output, millis(durationMs), isTrue(timedOut),
-                isTrue(truncated));
+        // A server that sends only the seed's "output" (no stdout/stderr split) still gives a usable stdout.
+        return new ExecResult(orZero(exitCode), stdout == null && stderr == null ? output : stdout, stderr, output,
+                millis(durationMs), isTrue(timedOut), isTrue(truncated));
     }
 
     private static void require(Object value, String what) {

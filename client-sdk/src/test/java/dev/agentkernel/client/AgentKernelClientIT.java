@@ -255,6 +255,29 @@ class AgentKernelClientIT {
     }
 
     @Test
+    void runStreamListenerFormEndsWithErrorForAMissingImage() {
+        List<StreamEvent> seen = new ArrayList<>();
+        StreamEvent end = client.runStream(RunRequest.of("echo", "x").withImage("agentkernel/no-such-image:local")
+                .withFast(false), seen::add);
+        assertThat(end).isInstanceOfSatisfying(StreamEvent.Error.class,
+                e -> assertThat(e.message()).contains("no-such-image"));
+        assertThat(seen).last().isEqualTo(end);
+        assertThat(seen).filteredOn(StreamEvent::isTerminal).hasSize(1);
+    }
+
+    @Test
+    void runStreamListenerFormReturnsDone() {
+        StringBuilder out = new StringBuilder();
+        StreamEvent end = client.runStream(RunRequest.of("sh", "-c", "echo a; echo b").withImage(BUSYBOX), event -> {
+            if (event instanceof StreamEvent.Output o) {
+                out.append(o.content());
+            }
+        });
+        assertThat(end).isEqualTo(new StreamEvent.Done(0, ((StreamEvent.Done) end).duration(), false));
+        assertThat(out).hasToString("a\nb\n");
+    }
+
+    @Test
     void streamErrorsBeforeTheStartAreExceptions() {
         assertThatThrownBy(() -> client.execStream("sdk-it-missing", ExecRequest.of("true")))
                 .isInstanceOf(NotFoundException.class);
@@ -265,7 +288,8 @@ class AgentKernelClientIT {
     @Test
     void namedSandboxLifecycle() {
         String name = uniqueName("life");
-        SandboxInfo created = client.create(name, SandboxSpec.image(BUSYBOX).withLimits(1, 128).withProfile("restrictive"));
+        SandboxInfo created = client.create(name, SandboxSpec.image(BUSYBOX).withLimits(1, 128).withProfile("restrictive")
+                .withEnv(Map.of("BOX_ENV", "from-create")));
         try {
             assertThat(created.name()).isEqualTo(name);
             assertThat(created.isRunning()).isTrue();
@@ -278,6 +302,7 @@ class AgentKernelClientIT {
             assertThat(client.list()).extracting(SandboxInfo::name).contains(name);
 
             assertThat(client.exec(name, "echo", "hi").stdout()).isEqualTo("hi\n");
+            assertThat(client.exec(name, "sh", "-c", "echo $BOX_ENV").stdout()).isEqualTo("from-create\n");
             ExecResult slow = client.exec(name, ExecRequest.of("sleep", "30").withTimeout(Duration.ofMillis(500)));
             assertThat(slow.timedOut()).isTrue();
 

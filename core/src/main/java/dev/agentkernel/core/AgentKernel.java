@@ -21,8 +21,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -58,7 +56,7 @@ public final class AgentKernel implements AutoCloseable {
     private final ImageResolver images;
     private final Admission admission;
     private final SandboxPool pool;
-    private final ExecutorService batchExecutor;
+    private final java.util.concurrent.ThreadPoolExecutor batchExecutor;
     /** Removes finished temporaries after the answer when {@link Builder#destroyInBackground}; else null. */
     private final java.util.concurrent.ThreadPoolExecutor destroyer;
     private final java.util.concurrent.Semaphore pendingDestroys;
@@ -78,11 +76,14 @@ public final class AgentKernel implements AutoCloseable {
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
         this.admission = new Admission(Math.max(1, config.limits().maxConcurrentRuns()), b.admissionWait);
         AtomicInteger threads = new AtomicInteger();
-        this.batchExecutor = Executors.newFixedThreadPool(Math.max(1, config.limits().maxConcurrentRuns()), r -> {
-            Thread t = new Thread(r, "agentkernel-batch-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        int batchThreads = Math.max(1, config.limits().maxConcurrentRuns());
+        this.batchExecutor = new java.util.concurrent.ThreadPoolExecutor(batchThreads, batchThreads, 30,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "agentkernel-batch-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.batchExecutor.allowCoreThreadTimeOut(true);
         if (b.destroyInBackground) {
             AtomicInteger destroyThreads = new AtomicInteger();
             this.destroyer = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, java.util.concurrent.TimeUnit.SECONDS,
@@ -187,6 +188,9 @@ public final class AgentKernel implements AutoCloseable {
                 Throwable cause = e.getCause();
                 out.add(BatchOutcome.failed(cause instanceof AgentKernelException ake ? ake
                         : new AgentKernelException(ErrorCode.INTERNAL, "The command could not be run", cause)));
+            } catch (java.util.concurrent.CancellationException e) {
+                out.add(BatchOutcome.failed(new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE,
+                        "agentkernel is shutting down")));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 futures.forEach(x -> x.cancel(true));
@@ -344,7 +348,16 @@ public final class AgentKernel implements AutoCloseable {
             closed = true;
         }
         List.copyOf(inFlight).forEach(Cancellation::cancel);
-        batchExecutor.shutdownNow();
+        // Batch items not started yet are cancelled, so batch callers waiting on them get an answer.
+        // Running ones end through their cancellation; threads are not interrupted (I/O channels close on it).
+        batchExecutor.shutdown();
+        List<Runnable> queued = new ArrayList<>();
+        batchExecutor.getQueue().drainTo(queued);
+        queued.forEach(r -> {
+            if (r instanceof Future<?> f) {
+                f.cancel(false);
+            }
+        });
         long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         synchronized (inFlight) {
             while (!inFlight.isEmpty() && deadline - System.nanoTime() > 0) {

@@ -400,6 +400,23 @@ class AgentKernelTest {
     }
 
     @Test
+    void closeAnswersEveryBatchItemEvenThoseNotStarted() throws Exception {
+        kernel.close();
+        AgentKernelConfig base = AgentKernelConfig.forTests(dir.resolve("b.jsonl"));
+        kernel = build(base.withLimits(new AgentKernelConfig.Limits(Duration.ofMinutes(1), 1000, 1000, 1)));
+        List<RunRequest> sleeps = List.of(RunRequest.of("sleep", "60"), RunRequest.of("sleep", "60"),
+                RunRequest.of("sleep", "60"));
+        CompletableFuture<List<BatchOutcome>> batch = CompletableFuture.supplyAsync(() -> kernel.batch(sleeps));
+        waitUntil(() -> !fake.execsInFlight().isEmpty());
+        kernel.close();
+        List<BatchOutcome> out = batch.get(10, TimeUnit.SECONDS);
+        assertThat(out).hasSize(3);
+        assertThat(out.get(0).result().exec().timedOut()).isTrue();
+        assertThat(out.subList(1, 3)).allSatisfy(o -> assertThat(o.error()).hasMessageContaining("shutting down"));
+        assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
     void healthAndConfig() {
         assertThat(kernel.health().available()).isTrue();
         fake.setAvailable(false);

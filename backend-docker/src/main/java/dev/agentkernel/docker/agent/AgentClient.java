@@ -56,7 +56,8 @@ public final class AgentClient implements AutoCloseable {
         this.in = AgentFrame.buffered(in);
         this.out = out;
         this.resource = resource;
-        this.reader = new Thread(this::readLoop, "agentkernel-agent-" + sandbox);
+        // One reader per sandbox (a server may hold hundreds): a small stack, it only parses frames.
+        this.reader = new Thread(null, this::readLoop, "agentkernel-agent-" + sandbox, 256 * 1024);
         this.reader.setDaemon(true);
     }
 

@@ -53,6 +53,6 @@ public record AgentFrame(byte type, int id, byte[] payload) {
     }
 
     public static DataInputStream buffered(InputStream in) {
-        return new DataInputStream(new java.io.BufferedInputStream(in, 64 * 1024));
+        return new DataInputStream(new java.io.BufferedInputStream(in, 16 * 1024));
     }
 }

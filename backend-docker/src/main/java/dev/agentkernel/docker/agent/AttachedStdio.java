@@ -26,7 +26,7 @@ final class AttachedStdio implements Closeable {
     private static final int MAX_HEAD_BYTES = 64 * 1024;
 
     private final SocketChannel channel;
-    private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    private final ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
     private final String containerId;
     private final InputStream stdout = new Demux();
     private final OutputStream stdin = new Writer();

@@ -77,6 +77,12 @@ class AgentDockerIT {
         ExecResult tcp = client().exec(ExecRequest.of("cat", "/proc/net/tcp", "/proc/net/tcp6"), null, Cancellation.create());
         assertThat(tcp.stdout().lines().filter(l -> l.contains(" 0A "))).isEmpty();
         assertThat(client().hello().uid()).isEqualTo(65534);
+        // the agent's protocol stream is out of reach of the commands (same uid, but the agent is not dumpable)
+        ExecResult fd = client().exec(ExecRequest.of("sh", "-c", "echo x > /proc/" + client().hello().pid() + "/fd/1"),
+                null, Cancellation.create());
+        assertThat(fd.exitCode()).isNotZero();
+        assertThat(client().exec(ExecRequest.of("echo", "still in sync"), null, Cancellation.create()).stdout())
+                .isEqualTo("still in sync\n");
     }
 
     @Test

@@ -36,7 +36,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The JSON Lines file behind {@link AuditLog}.
  *
- * <p>Appends are serialised twice: a lock per file within this JVM (a {@link FileLock} cannot be held twice
+ * <p>Appends run on one writer thread per log (callers wait for it, uninterruptibly) and are serialised twice more:
+ * a lock per file within this JVM (a {@link FileLock} cannot be held twice
  * by one JVM) and a {@link FileLock} across processes (the CLI and a server may share the file). Under both,
  * the writer re-reads the tail when another writer changed the file, so the chain stays linear. Each line is
  * written with one positional write, then {@link FileChannel#force} — the event is on disk before
@@ -59,6 +60,16 @@ final class FileAuditLog implements AuditLog {
             .disable(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS);
     private final Path path;
     private final ReentrantLock lock;
+    /**
+     * Writes happen on this one thread: a {@link FileChannel} is closed when a thread using it is interrupted, and
+     * callers' threads may be (cancelled requests, executor shutdowns). The writer thread is never interrupted.
+     */
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "agentkernel-audit-writer");
+                t.setDaemon(true);
+                return t;
+            });
     private FileChannel channel;
     private Object channelKey;
     private long knownSize = -1;
@@ -98,6 +109,39 @@ final class FileAuditLog implements AuditLog {
 
     @Override
     public void record(AuditEvent event) {
+        java.util.concurrent.Future<?> done;
+        try {
+            done = writer.submit(() -> {
+                append(event);
+                return null;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw AuditLog.unwritable(e); // closed
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    done.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the event is being written: wait for the answer anyway
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof dev.agentkernel.core.AgentKernelException ake) {
+                        throw ake;
+                    }
+                    throw AuditLog.unwritable(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Runs on the writer thread only. */
+    private void append(AuditEvent event) {
         lock.lock();
         try {
             if (channel == null || !channel.isOpen() || replaced()) {
@@ -331,6 +375,12 @@ final class FileAuditLog implements AuditLog {
 
     @Override
     public void close() {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         lock.lock();
         try {
             if (channel != null) {

@@ -145,6 +145,27 @@ class AuditLogTest {
     }
 
     @Test
+    void anInterruptedCallerDoesNotBreakTheLog() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        try (AuditLog log = AuditLog.open(file)) {
+            Thread.currentThread().interrupt();
+            log.record(event("e1", "s", Map.of()));
+            assertThat(Thread.interrupted()).isTrue(); // the flag is kept for the caller
+            log.record(event("e2", "s", Map.of()));
+            assertThat(log.query("s", LogQuery.ALL)).hasSize(2);
+            assertThat(log.verify().ok()).isTrue();
+        }
+    }
+
+    @Test
+    void recordAfterCloseIsRefused() {
+        AuditLog log = AuditLog.open(dir.resolve("audit.jsonl"));
+        log.close();
+        assertThatThrownBy(() -> log.record(event("e", "s", Map.of())))
+                .hasMessageContaining("audit log is unwritable");
+    }
+
+    @Test
     void aRotatedOrDeletedFileIsStartedAfresh() throws Exception {
         Path file = dir.resolve("audit.jsonl");
         try (AuditLog log = AuditLog.open(file)) {
