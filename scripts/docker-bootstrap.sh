@@ -25,19 +25,47 @@ as_root() { if [[ $(id -u) == 0 ]]; then "$@"; elif command -v sudo >/dev/null; 
 
 engine_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+# The socket of the engine we talk to (DOCKER_HOST=unix://..., else the default).
+engine_socket() { local h=${DOCKER_HOST:-unix:///var/run/docker.sock}; echo "${h#unix://}"; }
+
+# Prints the exact commands that install and start an engine on this machine, then stops.
+die_with_install_commands() {
+  local sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo "
+  {
+    echo "agentkernel setup: error: no Docker engine is installed, and this machine cannot install one by itself$1."
+    echo "  Run these commands, then run agentkernel again:"
+    if [[ -r /etc/debian_version ]]; then
+      echo "    ${sudo}apt-get update && ${sudo}apt-get install -y docker.io"
+    elif command -v dnf >/dev/null 2>&1; then
+      echo "    ${sudo}dnf install -y moby-engine || ${sudo}dnf install -y docker"
+    else
+      echo "    install Docker Engine for your distribution: https://docs.docker.com/engine/install/"
+    fi
+    echo "    ${sudo}systemctl enable --now docker        # or, without systemd: ${sudo}dockerd &"
+    [[ $(id -u) == 0 ]] || echo "    sudo usermod -aG docker \$USER && newgrp docker   # use the engine without sudo"
+  } >&2
+  exit 1
+}
+
 ensure_engine() {
   if engine_up; then return 0; fi
   if [[ -n ${DOCKER_HOST:-} && $DOCKER_HOST != unix://* ]]; then
     die "DOCKER_HOST=$DOCKER_HOST does not answer; start that engine or unset DOCKER_HOST"
   fi
+  local sock; sock=$(engine_socket)
+  if [[ -S $sock && ! -w $sock && $(id -u) != 0 ]]; then
+    die "the Docker engine at $sock is running but $(id -un) may not use it. Run:
+    sudo usermod -aG docker \$USER && newgrp docker     (or run agentkernel as root)"
+  fi
   if ! command -v dockerd >/dev/null 2>&1; then
-    if [[ -r /etc/debian_version ]] && { [[ $(id -u) == 0 ]] || command -v sudo >/dev/null; }; then
-      say "installing the Docker engine (Debian package docker.io)..."
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
-    else
-      die "no Docker engine found. Install one, e.g.: sudo apt-get install docker.io && sudo systemctl start docker"
+    if [[ ! -r /etc/debian_version ]]; then
+      die_with_install_commands " (only Debian and Ubuntu are installed automatically)"
+    elif [[ $(id -u) != 0 ]] && ! sudo -n true 2>/dev/null; then
+      die_with_install_commands " (it needs root)"
     fi
+    say "installing the Docker engine: apt-get install docker.io (Debian package; about a minute)..."
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
   fi
   if ! command -v docker >/dev/null 2>&1; then die "the docker client is missing (install docker.io)"; fi
   say "starting the Docker engine (log: $DOCKERD_LOG)..."
@@ -116,7 +144,9 @@ build_python() {
 [[ $DO_ENGINE == 1 ]] && ensure_engine
 if [[ $DO_IMAGES == 1 ]]; then
   engine_up || die "the Docker engine is not running (run without --images-only)"
-  build_busybox
-  build_python
-  say "images ready: $BUSYBOX_IMAGE $PYTHON_IMAGE"
+  if ! image_present "$BUSYBOX_IMAGE" || ! image_present "$PYTHON_IMAGE"; then
+    build_busybox
+    build_python
+    say "images ready: $BUSYBOX_IMAGE $PYTHON_IMAGE (the offline alternatives of busybox:1.36 and python:3.12-alpine)"
+  fi
 fi

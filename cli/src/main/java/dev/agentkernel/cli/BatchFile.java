@@ -124,6 +124,15 @@ public final class BatchFile {
         return n.asLong();
     }
 
+    /** The inverse of {@link #words}: argv as a line a shell would split back into the same words. */
+    public static String shellJoin(List<String> argv) {
+        List<String> out = new ArrayList<>();
+        for (String a : argv) {
+            out.add(!a.isEmpty() && a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return String.join(" ", out);
+    }
+
     /** Splits a line into words like a POSIX shell (quotes and backslashes; no expansion). */
     public static List<String> words(String line) {
         List<String> words = new ArrayList<>();

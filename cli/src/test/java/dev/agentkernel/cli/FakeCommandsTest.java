@@ -225,7 +225,7 @@ class FakeCommandsTest {
         Path text = Files.writeString(tmp.resolve("jobs.txt"), "# two jobs\necho hello\necho 'two words'\n");
         CliHarness.Result r = cli.run("batch", text.toString());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).containsSubsequence("== 1: echo hello  (exit 0", "hello\n", "== 2: echo two words  (exit 0",
+        assertThat(r.out()).containsSubsequence("== 1: echo hello  (exit 0", "hello\n", "== 2: echo 'two words'  (exit 0",
                 "two words\n");
 
         Path json = Files.writeString(tmp.resolve("jobs.json"),

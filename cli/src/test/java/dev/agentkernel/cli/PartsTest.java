@@ -66,6 +66,9 @@ class PartsTest {
         assertThat(BatchFile.words("python3 -c 'print(2+2)'")).containsExactly("python3", "-c", "print(2+2)");
         assertThat(BatchFile.words("echo \"a \\\"b\\\"\" c\\ d '' x")).containsExactly("echo", "a \"b\"", "c d", "", "x");
         assertThatThrownBy(() -> BatchFile.words("echo 'open")).hasMessageContaining("unclosed");
+        assertThat(BatchFile.shellJoin(List.of("python3", "-c", "print(2+2)", "", "x=1"))).isEqualTo("python3 -c 'print(2+2)' '' x=1");
+        List<String> argv = List.of("sh", "-c", "echo \"it's\" $HOME", "a b");
+        assertThat(BatchFile.words(BatchFile.shellJoin(argv))).isEqualTo(argv);
 
         List<RunRequest> rs = BatchFile.parse("# jobs\necho hello\n\n  python3 -c \"print(2+2)\"\n", false);
         assertThat(rs).extracting(RunRequest::command)

@@ -52,7 +52,7 @@ public final class BatchCommand extends ClientCommand {
         }
         for (int i = 0; i < outcomes.size(); i++) {
             BatchOutcome o = outcomes.get(i);
-            String cmd = String.join(" ", requests.get(i).command());
+            String cmd = BatchFile.shellJoin(requests.get(i).command());
             if (o.error() != null) {
                 console().out().println(console().style("@|bold,red == " + (i + 1) + ": |@") + cmd + "  (error: "
                         + o.error().getMessage() + ")");

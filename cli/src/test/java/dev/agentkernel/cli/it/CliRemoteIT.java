@@ -58,7 +58,7 @@ class CliRemoteIT {
         AgentKernelConfig config = ConfigLoader.defaults(home).withPool(new AgentKernelConfig.Pool(0, 0));
         kernel = AgentKernel.builder().backend(Backends.open(new BackendSettings(null, InstanceId.current(), Map.of())))
                 .config(config).build();
-        server = AgentKernelServer.start(kernel, ServerOptions.from(config, null).withHost("127.0.0.1").withPort(0));
+        server = AgentKernelServer.start(kernel, ServerOptions.from(config, KEY).withHost("127.0.0.1").withPort(0));
         url = "http://127.0.0.1:" + server.port();
         env = new HashMap<>(System.getenv());
         env.put("HOME", home.toString());
@@ -127,6 +127,11 @@ class CliRemoteIT {
         assertThat(missing.exitCode()).isEqualTo(3);
         assertThat(missing.err()).isEqualTo("error: Sandbox '" + prefix + "-nosuch' not found\n");
 
+        CliHarness.Result noKey = cliWithoutKey.run("--url", url, "ls");
+        assertThat(noKey.exitCode()).isEqualTo(5);
+        assertThat(noKey.err()).startsWith("error: ").doesNotContain(KEY);
+        assertThat(noKey.err().lines().count()).isEqualTo(1);
+
         CliHarness.Result nobody = cli.run("--url", "http://127.0.0.1:1", "ls");
         assertThat(nobody.exitCode()).isEqualTo(8);
         assertThat(nobody.err()).startsWith("error: cannot reach the agentkernel server at http://127.0.0.1:1");
@@ -189,7 +194,7 @@ class CliRemoteIT {
                 "{\"commands\":[{\"command\":[\"echo\",\"hello\"]},{\"command\":[\"python3\",\"-c\",\"print(2+2)\"]}]}");
         CliHarness.Result batch = remote("batch", jobs.toString());
         assertThat(batch.exitCode()).as(batch.toString()).isZero();
-        assertThat(batch.out()).containsSubsequence("== 1: echo hello", "hello\n", "== 2: python3 -c print(2+2)", "4\n");
+        assertThat(batch.out()).containsSubsequence("== 1: echo hello", "hello\n", "== 2: python3 -c \'print(2+2)\'", "4\n");
 
         CliHarness.Result pool = remote("pool", "--json");
         assertThat(pool.exitCode()).isZero();
