@@ -412,6 +412,10 @@ static void report_exit(struct exec *e) {
     put32(p + 2, (uint32_t) (sig ? WTERMSIG(e->status) : WEXITSTATUS(e->status)));
     send_frame(R_EXIT, e->id, p, sizeof p);
     e->reported = 1;
+    /* The command is over: what it left running in its process group (background jobs) goes with it, so an
+     * exec never leaves processes behind. A child that made its own session is not reached (it dies with the
+     * sandbox). The group id stays reserved while any member lives, so this cannot hit another process. */
+    if (e->pid > 0) kill(-e->pid, SIGKILL);
     if (e->in_fd >= 0) { close(e->in_fd); e->in_fd = -1; }
     free(e->inq); e->inq = NULL; e->inq_len = e->inq_cap = 0;
 }

@@ -49,8 +49,12 @@ final class ContainerExec implements AutoCloseable {
     /**
      * Wraps every user command: reports the shell's pid (= the exec's session id, as runc makes each exec a
      * session leader) as the first stderr line, then replaces itself with the command, argv untouched.
+     * Before that it makes itself (and so everything the command starts) the first choice of the OOM killer: a
+     * memory or fork bomb must not take the sandbox's keep-alive process (and so the whole sandbox) with it.
+     * Raising one's own oom_score_adj needs no privilege; builtins only, so it works with no pid to spare.
      */
-    private static final String WRAPPER = "echo \"$$\" >&2 && exec \"$@\"";
+    private static final String WRAPPER = "echo \"$$\" >&2 && { echo 1000 > /proc/self/oom_score_adj; } 2>/dev/null;"
+            + " exec \"$@\"";
 
     private final DockerClient client;
     private final EngineEndpoint endpoint;
@@ -117,6 +121,11 @@ final class ContainerExec implements AutoCloseable {
         }
         stderr.flush();
         boolean killed = kill.finish();
+        if (!killed) {
+            // The command ended, but processes it started in the background may live on (the engine ends the
+            // exec stream when the main process exits). Sweep its session off the caller's path.
+            kill.sweepLeftovers();
+        }
         Long exit = exitCode(execId, killed);
         int code = exit != null ? exit.intValue() : KILLED_EXIT_CODE;
         return collector.result(killed && code == 0 ? KILLED_EXIT_CODE : code,
@@ -267,6 +276,17 @@ final class ContainerExec implements AutoCloseable {
                 }
                 done = CompletableFuture.runAsync(this::killTree, workers);
             }
+        }
+
+        /** After a normal end: kills what is left of the command's session and marker, asynchronously. */
+        void sweepLeftovers() {
+            if (session.sessionId() == null) {
+                return;
+            }
+            CompletableFuture.runAsync(this::killTree, workers).exceptionally(e -> {
+                LOG.debug("sweep after exec {} failed: {}", marker, e.toString());
+                return null;
+            });
         }
 
         synchronized boolean triggered() {

@@ -44,6 +44,7 @@ final class DockerErrors {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        // The message only: a Java class name means nothing to an API client and tells an attacker our stack.
+        return t.getMessage() == null || t.getMessage().isBlank() ? "connection failed" : t.getMessage();
     }
 }

@@ -40,6 +40,8 @@ final class SandboxFiles {
     private static final String WRITE = String.join("\n",
             "p=$1; d=${p%/*}; [ -n \"$d\" ] || d=/",
             "[ -d \"$p\" ] && exit " + DIRECTORY,
+            // a FIFO or device (or a link to one) would block the writer or write somewhere else: refuse it
+            "[ -e \"$p\" ] && [ ! -f \"$p\" ] && exit " + NOT_REGULAR,
             "mkdir -p -- \"$d\" || exit " + FAILED,
             "[ -d \"$d\" ] || exit " + PARENT_NOT_DIRECTORY,
             "cat > \"$p\" || exit " + FAILED);

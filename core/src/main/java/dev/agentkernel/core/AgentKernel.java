@@ -171,6 +171,10 @@ public final class AgentKernel implements AutoCloseable {
     /** Runs every request in its own sandbox with bounded parallelism; results in input order. */
     public List<BatchOutcome> batch(List<RunRequest> requests) {
         Objects.requireNonNull(requests, "requests");
+        if (requests.size() > Validation.MAX_BATCH) {
+            throw Validation.invalid("Invalid commands: at most " + Validation.MAX_BATCH + " commands in one batch, got "
+                    + requests.size());
+        }
         ensureOpen();
         List<Future<RunResult>> futures = new ArrayList<>();
         for (RunRequest r : requests) {

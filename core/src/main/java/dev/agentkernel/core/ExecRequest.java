@@ -41,10 +41,15 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String wor
         }
         argv = List.copyOf(argv);
         env = env == null ? Map.of() : Map.copyOf(env);
-        env.forEach((k, v) -> {
-            Validation.envKey(k);
-            Validation.noNul("env value of " + k, v);
-        });
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            Validation.envKey(e.getKey());
+            Validation.noNul("env value of " + e.getKey(), e.getValue());
+            bytes += e.getKey().length() + 1 + (e.getValue() == null ? 0 : e.getValue().getBytes(StandardCharsets.UTF_8).length) + 1;
+        }
+        // The kernel's limit (ARG_MAX) covers argv and the environment together: refuse here, not as a failed exec.
+        if (bytes > Validation.MAX_ARGV_BYTES) {
+            throw Validation.invalid("Invalid env: arguments and environment exceed " + Validation.MAX_ARGV_BYTES + " bytes");
+        }
         if (workdir != null) {
             workdir = Validation.sandboxPath(workdir);
         }

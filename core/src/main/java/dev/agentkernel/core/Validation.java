@@ -17,6 +17,8 @@ public final class Validation {
     public static final int MAX_PATH_LENGTH = 4096;
     public static final int MAX_ARGS = 4096;
     public static final int MAX_ARGV_BYTES = 1 << 20;
+    /** Commands in one batch: each runs in its own sandbox, so a bigger batch is a denial of service. */
+    public static final int MAX_BATCH = 256;
 
     private Validation() {
     }

@@ -245,6 +245,14 @@ class AgentKernelTest {
     }
 
     @Test
+    void batchOverTheLimitIsRefusedBeforeAnythingRuns() {
+        List<RunRequest> many = java.util.Collections.nCopies(Validation.MAX_BATCH + 1, RunRequest.of("true"));
+        assertThatThrownBy(() -> kernel.batch(many)).isInstanceOf(AgentKernelException.InvalidRequestException.class)
+                .hasMessageContaining("at most " + Validation.MAX_BATCH);
+        assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
     void excessRunsWaitThenGetBusyAndTheRefusalIsAudited() throws Exception {
         kernel.close();
         AgentKernelConfig base = AgentKernelConfig.forTests(dir.resolve("busy.jsonl"));

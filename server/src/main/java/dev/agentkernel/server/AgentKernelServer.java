@@ -74,7 +74,8 @@ public final class AgentKernelServer implements AutoCloseable {
                     .setMaxHeaderSize(16 * 1024)
                     .setCompressionSupported(false);
             HttpServer http = await(vertx.createHttpServer(httpOptions)
-                    .connectionHandler(connections::opened).requestHandler(router).listen()
+                    .connectionHandler(connections::opened)
+                    .invalidRequestHandler(FailureRenderer::invalidRequest).requestHandler(router).listen()
                     .toCompletionStage().toCompletableFuture(), Duration.ofSeconds(30));
             LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
                     options.apiKey() == null ? "not required" : "required");

@@ -48,7 +48,7 @@ final class ApiRouter {
                 guards.metrics().request(op == null ? "unmatched" : op.operationId(), ctx.request().method().name(),
                         ctx.response().getStatusCode());
             });
-            guards.hosts().check(ctx.request().getHeader("Host"));
+            guards.hosts().check(ctx.request().headers().getAll("Host"));
             ctx.next();
         });
         if (!guards.corsOrigins().isEmpty()) {

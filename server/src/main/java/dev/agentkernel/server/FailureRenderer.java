@@ -58,6 +58,24 @@ final class FailureRenderer {
         return new Rendered(status, code, message, Map.of());
     }
 
+    /**
+     * Requests Netty could not even decode (request line or headers too long, malformed syntax, a NUL in the
+     * target) never reach the router; they get the same envelope here instead of Vert.x's bare status. The
+     * server closes the connection after this response.
+     */
+    static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+        Throwable cause = request.decoderResult() == null ? null : request.decoderResult().cause();
+        Rendered r;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            r = new Rendered(414, ErrorCode.INVALID_REQUEST, "Request line too long", Map.of());
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            r = new Rendered(431, ErrorCode.INVALID_REQUEST, "Request headers too large", Map.of());
+        } else {
+            r = new Rendered(400, ErrorCode.INVALID_REQUEST, "Malformed HTTP request", Map.of());
+        }
+        send(request.response(), r);
+    }
+
     /** Failure handler of the router: every {@code ctx.fail(...)} ends here. */
     static void handle(RoutingContext ctx) {
         Rendered r = render(ctx.failure(), ctx.statusCode());

@@ -30,6 +30,18 @@ final class HostAllowlist {
         return LOOPBACK_NAMES.contains(h) || h.startsWith("127.");
     }
 
+    /**
+     * Checks every {@code Host} header of a request. More than one is a 400 (RFC 9112 section 3.2): otherwise a
+     * request carrying {@code Host: localhost} and {@code Host: evil.example} would pass on the first and be
+     * routed by a proxy on the second.
+     */
+    void check(List<String> hostHeaders) {
+        if (hostHeaders.size() > 1) {
+            throw HttpFailure.of(ErrorCode.INVALID_REQUEST, "More than one Host header");
+        }
+        check(hostHeaders.isEmpty() ? null : hostHeaders.get(0));
+    }
+
     /** Throws a 403 failure when the header is present and not allowed; a request without one cannot come from a browser. */
     void check(String hostHeader) {
         if (!active || hostHeader == null) {

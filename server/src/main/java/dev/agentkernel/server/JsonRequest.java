@@ -11,6 +11,10 @@ import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
 import dev.agentkernel.core.Validation;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -38,6 +42,7 @@ final class JsonRequest {
         if (body == null || body.length == 0) {
             throw new InvalidRequestException("Invalid request: a JSON object body is required");
         }
+        requireUtf8(body);
         JsonNode node;
         try {
             node = READER.readTree(body);
@@ -51,6 +56,19 @@ final class JsonRequest {
             throw new InvalidRequestException("Invalid JSON: unreadable body");
         }
         return of(node, "");
+    }
+
+    /**
+     * Refuses bodies that are not well-formed UTF-8. Jackson's byte decoder accepts overlong forms (C0 AF decodes
+     * to '/'), the classic way to slip a '/' or '..' past a filter; the JDK's strict decoder does not.
+     */
+    private static void requireUtf8(byte[] body) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body));
+        } catch (CharacterCodingException e) {
+            throw new InvalidRequestException("Invalid JSON: the body is not valid UTF-8");
+        }
     }
 
     /** Wraps a nested object, e.g. an item of a batch; field names in errors get the given prefix. */

@@ -66,6 +66,14 @@ public final class Main {
         // Printed for scripts and tests that start the server as a child process with --port 0.
         System.out.println("agentkernel listening on http://" + options.host() + ":" + server.port());
         System.out.flush();
+        serveUntilShutdown(server, kernel);
+    }
+
+    /**
+     * Blocks until the JVM is asked to stop (SIGTERM, SIGINT), then closes the server gracefully and the kernel
+     * after it, which drains the pool and removes temporary sandboxes.
+     */
+    static void serveUntilShutdown(AgentKernelServer server, AgentKernel kernel) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

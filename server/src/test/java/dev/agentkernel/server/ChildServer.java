@@ -9,7 +9,6 @@ import dev.agentkernel.core.config.ConfigLoader;
 
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 /**
@@ -32,18 +31,9 @@ public final class ChildServer {
                         && pids.contains(s.owner().split("/")[1]))
                 .build();
         AgentKernelServer server = AgentKernelServer.start(kernel, ServerOptions.from(config, null).withPort(0));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } finally {
-                kernel.close();
-                stopped.countDown();
-            }
-        }));
         System.out.println("owner=" + InstanceId.current());
         System.out.println("port=" + server.port());
         System.out.flush();
-        stopped.await();
+        Main.serveUntilShutdown(server, kernel);
     }
 }

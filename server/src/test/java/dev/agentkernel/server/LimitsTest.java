@@ -104,13 +104,7 @@ class LimitsTest {
                             "{\"command\": [\"sleep\", \"60\"], \"fast\": false}")).build();
             assertThatThrownBy(() -> f.client.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()))
                     .isInstanceOf(java.net.http.HttpTimeoutException.class);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while ((!fake.execsInFlight().isEmpty() || fake.names().stream().anyMatch(n -> n.startsWith("run-")))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(fake.execsInFlight()).isEmpty();
-            assertThat(fake.names()).noneMatch(n -> n.startsWith("run-"));
+            ServerFixture.assertNothingRunning(fake);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.audit.AuditLog;
 import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.core.testing.FakeBackend;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A real server on a free loopback port over a given backend, with a small HTTP client for assertions. */
 final class ServerFixture implements AutoCloseable {
@@ -52,6 +55,17 @@ final class ServerFixture implements AutoCloseable {
                 new AgentKernelConfig.Limits(Duration.ofSeconds(60), d.limits().maxOutputBytes(),
                         d.limits().maxFileBytes(), maxConcurrentRuns),
                 d.audit(), d.images());
+    }
+
+    /** Waits up to 10 s until the fake backend runs no command and holds no temporary sandbox, then asserts it. */
+    static void assertNothingRunning(FakeBackend fake) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ((!fake.execsInFlight().isEmpty() || fake.names().stream().anyMatch(n -> n.startsWith("run-")))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(fake.execsInFlight()).isEmpty();
+        assertThat(fake.names()).noneMatch(n -> n.startsWith("run-"));
     }
 
     URI uri(String path) {

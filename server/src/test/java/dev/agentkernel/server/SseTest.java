@@ -199,12 +199,6 @@ class SseTest {
         } finally {
             in.close();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while ((!fake.execsInFlight().isEmpty() || fake.names().stream().anyMatch(n -> n.startsWith("run-")))
-                && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(fake.execsInFlight()).isEmpty();
-        assertThat(fake.names()).noneMatch(n -> n.startsWith("run-"));
+        ServerFixture.assertNothingRunning(fake);
     }
 }

@@ -32,6 +32,10 @@ final class AgentErrors {
                     ErrorCode.FORBIDDEN, "Cannot " + op + " " + where + ": " + reason(error));
             case AgentProtocol.ENOSPC, AgentProtocol.EDQUOT -> new AgentKernelException(ErrorCode.CONFLICT,
                     "Cannot " + op + " " + where + ": no space left");
+            // A file that cannot be read or written as such (e.g. /proc/self/mem, a device without a driver) is a
+            // property of the path the caller chose, not a fault of ours: a 400, never a 500.
+            case AgentProtocol.EIO, AgentProtocol.ENXIO, AgentProtocol.ENODEV -> new AgentKernelException
+                    .InvalidRequestException("Cannot " + op + " " + where + ": " + reason(error));
             default -> new AgentKernelException(ErrorCode.INTERNAL, "Cannot " + op + " " + where + ": " + reason(error));
         };
     }

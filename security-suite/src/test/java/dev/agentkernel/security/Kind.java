@@ -1,0 +1,18 @@
+package dev.agentkernel.security;
+
+/** The kinds of bad input of docs/security.md; the summary has one row per kind. */
+enum Kind {
+    AUTH("auth"),
+    VALIDATION("validation"),
+    PATHS("paths"),
+    SANDBOX("inside the sandbox"),
+    PRESSURE("API pressure"),
+    RACES("races"),
+    CRASHES("crashes and faults");
+
+    final String label;
+
+    Kind(String label) {
+        this.label = label;
+    }
+}
