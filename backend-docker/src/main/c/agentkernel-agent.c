@@ -13,11 +13,23 @@
  *   HELLO  u32 version                      HELLO  u32 version, u32 pid, u32 uid, u32 gid
  *   EXEC   see parse_exec()                 STDOUT / STDERR  bytes, as produced
  *   STDIN  bytes; empty = EOF               EXIT   u8 kind (0 exited, 1 signalled), u8 flags
- *   KILL   (kills the exec's process group)        (1 timed out, 2 truncated, 4 cancelled), i32 code
+ *   KILL   (kills the exec's tree, see below)      (1 timed out, 2 truncated, 4 cancelled), i32 code
  *   FREAD  u64 max bytes, path              FDATA  file bytes (FREAD)
  *   FWRITE u32 mode, path                   DONE   u64 size (FREAD/FWRITE) or 0
  *   FDATA  bytes for FWRITE; empty = end    ERROR  u32 errno, u32 stage, message
  *   FDELETE path
+ *
+ * Kill rule (timeout, KILL, agent exit): every command starts a new session and carries the marker
+ * AGENTKERNEL_EXEC_ID=<agent pid>.<seq> in its environment (the name the docker-exec path uses too; a
+ * same-named request entry is overridden). A process belongs to the exec when its session or process
+ * group is the command's pid, when it descends from the command (ppid chain in /proc/<pid>/stat, while
+ * the command is not yet reaped), or when its /proc/<pid>/environ holds the marker (readable for our uid's
+ * dumpable processes; this catches descendants that called setsid and were orphaned: the agent is a child
+ * subreaper, so they come back to it and lose their ancestry). The sweep reads /proc with plain syscalls,
+ * no fork, so it works while a fork bomb holds the pids limit: first it SIGSTOPs members until a pass
+ * finds none still running (a stopped process cannot fork), then it SIGKILLs members until none is left.
+ * A descendant that both leaves the session and drops the marker from its environment (re-exec with a
+ * cleaned env) after its parent died escapes; it still dies with the sandbox.
  *
  * Path rule (files): paths are absolute; no ".." or "." segments and no empty segments are accepted.
  * The final component is opened with O_NOFOLLOW, so a symlink there is refused (ELOOP). A symlink in
@@ -35,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -50,6 +63,7 @@
 #define STDIN_QUEUE_LIMIT (4u << 20)
 #define MAX_SYMLINK_HOPS 16
 #define GRACE_MS 100
+#define MARKER_VAR "AGENTKERNEL_EXEC_ID"
 
 enum {
     Q_HELLO = 0x01, Q_EXEC = 0x02, Q_STDIN = 0x03, Q_KILL = 0x04, Q_FREAD = 0x05, Q_FWRITE = 0x06,
@@ -73,6 +87,7 @@ struct exec {
     int64_t deadline;          /* monotonic ms, 0 = none */
     uint64_t max_out, n_out, n_err;
     int truncated, timed_out, cancelled, exited, status;
+    char marker[64];           /* MARKER_VAR=value, in the command's environment */
     int64_t grace_until;       /* after the command exited: report by then even if pipes stay open */
     struct exec *next;
 };
@@ -179,9 +194,118 @@ static struct upload *find_upload(uint32_t id) {
     return NULL;
 }
 
-/* The whole process group (the command's session), also when its leader has already exited. */
-static void kill_group(struct exec *e) {
-    if (e->pid > 0) kill(-e->pid, SIGKILL);
+/* ---------- killing an exec's tree (the kill rule in the header comment) ---------- */
+
+struct proc { pid_t pid, ppid, pgrp, sid; char state; int member; };
+
+/* Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+static int read_stat(pid_t pid, struct proc *p) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *end = strrchr(buf, ')');
+    int ppid, pgrp, sid;
+    if (!end || sscanf(end + 1, " %c %d %d %d", &p->state, &ppid, &pgrp, &sid) != 4) return -1;
+    p->pid = pid; p->ppid = ppid; p->pgrp = pgrp; p->sid = sid; p->member = 0;
+    return 0;
+}
+
+/* Whether the process's initial environment holds the marker entry exactly. */
+static int has_marker(pid_t pid, const char *marker) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int) pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0; /* not ours, not dumpable or gone */
+    size_t ml = strlen(marker) + 1; /* with the NUL that ends the entry */
+    char buf[8192];
+    size_t have = 0;
+    int found = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, sizeof buf - have);
+        if (n <= 0) break;
+        have += (size_t) n;
+        /* Entries are NUL-terminated; a match starts at the buffer start or after a NUL. */
+        size_t last_start = 0;
+        for (size_t i = 0; i < have; i++) {
+            if (i == 0 || buf[i - 1] == 0) {
+                last_start = i;
+                if (have - i >= ml && memcmp(buf + i, marker, ml) == 0) { found = 1; break; }
+            }
+        }
+        if (found) break;
+        /* Keep the unfinished last entry and read on; one longer than the buffer is skipped. */
+        if (last_start == 0) { if (have == sizeof buf) have = 0; continue; }
+        memmove(buf, buf + last_start, have - last_start);
+        have -= last_start;
+    }
+    close(fd);
+    return found;
+}
+
+/*
+ * One pass: finds the exec's live members and sends sig to those not in state skip.
+ * Returns how many were signalled. Needs no fork and no memory beyond a growing array.
+ */
+static int sweep(struct exec *e, int sig, char skip) {
+    static struct proc *procs;
+    static size_t cap;
+    size_t n = 0;
+    DIR *d = opendir("/proc");
+    if (!d) return 0;
+    pid_t self = getpid();
+    for (struct dirent *de; (de = readdir(d));) {
+        char *endp;
+        long v = strtol(de->d_name, &endp, 10);
+        if (*endp || v <= 0 || v == self) continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            struct proc *np = realloc(procs, nc * sizeof *np);
+            if (!np) break; /* sweep what we have; the caller repeats */
+            procs = np; cap = nc;
+        }
+        if (read_stat((pid_t) v, &procs[n]) == 0) n++;
+    }
+    closedir(d);
+    int root_alive = !e->exited; /* after reaping, the pid may be reused: no ancestry through it */
+    for (size_t i = 0; i < n; i++) {
+        struct proc *p = &procs[i];
+        p->member = p->sid == e->pid || p->pgrp == e->pid || (root_alive && p->pid == e->pid)
+                || (p->state != 'Z' && has_marker(p->pid, e->marker));
+    }
+    for (int changed = root_alive; changed;) { /* close over children of members */
+        changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (procs[i].member) continue;
+            for (size_t j = 0; j < n; j++)
+                if (procs[j].member && procs[j].pid == procs[i].ppid) { procs[i].member = changed = 1; break; }
+        }
+    }
+    int signalled = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct proc *p = &procs[i];
+        if (!p->member || p->state == 'Z' || p->state == 'X' || p->state == skip) continue;
+        if (kill(p->pid, sig) == 0) signalled++;
+    }
+    return signalled;
+}
+
+/* Stops, then kills, everything that belongs to the exec; repeats until nothing is left (bounded). */
+static void kill_tree(struct exec *e) {
+    if (e->pid <= 0) return;
+    /* Stop first, so ancestry is still intact (nothing reparented yet) and nothing forks meanwhile. */
+    for (int i = 0; i < 50 && sweep(e, SIGSTOP, 'T') > 0; i++) {}
+    /* Each pass lists its members before signalling any, so a child is killed in the same pass as its
+       parent, before being reparented would hide its ancestry. */
+    for (int i = 0; i < 200 && sweep(e, SIGKILL, 0) > 0; i++) {
+        struct timespec pause = { 0, 1000 * 1000 }; /* let the killed ones turn into zombies */
+        nanosleep(&pause, NULL);
+    }
+    kill(-e->pid, SIGKILL); /* the group again, in case /proc could not be read */
 }
 
 /* ---------- a bounded reader over a request payload ---------- */
@@ -219,21 +343,25 @@ static void free_strv(char **v) {
 /* ---------- exec ---------- */
 
 /* Environment of the command: the sandbox's own (ours) with the request's entries replacing same-named ones. */
-static char **merge_env(char **extra, size_t n_extra) {
+static char **merge_env(char **extra, size_t n_extra, char *marker) {
     size_t n_base = 0;
     while (environ[n_base]) n_base++;
-    char **out = calloc(n_base + n_extra + 1, sizeof *out);
+    char **out = calloc(n_base + n_extra + 2, sizeof *out);
     if (!out) die("calloc");
     size_t k = 0;
+    size_t mkl = strlen(MARKER_VAR);
     for (size_t i = 0; i < n_base; i++) {
         const char *eq = strchr(environ[i], '=');
         size_t kl = eq ? (size_t) (eq - environ[i]) : strlen(environ[i]);
+        if (kl == mkl && strncmp(environ[i], MARKER_VAR, mkl) == 0) continue;
         int replaced = 0;
         for (size_t j = 0; j < n_extra; j++)
             if (strncmp(extra[j], environ[i], kl) == 0 && extra[j][kl] == '=') { replaced = 1; break; }
         if (!replaced) out[k++] = environ[i];
     }
-    for (size_t j = 0; j < n_extra; j++) out[k++] = extra[j];
+    for (size_t j = 0; j < n_extra; j++)
+        if (!(strncmp(extra[j], MARKER_VAR, mkl) == 0 && extra[j][mkl] == '=')) out[k++] = extra[j];
+    out[k++] = marker;
     out[k] = NULL;
     return out;
 }
@@ -271,7 +399,10 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
         free_strv(argv); free_strv(envx); free(workdir);
         return;
     }
-    char **envp = merge_env(envx, envc);
+    static uint32_t seq;
+    char marker[64];
+    snprintf(marker, sizeof marker, MARKER_VAR "=%u.%u", (unsigned) getpid(), ++seq);
+    char **envp = merge_env(envx, envc, marker);
 
     int in[2], out[2], err[2], report[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
@@ -332,6 +463,7 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
     if (!e) die("calloc");
     e->id = id;
     e->pid = pid;
+    memcpy(e->marker, marker, sizeof marker);
     e->in_fd = in[1];
     e->out_fd = out[0];
     e->err_fd = err[0];
@@ -683,7 +815,7 @@ static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size
     case Q_STDIN: queue_stdin(id, p, len); break;
     case Q_KILL: {
         struct exec *e = find_exec(id);
-        if (e) { e->cancelled = 1; kill_group(e); }
+        if (e) { e->cancelled = 1; kill_tree(e); }
         break;
     }
     case Q_FREAD: file_read(id, p, len); break;
@@ -695,7 +827,7 @@ static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size
 }
 
 static void kill_all_and_exit(int code) {
-    for (struct exec *e = execs; e; e = e->next) if (e->pid > 0) kill(-e->pid, SIGKILL);
+    for (struct exec *e = execs; e; e = e->next) kill_tree(e);
     exit(code);
 }
 
@@ -807,7 +939,7 @@ int main(int argc, char **argv) {
             struct exec *e = *pp;
             if (!e->reported && e->deadline && !e->exited && !e->timed_out && now >= e->deadline) {
                 e->timed_out = 1;
-                kill_group(e);
+                kill_tree(e);
             }
             if (!e->reported && e->in_fd >= 0) flush_stdin(e);
             /* Report once the command exited and its pipes closed. Pipes still held open by background

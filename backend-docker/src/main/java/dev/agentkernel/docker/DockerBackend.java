@@ -60,6 +60,8 @@ public final class DockerBackend implements Backend {
     public static final String DOCKER_HOST_PROPERTY = "docker.host";
     /** Settings key: {@code false} never pulls (only local images are used). Default {@code true}. */
     public static final String PULL_PROPERTY = "docker.pull";
+    /** Environment fallback for {@value #PULL_PROPERTY}; the test build sets it to {@code false} so no test reaches a registry. */
+    public static final String PULL_ENV = "AGENTKERNEL_DOCKER_PULL";
     /** Init forwards SIGTERM to the main process, so stop is fast; this only bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
@@ -86,7 +88,7 @@ public final class DockerBackend implements Backend {
     public static DockerBackend open(BackendSettings settings) {
         DockerClientConfig config = config(settings);
         return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
-                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, "true")),
+                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, Objects.requireNonNullElse(System.getenv(PULL_ENV), "true"))),
                 AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))));
     }
 

@@ -61,7 +61,8 @@ import java.util.concurrent.Callable;
                 "  6    too large",
                 "  7    busy, retry later",
                 "  8    engine or backend unavailable (try: agentkernel setup; agentkernel doctor)",
-                "  124  timed out"},
+                "  124  timed out",
+                "  130  interrupted (Ctrl-C): the command was killed, its temporary sandbox removed"},
         subcommands = {
                 RunCommand.class,
                 CreateCommand.class,

@@ -1,5 +1,6 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.core.Cancellation;
 import dev.agentkernel.core.ExecResult;
 
 /** The exit status of {@code run} and {@code exec}: the command's own, or 124 when it was killed on timeout. */
@@ -7,7 +8,14 @@ public final class ExitStatus {
     private ExitStatus() {
     }
 
-    public static int of(ExecResult result, Console console) {
+    /** Exit status when the user interrupted the command (Ctrl-C, SIGTERM): 128 + SIGINT, as shells report it. */
+    public static final int INTERRUPTED = 130;
+
+    public static int of(ExecResult result, Console console, Cancellation cancellation) {
+        if (cancellation.isCancelled()) {
+            console.err().println("agentkernel: interrupted; the command was killed");
+            return INTERRUPTED;
+        }
         if (result.truncated()) {
             console.warn("output was cut at the output limit");
         }

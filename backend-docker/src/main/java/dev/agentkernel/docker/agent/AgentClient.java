@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * process's pipes in tests). Any number of calls may run at once on one connection: each has its own request
  * id, and one reader thread hands incoming frames to the call they belong to. Thread-safe.
  *
- * <p>Timeouts are enforced by the agent (it kills the command's process group); this client adds a backstop
- * so a stuck agent can never hang a caller: {@link #BACKSTOP} after the command's own timeout it sends a kill,
+ * <p>Timeouts are enforced by the agent (it kills the command's whole tree, see the kill rule in the agent's C
+ * source); this client adds a backstop so a stuck agent can never hang a caller: {@link #BACKSTOP} after the command's own timeout it sends a kill,
  * and if the agent still does not answer the call fails with {@code BACKEND_UNAVAILABLE}.
  */
 public final class AgentClient implements AutoCloseable {

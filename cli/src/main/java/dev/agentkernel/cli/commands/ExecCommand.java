@@ -57,6 +57,6 @@ public final class ExecCommand extends ClientCommand {
         if (json.json()) {
             console().out().println(Json.write(Json.exec(result)));
         }
-        return ExitStatus.of(result, console());
+        return ExitStatus.of(result, console(), cancellation);
     }
 }

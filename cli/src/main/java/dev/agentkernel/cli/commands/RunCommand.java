@@ -111,7 +111,7 @@ public final class RunCommand extends ClientCommand {
         if (json.json()) {
             console().out().println(Json.write(Json.run(result)));
         }
-        return ExitStatus.of(result.exec(), console());
+        return ExitStatus.of(result.exec(), console(), cancellation);
     }
 
     /**
@@ -146,6 +146,6 @@ public final class RunCommand extends ClientCommand {
             out.putAll(Json.exec(result));
             console().out().println(Json.write(out));
         }
-        return ExitStatus.of(result, console());
+        return ExitStatus.of(result, console(), cancellation);
     }
 }
