@@ -84,6 +84,7 @@ import java.util.concurrent.Callable;
                 BenchCommand.class,
                 VersionCommand.class,
                 CompletionCommand.class,
+                dev.agentkernel.cli.mcp.McpServerCommand.class, dev.agentkernel.cli.mcp.McpCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class AgentKernelCli implements Callable<Integer> {

@@ -7,6 +7,8 @@ import dev.agentkernel.core.RunListener;
 import dev.agentkernel.core.RunRequest;
 import dev.agentkernel.core.RunResult;
 import dev.agentkernel.core.SandboxInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Objects;
@@ -17,6 +19,8 @@ import java.util.function.Supplier;
  * shows up as a clear error result on each call (retried on the next one) instead of a server that never starts.
  */
 public final class LazySandboxes implements SandboxOperations {
+    private static final Logger LOG = LoggerFactory.getLogger(LazySandboxes.class);
+
     private final String description;
     private final Supplier<SandboxOperations> opener;
     private SandboxOperations delegate;
@@ -25,6 +29,23 @@ public final class LazySandboxes implements SandboxOperations {
     public LazySandboxes(String description, Supplier<SandboxOperations> opener) {
         this.description = Objects.requireNonNull(description, "description");
         this.opener = Objects.requireNonNull(opener, "opener");
+    }
+
+    /**
+     * Starts opening now on a background thread, so the first tool call does not wait for the engine; a failure
+     * is logged and the next call tries again.
+     */
+    public LazySandboxes openInBackground() {
+        Thread t = new Thread(() -> {
+            try {
+                delegate();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("Sandboxes not ready yet ({}); the next tool call tries again", e.getMessage());
+            }
+        }, "agentkernel-mcp-open");
+        t.setDaemon(true);
+        t.start();
+        return this;
     }
 
     private synchronized SandboxOperations delegate() {

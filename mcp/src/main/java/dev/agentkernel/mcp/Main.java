@@ -7,9 +7,11 @@ import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.core.config.ConfigLoader;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,16 +58,18 @@ public final class Main {
         // First of all: from here on only protocol messages reach stdout.
         OutputStream protocol = McpStdioServer.claimStdout();
         long maxOutput = DEFAULT_MAX_OUTPUT_BYTES;
+        Path configFile = null;
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--max-output-bytes" -> maxOutput = parsePositive(value(args, ++i, "--max-output-bytes"));
+                case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
                 default -> throw new AgentKernelException.InvalidRequestException("unknown option " + args.get(i));
             }
         }
-        AgentKernelConfig config = AgentKernelConfig.defaults();
+        AgentKernelConfig config = ConfigLoader.load(configFile);
         String instance = System.getProperty(INSTANCE_PROPERTY, InstanceId.current());
         long cap = Math.min(maxOutput, config.limits().maxOutputBytes());
-        SandboxOperations ops = new LazySandboxes("embedded", () -> openEmbedded(config, instance));
+        SandboxOperations ops = new LazySandboxes("embedded", () -> openEmbedded(config, instance)).openInBackground();
         McpStdioServer.serveAndClose(ops, cap, System.in, protocol);
         return 0;
     }
@@ -116,7 +120,7 @@ public final class Main {
 
     private static int usage(PrintStream err, String problem) {
         err.println("agentkernel-mcp: " + problem);
-        err.println("usage: Main [mcp-server [--max-output-bytes N]] | config [--client "
+        err.println("usage: Main [mcp-server [--config FILE] [--max-output-bytes N]] | config [--client "
                 + String.join("|", ClientConfig.wireNames()) + "] [--name NAME]");
         return 2;
     }

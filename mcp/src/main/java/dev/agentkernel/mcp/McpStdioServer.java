@@ -74,7 +74,8 @@ public final class McpStdioServer {
         CountDownLatch inputClosed = new CountDownLatch(1);
         InFlight inFlight = new InFlight();
         McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
-        var transport = new StdioServerTransportProvider(mapper, new ProtocolInput(in, out, inputClosed), out);
+        ProtocolInput input = new ProtocolInput(in, out, inputClosed);
+        var transport = new StdioServerTransportProvider(mapper, input, out);
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo(new McpSchema.Implementation(SERVER_NAME, "agentkernel sandboxes", version()))
                 .instructions(instructions(description))
@@ -95,6 +96,7 @@ public final class McpStdioServer {
             Thread.sleep(FLUSH_GRACE.toMillis());
             LOG.info("stdin closed; MCP server stopping");
         } finally {
+            input.release();
             server.closeGracefully();
         }
     }

@@ -11,6 +11,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +19,11 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The server's view of stdin: only lines that are JSON objects reach the SDK's transport, which ends the whole
  * session on the first line it cannot parse. A malformed line gets the JSON-RPC parse error (-32700) instead,
- * and the server keeps serving. Counts down {@code ended} when the client closes stdin.
+ * and the server keeps serving.
+ *
+ * <p>When the client closes stdin, {@code ended} is counted down but the transport does not see the end yet:
+ * it would close the session at once and drop the answers of calls still running. {@link #release()} lets it
+ * see the end once those answers are out.
  */
 final class ProtocolInput extends InputStream {
     private static final Logger LOG = LoggerFactory.getLogger(ProtocolInput.class);
@@ -27,6 +32,7 @@ final class ProtocolInput extends InputStream {
     private final BufferedReader lines;
     private final OutputStream protocolOut;
     private final CountDownLatch ended;
+    private final CountDownLatch released = new CountDownLatch(1);
     private byte[] current = new byte[0];
     private int position;
 
@@ -74,6 +80,7 @@ final class ProtocolInput extends InputStream {
             }
             if (line == null) {
                 ended.countDown();
+                awaitRelease();
                 return false;
             }
             if (line.isBlank()) {
@@ -88,6 +95,20 @@ final class ProtocolInput extends InputStream {
             position = 0;
         }
         return true;
+    }
+
+    /** Lets the transport see the end of input (see the class comment). */
+    void release() {
+        released.countDown();
+    }
+
+    private void awaitRelease() throws IOException {
+        try {
+            released.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted at the end of input");
+        }
     }
 
     private static String check(String line) {
@@ -115,6 +136,7 @@ final class ProtocolInput extends InputStream {
     @Override
     public void close() throws IOException {
         ended.countDown();
+        released.countDown();
         lines.close();
     }
 }

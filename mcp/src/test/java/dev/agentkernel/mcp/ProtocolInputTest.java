@@ -23,6 +23,7 @@ class ProtocolInputTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CountDownLatch ended = new CountDownLatch(1);
         ProtocolInput in = new ProtocolInput(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out, ended);
+        in.release();
 
         String passed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
 
@@ -37,5 +38,24 @@ class ProtocolInputTest {
             assertThat(n.get("id").isNull()).isTrue();
             assertThat(n.path("error").path("code").asInt()).isEqualTo(-32700);
         }
+    }
+
+    @Test
+    void theEndOfInputIsHeldBackUntilReleased() throws Exception {
+        CountDownLatch ended = new CountDownLatch(1);
+        ProtocolInput in = new ProtocolInput(new ByteArrayInputStream("{\"id\":1}\n".getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(), ended);
+        var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(ended.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(100);
+        assertThat(result).as("the reader must not see the end before release()").isNotDone();
+        in.release();
+        assertThat(result.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("{\"id\":1}\n");
     }
 }

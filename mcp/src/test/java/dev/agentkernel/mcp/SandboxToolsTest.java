@@ -31,8 +31,11 @@ class SandboxToolsTest {
     @BeforeEach
     void setUp() {
         backend = new FakeBackend();
-        AgentKernel kernel = AgentKernel.builder().backend(backend)
-                .config(AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))).build();
+        AgentKernelConfig config = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"));
+        // The engine's own cap (above the tools' 1024) keeps the output floods of these tests small.
+        config = config.withLimits(new AgentKernelConfig.Limits(config.limits().timeout(), 64 * 1024,
+                config.limits().maxFileBytes(), config.limits().maxConcurrentRuns()));
+        AgentKernel kernel = AgentKernel.builder().backend(backend).config(config).build();
         ops = new EmbeddedSandboxes(kernel, backend.id());
         tools = new SandboxTools(ops, 1024);
     }
