@@ -65,7 +65,9 @@ public final class ProfileMapping {
      */
     static Map<String, String> tmpfs(int memoryMb) {
         Map<String, String> mounts = new LinkedHashMap<>();
-        String size = "size=" + memoryMb + "m";
+        // A quarter of the memory limit each: tmpfs pages are charged to the sandbox's memory, so a /tmp as big as
+        // the limit lets a disk fill OOM-kill every process (the sandbox dies); now the fill gets ENOSPC first.
+        String size = "size=" + Math.max(1, memoryMb / 4) + "m";
         mounts.put("/tmp", "rw,nosuid,nodev,mode=1777," + size);
         mounts.put(WORKDIR, "rw,nosuid,nodev,mode=0755,uid=" + NOBODY + ",gid=" + NOBODY + "," + size);
         return mounts;
