@@ -60,7 +60,10 @@ class RacesIT extends SuiteBase {
             }
         });
         assertThat(rs.stream().filter(r -> r.status() == 201).count()).as(statuses(rs)).isEqualTo(1);
-        assertThat(rs.stream().filter(r -> r.status() == 409).count()).as(statuses(rs)).isEqualTo(n - 1);
+        // Every other request lost the race (409) or was shed by admission control under load (429 + Retry-After).
+        assertThat(rs).as(statuses(rs)).allMatch(r -> r.status() == 201 || r.status() == 409
+                || (r.status() == 429 && r.header("Retry-After") != null));
+        assertThat(rs.stream().filter(r -> r.status() == 409).count()).as(statuses(rs)).isPositive();
         assertThat(Engine.containerOf(name)).isNotNull();
         expectAudit("sandbox_created", name);
     }
