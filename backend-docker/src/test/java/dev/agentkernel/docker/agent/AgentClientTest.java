@@ -6,10 +6,7 @@ import dev.agentkernel.core.ErrorCode;
 import dev.agentkernel.core.ExecRequest;
 import dev.agentkernel.core.ExecResult;
 import dev.agentkernel.core.OutputChunk;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,27 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The agent's exec protocol against the real binary, run as a local process (no Docker). */
-class AgentClientTest {
-    @TempDir
-    Path dir;
-    LocalAgent agent;
-    AgentClient client;
-
-    @BeforeEach
-    void start() {
-        agent = new LocalAgent(dir);
-        client = agent.client;
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        agent.close();
-    }
-
-    private static ExecRequest sh(String script) {
-        return ExecRequest.of("sh", "-c", script);
-    }
-
+class AgentClientTest extends LocalAgentFixture {
     @Test
     void handshakeReportsVersionAndIdentity() {
         assertThat(client.hello().version()).isEqualTo(AgentProtocol.VERSION);

@@ -2,10 +2,7 @@ package dev.agentkernel.docker.agent;
 
 import dev.agentkernel.core.AgentKernelException;
 import dev.agentkernel.core.ErrorCode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,23 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** File reads, writes and deletes through the agent, and its symlink rule, against a local agent process. */
-class AgentFilesTest {
-    @TempDir
-    Path dir;
-    LocalAgent agent;
-    AgentClient client;
-
-    @BeforeEach
-    void start() {
-        agent = new LocalAgent(dir);
-        client = agent.client;
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        agent.close();
-    }
-
+class AgentFilesTest extends LocalAgentFixture {
     private String p(String rel) {
         return dir.resolve(rel).toString();
     }

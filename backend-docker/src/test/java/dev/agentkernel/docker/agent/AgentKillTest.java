@@ -3,10 +3,7 @@ package dev.agentkernel.docker.agent;
 import dev.agentkernel.core.Cancellation;
 import dev.agentkernel.core.ExecRequest;
 import dev.agentkernel.core.ExecResult;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,27 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The agent's kill rule against the real binary run locally: a timeout or cancel also kills descendants that
  * left the command's session, found by ancestry or by the exec's marker variable.
  */
-class AgentKillTest {
-    @TempDir
-    Path dir;
-    LocalAgent agent;
-    AgentClient client;
-
-    @BeforeEach
-    void start() {
-        agent = new LocalAgent(dir);
-        client = agent.client;
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        agent.close();
-    }
-
-    private static ExecRequest sh(String script) {
-        return ExecRequest.of("sh", "-c", script);
-    }
-
+class AgentKillTest extends LocalAgentFixture {
     @Test
     void timeoutKillsAChildThatCalledSetsid() throws Exception {
         Path pidFile = dir.resolve("setsid.pid");
