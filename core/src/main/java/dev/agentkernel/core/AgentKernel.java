@@ -5,6 +5,7 @@ import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
 import dev.agentkernel.core.internal.Admission;
+import dev.agentkernel.core.internal.SandboxExecSlots;
 import dev.agentkernel.core.pool.SandboxPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,14 +38,16 @@ import java.util.function.Predicate;
  * <p>Defaults from the configuration: a request without a timeout gets {@code limits.timeout_ms}; output is
  * capped at {@code limits.max_output_bytes} per stream; files at {@code limits.max_file_bytes}. Commands in
  * flight (runs and execs) are bounded by {@code limits.max_concurrent_runs}: excess callers wait up to
- * {@link Builder#admissionWait} and then get {@code BUSY}.
+ * {@link Builder#admissionWait} and then get {@code BUSY}. In one named sandbox at most
+ * {@code limits.max_execs_per_sandbox} commands run at once; the next one gets {@code BUSY} at once.
  *
  * <p>Sandboxes by kind: {@code named} ones are the user's (every operation); {@code run} ones exist while a
  * run lasts ({@link #get}, {@link #list} and {@link #remove} see them); {@code pool} ones are invisible to every
  * named-sandbox operation so a warm sandbox cannot be touched before the one run it serves.
  *
  * <p>At build time the facade reconciles: {@code run} and {@code pool} sandboxes whose owner instance is dead
- * ({@link InstanceId#mayBeAlive}) are removed; named sandboxes are adopted as they are.
+ * ({@link InstanceId#mayBeAlive}) are removed; named sandboxes are adopted as they are. The same reconcile runs
+ * again every {@link Builder#reconcileInterval} (which also drops warm pool members whose container is gone).
  */
 public final class AgentKernel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentKernel.class);
@@ -55,6 +58,9 @@ public final class AgentKernel implements AutoCloseable {
     private final AuditingBackend backend;
     private final ImageResolver images;
     private final Admission admission;
+    private final SandboxExecSlots execSlots;
+    /** Runs the periodic reconcile; null when disabled. */
+    private final java.util.concurrent.ScheduledExecutorService reconciler;
     private final SandboxPool pool;
     private final java.util.concurrent.ThreadPoolExecutor batchExecutor;
     /** Removes finished temporaries after the answer when {@link Builder#destroyInBackground}; else null. */
@@ -75,6 +81,7 @@ public final class AgentKernel implements AutoCloseable {
         this.backend = new AuditingBackend(b.backend, log);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
         this.admission = new Admission(Math.max(1, config.limits().maxConcurrentRuns()), b.admissionWait);
+        this.execSlots = new SandboxExecSlots(Math.max(1, config.limits().maxExecsPerSandbox()));
         AtomicInteger threads = new AtomicInteger();
         int batchThreads = Math.max(1, config.limits().maxConcurrentRuns());
         this.batchExecutor = new java.util.concurrent.ThreadPoolExecutor(batchThreads, batchThreads, 30,
@@ -103,6 +110,7 @@ public final class AgentKernel implements AutoCloseable {
         if (pool.enabled()) {
             pool.warm(defaultPoolKey());
         }
+        this.reconciler = startReconciler(b.reconcileInterval, b.reconcileFilter);
     }
 
     public static Builder builder() {
@@ -239,7 +247,8 @@ public final class AgentKernel implements AutoCloseable {
         RunListener l = listener == null ? NO_LISTENER : listener;
         Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
         visible(name, true);
-        try (InFlight ignored0 = track(c); Admission.Permit ignored = admit("exec", name)) {
+        try (InFlight ignored0 = track(c); Admission.Permit perSandbox = admitExec(name);
+             Admission.Permit ignored = admit("exec", name)) {
             l.onProgress(RunListener.Stage.EXECUTING);
             ExecResult result = backend.exec(name, limited(request), l, c);
             l.onDone(result);
@@ -347,6 +356,9 @@ public final class AgentKernel implements AutoCloseable {
             }
             closed = true;
         }
+        if (reconciler != null) {
+            reconciler.shutdownNow();
+        }
         List.copyOf(inFlight).forEach(Cancellation::cancel);
         // Batch items not started yet are cancelled, so batch callers waiting on them get an answer.
         // Running ones end through their cancellation; threads are not interrupted (I/O channels close on it).
@@ -383,6 +395,35 @@ public final class AgentKernel implements AutoCloseable {
         }
         backend.log().close();
         backend.close();
+    }
+
+    private java.util.concurrent.ScheduledExecutorService startReconciler(Duration interval,
+                                                                          Predicate<SandboxInfo> filter) {
+        if (interval.isZero()) {
+            return null;
+        }
+        java.util.concurrent.ScheduledExecutorService s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                    Thread t = new Thread(r, "agentkernel-reconcile");
+                    t.setDaemon(true);
+                    return t;
+                });
+        long ms = Math.max(1, interval.toMillis());
+        s.scheduleWithFixedDelay(() -> periodicReconcile(filter), ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return s;
+    }
+
+    /** One periodic pass; never throws (an exception would cancel the schedule). */
+    private void periodicReconcile(Predicate<SandboxInfo> filter) {
+        if (closed) {
+            return;
+        }
+        try {
+            reconcile(filter);
+            pool.prune();
+        } catch (RuntimeException e) {
+            LOG.warn("Periodic reconcile failed: {}", e.toString());
+        }
     }
 
     private int reconcile(Predicate<SandboxInfo> filter) {
@@ -435,13 +476,27 @@ public final class AgentKernel implements AutoCloseable {
         try {
             return admission.acquire();
         } catch (AgentKernelException.BusyException e) {
-            try {
-                backend.record("request_refused", sandbox, Map.of("operation", operation, "reason", "busy"));
-            } catch (RuntimeException auditFailure) {
-                e.addSuppressed(auditFailure);
-            }
-            throw e;
+            throw refused(e, operation, sandbox, "busy");
         }
+    }
+
+    private Admission.Permit admitExec(String sandbox) {
+        try {
+            return execSlots.acquire(sandbox);
+        } catch (AgentKernelException.BusyException e) {
+            throw refused(e, "exec", sandbox, "sandbox_busy");
+        }
+    }
+
+    /** Audits a {@code BUSY} refusal and returns it to throw. */
+    private AgentKernelException.BusyException refused(AgentKernelException.BusyException e, String operation,
+                                                       String sandbox, String reason) {
+        try {
+            backend.record("request_refused", sandbox, Map.of("operation", operation, "reason", reason));
+        } catch (RuntimeException auditFailure) {
+            e.addSuppressed(auditFailure);
+        }
+        return e;
     }
 
     /** The sandbox if a caller may see it; {@code namedOnly} for operations on a sandbox's inside or state. */
@@ -528,6 +583,7 @@ public final class AgentKernel implements AutoCloseable {
         private Map<String, String> imageAlternatives;
         private Duration admissionWait = Duration.ofSeconds(10);
         private Predicate<SandboxInfo> reconcileFilter = s -> true;
+        private Duration reconcileInterval = Duration.ofMinutes(5);
         private int poolThreads = 2;
         private boolean destroyInBackground;
 
@@ -565,6 +621,19 @@ public final class AgentKernel implements AutoCloseable {
          */
         public Builder reconcileFilter(Predicate<SandboxInfo> filter) {
             this.reconcileFilter = Objects.requireNonNull(filter, "filter");
+            return this;
+        }
+
+        /**
+         * How often the reconcile runs again after start-up (default 5 minutes; {@link Duration#ZERO} disables it).
+         * Each pass also drops warm pool members whose container is gone. Errors are logged, never thrown.
+         */
+        public Builder reconcileInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("reconcileInterval must not be negative");
+            }
+            this.reconcileInterval = interval;
             return this;
         }
 

@@ -41,7 +41,15 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     /** {@code [limits]}. */
-    public record Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns) {
+    public record Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                         int maxExecsPerSandbox) {
+        /** Commands at once in one named sandbox when the configuration does not say. */
+        public static final int DEFAULT_MAX_EXECS_PER_SANDBOX = 8;
+
+        /** Kept for callers written before {@code max_execs_per_sandbox}: that limit gets its default. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, DEFAULT_MAX_EXECS_PER_SANDBOX);
+        }
     }
 
     /** {@code [audit]}. */
@@ -89,7 +97,8 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                 new Sandbox("agentkernel/busybox:local", SecurityProfile.DEFAULT, null),
                 new Resources(1, 512),
                 new Pool(2, 16),
-                new Limits(Duration.ofMinutes(5), 10L * 1024 * 1024, 64L * 1024 * 1024, 32),
+                new Limits(Duration.ofMinutes(5), 10L * 1024 * 1024, 64L * 1024 * 1024, 32,
+                        Limits.DEFAULT_MAX_EXECS_PER_SANDBOX),
                 new Audit(Path.of(System.getProperty("user.home"), ".agentkernel", "audit.jsonl"), true),
                 Map.of());
     }

@@ -33,7 +33,8 @@ import java.util.Optional;
  * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker"
  * [resources] vcpus = 1, memory_mb = 512
  * [pool]      size = 2 (warm sandboxes per key; 0 disables), max = 16 (overall)
- * [limits]    timeout_ms = 300000, max_output_bytes = 10485760, max_file_bytes = 67108864, max_concurrent_runs = 32
+ * [limits]    timeout_ms = 300000, max_output_bytes = 10485760, max_file_bytes = 67108864, max_concurrent_runs = 32,
+ *             max_execs_per_sandbox = 8
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
  * </pre>
@@ -55,6 +56,7 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_MAX_OUTPUT_BYTES</td><td>limits.max_output_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_FILE_BYTES</td><td>limits.max_file_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_CONCURRENT_RUNS</td><td>limits.max_concurrent_runs</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_EXECS_PER_SANDBOX</td><td>limits.max_execs_per_sandbox</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
  * </table>
@@ -83,6 +85,7 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_MAX_OUTPUT_BYTES", "limits.max_output_bytes");
         ENV.put("AGENTKERNEL_MAX_FILE_BYTES", "limits.max_file_bytes");
         ENV.put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "limits.max_concurrent_runs");
+        ENV.put("AGENTKERNEL_MAX_EXECS_PER_SANDBOX", "limits.max_execs_per_sandbox");
         ENV.put("AGENTKERNEL_AUDIT", "audit.enabled");
         ENV.put("AGENTKERNEL_AUDIT_PATH", "audit.path");
     }
@@ -225,6 +228,7 @@ public final class ConfigLoader {
         private long maxOutputBytes;
         private long maxFileBytes;
         private int maxConcurrentRuns;
+        private int maxExecsPerSandbox;
         private Path auditPath;
         private boolean auditEnabled;
         private final Map<String, String> images;
@@ -249,6 +253,7 @@ public final class ConfigLoader {
             maxOutputBytes = c.limits().maxOutputBytes();
             maxFileBytes = c.limits().maxFileBytes();
             maxConcurrentRuns = c.limits().maxConcurrentRuns();
+            maxExecsPerSandbox = c.limits().maxExecsPerSandbox();
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
             images = new LinkedHashMap<>(c.images());
@@ -261,7 +266,8 @@ public final class ConfigLoader {
                     new AgentKernelConfig.Sandbox(image, profile, backend),
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
                     new AgentKernelConfig.Pool(poolSize, poolMax),
-                    new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns),
+                    new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
+                            maxExecsPerSandbox),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
                     images);
         }
@@ -288,6 +294,7 @@ public final class ConfigLoader {
                 case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, Long.MAX_VALUE);
                 case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, Long.MAX_VALUE);
                 case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1, 100_000);
+                case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1, 100_000);
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {

@@ -141,6 +141,46 @@ public final class SandboxPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops idle members whose container is gone or not running (one inspect per idle member, at most
+     * {@code max}), and refills their keys. Called by the periodic reconcile.
+     */
+    public int prune() {
+        if (!enabled()) {
+            return 0;
+        }
+        Map<Key, List<SandboxInfo>> idle = new LinkedHashMap<>();
+        synchronized (this) {
+            if (closed) {
+                return 0;
+            }
+            keys.forEach((k, st) -> idle.put(k, List.copyOf(st.idle)));
+        }
+        int dropped = 0;
+        for (Map.Entry<Key, List<SandboxInfo>> e : idle.entrySet()) {
+            boolean any = false;
+            for (SandboxInfo member : e.getValue()) {
+                if (isRunning(member.name())) {
+                    continue;
+                }
+                boolean ours;
+                synchronized (this) {
+                    KeyState st = keys.get(e.getKey());
+                    ours = st != null && st.idle.remove(member); // not claimed meanwhile
+                }
+                if (ours) {
+                    discard(member.name(), "container gone");
+                    dropped++;
+                    any = true;
+                }
+            }
+            if (any) {
+                refill(e.getKey());
+            }
+        }
+        return dropped;
+    }
+
     private boolean isRunning(String name) {
         try {
             return backend.inspect(name).map(SandboxInfo::running).orElse(false);

@@ -61,6 +61,7 @@ class ConfigLoaderTest {
                 max_output_bytes = 100
                 max_file_bytes = 200
                 max_concurrent_runs = 5
+                max_execs_per_sandbox = 3
                 [audit]
                 path = "~/logs/a.jsonl"
                 enabled = false
@@ -78,7 +79,7 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().backend()).isEqualTo("docker");
         assertThat(c.resources()).isEqualTo(new AgentKernelConfig.Resources(2, 1024));
         assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(3, 9));
-        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5));
+        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3));
         assertThat(c.audit()).isEqualTo(new AgentKernelConfig.Audit(home.resolve("logs/a.jsonl"), false));
         assertThat(c.images()).containsEntry("python3", "agentkernel/python:local").containsEntry("g++", "gcc:13");
     }
@@ -88,13 +89,21 @@ class ConfigLoaderTest {
         file("[server]\nport = 9000\n[pool]\nsize = 3\n");
         AgentKernelConfig c = load(Map.of("AGENTKERNEL_PORT", "7000", "AGENTKERNEL_AUDIT", "0",
                 "AGENTKERNEL_POOL_SIZE", "0", "AGENTKERNEL_AUDIT_PATH", "/var/log/ak.jsonl",
-                "AGENTKERNEL_PROFILE", "permissive", "AGENTKERNEL_TIMEOUT_MS", "42"));
+                "AGENTKERNEL_PROFILE", "permissive", "AGENTKERNEL_TIMEOUT_MS", "42",
+                "AGENTKERNEL_MAX_EXECS_PER_SANDBOX", "2"));
         assertThat(c.server().port()).isEqualTo(7000);
         assertThat(c.audit().enabled()).isFalse();
         assertThat(c.audit().path()).isEqualTo(Path.of("/var/log/ak.jsonl"));
         assertThat(c.pool().size()).isZero();
         assertThat(c.sandbox().profile()).isEqualTo(SecurityProfile.PERMISSIVE);
         assertThat(c.limits().timeout()).isEqualTo(Duration.ofMillis(42));
+        assertThat(c.limits().maxExecsPerSandbox()).isEqualTo(2);
+    }
+
+    @Test
+    void maxExecsPerSandboxDefaultsToEight() throws Exception {
+        file("[limits]\nmax_concurrent_runs = 5\n");
+        assertThat(load(Map.of()).limits().maxExecsPerSandbox()).isEqualTo(8);
     }
 
     @Test
@@ -128,6 +137,7 @@ class ConfigLoaderTest {
                 new String[]{"[resources]\nvcpus = 0\n", "'resources.vcpus'"},
                 new String[]{"[audit]\nenabled = \"yes\"\n", "'audit.enabled'"},
                 new String[]{"[limits]\nmax_concurrent_runs = 0\n", "'limits.max_concurrent_runs'"},
+                new String[]{"[limits]\nmax_execs_per_sandbox = 0\n", "'limits.max_execs_per_sandbox'"},
                 new String[]{"[images]\npython = 3\n", "'images.python'"},
                 new String[]{"[server\nport = 1\n", "Invalid config file"});
         for (String[] c : cases) {
