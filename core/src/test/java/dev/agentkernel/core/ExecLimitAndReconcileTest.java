@@ -154,7 +154,9 @@ class ExecLimitAndReconcileTest {
         fake.plant("run-late-dead", SandboxKind.RUN, dead, SandboxStatus.RUNNING);
         fake.plant("named-late-dead", SandboxKind.NAMED, dead, SandboxStatus.RUNNING);
         fake.plant("run-late-alive", SandboxKind.RUN, InstanceId.current(), SandboxStatus.RUNNING);
-        waitUntil(() -> !fake.names().contains("run-late-dead"));
+        // the audit event is written after the engine's removal: wait for both
+        waitUntil(() -> !fake.names().contains("run-late-dead") && kernel.logs("run-late-dead", LogQuery.ALL).stream()
+                .anyMatch(e -> e.event().equals("sandbox_removed")));
         assertThat(fake.names()).contains("named-late-dead", "run-late-alive");
         assertThat(kernel.logs("run-late-dead", LogQuery.ALL)).anySatisfy(e -> {
             assertThat(e.event()).isEqualTo("sandbox_removed");
