@@ -435,6 +435,13 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
         sigprocmask(SIG_SETMASK, &all, NULL);
         signal(SIGPIPE, SIG_DFL);
         setsid();
+        /* The command, not the agent, is the OOM killer's first victim: a memory bomb must not take the sandbox
+           down with it (raising one's own score needs no privilege; as on the docker-exec path). */
+        int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (oom >= 0) {
+            (void) !write(oom, "1000", 4);
+            close(oom);
+        }
         dup2(in[0], 0); dup2(out[1], 1); dup2(err[1], 2);
         int stage = STAGE_CHDIR;
         if (workdir[0] == 0 || chdir(workdir) == 0) {

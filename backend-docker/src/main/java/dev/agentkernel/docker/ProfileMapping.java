@@ -67,7 +67,10 @@ public final class ProfileMapping {
         Map<String, String> mounts = new LinkedHashMap<>();
         // A quarter of the memory limit each: tmpfs pages are charged to the sandbox's memory, so a /tmp as big as
         // the limit lets a disk fill OOM-kill every process (the sandbox dies); now the fill gets ENOSPC first.
-        String size = "size=" + Math.max(1, memoryMb / 4) + "m";
+        // Inodes too: empty files cost no pages but kernel memory (inode + dentry, ~1 KiB each) that is charged to
+        // the sandbox as well, so an inode fill would OOM-kill it just the same. 64 inodes per MiB of memory keeps
+        // both mounts' inodes under ~1/8 of the limit.
+        String size = "size=" + Math.max(1, memoryMb / 4) + "m,nr_inodes=" + Math.max(1024, memoryMb * 64);
         mounts.put("/tmp", "rw,nosuid,nodev,mode=1777," + size);
         mounts.put(WORKDIR, "rw,nosuid,nodev,mode=0755,uid=" + NOBODY + ",gid=" + NOBODY + "," + size);
         return mounts;

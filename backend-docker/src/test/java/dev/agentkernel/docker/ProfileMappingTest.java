@@ -38,8 +38,8 @@ class ProfileMappingTest {
         assertThat(hc.getCapAdd()).isNullOrEmpty();
         assertThat(hc.getPidsLimit()).isEqualTo(128L);
         assertThat(hc.getTmpFs()).containsOnlyKeys("/tmp", "/workspace");
-        assertThat(hc.getTmpFs().get("/tmp")).contains("mode=1777", "size=64m", "nosuid", "nodev");
-        assertThat(hc.getTmpFs().get("/workspace")).contains("uid=65534", "gid=65534", "size=64m");
+        assertThat(hc.getTmpFs().get("/tmp")).contains("mode=1777", "size=64m", "nr_inodes=16384", "nosuid", "nodev");
+        assertThat(hc.getTmpFs().get("/workspace")).contains("uid=65534", "gid=65534", "size=64m", "nr_inodes=16384");
         assertThat(ProfileMapping.user(SecurityProfile.RESTRICTIVE)).isEqualTo("65534:65534");
         assertThat(ProfileMapping.workingDir(SecurityProfile.RESTRICTIVE)).isEqualTo("/workspace");
     }
