@@ -23,6 +23,14 @@ say() { [[ $QUIET == 1 ]] || echo "agentkernel setup: $*" >&2; }
 die() { echo "agentkernel setup: error: $*" >&2; exit 1; }
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
 
+# apt-get install, refreshing the package lists first when they are missing or stale (a fresh machine has none).
+apt_install() {
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 || {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  }
+}
+
 engine_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 # The socket of the engine we talk to (DOCKER_HOST=unix://..., else the default).
@@ -96,12 +104,10 @@ build_busybox() {
   image_present "$BUSYBOX_IMAGE" && return 0
   local bb
   bb=$(command -v busybox || true)
-  if [[ -z $bb ]] || ! file -L "$bb" 2>/dev/null | grep -q static; then
-    [[ -x /bin/busybox ]] && file -L /bin/busybox 2>/dev/null | grep -q static && bb=/bin/busybox
-  fi
-  if [[ -z $bb ]] || ! ldd "$bb" 2>&1 | grep -q 'not a dynamic'; then
+  # Only a static busybox runs in an image without a libc; ldd says so ("statically linked" for static-pie).
+  if [[ -z $bb ]] || ! ldd "$bb" 2>&1 | grep -qE 'not a dynamic|statically linked'; then
     say "installing busybox-static..."
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+    apt_install busybox-static
     bb=/bin/busybox
   fi
   say "building $BUSYBOX_IMAGE..."
@@ -125,7 +131,7 @@ build_python() {
   image_present "$PYTHON_IMAGE" && return 0
   command -v debootstrap >/dev/null 2>&1 || {
     say "installing debootstrap..."
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    apt_install debootstrap
   }
   local mirror; mirror=$(apt_mirror)
   say "building $PYTHON_IMAGE with debootstrap from $mirror (about a minute, once)..."
