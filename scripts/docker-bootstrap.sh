@@ -105,7 +105,9 @@ build_busybox() {
   local bb
   bb=$(command -v busybox || true)
   # Only a static busybox runs in an image without a libc; ldd says so ("statically linked" for static-pie).
-  if [[ -z $bb ]] || ! ldd "$bb" 2>&1 | grep -qE 'not a dynamic|statically linked'; then
+  local linkage=""
+  [[ -n $bb ]] && linkage=$(ldd "$bb" 2>&1 || true)   # ldd fails on a static binary; pipefail would hide the text
+  if [[ ! $linkage =~ (not a dynamic|statically linked) ]]; then
     say "installing busybox-static..."
     apt_install busybox-static
     bb=/bin/busybox
