@@ -36,8 +36,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and if the agent still does not answer the call fails with {@code BACKEND_UNAVAILABLE}.
  */
 public final class AgentClient implements AutoCloseable {
-    /** Extra time granted to the agent beyond a command's timeout before the client steps in. */
-    public static final Duration BACKSTOP = Duration.ofSeconds(5);
+    /**
+     * Extra time granted to the agent beyond a command's timeout before the client steps in (and again after its
+     * kill). Generous on purpose: stopping and killing a fork bomb that holds ~1000 pids on 2 busy cores took longer
+     * than 5 s in CI; the docker-exec path's killer gets 20 s too.
+     */
+    public static final Duration BACKSTOP = Duration.ofSeconds(20);
     private static final Duration FILE_OP_TIMEOUT = Duration.ofSeconds(60);
 
     private final String sandbox;
