@@ -222,27 +222,24 @@ public final class DockerBackend implements Backend {
 
     @Override
     public SandboxInfo start(String name) {
-        InspectContainerResponse c = require(name);
-        try {
-            client.startContainerCmd(c.getId()).exec();
-        } catch (NotModifiedException alreadyRunning) {
-            // fine: start is idempotent
-        } catch (NotFoundException e) {
-            throw AgentKernelException.sandboxNotFound(name);
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e);
-        }
-        return inspect(name).orElseThrow(() -> AgentKernelException.sandboxNotFound(name));
+        return changeState(name, id -> client.startContainerCmd(id).exec());
     }
 
     @Override
     public SandboxInfo stop(String name) {
+        return changeState(name, id -> {
+            agents.forget(id);
+            client.stopContainerCmd(id).withTimeout(STOP_TIMEOUT_SECONDS).exec();
+        });
+    }
+
+    /** Starts or stops: idempotent (the engine's "not modified" is success), a vanished container is not found. */
+    private SandboxInfo changeState(String name, java.util.function.Consumer<String> change) {
         InspectContainerResponse c = require(name);
-        agents.forget(c.getId());
         try {
-            client.stopContainerCmd(c.getId()).withTimeout(STOP_TIMEOUT_SECONDS).exec();
-        } catch (NotModifiedException alreadyStopped) {
-            // fine: stop is idempotent
+            change.accept(c.getId());
+        } catch (NotModifiedException alreadyThere) {
+            // fine: start and stop are idempotent
         } catch (NotFoundException e) {
             throw AgentKernelException.sandboxNotFound(name);
         } catch (RuntimeException e) {
