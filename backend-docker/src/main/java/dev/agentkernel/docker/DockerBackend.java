@@ -13,18 +13,18 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.BackendHealth;
+import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.OutputListener;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentClient;
 import dev.agentkernel.docker.agent.AgentSupport;
 import dev.agentkernel.docker.agent.EngineSocket;
@@ -271,7 +271,7 @@ public final class DockerBackend implements Backend {
 
     /** Inspects {@code agentkernel-<name>} and accepts it only if its labels say it is that sandbox of ours. */
     private Optional<InspectContainerResponse> find(String name) {
-        dev.agentkernel.core.Validation.sandboxName(name);
+        dev.agentkernel.api.Validation.sandboxName(name);
         InspectContainerResponse c;
         try {
             c = client.inspectContainerCmd(Labels.containerName(name)).exec();
@@ -384,7 +384,7 @@ public final class DockerBackend implements Backend {
         try {
             return call.apply(agents.client(containerId, name));
         } catch (AgentKernelException e) {
-            if (e.code() != dev.agentkernel.core.ErrorCode.BACKEND_UNAVAILABLE) {
+            if (e.code() != dev.agentkernel.api.ErrorCode.BACKEND_UNAVAILABLE) {
                 throw e;
             }
             Optional<InspectContainerResponse> now = find(name);
@@ -482,7 +482,7 @@ public final class DockerBackend implements Backend {
 
     /** Uses the local image when present, pulls it otherwise; a missing image is an error naming it. */
     private void ensureImage(String image) {
-        dev.agentkernel.core.Validation.image(image);
+        dev.agentkernel.api.Validation.image(image);
         try {
             client.inspectImageCmd(image).exec();
             return;

@@ -1,15 +1,15 @@
 package dev.agentkernel.docker;
 
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.docker.agent.AgentSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

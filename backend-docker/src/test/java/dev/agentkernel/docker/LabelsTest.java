@@ -1,10 +1,10 @@
 package dev.agentkernel.docker;
 
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SandboxStatus;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+import dev.agentkernel.api.SecurityProfile;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

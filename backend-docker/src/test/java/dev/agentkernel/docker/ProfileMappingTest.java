@@ -3,7 +3,7 @@ package dev.agentkernel.docker;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.SecurityProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

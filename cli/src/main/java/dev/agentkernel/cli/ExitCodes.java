@@ -1,6 +1,6 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.ErrorCode;
 
 import java.util.EnumMap;
 import java.util.Map;

@@ -1,5 +1,24 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Validation;
+
 import dev.agentkernel.core.audit.AuditLog;
 import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;

@@ -1,5 +1,15 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+
 import java.util.List;
 import java.util.Optional;
 

@@ -1,5 +1,13 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
 import org.junit.jupiter.api.AfterEach;

@@ -1,7 +1,7 @@
 package dev.agentkernel.mcp;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;

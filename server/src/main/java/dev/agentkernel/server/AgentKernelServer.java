@@ -1,9 +1,9 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.Validation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;

@@ -1,17 +1,17 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.BatchOutcome;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunListener;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SecurityProfile;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.api.Validation;
 import io.vertx.ext.web.RoutingContext;
 
 import java.time.Duration;

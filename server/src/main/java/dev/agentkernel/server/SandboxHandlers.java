@@ -1,10 +1,10 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Validation;
 import io.vertx.ext.web.RoutingContext;
 
 /** Named sandboxes: list, create, get, stop, start, remove, their files and their audit log. */

@@ -1,6 +1,6 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.PoolStats;
+import dev.agentkernel.api.PoolStats;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -2,12 +2,12 @@ package dev.agentkernel.server;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.OutputChunk;
-import dev.agentkernel.core.RunListener;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.api.RunListener;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

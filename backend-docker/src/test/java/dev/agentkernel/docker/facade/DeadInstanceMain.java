@@ -2,10 +2,10 @@ package dev.agentkernel.docker.facade;
 
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.docker.DockerBackend;
 
 import java.nio.file.Path;

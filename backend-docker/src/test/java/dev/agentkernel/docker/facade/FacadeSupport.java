@@ -1,12 +1,12 @@
 package dev.agentkernel.docker.facade;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.docker.DockerBackend;
 

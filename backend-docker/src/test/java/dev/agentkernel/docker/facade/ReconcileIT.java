@@ -1,11 +1,11 @@
 package dev.agentkernel.docker.facade;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.SandboxInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,14 +1,14 @@
 package dev.agentkernel.core.pool;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -74,7 +74,7 @@ class PoolTest {
         assertThat(kernel.list()).isEmpty();
         String member = warm().get(0).name();
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> kernel.get(member)))
-                .isInstanceOf(dev.agentkernel.core.AgentKernelException.NotFoundException.class);
+                .isInstanceOf(dev.agentkernel.api.AgentKernelException.NotFoundException.class);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.agentkernel.core;
+package dev.agentkernel.api;
 
 import java.util.regex.Pattern;
 
@@ -23,7 +23,7 @@ public final class Validation {
     private Validation() {
     }
 
-    static AgentKernelException.InvalidRequestException invalid(String message) {
+    public static AgentKernelException.InvalidRequestException invalid(String message) {
         return new AgentKernelException.InvalidRequestException(message);
     }
 

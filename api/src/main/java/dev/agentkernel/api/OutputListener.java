@@ -1,4 +1,4 @@
-package dev.agentkernel.core;
+package dev.agentkernel.api;
 
 /** Receives output chunks as a command produces them, on the backend's reading thread. Must not block for long. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package dev.agentkernel.core;
+package dev.agentkernel.api;
 
 /**
  * Follows a streaming run or exec: {@code started}, then {@code progress} stages, then {@code output} chunks

@@ -1,4 +1,4 @@
-package dev.agentkernel.core;
+package dev.agentkernel.api;
 
 import java.time.Instant;
 import java.util.Map;

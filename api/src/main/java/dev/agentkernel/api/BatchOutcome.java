@@ -1,4 +1,4 @@
-package dev.agentkernel.core;
+package dev.agentkernel.api;
 
 /** One item of a batch: exactly one of {@code result} and {@code error} is set. */
 public record BatchOutcome(RunResult result, AgentKernelException error) {
