@@ -58,12 +58,25 @@ class ProfileMappingTest {
     }
 
     @Test
-    void permissiveKeepsTheEngineDefaultCapabilities() {
+    void permissiveHasTheEngineDefaultCapabilitiesButNetRaw() {
         HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.PERMISSIVE, 1, 512, 2);
-        assertThat(hc.getNetworkMode()).isEqualTo("bridge");
-        assertThat(hc.getCapDrop()).isNullOrEmpty();
-        assertThat(hc.getCapAdd()).isNullOrEmpty();
+        assertThat(hc.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(hc.getCapAdd()).containsExactlyInAnyOrder(Capability.AUDIT_WRITE, Capability.CHOWN,
+                Capability.DAC_OVERRIDE, Capability.FOWNER, Capability.FSETID, Capability.KILL, Capability.MKNOD,
+                Capability.NET_BIND_SERVICE, Capability.SETFCAP, Capability.SETGID, Capability.SETPCAP,
+                Capability.SETUID, Capability.SYS_CHROOT);
         assertThat(hc.getPidsLimit()).isEqualTo(1024L);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SecurityProfile.class)
+    void noProfileCanTouchItsNeighboursTraffic(SecurityProfile p) {
+        HostConfig hc = ProfileMapping.hostConfig(p, 1, 512, 2);
+        // Dropping ALL first is what makes the added list the whole set (the engine's default set has NET_RAW).
+        assertThat(hc.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(hc.getCapAdd() == null ? new Capability[0] : hc.getCapAdd())
+                .doesNotContain(Capability.NET_RAW, Capability.NET_ADMIN, Capability.NET_BROADCAST, Capability.SYS_ADMIN)
+                .doesNotContainAnyElementsOf(ProfileMapping.FORBIDDEN);
     }
 
     @Test
