@@ -24,6 +24,7 @@ import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentClient;
 import dev.agentkernel.docker.agent.AgentSupport;
@@ -72,6 +73,7 @@ public final class DockerBackend implements Backend {
     private final SandboxFiles files;
     private final boolean pull;
     private final AgentSupport agents;
+    private final SandboxNetwork network;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull,
@@ -82,6 +84,7 @@ public final class DockerBackend implements Backend {
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
+        this.network = new SandboxNetwork(client);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
@@ -197,9 +200,13 @@ public final class DockerBackend implements Backend {
                 return null;
             }
         }
+        boolean networked = spec.profile().network() != SecurityProfile.Network.NONE;
+        if (networked) {
+            network.ensure();
+        }
         String id;
         try {
-            id = cmd.exec().getId();
+            id = createContainer(cmd, networked);
         } catch (ConflictException e) {
             // Docker's name uniqueness is the lock: whoever created agentkernel-<name> first wins.
             throw new AgentKernelException.ConflictException("Sandbox '" + spec.name() + "' already exists");
@@ -218,6 +225,20 @@ public final class DockerBackend implements Backend {
                     + mapped.getMessage(), e);
         }
         return id;
+    }
+
+    /** Creates; a sandbox network removed behind our back (a prune) is made again once. */
+    private String createContainer(CreateContainerCmd cmd, boolean networked) {
+        try {
+            return cmd.exec().getId();
+        } catch (NotFoundException e) {
+            if (!networked) {
+                throw e;
+            }
+            network.forget();
+            network.ensure();
+            return cmd.exec().getId();
+        }
     }
 
     @Override
@@ -427,6 +448,7 @@ public final class DockerBackend implements Backend {
             Map<String, String> details = new LinkedHashMap<>();
             details.put("engine_version", String.valueOf(v.getVersion()));
             details.put("api_version", String.valueOf(v.getApiVersion()));
+            details.put("network", network.describe());
             details.put("exec_via", agents.enabled() ? AgentSupport.VIA_AGENT + " (" + agents.mode().wireName()
                     + ", fallback docker-exec)" : AgentSupport.VIA_DOCKER_EXEC + " (" + agents.unavailableReason() + ")");
             try {

@@ -47,7 +47,7 @@ public final class ProfileMapping {
         long memoryBytes = memoryMb * 1024L * 1024L;
         int effectiveCpus = hostCpus > 0 ? Math.min(vcpus, hostCpus) : vcpus;
         HostConfig hc = HostConfig.newHostConfig()
-                .withNetworkMode(profile.network() == SecurityProfile.Network.NONE ? "none" : "bridge")
+                .withNetworkMode(profile.network() == SecurityProfile.Network.NONE ? "none" : SandboxNetwork.NAME)
                 .withReadonlyRootfs(profile.readOnlyRoot())
                 .withPrivileged(false)
                 .withInit(true)

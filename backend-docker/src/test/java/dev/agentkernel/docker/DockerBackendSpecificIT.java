@@ -162,4 +162,18 @@ class DockerBackendSpecificIT {
         assertThat(catchThrowableOfType(NotFoundException.class, () -> plain.inspectContainerCmd(info.id()).exec()))
                 .isNotNull();
     }
+
+    @Test
+    void bridgeProfilesJoinOurNetworkWithInterSandboxTrafficOff() {
+        String name = name("net");
+        SandboxInfo info = backend.create(new SandboxSpec(name, DockerBackendIT.BUSYBOX, 1, 64,
+                SecurityProfile.MODERATE, Map.of(), Map.of(), null));
+        var c = plain.inspectContainerCmd(info.id()).exec();
+        assertThat(c.getHostConfig().getNetworkMode()).isEqualTo(SandboxNetwork.NAME);
+        assertThat(c.getNetworkSettings().getNetworks()).containsOnlyKeys(SandboxNetwork.NAME);
+        var net = plain.inspectNetworkCmd().withNetworkId(SandboxNetwork.NAME).exec();
+        assertThat(net.getOptions()).containsEntry(SandboxNetwork.ICC_OPTION, "false")
+                .containsEntry(SandboxNetwork.BRIDGE_NAME_OPTION, SandboxNetwork.BRIDGE);
+        assertThat(backend.health().details().get("network")).contains(SandboxNetwork.NAME, "inter-sandbox traffic off");
+    }
 }

@@ -167,7 +167,8 @@ class InsideSandboxIT extends SuiteBase {
     @ValueSource(strings = {"permissive", "moderate", "restrictive"})
     void agentkernelApiUnreachable(String profile) {
         int port = http().port();
-        JsonNode r = exec(profile, 20_000, "for h in " + gateway + " 127.0.0.1 host.docker.internal; do "
+        JsonNode r = exec(profile, 20_000, "for h in $(ip route | awk '/default/ {print $3}') " + gateway
+                + " 127.0.0.1 host.docker.internal; do "
                 + "wget -q -T 3 -O - http://$h:" + port + "/health && echo REACHED_$h; done; echo end");
         assertThat(r.path("output").asText()).contains("end").doesNotContain("REACHED", "\"status\"");
     }

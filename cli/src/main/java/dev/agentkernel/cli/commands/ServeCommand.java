@@ -3,6 +3,7 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.DefaultClientFactory;
 import dev.agentkernel.cli.EmbeddedClient;
+import dev.agentkernel.cli.setup.EngineSetup;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.server.AgentKernelServer;
@@ -47,6 +48,11 @@ public final class ServeCommand extends BaseCommand {
             options = options.withPort(port);
         }
         EmbeddedClient client = new DefaultClientFactory(root().env()).openEmbedded(config, console(), true);
+        boolean docker = config.sandbox().backend() == null || "docker".equals(config.sandbox().backend());
+        if (docker && new EngineSetup(root().env()).firewall().ok() == Boolean.FALSE) {
+            console().err().println("agentkernel: WARNING: the sandbox network firewall is not installed: sandboxes of the "
+                    + "bridge profiles can reach this host's services and private networks; fix: agentkernel setup (as root)");
+        }
         AgentKernelServer server;
         try {
             server = AgentKernelServer.start(client.kernel(), options);
