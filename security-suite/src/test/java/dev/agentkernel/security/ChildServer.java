@@ -34,21 +34,18 @@ final class ChildServer implements AutoCloseable {
 
     /** Starts a server with its home, working directory and audit file under {@code dir}; waits until it listens. */
     static ChildServer start(Path dir, String apiKey) throws IOException {
-        String cp = Files.readString(Path.of(System.getProperty("suite.server.classpath"))).trim();
-        Path home = Files.createDirectories(dir.resolve("home"));
+        return start(dir, apiKey, List.of(), new StringBuilder());
+    }
+
+    /**
+     * @param apiKey null for none
+     * @param args   extra arguments of {@code Main}
+     * @param seen   receives what the server printed until it listened
+     */
+    static ChildServer start(Path dir, String apiKey, List<String> args, StringBuilder seen) throws IOException {
         long t0 = System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.home=" + home,
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", cp, "dev.agentkernel.server.Main", "--port", "0"))
-                .directory(home.toFile()).redirectErrorStream(true);
-        pb.environment().put("AGENTKERNEL_API_KEY", apiKey);
-        pb.environment().put("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString());
-        pb.environment().put("AGENTKERNEL_POOL_SIZE", "1");
-        pb.environment().put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "8");
-        pb.environment().remove("AGENTKERNEL_CONFIG");
-        Process p = pb.start();
+        Process p = launch(dir, apiKey, args);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
         long deadline = System.currentTimeMillis() + 90_000;
         String line;
         while (System.currentTimeMillis() < deadline && (line = out.readLine()) != null) {
@@ -72,6 +69,27 @@ final class ChildServer implements AutoCloseable {
         }
         p.destroyForcibly();
         throw new IllegalStateException("child server did not start:\n" + seen);
+    }
+
+    /** The server process, not waited for; stdout and stderr merged. */
+    static Process launch(Path dir, String apiKey, List<String> args) throws IOException {
+        String cp = Files.readString(Path.of(System.getProperty("suite.server.classpath"))).trim();
+        Path home = Files.createDirectories(dir.resolve("home"));
+        List<String> argv = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.home=" + home,
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", cp, "dev.agentkernel.server.Main", "--port", "0"));
+        argv.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile()).redirectErrorStream(true);
+        if (apiKey == null) {
+            pb.environment().remove("AGENTKERNEL_API_KEY");
+        } else {
+            pb.environment().put("AGENTKERNEL_API_KEY", apiKey);
+        }
+        pb.environment().put("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString());
+        pb.environment().put("AGENTKERNEL_POOL_SIZE", "1");
+        pb.environment().put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "8");
+        pb.environment().remove("AGENTKERNEL_CONFIG");
+        return pb.start();
     }
 
     long pid() {

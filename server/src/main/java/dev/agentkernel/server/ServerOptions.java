@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param heartbeatInterval a {@code : ping} comment is sent on a stream idle for this long
  * @param workerThreads     threads for blocking calls into the kernel
  * @param maxInFlight       blocking calls accepted at once (running or queued); more are refused with 429
+ * @param insecureNoAuth    the operator's explicit consent to listen beyond loopback without an API key
+ *                          ({@link ApiWall}); without it such options are refused at start
  */
 public record ServerOptions(String host, int port, String apiKey, List<String> allowedHosts, List<String> corsOrigins,
                             long maxBodyBytes, Duration idleTimeout, Duration shutdownGrace,
-                            Duration heartbeatInterval, int workerThreads, int maxInFlight) {
+                            Duration heartbeatInterval, int workerThreads, int maxInFlight, boolean insecureNoAuth) {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
     /** The environment variable holding the API key. */
     public static final String API_KEY_ENV = "AGENTKERNEL_API_KEY";
@@ -58,7 +60,7 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         int runs = Math.max(1, config.limits().maxConcurrentRuns());
         int threads = runs + 16;
         return new ServerOptions(s.host(), s.port(), apiKey, s.allowedHosts(), s.corsOrigins(), s.maxBodyBytes(),
-                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2);
+                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2, false);
     }
 
     /** Options from the configuration with the API key from {@value #API_KEY_ENV}. */
@@ -68,42 +70,47 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
 
     public ServerOptions withHost(String newHost) {
         return new ServerOptions(newHost, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, insecureNoAuth);
     }
 
     public ServerOptions withPort(int newPort) {
         return new ServerOptions(host, newPort, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, insecureNoAuth);
     }
 
     public ServerOptions withApiKey(String newApiKey) {
         return new ServerOptions(host, port, newApiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, insecureNoAuth);
     }
 
     public ServerOptions withMaxBodyBytes(long newMax) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, newMax, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, insecureNoAuth);
     }
 
     public ServerOptions withTimeouts(Duration newIdleTimeout, Duration newShutdownGrace, Duration newHeartbeat) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, newIdleTimeout,
-                newShutdownGrace, newHeartbeat, workerThreads, maxInFlight);
+                newShutdownGrace, newHeartbeat, workerThreads, maxInFlight, insecureNoAuth);
     }
 
     public ServerOptions withCorsOrigins(List<String> newOrigins) {
         return new ServerOptions(host, port, apiKey, allowedHosts, newOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, insecureNoAuth);
     }
 
     public ServerOptions withAllowedHosts(List<String> newHosts) {
         return new ServerOptions(host, port, apiKey, newHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, insecureNoAuth);
     }
 
     public ServerOptions withWorkers(int newThreads, int newMaxInFlight) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, newThreads, newMaxInFlight);
+                heartbeatInterval, newThreads, newMaxInFlight, insecureNoAuth);
+    }
+
+    public ServerOptions withInsecureNoAuth(boolean insecure) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
+                heartbeatInterval, workerThreads, maxInFlight, insecure);
     }
 
     /** Never prints the key. */
@@ -112,7 +119,8 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         return "ServerOptions[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set")
                 + ", allowedHosts=" + allowedHosts + ", corsOrigins=" + corsOrigins + ", maxBodyBytes=" + maxBodyBytes
                 + ", idleTimeout=" + idleTimeout + ", shutdownGrace=" + shutdownGrace + ", heartbeatInterval="
-                + heartbeatInterval + ", workerThreads=" + workerThreads + ", maxInFlight=" + maxInFlight + "]";
+                + heartbeatInterval + ", workerThreads=" + workerThreads + ", maxInFlight=" + maxInFlight
+                + (insecureNoAuth ? ", insecureNoAuth" : "") + "]";
     }
 
     private static Duration requirePositive(Duration d, String name) {
