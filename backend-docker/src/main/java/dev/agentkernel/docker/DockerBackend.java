@@ -18,6 +18,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -34,12 +35,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The Docker backend: one container per sandbox, named {@code agentkernel-<name>}, described entirely by its
@@ -134,6 +138,17 @@ public final class DockerBackend implements Backend {
     @Override
     public String instanceId() {
         return instanceId;
+    }
+
+    /** Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; the agent. */
+    @Override
+    public Set<Capability> capabilities() {
+        Set<Capability> c = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
+                Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+        if (agents.enabled()) {
+            c.add(Capability.AGENT_TRANSPORT);
+        }
+        return Collections.unmodifiableSet(c);
     }
 
     @Override

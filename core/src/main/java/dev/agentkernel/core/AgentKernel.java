@@ -5,6 +5,7 @@ import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -24,6 +25,7 @@ import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
 import dev.agentkernel.core.internal.Admission;
+import dev.agentkernel.core.internal.CapabilityGuard;
 import dev.agentkernel.core.internal.CommandLimits;
 import dev.agentkernel.core.internal.Gate;
 import dev.agentkernel.core.internal.InFlightRegistry;
@@ -43,6 +45,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -95,7 +98,7 @@ public final class AgentKernel implements AutoCloseable {
         this.auditLog = given != null ? new LazyAuditLog(() -> given, given.enabled())
                 : new LazyAuditLog(() -> config.audit().enabled() ? AuditLog.open(config.audit().path())
                         : AuditLog.disabled(), config.audit().enabled());
-        this.backend = new AuditingBackend(b.backend, auditLog);
+        this.backend = new AuditingBackend(new CapabilityGuard(b.backend), auditLog);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
         this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), b.admissionWait,
                 config.limits().maxExecsPerSandbox());
@@ -286,6 +289,11 @@ public final class AgentKernel implements AutoCloseable {
 
     public BackendHealth health() {
         return backend.health();
+    }
+
+    /** What the backend can do beyond the basics; an operation needing a missing one is {@code UNSUPPORTED}. */
+    public Set<Capability> capabilities() {
+        return backend.capabilities();
     }
 
     public AgentKernelConfig config() {

@@ -74,6 +74,11 @@ public final class AuditingBackend implements Backend {
     }
 
     @Override
+    public java.util.Set<dev.agentkernel.api.Capability> capabilities() {
+        return delegate.capabilities();
+    }
+
+    @Override
     public SandboxInfo create(SandboxSpec spec) {
         return create(spec, Map.of());
     }

@@ -4,6 +4,7 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -176,6 +178,8 @@ public final class FakeBackend implements Backend {
     private volatile CommandHandler handler = DEFAULT_HANDLER;
     private volatile boolean available = true;
     private volatile Set<String> localImages;
+    private volatile Set<Capability> capabilities = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
+            Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
     private volatile boolean closed;
 
     public FakeBackend() {
@@ -196,6 +200,17 @@ public final class FakeBackend implements Backend {
     public FakeBackend localImages(Set<String> images) {
         this.localImages = images == null ? null : Set.copyOf(images);
         return this;
+    }
+
+    /** Declares other capabilities (the default: stop/start keeping files, network isolation, PID limit). */
+    public FakeBackend capabilities(Set<Capability> declared) {
+        this.capabilities = declared.isEmpty() ? Set.of() : EnumSet.copyOf(declared);
+        return this;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
     }
 
     /** When false, health is down and every operation fails with {@code BACKEND_UNAVAILABLE}. */
