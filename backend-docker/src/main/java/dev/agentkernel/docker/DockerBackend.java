@@ -56,7 +56,7 @@ import java.util.Set;
  */
 public final class DockerBackend implements Backend {
     public static final String ID = "docker";
-    /** How commands reach a sandbox without the agent (shown as {@link SandboxInfo#execVia()}). */
+    /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
     public static final String EXEC_VIA = AgentSupport.VIA_DOCKER_EXEC;
     /** Environment fallback for the {@value AgentSupport#MODE_PROPERTY} setting. */
     public static final String EXEC_MODE_ENV = "AGENTKERNEL_DOCKER_EXEC";

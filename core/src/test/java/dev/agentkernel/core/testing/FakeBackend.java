@@ -167,6 +167,8 @@ public final class FakeBackend implements Backend {
     public static final CommandHandler DEFAULT_HANDLER = FakeBackend::defaultCommand;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** What the fake shows as its backend-specific details. */
+    public static final Map<String, String> DETAILS = Map.of("engine", "in-memory");
 
     private final String instanceId;
     private final Map<String, Box> boxes = new LinkedHashMap<>();
@@ -224,7 +226,7 @@ public final class FakeBackend implements Backend {
             throw new AgentKernelException.ConflictException("Sandbox '" + name + "' already exists");
         }
         Box box = new Box(new SandboxInfo(name, status, id(), "agentkernel/busybox:local", 1, 512, Instant.now(),
-                SecurityProfile.DEFAULT, kind, randomId(), owner, "fake-exec"), Map.of());
+                SecurityProfile.DEFAULT, kind, randomId(), owner, DETAILS), Map.of());
         boxes.put(name, box);
         return box.info;
     }
@@ -232,7 +234,7 @@ public final class FakeBackend implements Backend {
     /** Makes a sandbox look like a crashed container: its status becomes {@code UNKNOWN}. */
     public synchronized void breakSandbox(String name) {
         Box box = require(name);
-        box.info = with(box.info, SandboxStatus.UNKNOWN);
+        box.info = box.info.withStatus(SandboxStatus.UNKNOWN);
     }
 
     public int createCount() {
@@ -289,7 +291,7 @@ public final class FakeBackend implements Backend {
                 throw new AgentKernelException.ConflictException("Sandbox '" + spec.name() + "' already exists");
             }
             SandboxInfo info = new SandboxInfo(spec.name(), SandboxStatus.RUNNING, id(), spec.image(), spec.vcpus(),
-                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, "fake-exec");
+                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, DETAILS);
             boxes.put(spec.name(), new Box(info, spec.labels()));
             creates.incrementAndGet();
             return info;
@@ -305,7 +307,7 @@ public final class FakeBackend implements Backend {
     public synchronized SandboxInfo start(String name) {
         checkUp();
         Box box = require(name);
-        box.info = with(box.info, SandboxStatus.RUNNING);
+        box.info = box.info.withStatus(SandboxStatus.RUNNING);
         return box.info;
     }
 
@@ -313,7 +315,7 @@ public final class FakeBackend implements Backend {
     public synchronized SandboxInfo stop(String name) {
         checkUp();
         Box box = require(name);
-        box.info = with(box.info, SandboxStatus.STOPPED);
+        box.info = box.info.withStatus(SandboxStatus.STOPPED);
         return box.info;
     }
 
@@ -456,11 +458,6 @@ public final class FakeBackend implements Backend {
             throw new AgentKernelException.ConflictException("Sandbox '" + name + "' is not running");
         }
         return box;
-    }
-
-    private static SandboxInfo with(SandboxInfo i, SandboxStatus status) {
-        return new SandboxInfo(i.name(), status, i.backend(), i.image(), i.vcpus(), i.memoryMb(), i.createdAt(),
-                i.profile(), i.kind(), i.id(), i.owner(), i.execVia());
     }
 
     private static String randomId() {
