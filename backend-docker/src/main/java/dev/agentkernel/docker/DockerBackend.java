@@ -17,6 +17,7 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
@@ -76,6 +77,7 @@ public final class DockerBackend implements Backend {
     private final SandboxFiles files;
     private final boolean pull;
     private final AgentSupport agents;
+    private final DockerLeases leases;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull,
@@ -86,6 +88,7 @@ public final class DockerBackend implements Backend {
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
+        this.leases = new DockerLeases(client);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
@@ -138,6 +141,12 @@ public final class DockerBackend implements Backend {
     @Override
     public String instanceId() {
         return instanceId;
+    }
+
+    /** Labelled volumes on the engine ({@link DockerLeases}). */
+    @Override
+    public LeaseStore leases() {
+        return leases;
     }
 
     /** Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; the agent. */

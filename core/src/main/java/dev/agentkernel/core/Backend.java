@@ -43,6 +43,9 @@ public interface Backend extends AutoCloseable {
     /** What this backend can do beyond the basics; constant for the life of the backend. */
     Set<Capability> capabilities();
 
+    /** Where instances keep the leases that prove they are alive (see {@link LeaseStore}). */
+    LeaseStore leases();
+
     /** Creates and starts a sandbox; the image must be resolved (non-null). */
     SandboxInfo create(SandboxSpec spec);
 

@@ -3,6 +3,7 @@ package dev.agentkernel.core.audit;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
@@ -66,6 +67,11 @@ public final class AuditingBackend implements Backend {
     @Override
     public String id() {
         return delegate.id();
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return delegate.leases();
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.LeaseStore;
 
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +44,11 @@ public final class CapabilityGuard implements Backend {
     @Override
     public String id() {
         return delegate.id();
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return delegate.leases();
     }
 
     @Override
