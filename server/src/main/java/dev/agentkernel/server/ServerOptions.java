@@ -21,11 +21,17 @@ import java.util.Objects;
  * @param heartbeatInterval a {@code : ping} comment is sent on a stream idle for this long
  * @param workerThreads     threads for blocking calls into the kernel
  * @param maxInFlight       blocking calls accepted at once (running or queued); more are refused with 429
+ * @param blockedLoopWarning an event loop busy with one task for longer than this is reported in the log (Vert.x's
+ *                          blocked-thread warning, with the stack); it is a bug whenever it appears. Tests lower it
+ *                          and fail on the warning.
  */
 public record ServerOptions(String host, int port, String apiKey, List<String> allowedHosts, List<String> corsOrigins,
                             long maxBodyBytes, Duration idleTimeout, Duration shutdownGrace,
-                            Duration heartbeatInterval, int workerThreads, int maxInFlight) {
+                            Duration heartbeatInterval, int workerThreads, int maxInFlight,
+                            Duration blockedLoopWarning) {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+    /** Vert.x's own default. */
+    public static final Duration DEFAULT_BLOCKED_LOOP_WARNING = Duration.ofSeconds(2);
     /** The environment variable holding the API key. */
     public static final String API_KEY_ENV = "AGENTKERNEL_API_KEY";
 
@@ -47,6 +53,8 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         if (workerThreads <= 0 || maxInFlight <= 0) {
             throw new IllegalArgumentException("workerThreads and maxInFlight must be positive");
         }
+        blockedLoopWarning = requirePositive(Objects.requireNonNullElse(blockedLoopWarning, DEFAULT_BLOCKED_LOOP_WARNING),
+                "blockedLoopWarning");
     }
 
     /**
@@ -58,7 +66,7 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         int runs = Math.max(1, config.limits().maxConcurrentRuns());
         int threads = runs + 16;
         return new ServerOptions(s.host(), s.port(), apiKey, s.allowedHosts(), s.corsOrigins(), s.maxBodyBytes(),
-                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2);
+                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2, DEFAULT_BLOCKED_LOOP_WARNING);
     }
 
     /** Options from the configuration with the API key from {@value #API_KEY_ENV}. */
@@ -68,42 +76,47 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
 
     public ServerOptions withHost(String newHost) {
         return new ServerOptions(newHost, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, blockedLoopWarning);
     }
 
     public ServerOptions withPort(int newPort) {
         return new ServerOptions(host, newPort, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, blockedLoopWarning);
     }
 
     public ServerOptions withApiKey(String newApiKey) {
         return new ServerOptions(host, port, newApiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, blockedLoopWarning);
     }
 
     public ServerOptions withMaxBodyBytes(long newMax) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, newMax, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, blockedLoopWarning);
     }
 
     public ServerOptions withTimeouts(Duration newIdleTimeout, Duration newShutdownGrace, Duration newHeartbeat) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, newIdleTimeout,
-                newShutdownGrace, newHeartbeat, workerThreads, maxInFlight);
+                newShutdownGrace, newHeartbeat, workerThreads, maxInFlight, blockedLoopWarning);
     }
 
     public ServerOptions withCorsOrigins(List<String> newOrigins) {
         return new ServerOptions(host, port, apiKey, allowedHosts, newOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, blockedLoopWarning);
     }
 
     public ServerOptions withAllowedHosts(List<String> newHosts) {
         return new ServerOptions(host, port, apiKey, newHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, blockedLoopWarning);
     }
 
     public ServerOptions withWorkers(int newThreads, int newMaxInFlight) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, newThreads, newMaxInFlight);
+                heartbeatInterval, newThreads, newMaxInFlight, blockedLoopWarning);
+    }
+
+    public ServerOptions withBlockedLoopWarning(Duration newWarning) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
+                heartbeatInterval, workerThreads, maxInFlight, newWarning);
     }
 
     /** Never prints the key. */
@@ -112,7 +125,7 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         return "ServerOptions[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set")
                 + ", allowedHosts=" + allowedHosts + ", corsOrigins=" + corsOrigins + ", maxBodyBytes=" + maxBodyBytes
                 + ", idleTimeout=" + idleTimeout + ", shutdownGrace=" + shutdownGrace + ", heartbeatInterval="
-                + heartbeatInterval + ", workerThreads=" + workerThreads + ", maxInFlight=" + maxInFlight + "]";
+                + heartbeatInterval + ", workerThreads=" + workerThreads + ", maxInFlight=" + maxInFlight + ", blockedLoopWarning=" + blockedLoopWarning + "]";
     }
 
     private static Duration requirePositive(Duration d, String name) {

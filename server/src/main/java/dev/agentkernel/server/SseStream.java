@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  *       {@code : ping} comment every heartbeat interval.</li>
  *   <li>Back-pressure: bytes handed to the connection but not yet flushed are bounded; when the client reads
  *       slowly, the producing (backend) thread waits, which in turn slows the command's output pipe.</li>
- *   <li>When the client goes away the {@link Cancellation} fires: the kernel kills the command and removes a
- *       temporary sandbox.</li>
+ *   <li>When the client goes away the {@link Cancellation} fires (on a {@link CancelExecutor} thread, never on the
+ *       event loop): the kernel kills the command and removes a temporary sandbox.</li>
  * </ul>
  */
 final class SseStream implements RunListener {
@@ -46,6 +46,7 @@ final class SseStream implements RunListener {
     private final Context context;
     private final Vertx vertx;
     private final Cancellation cancellation;
+    private final CancelExecutor cancels;
     private final Semaphore unflushed = new Semaphore(MAX_UNFLUSHED_BYTES);
     private final Map<OutputChunk.Stream, Utf8ChunkDecoder> decoders = new EnumMap<>(OutputChunk.Stream.class);
     private final Runnable onClose;
@@ -64,22 +65,24 @@ final class SseStream implements RunListener {
 
     private volatile boolean clientGone;
 
-    SseStream(RoutingContext ctx, Cancellation cancellation, Duration heartbeat, Runnable onClose) {
+    SseStream(RoutingContext ctx, Cancellation cancellation, CancelExecutor cancels, Duration heartbeat, Runnable onClose) {
         this.ctx = ctx;
         this.response = ctx.response();
         this.vertx = ctx.vertx();
         this.context = vertx.getOrCreateContext();
         this.cancellation = cancellation;
+        this.cancels = cancels;
         this.heartbeatMs = Math.max(1, heartbeat.toMillis());
         this.onClose = onClose;
         response.closeHandler(v -> clientWentAway());
         response.exceptionHandler(e -> clientWentAway());
     }
 
+    /** On the event loop: the kill is handed to the {@link CancelExecutor}, never run here. */
     private void clientWentAway() {
         if (!ended) {
             clientGone = true;
-            cancellation.cancel();
+            cancels.cancel(cancellation);
             cleanUp();
         }
     }

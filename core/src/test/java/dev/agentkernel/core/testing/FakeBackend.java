@@ -65,7 +65,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Test hooks: {@link #plant} inserts a sandbox with any owner and kind (e.g. one of a dead instance),
  * {@link #breakSandbox} makes one look dead as a crashed container would, {@link #setAvailable} takes the
- * whole engine down, {@link #localImages} limits which images are present.
+ * whole engine down, {@link #localImages} limits which images are present, {@link #killDelay} makes cancelling
+ * block as a kill sent to an agent that stopped reading would.
  */
 public final class FakeBackend implements Backend {
     /** Interprets one command. Runs on the caller's thread; must return the exit code. */
@@ -175,6 +176,7 @@ public final class FakeBackend implements Backend {
     private volatile CommandHandler handler = DEFAULT_HANDLER;
     private volatile boolean available = true;
     private volatile Set<String> localImages;
+    private volatile Duration killDelay = Duration.ZERO;
     private volatile boolean closed;
 
     public FakeBackend() {
@@ -194,6 +196,15 @@ public final class FakeBackend implements Backend {
     /** Only these images are present (null: every image is); see {@link #imageAvailable}. */
     public FakeBackend localImages(Set<String> images) {
         this.localImages = images == null ? null : Set.copyOf(images);
+        return this;
+    }
+
+    /**
+     * Cancelling a command blocks the cancelling thread this long before the kill lands, as writing a KILL to an agent
+     * that no longer reads would; returns this.
+     */
+    public FakeBackend killDelay(Duration delay) {
+        this.killDelay = delay;
         return this;
     }
 
@@ -339,7 +350,10 @@ public final class FakeBackend implements Backend {
         }
         execs.incrementAndGet();
         execsInFlight.add(name);
-        cancellation.onCancel(command::kill);
+        cancellation.onCancel(() -> {
+            sleepQuietly(killDelay);
+            command.kill();
+        });
         long start = System.nanoTime();
         try {
             int exit = handler.run(command);
@@ -412,6 +426,17 @@ public final class FakeBackend implements Backend {
         Box box = boxes.get(name);
         byte[] bytes = box == null ? null : box.files.get(Validation.sandboxPath(path));
         return Optional.ofNullable(bytes == null ? null : bytes.clone());
+    }
+
+    private static void sleepQuietly(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void checkUp() {
