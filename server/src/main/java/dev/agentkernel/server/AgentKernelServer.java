@@ -61,7 +61,7 @@ public final class AgentKernelServer implements AutoCloseable {
             Requests requests = new Requests(kernel.config());
             Calls calls = new Calls(workers);
             CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, cancels,
-                    options.heartbeatInterval());
+                    SseStream.Limits.of(options));
             SandboxHandlers sandboxes = new SandboxHandlers(kernel, requests, calls);
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
             ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());

@@ -14,7 +14,6 @@ import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import io.vertx.ext.web.RoutingContext;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -30,18 +29,18 @@ final class CommandHandlers {
     private final Calls calls;
     private final ServerMetrics metrics;
     private final CancelExecutor cancels;
-    private final Duration heartbeat;
+    private final SseStream.Limits streamLimits;
     /** Cancellations of the open streams, fired when the server shuts down for good. */
     private final Set<Cancellation> openStreams = ConcurrentHashMap.newKeySet();
 
     CommandHandlers(AgentKernel kernel, Requests requests, Calls calls, ServerMetrics metrics, CancelExecutor cancels,
-                    Duration heartbeat) {
+                    SseStream.Limits streamLimits) {
         this.kernel = kernel;
         this.requests = requests;
         this.calls = calls;
         this.metrics = metrics;
         this.cancels = cancels;
-        this.heartbeat = heartbeat;
+        this.streamLimits = streamLimits;
     }
 
     void run(RoutingContext ctx) {
@@ -120,7 +119,7 @@ final class CommandHandlers {
         Cancellation cancellation = Cancellation.create();
         openStreams.add(cancellation);
         metrics.streamOpened();
-        SseStream sse = new SseStream(ctx, cancellation, cancels, heartbeat, () -> {
+        SseStream sse = new SseStream(ctx, cancellation, cancels, streamLimits, metrics, () -> {
             openStreams.remove(cancellation);
             metrics.streamClosed();
         });
