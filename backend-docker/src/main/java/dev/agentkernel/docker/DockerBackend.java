@@ -57,6 +57,7 @@ import java.util.Set;
  * {@code docker exec} ({@link ContainerExec}, the fallback; forced with {@code docker.exec=docker-exec}).
  */
 public final class DockerBackend implements Backend {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerBackend.class);
     public static final String ID = "docker";
     /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
     public static final String EXEC_VIA = AgentSupport.VIA_DOCKER_EXEC;
@@ -64,9 +65,14 @@ public final class DockerBackend implements Backend {
     public static final String EXEC_MODE_ENV = "AGENTKERNEL_DOCKER_EXEC";
     /** Settings key overriding {@code DOCKER_HOST}. */
     public static final String DOCKER_HOST_PROPERTY = "docker.host";
-    /** Settings key: {@code false} never pulls (only local images are used). Default {@code true}. */
+    /**
+     * Settings key: {@code false} never pulls (only local images are used), {@code true} or {@code *} from any
+     * registry, else a comma-separated list of registries. Overrides {@value #PULL_ENV} and
+     * {@link BackendSettings#PULL_REGISTRIES}; without any, any registry ({@link ImagePolicy}: internal addresses are
+     * refused in every case).
+     */
     public static final String PULL_PROPERTY = "docker.pull";
-    /** Environment fallback for {@value #PULL_PROPERTY}; the test build sets it to {@code false} so no test reaches a registry. */
+    /** {@code false} turns pulling off unless {@value #PULL_PROPERTY} says otherwise; the test build sets it so no test reaches a registry. */
     public static final String PULL_ENV = "AGENTKERNEL_DOCKER_PULL";
     /** Init forwards SIGTERM to the main process, so stop is fast; this only bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
@@ -76,17 +82,17 @@ public final class DockerBackend implements Backend {
     private final String instanceId;
     private final ContainerExec execs;
     private final SandboxFiles files;
-    private final boolean pull;
+    private final ImagePolicy images;
     private final AgentSupport agents;
     private final SandboxNetwork network;
     private final DockerLeases leases;
     private volatile int hostCpus;
 
-    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull,
+    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, ImagePolicy images,
                           AgentSupport.Mode execMode) {
         this.client = client;
         this.instanceId = instanceId;
-        this.pull = pull;
+        this.images = images;
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
@@ -98,8 +104,20 @@ public final class DockerBackend implements Backend {
     public static DockerBackend open(BackendSettings settings) {
         DockerClientConfig config = config(settings);
         return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
-                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, Objects.requireNonNullElse(System.getenv(PULL_ENV), "true"))),
+                ImagePolicy.parse(pullSetting(settings)),
                 AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))));
+    }
+
+    /** {@value #PULL_PROPERTY}, else {@code false} from {@value #PULL_ENV}, else the configured registries, else any. */
+    private static String pullSetting(BackendSettings settings) {
+        String explicit = settings.property(PULL_PROPERTY, null);
+        if (explicit != null) {
+            return explicit;
+        }
+        if ("false".equalsIgnoreCase(System.getenv(PULL_ENV))) {
+            return "false";
+        }
+        return settings.property(BackendSettings.PULL_REGISTRIES, ImagePolicy.ANY);
     }
 
     private static EngineSocket engineSocket(EngineEndpoint endpoint) {
@@ -473,6 +491,7 @@ public final class DockerBackend implements Backend {
             details.put("engine_version", String.valueOf(v.getVersion()));
             details.put("api_version", String.valueOf(v.getApiVersion()));
             details.put("network", network.describe());
+            details.put("image_pulls", images.describe());
             details.put("exec_via", agents.enabled() ? AgentSupport.VIA_AGENT + " (" + agents.mode().wireName()
                     + ", fallback docker-exec)" : AgentSupport.VIA_DOCKER_EXEC + " (" + agents.unavailableReason() + ")");
             try {
@@ -526,9 +545,13 @@ public final class DockerBackend implements Backend {
         }
     }
 
-    /** Uses the local image when present, pulls it otherwise; a missing image is an error naming it. */
+    /**
+     * Uses the local image when present, pulls it otherwise where {@link ImagePolicy} allows; a missing image is an
+     * error naming it. A reference naming an internal address is refused before the engine sees it.
+     */
     private void ensureImage(String image) {
         dev.agentkernel.api.Validation.image(image);
+        images.checkReference(image);
         try {
             client.inspectImageCmd(image).exec();
             return;
@@ -537,10 +560,7 @@ public final class DockerBackend implements Backend {
         } catch (RuntimeException e) {
             throw DockerErrors.map(e);
         }
-        if (!pull) {
-            throw new AgentKernelException.InvalidRequestException("Image '" + image
-                    + "' is not available locally (pulling is turned off)");
-        }
+        images.checkPull(image);
         ImageReference ref = ImageReference.parse(image);
         try {
             boolean done = client.pullImageCmd(ref.repository())
@@ -557,8 +577,10 @@ public final class DockerBackend implements Backend {
         } catch (AgentKernelException e) {
             throw e;
         } catch (RuntimeException e) {
+            // The engine's text tells how the registry answered (an oracle for whoever names the registry): logged only.
+            LOG.warn("pulling image '{}' failed: {}", image, DockerErrors.engineMessage(e));
             throw new AgentKernelException.InvalidRequestException("Image '" + image
-                    + "' is not available locally and could not be pulled: " + DockerErrors.engineMessage(e));
+                    + "' is not available locally and could not be pulled");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
 
@@ -58,7 +59,7 @@ public final class Main {
         try {
             kernel = AgentKernel.builder()
                     .destroyInBackground(true)
-                    .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
+                    .backend(Backends.open(BackendSettings.from(config, InstanceId.current(), BackendSettings.PULL_NONE)))
                     .config(config)
                     .build()
                     .start(); // reconcile and warm the pool before the first request, not during it

@@ -131,8 +131,7 @@ public final class DoctorCommand extends BaseCommand {
         checks.add(auditCheck(config));
 
         if (ping.ok()) {
-            try (Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(),
-                    Map.of()))) {
+            try (Backend backend = Backends.open(BackendSettings.from(config, InstanceId.current(), BackendSettings.PULL_NONE))) {
                 BackendHealth h = backend.health();
                 checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message()
                         + (h.details().containsKey("exec_via") ? "; commands via " + h.details().get("exec_via") : ""),
@@ -141,6 +140,10 @@ public final class DoctorCommand extends BaseCommand {
                 if (network != null) {
                     boolean usable = !network.startsWith("unusable");
                     checks.add(new Check("network", usable, network, usable ? null : "see the message; then agentkernel doctor"));
+                }
+                if (h.details().containsKey("image_pulls")) {
+                    checks.add(new Check("pulls", true, "serve and the MCP server pull images: "
+                            + h.details().get("image_pulls") + " ([sandbox] pull_registries)", null));
                 }
             } catch (AgentKernelException e) {
                 checks.add(new Check("backend", false, e.getMessage(), "agentkernel setup"));

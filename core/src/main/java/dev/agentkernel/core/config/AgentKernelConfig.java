@@ -12,7 +12,7 @@ import java.util.Map;
  * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
-                                Audit audit, Map<String, String> images) {
+                                Audit audit, Map<String, String> images, Map<SecurityProfile, Profile> profiles) {
     public AgentKernelConfig {
         java.util.Objects.requireNonNull(server, "server");
         java.util.Objects.requireNonNull(sandbox, "sandbox");
@@ -21,6 +21,13 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         java.util.Objects.requireNonNull(limits, "limits");
         java.util.Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
+        profiles = profiles == null ? Map.of() : Map.copyOf(profiles);
+    }
+
+    /** Without {@code [profiles.*]} settings. */
+    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
+                             Audit audit, Map<String, String> images) {
+        this(server, sandbox, resources, pool, limits, audit, images, Map.of());
     }
 
     /** {@code [server]}. */
@@ -28,8 +35,23 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                          Duration idleTimeout, Duration shutdownGrace) {
     }
 
-    /** {@code [sandbox]}: the fallback image, the default profile and the backend id (null: auto). */
-    public record Sandbox(String image, SecurityProfile profile, String backend) {
+    /**
+     * {@code [sandbox]}: the fallback image, the default profile, the backend id (null: auto) and the registries
+     * images may be pulled from ({@code ["*"]} any, empty none; null when not configured, which each command decides:
+     * {@code serve} and the MCP server pull from none, one-shot CLI commands from any).
+     */
+    public record Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries) {
+        public Sandbox {
+            pullRegistries = pullRegistries == null ? null : List.copyOf(pullRegistries);
+        }
+
+        public Sandbox(String image, SecurityProfile profile, String backend) {
+            this(image, profile, backend, null);
+        }
+    }
+
+    /** {@code [profiles.NAME]}: per-profile settings; {@code runtime} is the container runtime (null: the engine's default). */
+    public record Profile(String runtime) {
     }
 
     /** {@code [resources]}: defaults for sandboxes that do not say. */
@@ -57,31 +79,35 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     public AgentKernelConfig withServer(Server newServer) {
-        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, profiles);
     }
 
     public AgentKernelConfig withSandbox(Sandbox newSandbox) {
-        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, profiles);
     }
 
     public AgentKernelConfig withResources(Resources newResources) {
-        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, profiles);
     }
 
     public AgentKernelConfig withPool(Pool newPool) {
-        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, profiles);
     }
 
     public AgentKernelConfig withLimits(Limits newLimits) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, profiles);
     }
 
     public AgentKernelConfig withAudit(Audit newAudit) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, profiles);
     }
 
     public AgentKernelConfig withImages(Map<String, String> newImages) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, profiles);
+    }
+
+    public AgentKernelConfig withProfiles(Map<SecurityProfile, Profile> newProfiles) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProfiles);
     }
 
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */
