@@ -73,6 +73,8 @@ public final class Runs {
     }
 
     public RunResult run(RunRequest request, RunListener l, Cancellation c) {
+        ExecRequest exec = limits.apply(new ExecRequest(request.command(), request.env(), request.workdir(),
+                request.timeout(), request.stdin(), 0));
         try (InFlightRegistry.Registration ignored0 = inFlight.track(c); Admission.Permit ignored = gate.run()) {
             ImageResolver.Choice choice = request.image() != null
                     ? images.offlineAlternative(request.image(), backend::imageAvailable)
@@ -84,8 +86,6 @@ public final class Runs {
                     request.profile() != null ? request.profile() : config.sandbox().profile(),
                     request.vcpus() != null ? request.vcpus() : config.resources().vcpus(),
                     request.memoryMb() != null ? request.memoryMb() : config.resources().memoryMb());
-            ExecRequest exec = limits.apply(new ExecRequest(request.command(), request.env(), request.workdir(),
-                    request.timeout(), request.stdin(), 0));
 
             SandboxInfo sandbox = request.fast() ? pool.claim(key).orElse(null) : null;
             boolean pooled = sandbox != null;
@@ -127,6 +127,9 @@ public final class Runs {
         if (requests.size() > Validation.MAX_BATCH) {
             throw Validation.invalid("Invalid commands: at most " + Validation.MAX_BATCH + " commands in one batch, got "
                     + requests.size());
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            limits.checkTimeout(requests.get(i).timeout(), "commands[" + i + "].timeout_ms");
         }
         inFlight.ensureOpen();
         List<Future<RunResult>> futures = new ArrayList<>();
