@@ -8,6 +8,7 @@ enum Kind {
     SANDBOX("inside the sandbox"),
     PRESSURE("API pressure"),
     RACES("races"),
+    STALLED("stalled agent"),
     CRASHES("crashes and faults");
 
     final String label;
