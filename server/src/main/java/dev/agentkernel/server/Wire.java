@@ -53,6 +53,14 @@ final class Wire {
         }
     }
 
+    static byte[] writeBytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a JSON tree", e);
+        }
+    }
+
     static ObjectNode ok(JsonNode data) {
         ObjectNode n = NODES.objectNode();
         n.put("success", true);

@@ -73,7 +73,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Test hooks: {@link #plant} inserts a sandbox with any owner and kind (e.g. one of a dead instance),
  * {@link #breakSandbox} makes one look dead as a crashed container would, {@link #setAvailable} takes the
- * whole engine down, {@link #localImages} limits which images are present.
+ * whole engine down, {@link #localImages} limits which images are present, {@link #killDelay} makes cancelling
+ * block as a kill sent to an agent that stopped reading would.
  */
 public final class FakeBackend implements Backend {
     /** Interprets one command. Runs on the caller's thread; must return the exit code. */
@@ -199,6 +200,7 @@ public final class FakeBackend implements Backend {
     private volatile Set<String> localImages;
     private volatile Set<Capability> capabilities = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
             Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+    private volatile Duration killDelay = Duration.ZERO;
     private volatile boolean closed;
 
     public FakeBackend() {
@@ -248,6 +250,15 @@ public final class FakeBackend implements Backend {
     @Override
     public Set<Capability> capabilities() {
         return capabilities;
+    }
+
+    /**
+     * Cancelling a command blocks the cancelling thread this long before the kill lands, as writing a KILL to an agent
+     * that no longer reads would; returns this.
+     */
+    public FakeBackend killDelay(Duration delay) {
+        this.killDelay = delay;
+        return this;
     }
 
     /** When false, health is down and every operation fails with {@code BACKEND_UNAVAILABLE}. */
@@ -413,7 +424,10 @@ public final class FakeBackend implements Backend {
         }
         execs.incrementAndGet();
         execsInFlight.add(name);
-        cancellation.onCancel(command::kill);
+        cancellation.onCancel(() -> {
+            sleepQuietly(killDelay);
+            command.kill();
+        });
         long start = System.nanoTime();
         try {
             int exit = handler.run(command);
@@ -492,6 +506,17 @@ public final class FakeBackend implements Backend {
         synchronized (engine) {
             Box box = engine.boxes.get(name);
             return box != null && change.test(box.files);
+        }
+    }
+
+    private static void sleepQuietly(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
