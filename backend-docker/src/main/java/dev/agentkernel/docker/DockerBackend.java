@@ -62,7 +62,7 @@ public final class DockerBackend implements Backend {
     public static final String PULL_PROPERTY = "docker.pull";
     /** Environment fallback for {@value #PULL_PROPERTY}; the test build sets it to {@code false} so no test reaches a registry. */
     public static final String PULL_ENV = "AGENTKERNEL_DOCKER_PULL";
-    /** Init forwards SIGTERM to the main process, so stop is fast; this only bounds a stuck one. */
+    /** The agent (PID 1) or docker-init ends on SIGTERM from the engine, so stop is fast; this bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
 

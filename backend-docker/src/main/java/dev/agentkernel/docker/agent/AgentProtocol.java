@@ -12,7 +12,7 @@ import java.util.Map;
  * This class only encodes payloads; {@link AgentFrame} reads and writes whole frames.
  */
 public final class AgentProtocol {
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int HEADER_BYTES = 9;
     /** The agent refuses larger frames; data is sent in chunks well below this. */
     public static final int MAX_PAYLOAD = 1 << 20;

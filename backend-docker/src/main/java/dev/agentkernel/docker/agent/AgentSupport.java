@@ -112,10 +112,12 @@ public final class AgentSupport implements AutoCloseable {
     }
 
     /**
-     * Turns a container create into one that runs the agent as its long-running process (under the init the
-     * profile sets): the volume is mounted read-only, stdin is kept open for our attach, and container logs are
-     * off (the stdout carries protocol frames, not logs). Nothing about the profile changes: same user,
-     * capabilities, limits and network. Throws when the volume cannot be prepared.
+     * Turns a container create into one that runs the agent as its PID 1: the volume is mounted read-only, stdin
+     * is kept open for our attach, container logs are off (the stdout carries protocol frames, not logs), and
+     * there is no docker-init. The agent does init's work itself, and only as PID 1 is it out of the commands'
+     * reach: an init above it would hold the channel's pipes as its own fds 0/1/2, dumpable and same-uid (see the
+     * agent's header comment). Nothing about the profile changes: same user, capabilities, limits and network.
+     * Throws when the volume cannot be prepared.
      */
     public void prepare(CreateContainerCmd cmd, String image) {
         if (volume == null) {
@@ -125,7 +127,7 @@ public final class AgentSupport implements AutoCloseable {
         HostConfig hc = cmd.getHostConfig() == null ? HostConfig.newHostConfig() : cmd.getHostConfig();
         List<Mount> mounts = new ArrayList<>(hc.getMounts() == null ? List.of() : hc.getMounts());
         mounts.add(volume.mount());
-        hc.withMounts(mounts).withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+        hc.withMounts(mounts).withLogConfig(new LogConfig(LogConfig.LoggingType.NONE)).withInit(false);
         Map<String, String> labels = new LinkedHashMap<>(cmd.getLabels() == null ? Map.of() : cmd.getLabels());
         labels.put(EXEC_VIA_LABEL, VIA_AGENT);
         cmd.withHostConfig(hc)
