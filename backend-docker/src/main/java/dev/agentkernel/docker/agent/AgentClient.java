@@ -388,7 +388,8 @@ public final class AgentClient implements AutoCloseable {
 
     /** A call is over for its caller; if its last frame has not come, later frames for it are dropped. */
     private void finish(int id) {
-        if (calls.remove(id) != null) {
+        Call call = calls.remove(id);
+        if (call != null && !call.ended) {
             abandon(id);
         }
     }
@@ -539,8 +540,10 @@ public final class AgentClient implements AutoCloseable {
         int ping;
         synchronized (pingLock) {
             if (pingSentAt != 0) {
-                if (deliveringSince != 0) {
-                    pingSentAt = now; // our own listener is slow, not the agent: its answer may be queued behind
+                if (deliveringSince != 0 || stalled > 0) {
+                    // Our own listener is slow (the answer may be queued behind), or the PING is not even written
+                    // yet (the write deadline judges that): not the agent's silence.
+                    pingSentAt = now;
                     return;
                 }
                 if (now - pingSentAt <= options.silenceLimit().toNanos()) {
@@ -646,6 +649,9 @@ public final class AgentClient implements AutoCloseable {
 
     /** A request waiting for frames. {@code onFrame} runs on the reader thread and says whether the call ended. */
     private abstract static class Call {
+        /** Its last frame came (set before the caller is woken, so it does not count the call as abandoned). */
+        volatile boolean ended;
+
         abstract boolean onFrame(AgentFrame frame) throws AgentProtocol.Violation;
 
         abstract void fail(IOException cause);
@@ -663,7 +669,9 @@ public final class AgentClient implements AutoCloseable {
             if (frame.type() != AgentProtocol.R_HELLO) {
                 throw unexpected(frame, "HELLO");
             }
-            result.complete(AgentProtocol.Hello.decode(frame.payload()));
+            AgentProtocol.Hello hello = AgentProtocol.Hello.decode(frame.payload());
+            ended = true;
+            result.complete(hello);
             return true;
         }
 
@@ -703,12 +711,16 @@ public final class AgentClient implements AutoCloseable {
                 }
                 case AgentProtocol.R_STDIN_ACK -> acknowledged(AgentProtocol.StdinAck.decode(p));
                 case AgentProtocol.R_EXIT -> {
-                    result.complete(AgentProtocol.Exit.decode(p));
+                    AgentProtocol.Exit exit = AgentProtocol.Exit.decode(p);
+                    ended = true;
+                    result.complete(exit);
                     stopStdin();
                     return true;
                 }
                 case AgentProtocol.R_ERROR -> {
-                    result.complete(AgentProtocol.Error.decode(p));
+                    AgentProtocol.Error error = AgentProtocol.Error.decode(p);
+                    ended = true;
+                    result.complete(error);
                     stopStdin();
                     return true;
                 }
@@ -815,11 +827,14 @@ public final class AgentClient implements AutoCloseable {
                     if (reading && size != data.size()) {
                         throw new AgentProtocol.Violation("DONE says " + size + " bytes, " + data.size() + " came");
                     }
+                    ended = true;
                     result.complete(size);
                     return true;
                 }
                 case AgentProtocol.R_ERROR -> {
-                    result.complete(AgentProtocol.Error.decode(p));
+                    AgentProtocol.Error error = AgentProtocol.Error.decode(p);
+                    ended = true;
+                    result.complete(error);
                     return true;
                 }
                 default -> throw unexpected(frame, "a file request");
