@@ -3,13 +3,13 @@ package dev.agentkernel.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.ExecCreateCmd;
 import com.github.dockerjava.api.command.InspectExecResponse;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.OutputChunk;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
-import dev.agentkernel.core.OutputListener;
+import dev.agentkernel.api.OutputListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -326,8 +326,8 @@ final class ContainerExec implements AutoCloseable {
                     }, Duration.ofSeconds(10), (s, m) -> new AgentKernelException.ConflictException(m));
                 } catch (AgentKernelException e) {
                     // Container gone or stopped: nothing of the command can be left.
-                    if (e.code() == dev.agentkernel.core.ErrorCode.CONFLICT
-                            || e.code() == dev.agentkernel.core.ErrorCode.NOT_FOUND) {
+                    if (e.code() == dev.agentkernel.api.ErrorCode.CONFLICT
+                            || e.code() == dev.agentkernel.api.ErrorCode.NOT_FOUND) {
                         break;
                     }
                     code = -1;

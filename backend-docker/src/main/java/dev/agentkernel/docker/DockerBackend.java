@@ -13,18 +13,20 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.BackendHealth;
+import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.OutputListener;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.core.LeaseStore;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentClient;
 import dev.agentkernel.docker.agent.AgentSupport;
 import dev.agentkernel.docker.agent.EngineSocket;
@@ -34,12 +36,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The Docker backend: one container per sandbox, named {@code agentkernel-<name>}, described entirely by its
@@ -52,7 +57,7 @@ import java.util.Optional;
  */
 public final class DockerBackend implements Backend {
     public static final String ID = "docker";
-    /** How commands reach a sandbox without the agent (shown as {@link SandboxInfo#execVia()}). */
+    /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
     public static final String EXEC_VIA = AgentSupport.VIA_DOCKER_EXEC;
     /** Environment fallback for the {@value AgentSupport#MODE_PROPERTY} setting. */
     public static final String EXEC_MODE_ENV = "AGENTKERNEL_DOCKER_EXEC";
@@ -72,6 +77,7 @@ public final class DockerBackend implements Backend {
     private final SandboxFiles files;
     private final boolean pull;
     private final AgentSupport agents;
+    private final DockerLeases leases;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull,
@@ -82,6 +88,7 @@ public final class DockerBackend implements Backend {
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
+        this.leases = new DockerLeases(client);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
@@ -134,6 +141,23 @@ public final class DockerBackend implements Backend {
     @Override
     public String instanceId() {
         return instanceId;
+    }
+
+    /** Labelled volumes on the engine ({@link DockerLeases}). */
+    @Override
+    public LeaseStore leases() {
+        return leases;
+    }
+
+    /** Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; the agent. */
+    @Override
+    public Set<Capability> capabilities() {
+        Set<Capability> c = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
+                Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+        if (agents.enabled()) {
+            c.add(Capability.AGENT_TRANSPORT);
+        }
+        return Collections.unmodifiableSet(c);
     }
 
     @Override
@@ -280,7 +304,7 @@ public final class DockerBackend implements Backend {
 
     /** Inspects {@code agentkernel-<name>} and accepts it only if its labels say it is that sandbox of ours. */
     private Optional<InspectContainerResponse> find(String name) {
-        dev.agentkernel.core.Validation.sandboxName(name);
+        dev.agentkernel.api.Validation.sandboxName(name);
         InspectContainerResponse c;
         try {
             c = client.inspectContainerCmd(Labels.containerName(name)).exec();
@@ -393,7 +417,7 @@ public final class DockerBackend implements Backend {
         try {
             return call.apply(agents.client(containerId, name));
         } catch (AgentKernelException e) {
-            if (e.code() != dev.agentkernel.core.ErrorCode.BACKEND_UNAVAILABLE) {
+            if (e.code() != dev.agentkernel.api.ErrorCode.BACKEND_UNAVAILABLE) {
                 throw e;
             }
             Optional<InspectContainerResponse> now = find(name);
@@ -491,7 +515,7 @@ public final class DockerBackend implements Backend {
 
     /** Uses the local image when present, pulls it otherwise; a missing image is an error naming it. */
     private void ensureImage(String image) {
-        dev.agentkernel.core.Validation.image(image);
+        dev.agentkernel.api.Validation.image(image);
         try {
             client.inspectImageCmd(image).exec();
             return;

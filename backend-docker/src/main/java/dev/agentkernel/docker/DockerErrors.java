@@ -2,8 +2,8 @@ package dev.agentkernel.docker;
 
 import com.github.dockerjava.api.exception.BadRequestException;
 import com.github.dockerjava.api.exception.DockerException;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
 
 /** Turns docker-java failures into {@link AgentKernelException}s with a short message (no stack, no host paths). */
 final class DockerErrors {

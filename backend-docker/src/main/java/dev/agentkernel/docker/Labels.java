@@ -1,10 +1,10 @@
 package dev.agentkernel.docker;
 
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SandboxStatus;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+import dev.agentkernel.api.SecurityProfile;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -26,6 +26,9 @@ final class Labels {
     static final String CREATED_AT = PREFIX + "created-at";
     static final String OWNER = PREFIX + "owner";
     static final String IMAGE = PREFIX + "image";
+
+    /** The detail saying how commands reach the sandbox: {@code agent} or {@code docker-exec}. */
+    static final String EXEC_VIA = "exec_via";
 
     /** Container names are {@code agentkernel-<sandbox name>}: Docker's name uniqueness makes create atomic. */
     static final String CONTAINER_PREFIX = "agentkernel-";
@@ -75,7 +78,7 @@ final class Labels {
         return new SandboxInfo(labels.get(NAME), status(dockerState), backendId, labels.get(IMAGE),
                 intOrNull(labels.get(VCPUS)), intOrNull(labels.get(MEMORY_MB)), instantOrNull(labels.get(CREATED_AT)),
                 profileOrNull(labels.get(PROFILE)), kindOrNull(labels.get(KIND)), containerId, labels.get(OWNER),
-                dev.agentkernel.docker.agent.AgentSupport.execVia(labels));
+                Map.of(EXEC_VIA, dev.agentkernel.docker.agent.AgentSupport.execVia(labels)));
     }
 
     /** Docker state → ours: created and exited containers are stopped (they start with their files). */

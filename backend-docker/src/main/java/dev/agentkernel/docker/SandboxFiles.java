@@ -1,9 +1,9 @@
 package dev.agentkernel.docker;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.Validation;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.agentkernel.docker;
 
-import dev.agentkernel.core.OutputChunk;
+import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
 
 import java.io.ByteArrayOutputStream;

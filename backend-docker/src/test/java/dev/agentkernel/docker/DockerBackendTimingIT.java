@@ -1,11 +1,11 @@
 package dev.agentkernel.docker;
 
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import dev.agentkernel.docker.agent.AgentSupport;

@@ -1,10 +1,10 @@
 package dev.agentkernel.docker;
 
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SandboxStatus;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+import dev.agentkernel.api.SecurityProfile;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -32,7 +32,8 @@ class LabelsTest {
                 .containsEntry("team", "a");
         SandboxInfo info = Labels.toInfo(labels, "running", "cid", "docker");
         assertThat(info).isEqualTo(new SandboxInfo("box-1", SandboxStatus.RUNNING, "docker", "agentkernel/busybox:local",
-                2, 256, t, SecurityProfile.RESTRICTIVE, SandboxKind.POOL, "cid", "host/1/ab", "docker-exec"));
+                2, 256, t, SecurityProfile.RESTRICTIVE, SandboxKind.POOL, "cid", "host/1/ab",
+                Map.of("exec_via", "docker-exec")));
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.agentkernel.docker;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.SecurityProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,7 +19,7 @@ class ProfileMappingTest {
         assertThat(hc.getMemory()).isEqualTo(300L * 1024 * 1024);
         assertThat(hc.getMemorySwap()).as("no swap beyond memory").isEqualTo(300L * 1024 * 1024);
         assertThat(hc.getNanoCPUs()).isEqualTo(2_000_000_000L);
-        assertThat(hc.getPidsLimit()).isEqualTo(p.pidsLimit()).isPositive();
+        assertThat(hc.getPidsLimit()).isEqualTo(ProfileMapping.pidsLimit(p)).isPositive();
         assertThat(hc.getInit()).isTrue();
         assertThat(hc.getPrivileged()).isFalse();
         assertThat(hc.getSecurityOpts()).containsExactly("no-new-privileges:true");

@@ -1,7 +1,7 @@
 package dev.agentkernel.docker;
 
 import dev.agentkernel.core.OutputCollector;
-import dev.agentkernel.core.OutputListener;
+import dev.agentkernel.api.OutputListener;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

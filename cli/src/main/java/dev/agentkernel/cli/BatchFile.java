@@ -1,9 +1,9 @@
 package dev.agentkernel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.SecurityProfile;
 
 import java.io.IOException;
 import java.time.Duration;

@@ -1,20 +1,20 @@
 package dev.agentkernel.cli;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.BackendHealth;
-import dev.agentkernel.core.BatchOutcome;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.RunListener;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.image.ImageResolver;
 
 import java.nio.file.Path;

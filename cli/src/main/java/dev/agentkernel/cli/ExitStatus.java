@@ -1,7 +1,7 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecResult;
 
 /** The exit status of {@code run} and {@code exec}: the command's own, or 124 when it was killed on timeout. */
 public final class ExitStatus {

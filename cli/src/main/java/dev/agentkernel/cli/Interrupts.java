@@ -1,6 +1,6 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.Cancellation;
+import dev.agentkernel.api.Cancellation;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

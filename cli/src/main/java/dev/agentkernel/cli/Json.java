@@ -3,12 +3,12 @@ package dev.agentkernel.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.BatchOutcome;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
 
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.OutputChunk;
-import dev.agentkernel.core.RunListener;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.api.RunListener;
 
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;

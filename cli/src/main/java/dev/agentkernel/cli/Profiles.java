@@ -1,7 +1,7 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.SecurityProfile;
 
 import java.util.Arrays;
 import java.util.Iterator;

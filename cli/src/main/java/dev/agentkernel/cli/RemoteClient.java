@@ -7,26 +7,26 @@ import dev.agentkernel.client.BatchResult;
 import dev.agentkernel.client.EventStream;
 import dev.agentkernel.client.Health;
 import dev.agentkernel.client.StreamEvent;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.BackendHealth;
-import dev.agentkernel.core.BatchOutcome;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.OutputChunk;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.RunListener;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SandboxStatus;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.image.ImageResolver;
 
 import java.io.ByteArrayOutputStream;
@@ -298,6 +298,6 @@ public final class RemoteClient implements SandboxClient {
             }
         }
         return new SandboxInfo(s.name(), status, s.backend() == null ? UNKNOWN_BACKEND : s.backend(), s.image(), s.vcpus(),
-                s.memoryMb(), s.createdAt(), profile, SandboxKind.NAMED, null, null, null);
+                s.memoryMb(), s.createdAt(), profile, SandboxKind.NAMED, null, null, Map.of());
     }
 }

@@ -1,19 +1,19 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.BackendHealth;
-import dev.agentkernel.core.BatchOutcome;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.RunListener;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.image.ImageResolver;
 
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import java.util.Optional;
 
 /**
  * What the commands need from agentkernel, wherever it runs: in this process ({@link EmbeddedClient}) or in a
- * server reached over HTTP ({@link RemoteClient}). Failures are {@link dev.agentkernel.core.AgentKernelException}s
+ * server reached over HTTP ({@link RemoteClient}). Failures are {@link dev.agentkernel.api.AgentKernelException}s
  * in both cases, so one error table serves every command.
  */
 public interface SandboxClient extends AutoCloseable {

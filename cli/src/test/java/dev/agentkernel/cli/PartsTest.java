@@ -1,10 +1,10 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.OutputChunk;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.cli.commands.CpCommandAccess;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

@@ -1,5 +1,7 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.api.AgentKernelException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;

@@ -1,5 +1,9 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.api.OutputListener;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,5 +1,13 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -60,7 +68,7 @@ class ExecLimitAndReconcileTest {
         return AgentKernel.builder().backend(fake)
                 .config(base.withLimits(new AgentKernelConfig.Limits(l.timeout(), l.maxOutputBytes(),
                         l.maxFileBytes(), 32, LIMIT)))
-                .admissionWait(Duration.ofMillis(200)).reconcileInterval(reconcileInterval).build();
+                .admissionWait(Duration.ofMillis(200)).reconcileInterval(reconcileInterval).build().start();
     }
 
     /** Fills every slot of {@code name} with blocked commands; returns them (still running). */
@@ -168,7 +176,7 @@ class ExecLimitAndReconcileTest {
     void periodicPassDropsWarmPoolMembersWhoseContainerIsGone() throws Exception {
         AgentKernelConfig base = AgentKernelConfig.forTests(dir.resolve("pool.jsonl"));
         kernel = AgentKernel.builder().backend(fake).config(base.withPool(new AgentKernelConfig.Pool(1, 4)))
-                .reconcileInterval(Duration.ofMillis(50)).build();
+                .reconcileInterval(Duration.ofMillis(50)).build().start();
         waitUntil(() -> kernel.poolStats().size() == 1);
         String member = fake.names().iterator().next();
         fake.breakSandbox(member);

@@ -1,5 +1,9 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.Validation;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -3,11 +3,11 @@ package dev.agentkernel.examples;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxSpec;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxSpec;
 
 import java.nio.charset.StandardCharsets;
 

@@ -50,7 +50,7 @@ public enum ClientConfig {
                 return c;
             }
         }
-        throw new dev.agentkernel.core.AgentKernelException.InvalidRequestException("Invalid client '" + value
+        throw new dev.agentkernel.api.AgentKernelException.InvalidRequestException("Invalid client '" + value
                 + "': must be one of " + String.join(", ", wireNames()));
     }
 

@@ -1,7 +1,7 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.OutputChunk;
-import dev.agentkernel.core.RunListener;
+import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.api.RunListener;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;

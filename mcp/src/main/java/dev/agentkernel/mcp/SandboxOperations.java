@@ -1,20 +1,20 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.RunListener;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SecurityProfile;
 
 import java.util.List;
 import java.util.Map;
 
 /**
  * What the MCP tools need from agentkernel, so that one set of tool handlers serves both the embedded engine
- * and a remote server. Failures are {@link dev.agentkernel.core.AgentKernelException}s with an error code.
+ * and a remote server. Failures are {@link dev.agentkernel.api.AgentKernelException}s with an error code.
  */
 public interface SandboxOperations extends AutoCloseable {
 

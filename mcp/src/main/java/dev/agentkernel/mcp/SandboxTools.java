@@ -1,12 +1,12 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.SecurityProfile;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.api.Validation;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.ToolAnnotations;
@@ -128,7 +128,7 @@ public final class SandboxTools {
                             a.stringMap("env"), a.aliasedString("workdir", "cwd"), timeout(a), stdin(a));
                     var result = ops.run(request, new ProgressListener(progress));
                     var capped = OutputCap.limit(result.exec(), outputLimit(a));
-                    return ToolResults.run(new dev.agentkernel.core.RunResult(result.sandbox(), result.image(),
+                    return ToolResults.run(new dev.agentkernel.api.RunResult(result.sandbox(), result.image(),
                             result.imageNote(), result.pooled(), capped));
                 });
     }

@@ -1,6 +1,6 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
 

@@ -3,7 +3,7 @@ package dev.agentkernel.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

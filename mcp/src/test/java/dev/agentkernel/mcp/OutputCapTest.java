@@ -1,6 +1,6 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.api.ExecResult;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.OutputChunk;
-import dev.agentkernel.core.RunListener;
+import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.api.RunListener;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

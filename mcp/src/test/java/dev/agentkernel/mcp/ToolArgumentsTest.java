@@ -1,6 +1,6 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

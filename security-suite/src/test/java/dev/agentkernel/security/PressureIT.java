@@ -109,7 +109,7 @@ class PressureIT extends SuiteBase {
     @Test
     @Tag("heavy")
     void maximalBatch() throws Exception {
-        batch(dev.agentkernel.core.Validation.MAX_BATCH);
+        batch(dev.agentkernel.api.Validation.MAX_BATCH);
     }
 
     private void batch(int n) throws Exception {

@@ -1,6 +1,6 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.ErrorCode;
 import io.vertx.core.MultiMap;
 
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.Validation;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

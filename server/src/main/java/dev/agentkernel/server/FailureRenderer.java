@@ -1,7 +1,7 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;

@@ -1,7 +1,7 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.Validation;
 
 import java.util.HashSet;
 import java.util.List;

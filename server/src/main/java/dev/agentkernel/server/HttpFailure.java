@@ -1,6 +1,6 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.ErrorCode;
 
 import java.util.Map;
 

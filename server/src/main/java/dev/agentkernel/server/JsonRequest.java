@@ -7,8 +7,8 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.Validation;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

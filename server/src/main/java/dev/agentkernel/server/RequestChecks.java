@@ -1,7 +1,7 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.ErrorCode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -44,7 +44,7 @@ final class RequestChecks {
         }
         String media = type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals("application/json")) {
-            throw unsupported("'" + dev.agentkernel.core.Validation.printable(media) + "'");
+            throw unsupported("'" + dev.agentkernel.api.Validation.printable(media) + "'");
         }
     }
 

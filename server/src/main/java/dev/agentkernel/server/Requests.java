@@ -1,12 +1,12 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
 import java.nio.charset.StandardCharsets;
@@ -85,7 +85,7 @@ final class Requests {
                 throw new InvalidRequestException("Invalid content: not valid base64");
             }
         }
-        throw new InvalidRequestException("Invalid encoding '" + dev.agentkernel.core.Validation.printable(encoding)
+        throw new InvalidRequestException("Invalid encoding '" + dev.agentkernel.api.Validation.printable(encoding)
                 + "': must be utf8 or base64");
     }
 

@@ -1,8 +1,8 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.BackendHealth;
-import dev.agentkernel.core.PoolStats;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.PoolStats;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;

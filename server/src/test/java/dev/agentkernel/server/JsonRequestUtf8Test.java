@@ -1,6 +1,6 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.core.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -360,7 +360,7 @@ class ServerDockerIT {
             long[] direct = new long[10];
             for (int i = 0; i < direct.length; i++) {
                 long t = System.nanoTime();
-                assertThat(f.kernel.run(dev.agentkernel.core.RunRequest.of("echo", "hi")).exec().output()).isEqualTo("hi\n");
+                assertThat(f.kernel.run(dev.agentkernel.api.RunRequest.of("echo", "hi")).exec().output()).isEqualTo("hi\n");
                 direct[i] = (System.nanoTime() - t) / 1_000_000;
             }
             System.out.printf("[latency] kernel.run in-process (same pool) ms: p50=%d all=%s%n", p50(direct),

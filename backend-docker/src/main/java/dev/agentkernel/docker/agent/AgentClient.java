@@ -1,12 +1,12 @@
 package dev.agentkernel.docker.agent;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.OutputChunk;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
-import dev.agentkernel.core.OutputListener;
+import dev.agentkernel.api.OutputListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

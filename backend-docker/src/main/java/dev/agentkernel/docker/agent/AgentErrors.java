@@ -1,7 +1,7 @@
 package dev.agentkernel.docker.agent;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
 
 /** Turns the agent's errno for a file operation into the error a caller can act on. */
 final class AgentErrors {

@@ -5,7 +5,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Mount;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,7 @@
 package dev.agentkernel.docker.agent;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

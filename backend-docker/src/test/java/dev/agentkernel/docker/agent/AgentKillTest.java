@@ -1,8 +1,8 @@
 package dev.agentkernel.docker.agent;
 
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

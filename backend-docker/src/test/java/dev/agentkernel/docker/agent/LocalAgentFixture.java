@@ -1,6 +1,6 @@
 package dev.agentkernel.docker.agent;
 
-import dev.agentkernel.core.ExecRequest;
+import dev.agentkernel.api.ExecRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,10 +1,10 @@
 package dev.agentkernel.docker.agent;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

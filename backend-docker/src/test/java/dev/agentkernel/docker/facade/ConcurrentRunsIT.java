@@ -3,8 +3,8 @@ package dev.agentkernel.docker.facade;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,12 +1,12 @@
 package dev.agentkernel.docker.facade;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.docker.DockerBackend;
 
@@ -53,7 +53,7 @@ final class FacadeSupport {
      */
     static AgentKernel kernel(AgentKernelConfig config) {
         return AgentKernel.builder().backend(backend()).config(config).reconcileFilter(s -> false)
-                .admissionWait(Duration.ofMinutes(3)).build();
+                .admissionWait(Duration.ofMinutes(3)).build().start();
     }
 
     static List<SandboxInfo> ownedBy(Backend raw, String owner) {

@@ -1,17 +1,17 @@
 package dev.agentkernel.docker.facade;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SandboxStatus;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,13 +1,13 @@
 package dev.agentkernel.docker.facade;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,7 +103,7 @@ class PoolIsolationIT {
         long[] background = new long[n];
         try (AgentKernel kernel = dev.agentkernel.core.AgentKernel.builder().backend(FacadeSupport.backend())
                 .config(FacadeSupport.config(dir.resolve("audit2.jsonl"), 1, 4)).reconcileFilter(s -> false)
-                .destroyInBackground(true).build()) {
+                .destroyInBackground(true).build().start()) {
             for (int i = 0; i < n; i++) {
                 waitUntil(() -> kernel.poolStats().size() == 1, Duration.ofMinutes(1));
                 long t = System.nanoTime();
@@ -136,12 +136,12 @@ class PoolIsolationIT {
         for (int i = 0; i < n; i++) {
             String name = "facade-eng-" + FacadeSupport.suffix();
             long t = System.nanoTime();
-            counter.create(dev.agentkernel.core.SandboxSpec.named(name, BUSYBOX)
-                    .withKind(dev.agentkernel.core.SandboxKind.RUN));
+            counter.create(dev.agentkernel.api.SandboxSpec.named(name, BUSYBOX)
+                    .withKind(dev.agentkernel.api.SandboxKind.RUN));
             create[i] = System.nanoTime() - t;
             try {
                 t = System.nanoTime();
-                assertThat(counter.exec(name, dev.agentkernel.core.ExecRequest.of("echo", "hi")).stdout()).isEqualTo("hi\n");
+                assertThat(counter.exec(name, dev.agentkernel.api.ExecRequest.of("echo", "hi")).stdout()).isEqualTo("hi\n");
                 exec[i] = System.nanoTime() - t;
             } finally {
                 t = System.nanoTime();

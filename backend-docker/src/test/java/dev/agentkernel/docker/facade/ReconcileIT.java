@@ -1,11 +1,11 @@
 package dev.agentkernel.docker.facade;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.SandboxInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +73,7 @@ class ReconcileIT {
                 // Built right after the kill, so the window in which another instance could reap first is short.
                 try (AgentKernel kernel = AgentKernel.builder().backend(FacadeSupport.backend())
                         .config(FacadeSupport.config(audit, 0, 4))
-                        .reconcileFilter(s -> dead.equals(s.owner())).build()) {
+                        .reconcileFilter(s -> dead.equals(s.owner())).build().start()) {
                     assertThat(InstanceId.mayBeAlive(dead)).isFalse();
                     assertThat(ownedBy(raw, dead)).extracting(SandboxInfo::name).containsExactly(named);
                     assertThat(kernel.get(named).running()).isTrue(); // adopted as it was

@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 /**
  * What every subcommand shares: the console (all output goes through the command line's writers, so tests
  * capture it) and the top command's settings. A subcommand returns its exit status; failures are thrown as
- * {@link dev.agentkernel.core.AgentKernelException}s and mapped by the one exit-code table.
+ * {@link dev.agentkernel.api.AgentKernelException}s and mapped by the one exit-code table.
  */
 public abstract class BaseCommand implements Callable<Integer> {
     @Spec

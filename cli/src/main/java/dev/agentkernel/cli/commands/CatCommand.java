@@ -1,8 +1,8 @@
 package dev.agentkernel.cli.commands;
 
 import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.FileContent;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.FileContent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -1,13 +1,13 @@
 package dev.agentkernel.cli.commands;
 
 import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.RunListener;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.Validation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

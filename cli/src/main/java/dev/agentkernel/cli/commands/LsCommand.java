@@ -3,7 +3,7 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -4,8 +4,8 @@ import dev.agentkernel.cli.ExitCodes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 

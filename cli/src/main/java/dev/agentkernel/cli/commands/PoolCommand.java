@@ -4,7 +4,7 @@ import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.cli.Table;
-import dev.agentkernel.core.PoolStats;
+import dev.agentkernel.api.PoolStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -3,7 +3,7 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.cli.Console;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.Table;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.SandboxInfo;
 
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.agentkernel.cli.commands;
 
 import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -3,7 +3,7 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.DefaultClientFactory;
 import dev.agentkernel.cli.EmbeddedClient;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ServerOptions;

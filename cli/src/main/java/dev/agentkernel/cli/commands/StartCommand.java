@@ -1,7 +1,7 @@
 package dev.agentkernel.cli.commands;
 
 import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.core.SandboxInfo;
+import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Command;
 
 @Command(name = "start", mixinStandardHelpOptions = true,

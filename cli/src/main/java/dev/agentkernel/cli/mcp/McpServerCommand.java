@@ -5,7 +5,7 @@ import dev.agentkernel.cli.Console;
 import dev.agentkernel.cli.DefaultClientFactory;
 import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.cli.commands.BaseCommand;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.mcp.LazySandboxes;
 import dev.agentkernel.mcp.McpStdioServer;
 import dev.agentkernel.mcp.SandboxOperations;

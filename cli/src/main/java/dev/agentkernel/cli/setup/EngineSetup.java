@@ -1,7 +1,7 @@
 package dev.agentkernel.cli.setup;
 
 import dev.agentkernel.cli.Console;
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.agentkernel.core.audit;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.LogQuery;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.LogQuery;
 
 import java.nio.file.Path;
 import java.util.List;

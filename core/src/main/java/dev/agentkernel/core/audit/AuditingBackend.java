@@ -1,18 +1,19 @@
 package dev.agentkernel.core.audit;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.AuditEvent;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.BackendHealth;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
-import dev.agentkernel.core.OutputListener;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.core.LeaseStore;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Validation;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -69,8 +70,18 @@ public final class AuditingBackend implements Backend {
     }
 
     @Override
+    public LeaseStore leases() {
+        return delegate.leases();
+    }
+
+    @Override
     public String instanceId() {
         return delegate.instanceId();
+    }
+
+    @Override
+    public java.util.Set<dev.agentkernel.api.Capability> capabilities() {
+        return delegate.capabilities();
     }
 
     @Override

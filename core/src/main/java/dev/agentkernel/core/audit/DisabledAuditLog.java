@@ -1,7 +1,7 @@
 package dev.agentkernel.core.audit;
 
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.LogQuery;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.LogQuery;
 
 import java.util.List;
 

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.LogQuery;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.LogQuery;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -127,7 +127,7 @@ final class FileAuditLog implements AuditLog {
                 } catch (InterruptedException e) {
                     interrupted = true; // the event is being written: wait for the answer anyway
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof dev.agentkernel.core.AgentKernelException ake) {
+                    if (e.getCause() instanceof dev.agentkernel.api.AgentKernelException ake) {
                         throw ake;
                     }
                     throw AuditLog.unwritable(e.getCause());
@@ -355,7 +355,7 @@ final class FileAuditLog implements AuditLog {
         } catch (NoSuchFileException e) {
             // nothing recorded yet
         } catch (IOException e) {
-            throw new dev.agentkernel.core.AgentKernelException(dev.agentkernel.core.ErrorCode.BACKEND_UNAVAILABLE,
+            throw new dev.agentkernel.api.AgentKernelException(dev.agentkernel.api.ErrorCode.BACKEND_UNAVAILABLE,
                     "The audit log cannot be read", e);
         }
     }

@@ -1,6 +1,6 @@
 package dev.agentkernel.core.config;
 
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.SecurityProfile;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,9 +3,9 @@ package dev.agentkernel.core.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.SecurityProfile;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.api.Validation;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.agentkernel.core.internal;
 
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 
 import java.time.Duration;
 import java.util.concurrent.Semaphore;

@@ -1,11 +1,11 @@
 package dev.agentkernel.core.pool;
 
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

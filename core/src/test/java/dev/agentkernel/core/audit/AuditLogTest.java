@@ -2,10 +2,10 @@ package dev.agentkernel.core.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.ErrorCode;
-import dev.agentkernel.core.LogQuery;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.LogQuery;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package dev.agentkernel.core.config;
 
-import dev.agentkernel.core.AgentKernelException;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.SecurityProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

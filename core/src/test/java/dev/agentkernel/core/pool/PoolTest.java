@@ -1,14 +1,14 @@
 package dev.agentkernel.core.pool;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.AuditEvent;
-import dev.agentkernel.core.LogQuery;
-import dev.agentkernel.core.PoolStats;
-import dev.agentkernel.core.RunRequest;
-import dev.agentkernel.core.RunResult;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SecurityProfile;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +43,7 @@ class PoolTest {
     private AgentKernel build(int size, int max) {
         AgentKernelConfig c = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))
                 .withPool(new AgentKernelConfig.Pool(size, max));
-        kernel = AgentKernel.builder().backend(fake).config(c).build();
+        kernel = AgentKernel.builder().backend(fake).config(c).build().start();
         return kernel;
     }
 
@@ -74,7 +74,7 @@ class PoolTest {
         assertThat(kernel.list()).isEmpty();
         String member = warm().get(0).name();
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> kernel.get(member)))
-                .isInstanceOf(dev.agentkernel.core.AgentKernelException.NotFoundException.class);
+                .isInstanceOf(dev.agentkernel.api.AgentKernelException.NotFoundException.class);
     }
 
     @Test
@@ -212,7 +212,7 @@ class PoolTest {
     void backgroundDestroyRemovesAfterTheAnswerAndCloseWaitsForIt() throws Exception {
         AgentKernelConfig c = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))
                 .withPool(new AgentKernelConfig.Pool(1, 4));
-        kernel = AgentKernel.builder().backend(fake).config(c).destroyInBackground(true).build();
+        kernel = AgentKernel.builder().backend(fake).config(c).destroyInBackground(true).build().start();
         waitUntil(() -> kernel.poolStats().size() == 1);
         RunResult a = kernel.run(RunRequest.of("echo", "a").withImage(IMAGE));
         assertThat(a.pooled()).isTrue();

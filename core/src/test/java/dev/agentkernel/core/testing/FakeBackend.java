@@ -1,22 +1,24 @@
 package dev.agentkernel.core.testing;
 
-import dev.agentkernel.core.AgentKernelException;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.BackendHealth;
-import dev.agentkernel.core.Cancellation;
-import dev.agentkernel.core.ExecRequest;
-import dev.agentkernel.core.ExecResult;
-import dev.agentkernel.core.FileContent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.OutputChunk;
+import dev.agentkernel.core.LeaseStore;
+import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
-import dev.agentkernel.core.OutputListener;
-import dev.agentkernel.core.SandboxInfo;
-import dev.agentkernel.core.SandboxKind;
-import dev.agentkernel.core.SandboxSpec;
-import dev.agentkernel.core.SandboxStatus;
-import dev.agentkernel.core.SecurityProfile;
-import dev.agentkernel.core.Validation;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.api.Validation;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -65,7 +68,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Test hooks: {@link #plant} inserts a sandbox with any owner and kind (e.g. one of a dead instance),
  * {@link #breakSandbox} makes one look dead as a crashed container would, {@link #setAvailable} takes the
- * whole engine down, {@link #localImages} limits which images are present.
+ * whole engine down, {@link #localImages} limits which images are present, {@link #killDelay} makes cancelling
+ * block as a kill sent to an agent that stopped reading would.
  */
 public final class FakeBackend implements Backend {
     /** Interprets one command. Runs on the caller's thread; must return the exit code. */
@@ -165,16 +169,23 @@ public final class FakeBackend implements Backend {
     public static final CommandHandler DEFAULT_HANDLER = FakeBackend::defaultCommand;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** What the fake shows as its backend-specific details. */
+    public static final Map<String, String> DETAILS = Map.of("engine", "in-memory");
 
     private final String instanceId;
-    private final Map<String, Box> boxes = new LinkedHashMap<>();
+    private final Engine engine;
+    private final LeaseStore leases = new FakeLeases();
     private final AtomicInteger creates = new AtomicInteger();
     private final AtomicInteger removes = new AtomicInteger();
     private final AtomicInteger execs = new AtomicInteger();
+    private final AtomicInteger engineCalls = new AtomicInteger();
     private final Set<String> execsInFlight = ConcurrentHashMap.newKeySet();
     private volatile CommandHandler handler = DEFAULT_HANDLER;
     private volatile boolean available = true;
     private volatile Set<String> localImages;
+    private volatile Set<Capability> capabilities = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
+            Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+    private volatile Duration killDelay = Duration.ZERO;
     private volatile boolean closed;
 
     public FakeBackend() {
@@ -182,7 +193,20 @@ public final class FakeBackend implements Backend {
     }
 
     public FakeBackend(String instanceId) {
+        this(instanceId, new Engine());
+    }
+
+    private FakeBackend(String instanceId, Engine engine) {
         this.instanceId = instanceId;
+        this.engine = engine;
+    }
+
+    /**
+     * Another instance's view of the same in-memory engine: the same sandboxes and leases, its own owner id,
+     * counters and availability (taking it down models that instance losing the engine, or dying).
+     */
+    public FakeBackend sharedWith(String otherInstanceId) {
+        return new FakeBackend(otherInstanceId, engine);
     }
 
     /** Replaces the command handler; returns this. */
@@ -197,26 +221,55 @@ public final class FakeBackend implements Backend {
         return this;
     }
 
+    /** Declares other capabilities (the default: stop/start keeping files, network isolation, PID limit). */
+    public FakeBackend capabilities(Set<Capability> declared) {
+        this.capabilities = declared.isEmpty() ? Set.of() : EnumSet.copyOf(declared);
+        return this;
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return leases;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    /**
+     * Cancelling a command blocks the cancelling thread this long before the kill lands, as writing a KILL to an agent
+     * that no longer reads would; returns this.
+     */
+    public FakeBackend killDelay(Duration delay) {
+        this.killDelay = delay;
+        return this;
+    }
+
     /** When false, health is down and every operation fails with {@code BACKEND_UNAVAILABLE}. */
     public void setAvailable(boolean up) {
         this.available = up;
     }
 
     /** Inserts a sandbox as another (perhaps dead) instance would have left it. */
-    public synchronized SandboxInfo plant(String name, SandboxKind kind, String owner, SandboxStatus status) {
-        if (boxes.containsKey(name)) {
-            throw new AgentKernelException.ConflictException("Sandbox '" + name + "' already exists");
+    public SandboxInfo plant(String name, SandboxKind kind, String owner, SandboxStatus status) {
+        synchronized (engine) {
+            if (engine.boxes.containsKey(name)) {
+                throw new AgentKernelException.ConflictException("Sandbox '" + name + "' already exists");
+            }
+            Box box = new Box(new SandboxInfo(name, status, id(), "agentkernel/busybox:local", 1, 512, Instant.now(),
+                    SecurityProfile.DEFAULT, kind, randomId(), owner, DETAILS), Map.of());
+            engine.boxes.put(name, box);
+            return box.info;
         }
-        Box box = new Box(new SandboxInfo(name, status, id(), "agentkernel/busybox:local", 1, 512, Instant.now(),
-                SecurityProfile.DEFAULT, kind, randomId(), owner, "fake-exec"), Map.of());
-        boxes.put(name, box);
-        return box.info;
     }
 
     /** Makes a sandbox look like a crashed container: its status becomes {@code UNKNOWN}. */
-    public synchronized void breakSandbox(String name) {
-        Box box = require(name);
-        box.info = with(box.info, SandboxStatus.UNKNOWN);
+    public void breakSandbox(String name) {
+        synchronized (engine) {
+            Box box = require(name);
+            box.info = box.info.withStatus(SandboxStatus.UNKNOWN);
+        }
     }
 
     public int createCount() {
@@ -225,6 +278,11 @@ public final class FakeBackend implements Backend {
 
     public int removeCount() {
         return removes.get();
+    }
+
+    /** Calls that reached the "engine" (every sandbox operation; not health or image checks). */
+    public int engineCalls() {
+        return engineCalls.get();
     }
 
     public int execCount() {
@@ -236,8 +294,10 @@ public final class FakeBackend implements Backend {
         return Set.copyOf(execsInFlight);
     }
 
-    public synchronized Set<String> names() {
-        return new HashSet<>(boxes.keySet());
+    public Set<String> names() {
+        synchronized (engine) {
+            return new HashSet<>(engine.boxes.keySet());
+        }
     }
 
     public boolean isClosed() {
@@ -263,45 +323,51 @@ public final class FakeBackend implements Backend {
         if (localImages != null && !localImages.contains(spec.image())) {
             throw new AgentKernelException.NotFoundException("Image '" + spec.image() + "' not found");
         }
-        synchronized (this) {
-            if (boxes.containsKey(spec.name())) {
+        synchronized (engine) {
+            if (engine.boxes.containsKey(spec.name())) {
                 throw new AgentKernelException.ConflictException("Sandbox '" + spec.name() + "' already exists");
             }
             SandboxInfo info = new SandboxInfo(spec.name(), SandboxStatus.RUNNING, id(), spec.image(), spec.vcpus(),
-                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, "fake-exec");
-            boxes.put(spec.name(), new Box(info, spec.labels()));
+                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, DETAILS);
+            engine.boxes.put(spec.name(), new Box(info, spec.labels()));
             creates.incrementAndGet();
             return info;
         }
     }
 
     /** The user labels a sandbox was created with. */
-    public synchronized Map<String, String> labels(String name) {
-        return require(name).labels;
+    public Map<String, String> labels(String name) {
+        synchronized (engine) {
+            return require(name).labels;
+        }
     }
 
     @Override
-    public synchronized SandboxInfo start(String name) {
-        checkUp();
-        Box box = require(name);
-        box.info = with(box.info, SandboxStatus.RUNNING);
-        return box.info;
+    public SandboxInfo start(String name) {
+        synchronized (engine) {
+            checkUp();
+            Box box = require(name);
+            box.info = box.info.withStatus(SandboxStatus.RUNNING);
+            return box.info;
+        }
     }
 
     @Override
-    public synchronized SandboxInfo stop(String name) {
-        checkUp();
-        Box box = require(name);
-        box.info = with(box.info, SandboxStatus.STOPPED);
-        return box.info;
+    public SandboxInfo stop(String name) {
+        synchronized (engine) {
+            checkUp();
+            Box box = require(name);
+            box.info = box.info.withStatus(SandboxStatus.STOPPED);
+            return box.info;
+        }
     }
 
     @Override
     public void remove(String name) {
         checkUp();
         Command running;
-        synchronized (this) {
-            Box box = boxes.remove(name);
+        synchronized (engine) {
+            Box box = engine.boxes.remove(name);
             if (box == null) {
                 throw AgentKernelException.sandboxNotFound(name);
             }
@@ -314,18 +380,22 @@ public final class FakeBackend implements Backend {
     }
 
     @Override
-    public synchronized Optional<SandboxInfo> inspect(String name) {
-        checkUp();
-        Box box = boxes.get(name);
-        return box == null ? Optional.empty() : Optional.of(box.info);
+    public Optional<SandboxInfo> inspect(String name) {
+        synchronized (engine) {
+            checkUp();
+            Box box = engine.boxes.get(name);
+            return box == null ? Optional.empty() : Optional.of(box.info);
+        }
     }
 
     @Override
-    public synchronized List<SandboxInfo> list() {
-        checkUp();
-        List<SandboxInfo> out = new ArrayList<>();
-        boxes.values().forEach(b -> out.add(b.info));
-        return Collections.unmodifiableList(out);
+    public List<SandboxInfo> list() {
+        synchronized (engine) {
+            checkUp();
+            List<SandboxInfo> out = new ArrayList<>();
+            engine.boxes.values().forEach(b -> out.add(b.info));
+            return Collections.unmodifiableList(out);
+        }
     }
 
     @Override
@@ -333,13 +403,16 @@ public final class FakeBackend implements Backend {
         checkUp();
         OutputCollector collector = new OutputCollector(request.maxOutputBytes(), listener);
         Command command = new Command(this, name, request, collector, cancellation);
-        synchronized (this) {
+        synchronized (engine) {
             Box box = requireRunning(name);
             box.running = command;
         }
         execs.incrementAndGet();
         execsInFlight.add(name);
-        cancellation.onCancel(command::kill);
+        cancellation.onCancel(() -> {
+            sleepQuietly(killDelay);
+            command.kill();
+        });
         long start = System.nanoTime();
         try {
             int exit = handler.run(command);
@@ -350,8 +423,8 @@ public final class FakeBackend implements Backend {
             return collector.result(137, Duration.ofNanos(System.nanoTime() - start), true);
         } finally {
             execsInFlight.remove(name);
-            synchronized (this) {
-                Box box = boxes.get(name);
+            synchronized (engine) {
+                Box box = engine.boxes.get(name);
                 if (box != null && box.running == command) {
                     box.running = null;
                 }
@@ -364,7 +437,7 @@ public final class FakeBackend implements Backend {
         checkUp();
         String normal = Validation.sandboxPath(path);
         byte[] bytes;
-        synchronized (this) {
+        synchronized (engine) {
             bytes = requireRunning(name).files.get(normal);
         }
         if (bytes == null) {
@@ -377,17 +450,21 @@ public final class FakeBackend implements Backend {
     }
 
     @Override
-    public synchronized void writeFile(String name, FileContent file) {
-        checkUp();
-        requireRunning(name).files.put(file.path(), file.content().clone());
+    public void writeFile(String name, FileContent file) {
+        synchronized (engine) {
+            checkUp();
+            requireRunning(name).files.put(file.path(), file.content().clone());
+        }
     }
 
     @Override
-    public synchronized void deleteFile(String name, String path) {
-        checkUp();
-        String normal = Validation.sandboxPath(path);
-        if (requireRunning(name).files.remove(normal) == null) {
-            throw new AgentKernelException.NotFoundException("File '" + normal + "' not found in sandbox '" + name + "'");
+    public void deleteFile(String name, String path) {
+        synchronized (engine) {
+            checkUp();
+            String normal = Validation.sandboxPath(path);
+            if (requireRunning(name).files.remove(normal) == null) {
+                throw new AgentKernelException.NotFoundException("File '" + normal + "' not found in sandbox '" + name + "'");
+            }
         }
     }
 
@@ -408,20 +485,34 @@ public final class FakeBackend implements Backend {
         closed = true;
     }
 
-    private synchronized Optional<byte[]> fileOf(String name, String path) {
-        Box box = boxes.get(name);
-        byte[] bytes = box == null ? null : box.files.get(Validation.sandboxPath(path));
-        return Optional.ofNullable(bytes == null ? null : bytes.clone());
+    private Optional<byte[]> fileOf(String name, String path) {
+        synchronized (engine) {
+            Box box = engine.boxes.get(name);
+            byte[] bytes = box == null ? null : box.files.get(Validation.sandboxPath(path));
+            return Optional.ofNullable(bytes == null ? null : bytes.clone());
+        }
+    }
+
+    private static void sleepQuietly(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void checkUp() {
+        engineCalls.incrementAndGet();
         if (!available) {
             throw new AgentKernelException.BackendUnavailableException("The fake engine is down", null);
         }
     }
 
     private Box require(String name) {
-        Box box = boxes.get(name);
+        Box box = engine.boxes.get(name);
         if (box == null) {
             throw AgentKernelException.sandboxNotFound(name);
         }
@@ -434,11 +525,6 @@ public final class FakeBackend implements Backend {
             throw new AgentKernelException.ConflictException("Sandbox '" + name + "' is not running");
         }
         return box;
-    }
-
-    private static SandboxInfo with(SandboxInfo i, SandboxStatus status) {
-        return new SandboxInfo(i.name(), status, i.backend(), i.image(), i.vcpus(), i.memoryMb(), i.createdAt(),
-                i.profile(), i.kind(), i.id(), i.owner(), i.execVia());
     }
 
     private static String randomId() {
@@ -524,6 +610,51 @@ public final class FakeBackend implements Backend {
             default:
                 c.err("sh: " + program + ": not found\n");
                 return 127;
+        }
+    }
+
+    /** What instances sharing the engine share; also the lock of everything in it. */
+    private static final class Engine {
+        final Map<String, Box> boxes = new LinkedHashMap<>();
+        final Map<String, LeaseStore.Lease> leases = new LinkedHashMap<>();
+    }
+
+    /** Leases in the shared engine, with this JVM's clock (the one clock of every fake instance). */
+    private final class FakeLeases implements LeaseStore {
+        @Override
+        public void renew(String holder, Duration ttl) {
+            checkUp();
+            synchronized (engine) {
+                engine.leases.put(holder, new Lease(holder, Instant.now().plus(ttl), true));
+            }
+        }
+
+        @Override
+        public void expire(String holder) {
+            checkUp();
+            synchronized (engine) {
+                engine.leases.put(holder, new Lease(holder, Instant.now(), false));
+            }
+        }
+
+        @Override
+        public void delete(String holder) {
+            checkUp();
+            synchronized (engine) {
+                engine.leases.remove(holder);
+            }
+        }
+
+        @Override
+        public Map<String, Lease> leases() {
+            checkUp();
+            Instant now = Instant.now();
+            Map<String, Lease> out = new LinkedHashMap<>();
+            synchronized (engine) {
+                engine.leases.values().forEach(l -> out.put(l.holder(), new Lease(l.holder(), l.expiresAt(),
+                        l.expiresAt().isAfter(now))));
+            }
+            return out;
         }
     }
 

@@ -1,0 +1,24 @@
+package dev.agentkernel.api;
+
+import java.util.Locale;
+
+/** Machine-readable error kinds. The server maps them to HTTP statuses, the CLI to exit codes, each in one table. */
+public enum ErrorCode {
+    NOT_FOUND,
+    CONFLICT,
+    INVALID_REQUEST,
+    UNAUTHORIZED,
+    FORBIDDEN,
+    PAYLOAD_TOO_LARGE,
+    BUSY,
+    TIMEOUT,
+    BACKEND_UNAVAILABLE,
+    /** The request is valid, but this deployment's backend lacks a {@link Capability} it needs. */
+    UNSUPPORTED,
+    INTERNAL;
+
+    /** The wire form, e.g. {@code not_found}. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.agentkernel.api;
+
+import java.util.regex.Pattern;
+
+/** The validation rules shared by the value types. Failures are {@link AgentKernelException.InvalidRequestException}s naming the field. */
+public final class Validation {
+    /** Sandbox names: 1-63 chars, ASCII letters, digits, '-', '_' and '.', starting with a letter or digit, no "..". */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    /** Image references: registry/repo:tag@digest in ASCII, no whitespace or control characters. */
+    private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
+    private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
+
+    public static final int MIN_VCPUS = 1;
+    public static final int MAX_VCPUS = 64;
+    public static final int MIN_MEMORY_MB = 16;
+    public static final int MAX_MEMORY_MB = 262_144;
+    public static final int MAX_PATH_LENGTH = 4096;
+    public static final int MAX_ARGS = 4096;
+    public static final int MAX_ARGV_BYTES = 1 << 20;
+    /** Commands in one batch: each runs in its own sandbox, so a bigger batch is a denial of service. */
+    public static final int MAX_BATCH = 256;
+
+    private Validation() {
+    }
+
+    public static AgentKernelException.InvalidRequestException invalid(String message) {
+        return new AgentKernelException.InvalidRequestException(message);
+    }
+
+    public static String sandboxName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw invalid("Invalid sandbox name: 'name' is required");
+        }
+        if (!NAME.matcher(name).matches() || name.contains("..")) {
+            throw invalid("Invalid sandbox name '" + printable(name) + "': use 1-63 ASCII letters, digits, '-', '_' or '.', "
+                    + "starting with a letter or digit");
+        }
+        return name;
+    }
+
+    public static String image(String image) {
+        if (image == null) {
+            return null;
+        }
+        if (!IMAGE.matcher(image).matches() || image.contains("..") || image.contains("//")) {
+            throw invalid("Invalid image '" + printable(image) + "': not a valid image reference");
+        }
+        return image;
+    }
+
+    public static int vcpus(int vcpus) {
+        if (vcpus < MIN_VCPUS || vcpus > MAX_VCPUS) {
+            throw invalid("Invalid vcpus " + vcpus + ": must be between " + MIN_VCPUS + " and " + MAX_VCPUS);
+        }
+        return vcpus;
+    }
+
+    public static int memoryMb(int memoryMb) {
+        if (memoryMb < MIN_MEMORY_MB || memoryMb > MAX_MEMORY_MB) {
+            throw invalid("Invalid memory_mb " + memoryMb + ": must be between " + MIN_MEMORY_MB + " and " + MAX_MEMORY_MB);
+        }
+        return memoryMb;
+    }
+
+    public static String envKey(String key) {
+        if (key == null || !ENV_KEY.matcher(key).matches()) {
+            throw invalid("Invalid env name '" + printable(String.valueOf(key)) + "': use letters, digits and '_', not starting with a digit");
+        }
+        return key;
+    }
+
+    public static String noNul(String field, String value) {
+        if (value != null && value.indexOf('\0') >= 0) {
+            throw invalid("Invalid " + field + ": contains a NUL character");
+        }
+        return value;
+    }
+
+    /**
+     * Validates and normalises a path inside a sandbox: absolute (a relative path is taken from '/'),
+     * no NUL or control characters, no '..' segment, no empty result. Returns the normalised form
+     * without duplicate or trailing slashes and without '.' segments.
+     */
+    public static String sandboxPath(String path) {
+        if (path == null || path.isEmpty()) {
+            throw invalid("Invalid path: a file path is required");
+        }
+        if (path.length() > MAX_PATH_LENGTH) {
+            throw invalid("Invalid path: longer than " + MAX_PATH_LENGTH + " characters");
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '\0') {
+                throw invalid("Invalid path: contains a NUL character");
+            }
+            if (c < 0x20 || c == 0x7f) {
+                throw invalid("Invalid path: contains a control character");
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String segment : path.split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            if (segment.equals("..")) {
+                throw invalid("Invalid path '" + path + "': '..' is not allowed");
+            }
+            out.append('/').append(segment);
+        }
+        if (out.length() == 0) {
+            throw invalid("Invalid path '" + path + "': names a directory, not a file");
+        }
+        return out.toString();
+    }
+
+    /** A form of user input safe to echo in an error message: control characters escaped, length bounded. */
+    public static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 80; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (b.length() >= 80) {
+            b.append("...");
+        }
+        return b.toString();
+    }
+}
