@@ -50,6 +50,9 @@ public final class KubeSim implements AutoCloseable {
     /** The simulated node's {@code podPidsLimit} (a kubelet setting; the pod spec has no pids limit). */
     public static final long DEFAULT_POD_PIDS_LIMIT = 256;
 
+    /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     private final KubernetesMockServer server;
     private final KubernetesClient client;
     private final DockerClient docker;
@@ -81,6 +84,7 @@ public final class KubeSim implements AutoCloseable {
     }
 
     public static KubeSim start(Options options) {
+        QUIET.setLevel(java.util.logging.Level.WARNING); // the mock server logs every request at INFO
         DockerClient docker = dockerClient();
         reapDead(docker);
         String id = HexFormat.of().formatHex(SecureRandom.getSeed(6));
