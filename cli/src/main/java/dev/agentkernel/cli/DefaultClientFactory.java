@@ -47,7 +47,7 @@ public final class DefaultClientFactory implements ClientFactory {
         Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(), Map.of()));
         try {
             return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config)
-                    .destroyInBackground(serving).build());
+                    .destroyInBackground(serving).build().start());
         } catch (RuntimeException e) {
             backend.close();
             throw e;

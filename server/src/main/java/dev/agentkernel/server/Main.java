@@ -48,7 +48,8 @@ public final class Main {
                     .destroyInBackground(true)
                     .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
                     .config(config)
-                    .build();
+                    .build()
+                    .start(); // reconcile and warm the pool before the first request, not during it
         } catch (AgentKernelException e) {
             System.err.println("agentkernel: " + e.getMessage());
             System.exit(3);
