@@ -67,7 +67,8 @@ final class PodAgents implements AutoCloseable {
             }
             drainDiagnostics(watch.getError(), sandbox);
             try {
-                c = AgentClient.connect(sandbox, watch.getOutput(), watch.getInput(), watch::close, HANDSHAKE_TIMEOUT);
+                c = AgentClient.connect(sandbox, watch.getOutput(), new MessageSized(watch.getInput()), watch::close,
+                        HANDSHAKE_TIMEOUT);
             } catch (AgentKernelException e) {
                 String why = AgentClient.faultOf(e);
                 if (why != null) {
@@ -105,6 +106,26 @@ final class PodAgents implements AutoCloseable {
 
     int connections() {
         return (int) clients.values().stream().filter(AgentClient::isOpen).count();
+    }
+
+    /**
+     * Cuts writes into websocket messages of at most {@link #MAX_MESSAGE} bytes: the agent client writes whole frames
+     * (up to 256 KiB), and a message that big is refused by servers with the usual limits (Vert.x's, 256 KiB,
+     * closed the connection), while kubectl itself sends stdin in 32 KiB pieces.
+     */
+    static final class MessageSized extends java.io.FilterOutputStream {
+        static final int MAX_MESSAGE = 32 * 1024;
+
+        MessageSized(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            for (int i = off; i < off + len; i += MAX_MESSAGE) {
+                out.write(b, i, Math.min(MAX_MESSAGE, off + len - i));
+            }
+        }
     }
 
     /** The agent's stderr, read on a small thread of its own for as long as the attach lasts. */

@@ -148,10 +148,8 @@ final class PodExec {
         try (watch) {
             cancellation.onCancel(watch::close);
             if (stdin != null) {
-                OutputStream in = watch.getInput();
-                for (int off = 0; off < stdin.length; off += 64 * 1024) {
-                    in.write(stdin, off, Math.min(64 * 1024, stdin.length - off));
-                }
+                OutputStream in = new PodAgents.MessageSized(watch.getInput());
+                in.write(stdin);
                 in.flush();
             }
             var exit = watch.exitCode();

@@ -105,7 +105,12 @@ final class SimKubelet implements AutoCloseable {
 
             @Override
             public void onUpdate(Pod before, Pod after) {
-                // our own status writes; a spec change of a running pod is not something a kubelet acts on
+                // Mostly our own status writes (a spec change of a running pod is not something a kubelet acts on);
+                // but a pod deleted and made again under the same name may come as one update with a new uid.
+                if (!before.getMetadata().getUid().equals(after.getMetadata().getUid())) {
+                    onDelete(before, false);
+                    onAdd(after);
+                }
             }
 
             @Override
@@ -319,6 +324,15 @@ final class SimKubelet implements AutoCloseable {
                 }
             }
             volumes.retry();
+            for (Pod pod : byUid.values()) {
+                // a pod whose event we missed: never looked at yet
+                String uid = pod.getMetadata().getUid();
+                if (pod.getStatus() == null || pod.getStatus().getPhase() == null) {
+                    if (!containers.containsKey(uid) && !waiting.contains(uid) && !chains.containsKey(uid)) {
+                        serially(pod, () -> startPod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid));
+                    }
+                }
+            }
             for (String uid : List.copyOf(waiting)) {
                 Pod pod = byUid.get(uid);
                 if (pod == null) {
