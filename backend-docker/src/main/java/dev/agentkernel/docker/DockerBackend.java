@@ -74,7 +74,7 @@ public final class DockerBackend implements Backend {
     public static final String PULL_PROPERTY = "docker.pull";
     /** {@code false} turns pulling off unless {@value #PULL_PROPERTY} says otherwise; the test build sets it so no test reaches a registry. */
     public static final String PULL_ENV = "AGENTKERNEL_DOCKER_PULL";
-    /** Init forwards SIGTERM to the main process, so stop is fast; this only bounds a stuck one. */
+    /** The agent (PID 1) or docker-init ends on SIGTERM from the engine, so stop is fast; this bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
 
@@ -329,7 +329,16 @@ public final class DockerBackend implements Backend {
 
     @Override
     public Optional<SandboxInfo> inspect(String name) {
-        return find(name).map(c -> Labels.toInfo(c.getConfig().getLabels(), c.getState().getStatus(), c.getId(), ID));
+        return find(name).map(c -> info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()));
+    }
+
+    /**
+     * What the labels and the engine's state say, except that a running sandbox whose agent is broken is shown as
+     * unknown: it cannot run anything, and a warm pool must not hand it out.
+     */
+    private SandboxInfo info(Map<String, String> labels, String dockerState, String containerId) {
+        boolean broken = "running".equals(dockerState) && agents.fault(containerId) != null;
+        return Labels.toInfo(labels, broken ? "broken" : dockerState, containerId, ID);
     }
 
     /** Inspects {@code agentkernel-<name>} and accepts it only if its labels say it is that sandbox of ours. */
@@ -369,7 +378,7 @@ public final class DockerBackend implements Backend {
         for (Container c : containers) {
             String dockerName = c.getNames() == null || c.getNames().length == 0 ? null : c.getNames()[0];
             if (Labels.isManaged(c.getLabels(), dockerName)) {
-                out.add(Labels.toInfo(c.getLabels(), c.getState(), c.getId(), ID));
+                out.add(info(c.getLabels(), c.getState(), c.getId()));
             }
         }
         out.sort(Comparator.comparing(SandboxInfo::name));

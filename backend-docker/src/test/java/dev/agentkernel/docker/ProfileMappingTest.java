@@ -29,6 +29,19 @@ class ProfileMappingTest {
         assertThat(hc.getLogConfig().getConfig()).containsEntry("max-size", "1m").containsEntry("max-file", "1");
     }
 
+    /**
+     * The agent (PID 1) is out of the commands' reach because it is not dumpable; CAP_SYS_PTRACE would undo that
+     * (it may open /proc/1/fd and ptrace PID 1 regardless). Docker's default set lacks it; no profile may add it.
+     */
+    @ParameterizedTest
+    @EnumSource(SecurityProfile.class)
+    void noProfileGrantsPtraceOverTheAgent(SecurityProfile p) {
+        HostConfig hc = ProfileMapping.hostConfig(p, 1, 256, 2);
+        Capability[] added = hc.getCapAdd() == null ? new Capability[0] : hc.getCapAdd();
+        assertThat(added).doesNotContain(Capability.SYS_PTRACE, Capability.SYS_ADMIN);
+        assertThat(hc.getPrivileged()).isFalse();
+    }
+
     @Test
     void restrictiveIsOfflineReadOnlyWithoutCapabilitiesAndWithWritableTmpfs() {
         HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2);

@@ -35,21 +35,25 @@ public record BackendSettings(String backendId, String instanceId, Map<String, S
     }
 
     /**
-     * The settings the configuration asks for: its backend, its {@code pull_registries} (or {@code pullWhenUnset}
-     * when it names none) and the runtimes of its {@code [profiles.*]}.
+     * The backend chosen by {@code config} with its backend sections and {@code [profiles.*]} runtimes, for this
+     * process's instance, pulling from the configured registries or, when it names none, from any.
+     */
+    public static BackendSettings from(AgentKernelConfig config) {
+        return from(config, InstanceId.current(), PULL_ANY);
+    }
+
+    /**
+     * Like {@link #from(AgentKernelConfig)}, pulling from {@code pullWhenUnset} when the configuration names no
+     * registries ({@link #PULL_NONE} for servers: their callers name the images).
      */
     public static BackendSettings from(AgentKernelConfig config, String instanceId, List<String> pullWhenUnset) {
-        Map<String, String> props = new LinkedHashMap<>();
+        Map<String, String> props = new LinkedHashMap<>(config.backendProperties());
         List<String> pull = config.sandbox().pullRegistries() != null ? config.sandbox().pullRegistries() : pullWhenUnset;
         props.put(PULL_REGISTRIES, String.join(",", pull));
-        config.profiles().forEach((profile, settings) -> {
-            if (settings.runtime() != null) {
-                props.put(runtimeKey(profile), settings.runtime());
-            }
-        });
         return new BackendSettings(config.sandbox().backend(), instanceId, props);
     }
 
+    /** The property of a profile's container runtime, set from {@code [profiles.NAME] runtime}. */
     public static String runtimeKey(SecurityProfile profile) {
         return RUNTIME_PREFIX + profile.wireName();
     }

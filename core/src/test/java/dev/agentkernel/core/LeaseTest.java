@@ -68,8 +68,10 @@ class LeaseTest {
         assertThat(b.leases().leases().get(HOST_A).live()).isTrue();
 
         a.setAvailable(false); // A loses the engine (or dies): its lease is no longer renewed
-        waitUntil(() -> ownedBy(b, HOST_A).isEmpty());
         String member = poolOfA.iterator().next();
+        // the audit event is written after the engine's removal: wait for both
+        waitUntil(() -> ownedBy(b, HOST_A).isEmpty() && kernelB.logs(member, LogQuery.ALL).stream()
+                .anyMatch(e -> e.event().equals("sandbox_removed")));
         List<AuditEvent> log = kernelB.logs(member, LogQuery.ALL);
         assertThat(log).extracting(AuditEvent::event).contains("sandbox_removed");
         assertThat(log.get(log.size() - 1).details()).containsEntry("reason", "reconcile").containsEntry("owner", HOST_A);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
+import dev.agentkernel.core.BackendSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,11 +36,14 @@ import java.util.Optional;
  *             unset: serve and the MCP server none, one-shot CLI commands any)
  * [resources] vcpus = 1, memory_mb = 512
  * [pool]      size = 2 (warm sandboxes per key; 0 disables), max = 16 (overall)
- * [limits]    timeout_ms = 300000, max_output_bytes = 10485760, max_file_bytes = 67108864, max_concurrent_runs = 32,
- *             max_execs_per_sandbox = 8
+ * [limits]    timeout_ms = 300000, max_timeout_ms = 86400000, max_output_bytes = 10485760,
+ *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
- * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's)
+ * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
+ *             passed on as the backend property {@code runtime.moderate})
+ * [kubernetes] namespace = "agentkernel", ... (the Kubernetes backend's own keys, see docs/kubernetes.md; passed
+ *             on as {@code kubernetes.*} backend properties, nested tables as {@code kubernetes.runtime_class.*})
  * </pre>
  *
  * <table>
@@ -57,15 +61,20 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_MAX</td><td>pool.max</td></tr>
  *   <tr><td>AGENTKERNEL_TIMEOUT_MS</td><td>limits.timeout_ms</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_TIMEOUT_MS</td><td>limits.max_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_OUTPUT_BYTES</td><td>limits.max_output_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_FILE_BYTES</td><td>limits.max_file_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_CONCURRENT_RUNS</td><td>limits.max_concurrent_runs</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_EXECS_PER_SANDBOX</td><td>limits.max_execs_per_sandbox</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
+ *   <tr><td>AGENTKERNEL_KUBERNETES_KEY</td><td>kubernetes.key ({@code __} for a nested key's dot)</td></tr>
  * </table>
  *
- * <p>Unknown sections or keys and values of the wrong type or out of range are
+ * <p>Every number has an upper bound (see {@link AgentKernelConfig.Server} and {@link AgentKernelConfig.Limits}:
+ * bodies, output and files at most 1 GiB, the idle timeout 24 h, the shutdown grace 1 h, {@code max_timeout_ms}
+ * 30 days, {@code timeout_ms} at most {@code max_timeout_ms}). Unknown sections or keys and values of the wrong
+ * type or out of range are
  * {@link AgentKernelException.InvalidRequestException}s naming the key and the file (or variable).
  */
 public final class ConfigLoader {
@@ -73,7 +82,14 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images", "profiles");
+            "images", "profiles", "kubernetes");
+    /**
+     * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
+     * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
+     */
+    private static final List<String> BACKEND_SECTIONS = List.of("kubernetes");
+    /** {@code AGENTKERNEL_KUBERNETES_NAMESPACE} sets {@code kubernetes.namespace}; {@code __} nests a key. */
+    private static final String BACKEND_ENV_PREFIX = "AGENTKERNEL_";
 
     static {
         ENV.put("AGENTKERNEL_HOST", "server.host");
@@ -87,6 +103,7 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
         ENV.put("AGENTKERNEL_POOL_MAX", "pool.max");
         ENV.put("AGENTKERNEL_TIMEOUT_MS", "limits.timeout_ms");
+        ENV.put("AGENTKERNEL_MAX_TIMEOUT_MS", "limits.max_timeout_ms");
         ENV.put("AGENTKERNEL_MAX_OUTPUT_BYTES", "limits.max_output_bytes");
         ENV.put("AGENTKERNEL_MAX_FILE_BYTES", "limits.max_file_bytes");
         ENV.put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "limits.max_concurrent_runs");
@@ -182,13 +199,17 @@ public final class ConfigLoader {
                 throw new AgentKernelException.InvalidRequestException("Invalid config key '" + section.getKey()
                         + "' in " + source + ": expected a [" + section.getKey() + "] section");
             }
+            if (BACKEND_SECTIONS.contains(section.getKey())) {
+                flatten(section.getKey(), section.getValue(), b.backendProperties, "in " + source);
+                continue;
+            }
             Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields();
             while (keys.hasNext()) {
                 Map.Entry<String, JsonNode> key = keys.next();
                 b.set(section.getKey(), key.getKey(), key.getValue(), "in " + source);
             }
         }
-        return b.build();
+        return b.build("in " + source);
     }
 
     static AgentKernelConfig applyEnv(AgentKernelConfig base, Map<String, String> env, Path home) {
@@ -201,7 +222,42 @@ public final class ConfigLoader {
             String[] key = e.getValue().split("\\.");
             b.set(key[0], key[1], TextNode.valueOf(value.trim()), "from environment variable " + e.getKey());
         }
-        return b.build();
+        for (String section : BACKEND_SECTIONS) {
+            String prefix = BACKEND_ENV_PREFIX + section.toUpperCase(Locale.ROOT) + "_";
+            env.forEach((k, v) -> {
+                if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                    String key = k.substring(prefix.length()).toLowerCase(Locale.ROOT).replace("__", ".");
+                    b.backendProperties.put(section + "." + key, v.trim());
+                }
+            });
+        }
+        return b.build("with the AGENTKERNEL_* environment variables");
+    }
+
+    /**
+     * A backend section as flat properties: tables nest with {@code .}, arrays of strings become one
+     * comma-separated value, other scalars their text.
+     */
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out, String where) {
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                flatten(prefix + "." + f.getKey(), f.getValue(), out, where);
+            }
+        } else if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isValueNode() || item.asText().contains(",")) {
+                    throw new AgentKernelException.InvalidRequestException("Invalid config value for '" + prefix + "' "
+                            + where + ": must be an array of strings without commas");
+                }
+                items.add(item.asText());
+            }
+            out.put(prefix, String.join(",", items));
+        } else {
+            out.put(prefix, node.asText());
+        }
     }
 
     private static String firstLine(String s) {
@@ -226,12 +282,12 @@ public final class ConfigLoader {
         private SecurityProfile profile;
         private String backend;
         private List<String> pullRegistries;
-        private final Map<SecurityProfile, AgentKernelConfig.Profile> profiles;
         private int vcpus;
         private int memoryMb;
         private int poolSize;
         private int poolMax;
         private Duration timeout;
+        private Duration maxTimeout;
         private long maxOutputBytes;
         private long maxFileBytes;
         private int maxConcurrentRuns;
@@ -239,6 +295,7 @@ public final class ConfigLoader {
         private Path auditPath;
         private boolean auditEnabled;
         private final Map<String, String> images;
+        private final Map<String, String> backendProperties;
 
         Builder(AgentKernelConfig c, Path home) {
             this.home = home;
@@ -253,13 +310,12 @@ public final class ConfigLoader {
             profile = c.sandbox().profile();
             backend = c.sandbox().backend();
             pullRegistries = c.sandbox().pullRegistries();
-            profiles = new java.util.EnumMap<>(SecurityProfile.class);
-            profiles.putAll(c.profiles());
             vcpus = c.resources().vcpus();
             memoryMb = c.resources().memoryMb();
             poolSize = c.pool().size();
             poolMax = c.pool().max();
             timeout = c.limits().timeout();
+            maxTimeout = c.limits().maxTimeout();
             maxOutputBytes = c.limits().maxOutputBytes();
             maxFileBytes = c.limits().maxFileBytes();
             maxConcurrentRuns = c.limits().maxConcurrentRuns();
@@ -267,9 +323,19 @@ public final class ConfigLoader {
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
             images = new LinkedHashMap<>(c.images());
+            backendProperties = new LinkedHashMap<>(c.backendProperties());
         }
 
-        AgentKernelConfig build() {
+        /** The config; a rule across keys (e.g. timeout and its maximum) is reported with {@code where}. */
+        AgentKernelConfig build(String where) {
+            try {
+                return build();
+            } catch (AgentKernelException.InvalidRequestException e) {
+                throw new AgentKernelException.InvalidRequestException(e.getMessage() + " " + where);
+            }
+        }
+
+        private AgentKernelConfig build() {
             return new AgentKernelConfig(
                     new AgentKernelConfig.Server(host, port, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
                             shutdownGrace),
@@ -277,9 +343,9 @@ public final class ConfigLoader {
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
                     new AgentKernelConfig.Pool(poolSize, poolMax),
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
-                            maxExecsPerSandbox),
+                            maxExecsPerSandbox, maxTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
-                    images, profiles);
+                    images, backendProperties);
         }
 
         void set(String section, String key, JsonNode v, String where) {
@@ -289,9 +355,10 @@ public final class ConfigLoader {
                 case "server.port" -> port = (int) val.integer(1, 65535);
                 case "server.allowed_hosts" -> allowedHosts = val.strings();
                 case "server.cors_origins" -> corsOrigins = val.strings();
-                case "server.max_body_bytes" -> maxBodyBytes = val.integer(1, Long.MAX_VALUE);
-                case "server.idle_timeout_ms" -> idleTimeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
-                case "server.shutdown_grace_ms" -> shutdownGrace = Duration.ofMillis(val.integer(0, Long.MAX_VALUE));
+                case "server.max_body_bytes" -> maxBodyBytes = val.integer(1, AgentKernelConfig.Server.MAX_BODY_BYTES);
+                case "server.idle_timeout_ms" -> idleTimeout = val.millis(1, AgentKernelConfig.Server.LONGEST_IDLE_TIMEOUT);
+                case "server.shutdown_grace_ms" -> shutdownGrace = val.millis(0,
+                        AgentKernelConfig.Server.LONGEST_SHUTDOWN_GRACE);
                 case "sandbox.image" -> image = val.image();
                 case "sandbox.profile" -> profile = val.profile();
                 case "sandbox.backend" -> backend = val.string();
@@ -301,16 +368,22 @@ public final class ConfigLoader {
                         Validation.MAX_MEMORY_MB);
                 case "pool.size" -> poolSize = (int) val.integer(0, 1024);
                 case "pool.max" -> poolMax = (int) val.integer(0, 4096);
-                case "limits.timeout_ms" -> timeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
-                case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, Long.MAX_VALUE);
-                case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, Long.MAX_VALUE);
-                case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1, 100_000);
-                case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1, 100_000);
+                case "limits.timeout_ms" -> timeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
+                case "limits.max_timeout_ms" -> maxTimeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
+                case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
+                case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
+                case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1,
+                        AgentKernelConfig.Limits.MAX_COMMANDS);
+                case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1,
+                        AgentKernelConfig.Limits.MAX_COMMANDS);
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {
                     if (section.equals("profiles")) {
-                        profiles.put(val.profileName(key), val.profileSettings());
+                        String runtime = val.profileRuntime();
+                        if (runtime != null) {
+                            backendProperties.put(BackendSettings.runtimeKey(val.profileName(key)), runtime);
+                        }
                     } else if (section.equals("images")) {
                         images.put(key, val.image());
                     } else {
@@ -353,6 +426,10 @@ public final class ConfigLoader {
                 throw bad("must be between " + min + " and " + max);
             }
             return n;
+        }
+
+        Duration millis(long min, Duration max) {
+            return Duration.ofMillis(integer(min, max.toMillis()));
         }
 
         boolean bool() {
@@ -424,8 +501,8 @@ public final class ConfigLoader {
             }
         }
 
-        /** A {@code [profiles.NAME]} table: {@code runtime = "runsc"}. */
-        AgentKernelConfig.Profile profileSettings() {
+        /** A {@code [profiles.NAME]} table: {@code runtime = "runsc"}; the runtime or null. */
+        String profileRuntime() {
             if (!node.isObject()) {
                 throw bad("expected a table such as [" + key + "] with runtime = \"runsc\"");
             }
@@ -442,7 +519,7 @@ public final class ConfigLoader {
                     throw v.bad("not a runtime name");
                 }
             }
-            return new AgentKernelConfig.Profile(runtime);
+            return runtime;
         }
 
         SecurityProfile profile() {

@@ -101,6 +101,39 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maxTimeoutDefaultsToADayAndIsConfigurable() throws Exception {
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(24));
+        file("[limits]\nmax_timeout_ms = 3600000\n");
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(load(Map.of("AGENTKERNEL_MAX_TIMEOUT_MS", "60000", "AGENTKERNEL_TIMEOUT_MS", "1000")).limits()
+                .maxTimeout()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void theKubernetesSectionReachesTheBackendAsFlatProperties() throws Exception {
+        file("""
+                [kubernetes]
+                namespace = "sandboxes"
+                image_pull_secrets = ["regcred", "other"]
+                [kubernetes.runtime_class]
+                restrictive = "gvisor"
+                [kubernetes.node_selector]
+                "agentkernel.dev/pool" = "sandboxes"
+                """);
+        AgentKernelConfig c = load(Map.of("AGENTKERNEL_KUBERNETES_CONTEXT", "kind-kind",
+                "AGENTKERNEL_KUBERNETES_RUNTIME_CLASS__MODERATE", "kata"));
+        assertThat(c.backendProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "kubernetes.namespace", "sandboxes",
+                "kubernetes.image_pull_secrets", "regcred,other",
+                "kubernetes.runtime_class.restrictive", "gvisor",
+                "kubernetes.runtime_class.moderate", "kata",
+                "kubernetes.node_selector.agentkernel.dev/pool", "sandboxes",
+                "kubernetes.context", "kind-kind"));
+        file("[kubernetes]\ntolerations = [{ key = \"x\" }]\n");
+        assertThatThrownBy(() -> load(Map.of())).hasMessageContaining("kubernetes.tolerations");
+    }
+
+    @Test
     void maxExecsPerSandboxDefaultsToEight() throws Exception {
         file("[limits]\nmax_concurrent_runs = 5\n");
         assertThat(load(Map.of()).limits().maxExecsPerSandbox()).isEqualTo(8);
@@ -143,6 +176,16 @@ class ConfigLoaderTest {
                 new String[]{"[profiles.loose]\nruntime = \"runsc\"\n", "Unknown config key 'profiles.loose'"},
                 new String[]{"[profiles.moderate]\nruntim = \"runsc\"\n", "Unknown config key 'profiles.moderate.runtim'"},
                 new String[]{"[profiles.moderate]\nruntime = \"run sc\"\n", "'profiles.moderate.runtime'"},
+                // every number has an upper bound
+                new String[]{"[limits]\ntimeout_ms = 9223372036854775807\n", "'limits.timeout_ms'"},
+                new String[]{"[limits]\nmax_timeout_ms = 2592000001\n", "between 1 and 2592000000"},
+                new String[]{"[limits]\nmax_output_bytes = 1073741825\n", "'limits.max_output_bytes'"},
+                new String[]{"[limits]\nmax_file_bytes = 9223372036854775807\n", "'limits.max_file_bytes'"},
+                new String[]{"[limits]\nmax_concurrent_runs = 100001\n", "'limits.max_concurrent_runs'"},
+                new String[]{"[server]\nmax_body_bytes = 1073741825\n", "'server.max_body_bytes'"},
+                new String[]{"[server]\nidle_timeout_ms = 86400001\n", "'server.idle_timeout_ms'"},
+                new String[]{"[server]\nshutdown_grace_ms = 3600001\n", "'server.shutdown_grace_ms'"},
+                new String[]{"[limits]\ntimeout_ms = 7200000\nmax_timeout_ms = 3600000\n", "limits.max_timeout_ms"},
                 new String[]{"[server\nport = 1\n", "Invalid config file"});
         for (String[] c : cases) {
             file(c[0]);
@@ -173,7 +216,7 @@ class ConfigLoaderTest {
                 + "[profiles.moderate]\nruntime = \"runsc\"\n");
         AgentKernelConfig c = load(Map.of());
         assertThat(c.sandbox().pullRegistries()).containsExactly("ghcr.io", "registry.example.com:5000");
-        assertThat(c.profiles()).containsEntry(SecurityProfile.MODERATE, new AgentKernelConfig.Profile("runsc"));
+        assertThat(c.backendProperties()).containsEntry("runtime.moderate", "runsc");
         assertThat(dev.agentkernel.core.BackendSettings.from(c, "i", dev.agentkernel.core.BackendSettings.PULL_ANY)
                 .properties()).containsEntry("pull.registries", "ghcr.io,registry.example.com:5000")
                 .containsEntry("runtime.moderate", "runsc");

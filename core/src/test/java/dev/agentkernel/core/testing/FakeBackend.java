@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An in-memory {@link Backend} for unit tests of core, the server and the CLI. Thread-safe.
  *
- * <p>It behaves like a real engine where callers can observe it: unique names ({@code CONFLICT} on a taken
+ * <p>It behaves like a real engine where callers can observe it, and passes the semantic part of the backend contract
+ * ({@link BackendContractTest}, run by {@code FakeBackendContractTest}): unique names ({@code CONFLICT} on a taken
  * name), {@code NOT_FOUND} for unknown sandboxes and files, {@code CONFLICT} for exec and file operations on a
  * stopped sandbox, stop/start keeping the files, labels, kind and owner kept on the sandbox, and exec output
  * collected by {@link OutputCollector} so output caps and truncation behave as in the real backends.
@@ -56,10 +57,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@code cat [FILE...]}</td><td>prints the files (or stdin when none); missing file: stderr, exit 1</td></tr>
  *   <tr><td>{@code touch FILE...}</td><td>creates empty files (kept like written files)</td></tr>
  *   <tr><td>{@code sleep SECONDS}</td><td>waits, honouring the timeout and cancellation (exit 137 when killed)</td></tr>
- *   <tr><td>{@code sh -c 'exit N'}</td><td>exits with N; {@code sh -c 'echo X >&2'} writes X to stderr</td></tr>
+ *   <tr><td>{@code sh -c 'S1; S2; ...'}</td><td>each statement one of these commands, {@code exit N}, or a command
+ *       followed by {@code >&2} (echo to stderr); words split at blanks, no quoting or expansion</td></tr>
+ *   <tr><td>{@code ln -s TARGET LINK}, {@code mkdir -p DIR...}</td><td>a symbolic link, directories</td></tr>
+ *   <tr><td>{@code wc -c}</td><td>counts stdin</td></tr>
  *   <tr><td>{@code true}, {@code false}</td><td>exit 0, exit 1</td></tr>
  *   <tr><td>{@code hostname}</td><td>prints the sandbox name</td></tr>
  *   <tr><td>{@code printenv NAME}</td><td>prints the exec env value (exit 1 when unset)</td></tr>
+ *   <tr><td>{@code env}</td><td>prints the exec env as {@code NAME=value} lines</td></tr>
  *   <tr><td>{@code pwd}</td><td>prints the workdir ({@code /workspace} when none)</td></tr>
  *   <tr><td>{@code yes}</td><td>prints {@code y\n} until the output cap is reached (output flood)</td></tr>
  *   <tr><td>anything else</td><td>stderr {@code sh: PROGRAM: not found}, exit 127</td></tr>
@@ -135,6 +140,16 @@ public final class FakeBackend implements Backend {
 
         public void writeFile(String path, byte[] content) {
             backend.writeFile(sandbox, new FileContent(path, content));
+        }
+
+        /** {@code ln -s}; false when the link's place is taken, its parent missing or read-only. */
+        public boolean symlink(String target, String link) {
+            return backend.onFiles(sandbox, fs -> fs.symlink(target, link));
+        }
+
+        /** {@code mkdir -p}; false when a file is in the way or the place is read-only. */
+        public boolean mkdirs(String path) {
+            return backend.onFiles(sandbox, fs -> fs.mkdirs(path));
         }
 
         /**
@@ -438,33 +453,27 @@ public final class FakeBackend implements Backend {
         String normal = Validation.sandboxPath(path);
         byte[] bytes;
         synchronized (engine) {
-            bytes = requireRunning(name).files.get(normal);
-        }
-        if (bytes == null) {
-            throw new AgentKernelException.NotFoundException("File '" + normal + "' not found in sandbox '" + name + "'");
+            bytes = requireRunning(name).files.read(normal, name);
         }
         if (bytes.length > maxBytes) {
             throw new AgentKernelException.TooLargeException("File '" + normal + "' is larger than " + maxBytes + " bytes");
         }
-        return new FileContent(normal, bytes.clone());
+        return new FileContent(normal, bytes);
     }
 
     @Override
     public void writeFile(String name, FileContent file) {
+        checkUp();
         synchronized (engine) {
-            checkUp();
-            requireRunning(name).files.put(file.path(), file.content().clone());
+            requireRunning(name).files.write(file.path(), file.content(), name);
         }
     }
 
     @Override
     public void deleteFile(String name, String path) {
+        checkUp();
         synchronized (engine) {
-            checkUp();
-            String normal = Validation.sandboxPath(path);
-            if (requireRunning(name).files.remove(normal) == null) {
-                throw new AgentKernelException.NotFoundException("File '" + normal + "' not found in sandbox '" + name + "'");
-            }
+            requireRunning(name).files.delete(path, name);
         }
     }
 
@@ -488,8 +497,15 @@ public final class FakeBackend implements Backend {
     private Optional<byte[]> fileOf(String name, String path) {
         synchronized (engine) {
             Box box = engine.boxes.get(name);
-            byte[] bytes = box == null ? null : box.files.get(Validation.sandboxPath(path));
-            return Optional.ofNullable(bytes == null ? null : bytes.clone());
+            return Optional.ofNullable(box == null ? null : box.files.contentFollowingLinks(path));
+        }
+    }
+
+    /** Runs {@code change} on a sandbox's files under the engine lock; false when the sandbox is gone. */
+    private boolean onFiles(String name, java.util.function.Predicate<FakeFileSystem> change) {
+        synchronized (engine) {
+            Box box = engine.boxes.get(name);
+            return box != null && change.test(box.files);
         }
     }
 
@@ -534,13 +550,23 @@ public final class FakeBackend implements Backend {
     }
 
     private static int defaultCommand(Command c) throws InterruptedException {
-        List<String> argv = c.argv();
+        return builtin(c, c.argv(), false);
+    }
+
+    /** One command of the default handler; {@code toStderr} sends echo's output to stderr ({@code >&2}). */
+    private static int builtin(Command c, List<String> argv, boolean toStderr) throws InterruptedException {
         String program = argv.get(0);
         List<String> args = argv.subList(1, argv.size());
         switch (program) {
-            case "echo":
-                c.out(String.join(" ", args) + "\n");
+            case "echo": {
+                String line = String.join(" ", args) + "\n";
+                if (toStderr) {
+                    c.err(line);
+                } else {
+                    c.out(line);
+                }
                 return 0;
+            }
             case "true":
                 return 0;
             case "false":
@@ -550,6 +576,9 @@ public final class FakeBackend implements Backend {
                 return 0;
             case "pwd":
                 c.out((c.request().workdir() == null ? "/workspace" : c.request().workdir()) + "\n");
+                return 0;
+            case "env":
+                c.request().env().forEach((k, v) -> c.out(k + "=" + v + "\n"));
                 return 0;
             case "printenv": {
                 String value = args.isEmpty() ? null : c.request().env().get(args.get(0));
@@ -579,10 +608,36 @@ public final class FakeBackend implements Backend {
             case "touch":
                 for (String f : args) {
                     if (c.readFile(f).isEmpty()) {
-                        c.writeFile(f, new byte[0]);
+                        try {
+                            c.writeFile(f, new byte[0]);
+                        } catch (AgentKernelException e) {
+                            c.err("touch: " + f + ": " + e.getMessage() + "\n");
+                            return 1;
+                        }
                     }
                 }
                 return 0;
+            case "ln":
+                if (args.size() == 3 && args.get(0).equals("-s") && c.symlink(args.get(1), args.get(2))) {
+                    return 0;
+                }
+                c.err("ln: cannot create the link\n");
+                return 1;
+            case "mkdir":
+                for (String d : args) {
+                    if (!d.equals("-p") && !c.mkdirs(d)) {
+                        c.err("mkdir: cannot create directory '" + d + "'\n");
+                        return 1;
+                    }
+                }
+                return 0;
+            case "wc":
+                if (args.equals(List.of("-c"))) {
+                    c.out(c.stdin().length + "\n");
+                    return 0;
+                }
+                c.err("wc: only -c of stdin in the fake backend\n");
+                return 1;
             case "sleep": {
                 double seconds = args.isEmpty() ? 0 : Double.parseDouble(args.get(0));
                 return c.sleep(Duration.ofMillis((long) (seconds * 1000))) ? 0 : 137;
@@ -596,14 +651,7 @@ public final class FakeBackend implements Backend {
                 return 0;
             case "sh":
                 if (args.size() == 2 && args.get(0).equals("-c")) {
-                    String script = args.get(1).trim();
-                    if (script.startsWith("exit ")) {
-                        return Integer.parseInt(script.substring(5).trim());
-                    }
-                    if (script.startsWith("echo ") && script.endsWith(">&2")) {
-                        c.err(script.substring(5, script.length() - 3).trim() + "\n");
-                        return 0;
-                    }
+                    return script(c, args.get(1));
                 }
                 c.err("sh: unsupported script in the fake backend\n");
                 return 2;
@@ -658,15 +706,42 @@ public final class FakeBackend implements Backend {
         }
     }
 
+    /**
+     * A tiny {@code sh -c}: statements separated by {@code ;}, words separated by blanks (no quoting, no
+     * expansion), {@code exit N}, and {@code >&2} after a command; each statement is one of the builtins.
+     */
+    private static int script(Command c, String script) throws InterruptedException {
+        int status = 0;
+        for (String statement : script.split(";")) {
+            List<String> words = new ArrayList<>(List.of(statement.trim().split("\\s+")));
+            if (words.get(0).isEmpty()) {
+                continue;
+            }
+            boolean toStderr = words.get(words.size() - 1).equals(">&2");
+            if (toStderr) {
+                words.remove(words.size() - 1);
+            }
+            if (words.get(0).equals("exit")) {
+                return words.size() > 1 ? Integer.parseInt(words.get(1)) : status;
+            }
+            status = builtin(c, words, toStderr);
+            if (c.killed()) {
+                return 137;
+            }
+        }
+        return status;
+    }
+
     private static final class Box {
         volatile SandboxInfo info;
         final Map<String, String> labels;
-        final Map<String, byte[]> files = new LinkedHashMap<>();
+        final FakeFileSystem files;
         Command running;
 
         Box(SandboxInfo info, Map<String, String> labels) {
             this.info = info;
             this.labels = Map.copyOf(labels);
+            this.files = new FakeFileSystem(info.profile() == null ? SecurityProfile.DEFAULT : info.profile());
         }
     }
 }
