@@ -5,6 +5,7 @@ import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
 import java.util.Map;

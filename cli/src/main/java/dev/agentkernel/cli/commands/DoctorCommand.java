@@ -12,6 +12,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import picocli.CommandLine.Command;
