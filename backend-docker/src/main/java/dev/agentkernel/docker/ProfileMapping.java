@@ -56,7 +56,7 @@ public final class ProfileMapping {
                 .withMemorySwap(memoryBytes)
                 .withNanoCPUs(effectiveCpus * 1_000_000_000L)
                 .withPidsLimit(pidsLimit(profile))
-                .withSecurityOpts(profile.noNewPrivileges() ? List.of("no-new-privileges:true") : List.of())
+                .withSecurityOpts(securityOpts(profile))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", LOG_MAX_SIZE, "max-file", "1")));
         hc.withCapDrop(Capability.ALL);
@@ -68,6 +68,16 @@ public final class ProfileMapping {
             hc.withTmpFs(tmpfs(memoryMb));
         }
         return hc;
+    }
+
+    /** no-new-privileges (every profile) and our own seccomp profile in every profile. */
+    static List<String> securityOpts(SecurityProfile profile) {
+        List<String> opts = new java.util.ArrayList<>();
+        if (profile.noNewPrivileges()) {
+            opts.add("no-new-privileges:true");
+        }
+        opts.add(SeccompProfile.securityOpt());
+        return opts;
     }
 
     /**

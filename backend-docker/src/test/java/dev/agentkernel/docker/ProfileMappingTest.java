@@ -22,7 +22,7 @@ class ProfileMappingTest {
         assertThat(hc.getPidsLimit()).isEqualTo(ProfileMapping.pidsLimit(p)).isPositive();
         assertThat(hc.getInit()).isTrue();
         assertThat(hc.getPrivileged()).isFalse();
-        assertThat(hc.getSecurityOpts()).containsExactly("no-new-privileges:true");
+        assertThat(hc.getSecurityOpts()).containsExactly("no-new-privileges:true", SeccompProfile.securityOpt());
         assertThat(hc.getBinds()).as("no host mounts, no docker socket").isNullOrEmpty();
         assertThat(hc.getMounts()).isNullOrEmpty();
         assertThat(hc.getLogConfig().getType()).isEqualTo(LogConfig.LoggingType.JSON_FILE);
@@ -97,5 +97,26 @@ class ProfileMappingTest {
         assertThat(ProfileMapping.hostConfig(SecurityProfile.MODERATE, 8, 512, 2).getNanoCPUs()).isEqualTo(2_000_000_000L);
         assertThat(ProfileMapping.hostConfig(SecurityProfile.MODERATE, 8, 512, -1).getNanoCPUs())
                 .as("host count unknown").isEqualTo(8_000_000_000L);
+    }
+
+    @Test
+    void theSeccompProfileRefusesTheRiskyCallsWithEnosysAndAllowsTheUsualOnes() {
+        String json = SeccompProfile.json();
+        assertThat(json).doesNotContain("\n", "\", \"").startsWith("{").endsWith("}");
+        assertThat(json).contains("\"defaultAction\":\"SCMP_ACT_ERRNO\"", "\"errnoRet\":38");
+        String denied = json.substring(json.indexOf("refused:"));
+        String allowed = json.substring(0, json.indexOf("refused:"));
+        for (String call : new String[]{"io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd", "bpf",
+                "perf_event_open", "keyctl", "add_key", "request_key", "unshare", "setns", "clone3", "mount",
+                "open_by_handle_at", "name_to_handle_at", "kexec_load", "init_module", "ptrace_no_such_call"}) {
+            if (!call.endsWith("no_such_call")) {
+                assertThat(denied).as(call).contains("\"" + call + "\"");
+            }
+            assertThat(allowed).as(call).doesNotContain("\"" + call + "\"");
+        }
+        for (String call : new String[]{"read", "write", "openat", "execve", "close_range", "faccessat2", "rseq",
+                "ptrace", "socket", "statx", "getrandom", "futex", "epoll_pwait"}) {
+            assertThat(allowed).as(call).contains("\"" + call + "\"");
+        }
     }
 }
