@@ -7,6 +7,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Version;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -85,11 +86,12 @@ public final class DockerBackend implements Backend {
     private final ImagePolicy images;
     private final AgentSupport agents;
     private final SandboxNetwork network;
+    private final DiskQuota disk;
     private final DockerLeases leases;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, ImagePolicy images,
-                          AgentSupport.Mode execMode) {
+                          AgentSupport.Mode execMode, long diskMb, long diskInodes) {
         this.client = client;
         this.instanceId = instanceId;
         this.images = images;
@@ -97,15 +99,46 @@ public final class DockerBackend implements Backend {
         this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
         this.network = new SandboxNetwork(client);
+        this.disk = new DiskQuota(client, instanceId, diskMb, diskInodes, agents::forget);
+        this.disk.start();
         this.leases = new DockerLeases(client);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
     public static DockerBackend open(BackendSettings settings) {
+        checkKeys(settings);
         DockerClientConfig config = config(settings);
         return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
                 ImagePolicy.parse(pullSetting(settings)),
-                AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))));
+                AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))),
+                positive(settings, DiskQuota.MB_PROPERTY, DiskQuota.DEFAULT_MB),
+                positive(settings, DiskQuota.INODES_PROPERTY, DiskQuota.DEFAULT_INODES));
+    }
+
+    private static long positive(BackendSettings settings, String key, long fallback) {
+        String v = settings.property(key, null);
+        try {
+            long n = v == null ? fallback : Long.parseLong(v.trim());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new AgentKernelException.InvalidRequestException("Invalid " + key + " '" + v + "': must be a positive integer");
+    }
+
+    /** The {@code [docker]} keys this backend knows; any other {@code docker.*} setting is a mistake to report. */
+    private static final java.util.Set<String> KEYS = java.util.Set.of(DOCKER_HOST_PROPERTY, PULL_PROPERTY,
+            AgentSupport.MODE_PROPERTY, DiskQuota.MB_PROPERTY, DiskQuota.INODES_PROPERTY);
+
+    private static void checkKeys(BackendSettings settings) {
+        for (String key : settings.properties().keySet()) {
+            if (key.startsWith("docker.") && !KEYS.contains(key)) {
+                throw new AgentKernelException.InvalidRequestException("Unknown config key '" + key + "': the [docker] "
+                        + "keys are " + KEYS.stream().map(k -> k.substring(7)).sorted().toList());
+            }
+        }
     }
 
     /** {@value #PULL_PROPERTY}, else {@code false} from {@value #PULL_ENV}, else the configured registries, else any. */
@@ -215,6 +248,8 @@ public final class DockerBackend implements Backend {
         Map<String, String> labels = Labels.of(spec, instanceId, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
+        HostConfig hostConfig = ProfileMapping.hostConfig(spec.profile(), spec.vcpus(), spec.memoryMb(), hostCpus());
+        disk.apply(hostConfig, spec.profile());
         CreateContainerCmd cmd = client.createContainerCmd(spec.image())
                 .withName(containerName)
                 .withLabels(labels)
@@ -223,7 +258,7 @@ public final class DockerBackend implements Backend {
                 // understands "infinity" in the image (busybox and coreutils both do).
                 .withEntrypoint("sleep")
                 .withCmd("infinity")
-                .withHostConfig(ProfileMapping.hostConfig(spec.profile(), spec.vcpus(), spec.memoryMb(), hostCpus()));
+                .withHostConfig(hostConfig);
         String user = ProfileMapping.user(spec.profile());
         if (user != null) {
             cmd.withUser(user);
@@ -269,16 +304,30 @@ public final class DockerBackend implements Backend {
         return id;
     }
 
-    /** Creates; a sandbox network removed behind our back (a prune) is made again once. */
+    /**
+     * Creates; a sandbox network removed behind our back (a prune) is made again once, and a storage that refuses
+     * the size quota is asked again without it (the disk watch enforces it then).
+     */
     private String createContainer(CreateContainerCmd cmd, boolean networked) {
         try {
-            return cmd.exec().getId();
+            String id = cmd.exec().getId();
+            if (cmd.getHostConfig().getStorageOpt() != null) {
+                disk.sizeOptionWorked();
+            }
+            return id;
         } catch (NotFoundException e) {
             if (!networked) {
                 throw e;
             }
             network.forget();
             network.ensure();
+            return cmd.exec().getId();
+        } catch (ConflictException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (!disk.refusedSizeOption(e, cmd.getHostConfig())) {
+                throw e;
+            }
             return cmd.exec().getId();
         }
     }
@@ -501,6 +550,7 @@ public final class DockerBackend implements Backend {
             details.put("api_version", String.valueOf(v.getApiVersion()));
             details.put("network", network.describe());
             details.put("image_pulls", images.describe());
+            details.put("disk", disk.describe());
             details.put("exec_via", agents.enabled() ? AgentSupport.VIA_AGENT + " (" + agents.mode().wireName()
                     + ", fallback docker-exec)" : AgentSupport.VIA_DOCKER_EXEC + " (" + agents.unavailableReason() + ")");
             try {
@@ -603,6 +653,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public void close() {
+        disk.close();
         agents.close();
         execs.close();
         try {

@@ -30,31 +30,38 @@ final class SuiteServer implements AutoCloseable {
 
     /** What a case may want to change. */
     record Options(Duration idleTimeout, int maxConcurrentRuns, Duration admissionWait, Path auditPath,
-                   String dockerHost, Duration timeout, String pull) {
+                   String dockerHost, Duration timeout, Map<String, String> backend) {
         static Options defaults() {
             return new Options(Duration.ofSeconds(10), 8, Duration.ofSeconds(2), null, null, Duration.ofSeconds(60),
-                    "false");
+                    Map.of(DockerBackend.PULL_PROPERTY, "false"));
         }
 
         /** {@code docker.pull} of the backend; only cases whose images name loopback may turn it on. */
         Options withPull(String p) {
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, p);
+            return withBackendProperty(DockerBackend.PULL_PROPERTY, p);
+        }
+
+        /** A backend setting (e.g. {@code docker.disk_mb}). */
+        Options withBackendProperty(String key, String value) {
+            Map<String, String> b = new LinkedHashMap<>(backend);
+            b.put(key, value);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, b);
         }
 
         Options withIdleTimeout(Duration d) {
-            return new Options(d, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, pull);
+            return new Options(d, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, backend);
         }
 
         Options withRuns(int runs, Duration wait) {
-            return new Options(idleTimeout, runs, wait, auditPath, dockerHost, timeout, pull);
+            return new Options(idleTimeout, runs, wait, auditPath, dockerHost, timeout, backend);
         }
 
         Options withAudit(Path p) {
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, p, dockerHost, timeout, pull);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, p, dockerHost, timeout, backend);
         }
 
         Options withDockerHost(String h) {
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, h, timeout, pull);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, h, timeout, backend);
         }
     }
 
@@ -82,7 +89,7 @@ final class SuiteServer implements AutoCloseable {
                 .withServer(new AgentKernelConfig.Server("127.0.0.1", 0, java.util.List.of(), java.util.List.of(),
                         d.server().maxBodyBytes(), o.idleTimeout(), Duration.ofSeconds(2)));
         Map<String, String> props = new LinkedHashMap<>();
-        props.put(DockerBackend.PULL_PROPERTY, o.pull());
+        props.putAll(o.backend());
         if (o.dockerHost() != null) {
             props.put(DockerBackend.DOCKER_HOST_PROPERTY, o.dockerHost());
         }

@@ -141,6 +141,9 @@ public final class DoctorCommand extends BaseCommand {
                     boolean usable = !network.startsWith("unusable");
                     checks.add(new Check("network", usable, network, usable ? null : "see the message; then agentkernel doctor"));
                 }
+                if (h.details().containsKey("disk")) {
+                    checks.add(new Check("disk", true, h.details().get("disk"), null));
+                }
                 if (h.details().containsKey("image_pulls")) {
                     checks.add(new Check("pulls", true, "serve and the MCP server pull images: "
                             + h.details().get("image_pulls") + " ([sandbox] pull_registries)", null));

@@ -42,6 +42,8 @@ import java.util.Optional;
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
  * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
  *             passed on as the backend property {@code runtime.moderate})
+ * [docker]    disk_mb = 1024, disk_inodes = 65536, pull = "...", exec = "auto", host = "unix:///..." (the Docker
+ *             backend's own keys, passed on as {@code docker.*} backend properties; see backend-docker/README.md)
  * [kubernetes] namespace = "agentkernel", ... (the Kubernetes backend's own keys, see docs/kubernetes.md; passed
  *             on as {@code kubernetes.*} backend properties, nested tables as {@code kubernetes.runtime_class.*})
  * </pre>
@@ -82,12 +84,12 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images", "profiles", "kubernetes");
+            "images", "profiles", "docker", "kubernetes");
     /**
      * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
      * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
      */
-    private static final List<String> BACKEND_SECTIONS = List.of("kubernetes");
+    private static final List<String> BACKEND_SECTIONS = List.of("docker", "kubernetes");
     /** {@code AGENTKERNEL_KUBERNETES_NAMESPACE} sets {@code kubernetes.namespace}; {@code __} nests a key. */
     private static final String BACKEND_ENV_PREFIX = "AGENTKERNEL_";
 
