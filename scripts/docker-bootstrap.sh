@@ -3,6 +3,7 @@
 # Used by .ci/run, by the ./agentkernel launcher (setup) and by developers.
 #   scripts/docker-bootstrap.sh [--engine-only] [--images-only] [--quiet]
 #   scripts/docker-bootstrap.sh --firewall-status | --firewall-remove
+#   scripts/docker-bootstrap.sh --with-runsc | --runsc-remove      (gVisor, opt-in: see docs/security.md)
 # Idempotent: every step checks first and does nothing when already done. With the engine it installs the host
 # firewall of the sandbox network (see sandbox_firewall below and docs/security.md).
 set -euo pipefail
@@ -16,7 +17,7 @@ DOCKERD_LOG=${DOCKERD_LOG:-/var/log/agentkernel-dockerd.log}
 SANDBOX_BRIDGES=ak-sbx+
 FW_INPUT=AGENTKERNEL-INPUT
 FW_FORWARD=AGENTKERNEL-FORWARD
-QUIET=0; DO_ENGINE=1; DO_IMAGES=1; FIREWALL=install
+QUIET=0; DO_ENGINE=1; DO_IMAGES=1; FIREWALL=install; RUNSC=""
 for a in "$@"; do
   case "$a" in
     --engine-only) DO_IMAGES=0 ;;
@@ -24,7 +25,9 @@ for a in "$@"; do
     --quiet) QUIET=1 ;;
     --firewall-status) FIREWALL=status ;;
     --firewall-remove) FIREWALL=remove ;;
-    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] | --firewall-status | --firewall-remove" >&2; exit 2 ;;
+    --with-runsc) RUNSC=install ;;
+    --runsc-remove) RUNSC=remove ;;
+    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] [--with-runsc] | --firewall-status | --firewall-remove | --runsc-remove" >&2; exit 2 ;;
   esac
 done
 
@@ -254,6 +257,69 @@ firewall_remove() {
     done
   done
 }
+
+# ---- gVisor (runsc), opt-in ----
+# Debian's runsc (2022 build) works here with the ptrace platform only (kvm hangs) and without gVisor's own network
+# stack (it refuses to run in the root network namespace): registered as the engine runtime "runsc" with
+# --platform=ptrace --network=none, and --oci-seccomp so our seccomp profile applies inside gVisor too. The engine
+# reloads daemon.json on SIGHUP: running containers are not touched.
+DAEMON_JSON=${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
+runsc_registered() { docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; }
+
+# Adds (add) or removes (remove) the runsc runtime in daemon.json, keeping everything else in it.
+edit_daemon_json() {
+  command -v python3 >/dev/null 2>&1 || die "python3 is needed to edit $DAEMON_JSON; add the runsc runtime by hand"
+  as_root mkdir -p "$(dirname "$DAEMON_JSON")"
+  as_root python3 - "$DAEMON_JSON" "$1" "$(command -v runsc || echo /usr/bin/runsc)" <<'PY'
+import json, os, sys
+path, action, runsc = sys.argv[1], sys.argv[2], sys.argv[3]
+conf = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) > 0 else {}
+runtimes = conf.setdefault("runtimes", {})
+if action == "add":
+    runtimes["runsc"] = {"path": runsc, "runtimeArgs": ["--platform=ptrace", "--network=none"]}
+else:
+    runtimes.pop("runsc", None)  # an empty "runtimes" stays: a reload without the key keeps the old runtimes
+tmp = path + ".agentkernel-tmp"
+with open(tmp, "w") as f:
+    json.dump(conf, f, indent=2)
+    f.write("\n")
+os.replace(tmp, path)
+PY
+}
+
+reload_engine() {
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null || pidof dockerd || true)
+  [[ -n $pid ]] || die "cannot find the engine's process to reload it (SIGHUP dockerd yourself)"
+  as_root kill -HUP "$pid"
+}
+
+runsc_install() {
+  [[ -z ${DOCKER_HOST:-} || $DOCKER_HOST == unix://* ]] || die "--with-runsc works on the engine of this machine only"
+  if ! command -v runsc >/dev/null 2>&1; then
+    [[ -r /etc/debian_version ]] || die "install gVisor's runsc for your distribution, then run this again"
+    say "installing gVisor: apt-get install runsc (Debian package)..."
+    apt_install runsc
+  fi
+  if runsc_registered; then return 0; fi
+  say "registering runsc in $DAEMON_JSON (ptrace platform, no gVisor network) and reloading the engine (SIGHUP)..."
+  edit_daemon_json add
+  reload_engine
+  for _ in $(seq 1 40); do runsc_registered && break; sleep 0.25; done
+  runsc_registered || die "the engine did not pick up runsc; see its log"
+  say "runsc ready: use it with [profiles.NAME] runtime = \"runsc\""
+}
+
+case $RUNSC in
+  install) ensure_engine; runsc_install; exit 0 ;;
+  remove)
+    if runsc_registered; then
+      edit_daemon_json remove
+      reload_engine
+      for _ in $(seq 1 40); do runsc_registered || break; sleep 0.25; done
+    fi
+    say "runsc unregistered (the package stays installed)"; exit 0 ;;
+esac
 
 case $FIREWALL in
   status)

@@ -75,6 +75,10 @@ public final class DockerBackend implements Backend {
     public static final String PULL_PROPERTY = "docker.pull";
     /** {@code false} turns pulling off unless {@value #PULL_PROPERTY} says otherwise; the test build sets it so no test reaches a registry. */
     public static final String PULL_ENV = "AGENTKERNEL_DOCKER_PULL";
+    /** Settings key: the container runtime of every profile without one of its own (e.g. {@code runsc}). */
+    public static final String RUNTIME_PROPERTY = "docker.runtime";
+    /** Environment fallback for {@value #RUNTIME_PROPERTY}; {@code mvn -Prunsc} sets it for the integration tests. */
+    public static final String RUNTIME_ENV = "AGENTKERNEL_DOCKER_RUNTIME";
     /** The agent (PID 1) or docker-init ends on SIGTERM from the engine, so stop is fast; this bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
@@ -87,11 +91,14 @@ public final class DockerBackend implements Backend {
     private final AgentSupport agents;
     private final SandboxNetwork network;
     private final DiskQuota disk;
+    /** The container runtime per profile, where the configuration names one (else the engine's default). */
+    private final Map<SecurityProfile, String> runtimes;
     private final DockerLeases leases;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, ImagePolicy images,
-                          AgentSupport.Mode execMode, long diskMb, long diskInodes) {
+                          AgentSupport.Mode execMode, long diskMb, long diskInodes,
+                          Map<SecurityProfile, String> runtimes) {
         this.client = client;
         this.instanceId = instanceId;
         this.images = images;
@@ -100,6 +107,7 @@ public final class DockerBackend implements Backend {
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
         this.network = new SandboxNetwork(client);
         this.disk = new DiskQuota(client, instanceId, diskMb, diskInodes, agents::forget);
+        this.runtimes = Map.copyOf(runtimes);
         this.disk.start();
         this.leases = new DockerLeases(client);
     }
@@ -112,7 +120,24 @@ public final class DockerBackend implements Backend {
                 ImagePolicy.parse(pullSetting(settings)),
                 AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))),
                 positive(settings, DiskQuota.MB_PROPERTY, DiskQuota.DEFAULT_MB),
-                positive(settings, DiskQuota.INODES_PROPERTY, DiskQuota.DEFAULT_INODES));
+                positive(settings, DiskQuota.INODES_PROPERTY, DiskQuota.DEFAULT_INODES),
+                runtimes(settings));
+    }
+
+    /**
+     * {@code runtime.<profile>} ({@code [profiles.NAME] runtime}), else {@value #RUNTIME_PROPERTY} for every profile,
+     * else {@value #RUNTIME_ENV} (how the tests run everything under gVisor), else the engine's default.
+     */
+    static Map<SecurityProfile, String> runtimes(BackendSettings settings) {
+        String all = settings.property(RUNTIME_PROPERTY, System.getenv(RUNTIME_ENV));
+        Map<SecurityProfile, String> out = new java.util.EnumMap<>(SecurityProfile.class);
+        for (SecurityProfile p : SecurityProfile.values()) {
+            String r = settings.property(BackendSettings.runtimeKey(p), all);
+            if (r != null && !r.isBlank()) {
+                out.put(p, r.trim());
+            }
+        }
+        return out;
     }
 
     private static long positive(BackendSettings settings, String key, long fallback) {
@@ -130,7 +155,7 @@ public final class DockerBackend implements Backend {
 
     /** The {@code [docker]} keys this backend knows; any other {@code docker.*} setting is a mistake to report. */
     private static final java.util.Set<String> KEYS = java.util.Set.of(DOCKER_HOST_PROPERTY, PULL_PROPERTY,
-            AgentSupport.MODE_PROPERTY, DiskQuota.MB_PROPERTY, DiskQuota.INODES_PROPERTY);
+            AgentSupport.MODE_PROPERTY, DiskQuota.MB_PROPERTY, DiskQuota.INODES_PROPERTY, RUNTIME_PROPERTY);
 
     private static void checkKeys(BackendSettings settings) {
         for (String key : settings.properties().keySet()) {
@@ -248,7 +273,8 @@ public final class DockerBackend implements Backend {
         Map<String, String> labels = Labels.of(spec, instanceId, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
-        HostConfig hostConfig = ProfileMapping.hostConfig(spec.profile(), spec.vcpus(), spec.memoryMb(), hostCpus());
+        HostConfig hostConfig = ProfileMapping.hostConfig(spec.profile(), spec.vcpus(), spec.memoryMb(), hostCpus(),
+                runtimes.get(spec.profile()));
         disk.apply(hostConfig, spec.profile());
         CreateContainerCmd cmd = client.createContainerCmd(spec.image())
                 .withName(containerName)
@@ -551,6 +577,10 @@ public final class DockerBackend implements Backend {
             details.put("network", network.describe());
             details.put("image_pulls", images.describe());
             details.put("disk", disk.describe());
+            if (!runtimes.isEmpty()) {
+                details.put("profile_runtimes", runtimes.entrySet().stream().map(e -> e.getKey().wireName() + "="
+                        + e.getValue()).collect(java.util.stream.Collectors.joining(",")));
+            }
             details.put("exec_via", agents.enabled() ? AgentSupport.VIA_AGENT + " (" + agents.mode().wireName()
                     + ", fallback docker-exec)" : AgentSupport.VIA_DOCKER_EXEC + " (" + agents.unavailableReason() + ")");
             try {

@@ -25,6 +25,9 @@ public final class ProfileMapping {
     static final int NOBODY = 65534;
     /** Container logs only hold the main process's output (a sleep), but bound them anyway. */
     static final String LOG_MAX_SIZE = "1m";
+    /** The runtime name {@code scripts/docker-bootstrap.sh --with-runsc} registers gVisor under. */
+    static final String GVISOR = "runsc";
+    static final int GVISOR_PIDS_FACTOR = 10;
     /**
      * Capabilities no sandbox may hold, whatever a profile says: raw/packet sockets and network administration let
      * one sandbox forge or read its neighbours' traffic (ARP spoofing on the bridge); the rest reach the host
@@ -44,6 +47,15 @@ public final class ProfileMapping {
      *                 vCPUs than the host has gets every CPU of the host (the label keeps the requested value)
      */
     public static HostConfig hostConfig(SecurityProfile profile, int vcpus, int memoryMb, int hostCpus) {
+        return hostConfig(profile, vcpus, memoryMb, hostCpus, null);
+    }
+
+    /**
+     * @param runtime the engine's container runtime for this sandbox, or null for its default; under gVisor
+     *                ({@value #GVISOR}) the pids limit is {@value #GVISOR_PIDS_FACTOR} times the profile's, since it
+     *                counts gVisor's own threads too (about 38 when idle; exhausting it crashes the sandbox)
+     */
+    public static HostConfig hostConfig(SecurityProfile profile, int vcpus, int memoryMb, int hostCpus, String runtime) {
         long memoryBytes = memoryMb * 1024L * 1024L;
         int effectiveCpus = hostCpus > 0 ? Math.min(vcpus, hostCpus) : vcpus;
         HostConfig hc = HostConfig.newHostConfig()
@@ -55,7 +67,7 @@ public final class ProfileMapping {
                 // memory + swap = memory: no swap, so the limit is a real limit.
                 .withMemorySwap(memoryBytes)
                 .withNanoCPUs(effectiveCpus * 1_000_000_000L)
-                .withPidsLimit(pidsLimit(profile))
+                .withPidsLimit(GVISOR.equals(runtime) ? GVISOR_PIDS_FACTOR * pidsLimit(profile) : pidsLimit(profile))
                 .withSecurityOpts(securityOpts(profile))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", LOG_MAX_SIZE, "max-file", "1")));
@@ -66,6 +78,9 @@ public final class ProfileMapping {
         }
         if (profile.readOnlyRoot()) {
             hc.withTmpFs(tmpfs(memoryMb));
+        }
+        if (runtime != null) {
+            hc.withRuntime(runtime);
         }
         return hc;
     }

@@ -44,14 +44,79 @@ final class Baselines implements AutoCloseable {
 
     /** {@code docker run --rm IMAGE echo hello}, as a user types it. */
     void dockerRun(Samples samples) {
-        samples.time(() -> cli(List.of("docker", "run", "--rm", "--label", DockerJavaBaseline.LABEL + "=" + runId,
-                image, "echo", "hello")));
+        dockerRun(samples, null);
+    }
+
+    /** The same under a runtime of the engine ({@code runsc}), or its default when null. */
+    void dockerRun(Samples samples, String runtime) {
+        samples.time(() -> cli(withRuntime(List.of("docker", "run", "--rm", "--label", DockerJavaBaseline.LABEL + "="
+                + runId), runtime, image, "echo", "hello")));
     }
 
     /** {@code docker exec C echo hello} on a long-running container of this run. */
     void dockerExecCli(Samples samples) {
         String c = dockerJava.container();
         samples.time(() -> cli(List.of("docker", "exec", c, "echo", "hello")));
+    }
+
+    /** {@code docker exec} on a long-running container of the runtime (its default when null). */
+    void dockerExecCli(Samples samples, String runtime) {
+        String c = runtimeContainer(runtime);
+        samples.time(() -> cli(List.of("docker", "exec", c, "echo", "hello")));
+    }
+
+    /** 100 fork+exec of {@code true} in one {@code docker exec}: where gVisor's system call cost shows. */
+    void forkExec(Samples samples, String runtime) {
+        String c = runtimeContainer(runtime);
+        samples.time(() -> cli(List.of("docker", "exec", c, "sh", "-c",
+                "i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i+1)); done; echo hello")));
+    }
+
+    /** Whether the engine has this runtime registered ({@code docker info}). */
+    static boolean runtimePresent(String runtime) {
+        try {
+            Process p = new ProcessBuilder("docker", "info", "--format", "{{json .Runtimes}}").redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return p.waitFor(20, TimeUnit.SECONDS) && out.contains("\"" + runtime + "\"");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private final java.util.Map<String, String> runtimeContainers = new java.util.HashMap<>();
+
+    /** A sleeping container of this run under the runtime, made once (removed with the run's label at close). */
+    private synchronized String runtimeContainer(String runtime) {
+        return runtimeContainers.computeIfAbsent(String.valueOf(runtime), k -> {
+            try {
+                Process p = new ProcessBuilder(withRuntime(List.of("docker", "run", "-d", "--pids-limit", "512",
+                        "--label", DockerJavaBaseline.LABEL + "=" + runId), runtime, image, "sleep", "600"))
+                        .redirectErrorStream(true).start();
+                String id = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException("cannot start a " + k + " container: " + id);
+                }
+                return id;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static List<String> withRuntime(List<String> head, String runtime, String... tail) {
+        List<String> cmd = new java.util.ArrayList<>(head);
+        if (runtime != null) {
+            cmd.addAll(List.of("--runtime", runtime));
+        }
+        cmd.addAll(List.of(tail));
+        return cmd;
     }
 
     /** exec create + start (attached) + inspect with docker-java, in this process. */

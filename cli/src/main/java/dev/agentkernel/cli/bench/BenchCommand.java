@@ -99,10 +99,22 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pool-size", description = "Warm pool size of the server it starts (AGENTKERNEL_POOL_SIZE).")
     Integer poolSize;
 
+    @Option(names = "--runtime-samples", defaultValue = "10", description = "Samples per figure of the runc vs runsc "
+            + "(gVisor) comparison, made when the engine has runsc registered; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int runtimeSamples;
+
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 
     private final String runId = UUID.randomUUID().toString().substring(0, 6);
+    private static final String GVISOR = "runsc";
+    private static final String RUNTIME_RUN = "docker run --rm";
+    private static final String RUNTIME_EXEC = "docker exec";
+    private static final String RUNTIME_FORK = "100 fork+exec in one exec";
+
+    private static String runtimeFigure(String what, String runtime) {
+        return "runtime " + runtime + ": " + what;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -120,6 +132,15 @@ public final class BenchCommand implements Callable<Integer> {
                 base.put(BenchReport.DOCKER_EXEC_CLI, repeat(5, baselineExecs, baselines::dockerExecCli));
             }
             base.put(BenchReport.DOCKER_JAVA_EXEC, repeat(5, baselineExecs, baselines::dockerJavaExec));
+            if (cli && runtimeSamples > 0 && Baselines.runtimePresent(GVISOR)) {
+                progress.step("runtimes: runc vs runsc (gVisor), " + runtimeSamples + " samples each");
+                for (String runtime : new String[]{null, GVISOR}) {
+                    String name = runtime == null ? "runc" : runtime;
+                    base.put(runtimeFigure(RUNTIME_RUN, name), repeat(1, runtimeSamples, s -> baselines.dockerRun(s, runtime)));
+                    base.put(runtimeFigure(RUNTIME_EXEC, name), repeat(2, runtimeSamples, s -> baselines.dockerExecCli(s, runtime)));
+                    base.put(runtimeFigure(RUNTIME_FORK, name), repeat(1, runtimeSamples, s -> baselines.forkExec(s, runtime)));
+                }
+            }
         }
 
         // --url is the top command's inherited option: benchmark that server instead of starting one (no RSS).
@@ -291,6 +312,15 @@ public final class BenchCommand implements Callable<Integer> {
         for (String b : List.of(BenchReport.DOCKER_RUN, BenchReport.DOCKER_EXEC_CLI, BenchReport.DOCKER_JAVA_EXEC)) {
             if (base.containsKey(b)) {
                 report.baseline(b, base.get(b));
+            }
+        }
+        for (String what : List.of(RUNTIME_RUN, RUNTIME_EXEC, RUNTIME_FORK)) {
+            for (String runtime : List.of("runc", GVISOR)) {
+                Samples s = base.get(runtimeFigure(what, runtime));
+                if (s != null) {
+                    report.latency(runtimeFigure(what, runtime), s, runtime.equals(GVISOR)
+                            ? "gVisor, ptrace platform, no network (scripts/docker-bootstrap.sh --with-runsc)" : null);
+                }
             }
         }
         report.scalar("exec throughput, " + execCallers + " callers", execRate, "execs/s", null);

@@ -141,6 +141,7 @@ public final class DoctorCommand extends BaseCommand {
                     boolean usable = !network.startsWith("unusable");
                     checks.add(new Check("network", usable, network, usable ? null : "see the message; then agentkernel doctor"));
                 }
+                checks.add(runtimeCheck(h.details()));
                 if (h.details().containsKey("disk")) {
                     checks.add(new Check("disk", true, h.details().get("disk"), null));
                 }
@@ -152,6 +153,18 @@ public final class DoctorCommand extends BaseCommand {
                 checks.add(new Check("backend", false, e.getMessage(), "agentkernel setup"));
             }
         }
+    }
+
+    /** The engine's runtimes, and whether every runtime a profile names is one of them (gVisor: runsc). */
+    private static Check runtimeCheck(Map<String, String> details) {
+        List<String> engine = List.of(details.getOrDefault("runtimes", "").split(","));
+        String configured = details.get("profile_runtimes");
+        String found = "engine runtimes " + String.join(", ", engine) + (engine.contains("runsc") ? " (gVisor available)" : "")
+                + "; profiles: " + (configured == null ? "the engine's default" : configured);
+        boolean ok = configured == null || java.util.Arrays.stream(configured.split(","))
+                .map(p -> p.substring(p.indexOf('=') + 1)).allMatch(engine::contains);
+        return new Check("runtime", ok, found, ok ? null
+                : "agentkernel setup --runsc   (installs gVisor and registers it with the engine), or drop [profiles.*] runtime");
     }
 
     /** The host firewall that keeps sandboxes of the bridge profiles away from the host and private networks. */

@@ -15,15 +15,31 @@ public final class SetupCommand extends BaseCommand {
             description = "Remove the sandbox network's host firewall (chains AGENTKERNEL-INPUT/-FORWARD) and stop.")
     boolean removeFirewall;
 
+    @picocli.CommandLine.Option(names = "--runsc", description = "Also install gVisor (Debian's runsc) and register it with "
+            + "the engine as runtime 'runsc' (ptrace platform, no gVisor network; the engine reloads, nothing restarts). "
+            + "Use it with [profiles.NAME] runtime = \"runsc\".")
+    boolean runsc;
+
+    @picocli.CommandLine.Option(names = "--remove-runsc", description = "Unregister the runsc runtime from the engine and stop.")
+    boolean removeRunsc;
+
     @Override
     protected int execute() {
         EngineSetup setup = new EngineSetup(root().env());
+        if (removeRunsc) {
+            setup.runScriptOrFail(console(), "--runsc-remove");
+            console().out().println("removed: the runsc runtime from the engine");
+            return 0;
+        }
         if (removeFirewall) {
-            setup.removeFirewall(console());
+            setup.runScriptOrFail(console(), "--firewall-remove");
             console().out().println("removed: the sandbox network firewall (run agentkernel setup to install it again)");
             return 0;
         }
         setup.run(console());
+        if (runsc) {
+            setup.runScriptOrFail(console(), "--with-runsc");
+        }
         console().out().println("ready: engine at " + setup.probe().endpoint() + ", images "
                 + String.join(", ", setup.defaultImages()));
         return 0;

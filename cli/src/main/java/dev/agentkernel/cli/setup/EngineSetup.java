@@ -82,12 +82,7 @@ public final class EngineSetup {
 
     /** Runs the whole setup (each step checks first) and fails with the engine-unavailable error if it cannot. */
     public void run(Console console) {
-        run(console, List.of());
-    }
-
-    /** The whole setup with extra options of the bootstrap script (e.g. {@code --with-runsc}). */
-    public void run(Console console, List<String> options) {
-        int status = runScript(options, line -> {
+        int status = runScript(List.of(), line -> {
             console.err().println(line);
             console.err().flush();
         });
@@ -116,11 +111,11 @@ public final class EngineSetup {
         return new Firewall(status == 0 ? Boolean.TRUE : status == 1 ? Boolean.FALSE : null, out.toString());
     }
 
-    /** Removes the sandbox network's host firewall. */
-    public void removeFirewall(Console console) {
-        if (runScript(List.of("--firewall-remove"), console.err()::println) != 0) {
-            throw new AgentKernelException.BackendUnavailableException("could not remove the sandbox network firewall "
-                    + "(see the messages above)", null);
+    /** Runs one step of the bootstrap script ({@code --firewall-remove}, {@code --with-runsc}, ...), failing if it fails. */
+    public void runScriptOrFail(Console console, String option) {
+        if (runScript(List.of(option), console.err()::println) != 0) {
+            throw new AgentKernelException.BackendUnavailableException("setup " + option + " failed (see the messages "
+                    + "above)", null);
         }
     }
 
