@@ -112,7 +112,9 @@ final class DiskQuota implements AutoCloseable {
     void apply(HostConfig hc, SecurityProfile profile) {
         detect();
         long bytes = megabytes * 1024 * 1024;
-        hc.withUlimits(new Ulimit[]{new Ulimit("fsize", bytes, bytes)});
+        List<Ulimit> limits = new java.util.ArrayList<>(hc.getUlimits() == null ? List.of() : List.of(hc.getUlimits()));
+        limits.add(new Ulimit("fsize", bytes, bytes));
+        hc.withUlimits(limits.toArray(Ulimit[]::new));
         if (writableRoot(profile) && engineSize != EngineSize.NO) {
             hc.withStorageOpt(Map.of("size", megabytes + "m"));
         }

@@ -3,6 +3,7 @@ package dev.agentkernel.docker;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Ulimit;
 import dev.agentkernel.api.SecurityProfile;
 
 import java.util.EnumSet;
@@ -53,7 +54,8 @@ public final class ProfileMapping {
     /**
      * @param runtime the engine's container runtime for this sandbox, or null for its default; under gVisor
      *                ({@value #GVISOR}) the pids limit is {@value #GVISOR_PIDS_FACTOR} times the profile's, since it
-     *                counts gVisor's own threads too (about 38 when idle; exhausting it crashes the sandbox)
+     *                counts gVisor's own threads too (about 38 when idle; exhausting it crashes the sandbox), and
+     *                the profile's limit becomes RLIMIT_NPROC, which gVisor enforces inside
      */
     public static HostConfig hostConfig(SecurityProfile profile, int vcpus, int memoryMb, int hostCpus, String runtime) {
         long memoryBytes = memoryMb * 1024L * 1024L;
@@ -81,6 +83,13 @@ public final class ProfileMapping {
         }
         if (runtime != null) {
             hc.withRuntime(runtime);
+        }
+        if (GVISOR.equals(runtime)) {
+            // gVisor counts the sandbox's processes itself against RLIMIT_NPROC, so a fork bomb gets EAGAIN at the
+            // profile's limit, well before the pids cgroup (which would crash gVisor). Not under runc: there the
+            // limit is per host user, shared with every container running as the same uid.
+            long n = pidsLimit(profile);
+            hc.withUlimits(new Ulimit[]{new Ulimit("nproc", n, n)});
         }
         return hc;
     }

@@ -119,4 +119,15 @@ class ProfileMappingTest {
             assertThat(allowed).as(call).contains("\"" + call + "\"");
         }
     }
+
+    @Test
+    void underGvisorThePidsCgroupLeavesRoomForItsThreadsAndTheProfileLimitIsNproc() {
+        HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2, "runsc");
+        assertThat(hc.getRuntime()).isEqualTo("runsc");
+        assertThat(hc.getPidsLimit()).isEqualTo(1280L);
+        assertThat(hc.getUlimits()).extracting(u -> u.getName() + "=" + u.getHardLong()).containsExactly("nproc=128");
+        HostConfig runc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2, null);
+        assertThat(runc.getRuntime()).isNull();
+        assertThat(runc.getUlimits()).as("nproc is per host user under runc: never set").isNullOrEmpty();
+    }
 }
