@@ -213,6 +213,11 @@ class StalledAgentIT extends SuiteBase {
             freezing.set(false);
             runFreezer.get(30, TimeUnit.SECONDS);
             monitor.close();
+            System.out.printf("stalled agent: slowest /health %d ms, slowest neighbour exec %d ms; frozen sandbox: exec %d "
+                            + "after %d ms, 3 MiB write %d after %d ms, read %d after %d ms; departed exec %d, departed run %d%n",
+                    monitor.slowestHealthNanos.get() / 1_000_000, monitor.slowestExecNanos.get() / 1_000_000,
+                    execResult.status(), execResult.took().toMillis(), writeResult.status(), writeResult.took().toMillis(),
+                    readResult.status(), readResult.took().toMillis(), goneExecResult.status(), goneRunResult.status());
             // The server's side first: nothing of the frozen sandbox reached /health or another sandbox.
             assertThat(monitor.failures).as("/health and the neighbour's exec while the agent is frozen").isEmpty();
             assertThat(Duration.ofNanos(monitor.slowestHealthNanos.get())).as("slowest /health").isLessThan(RESPONSIVE);
@@ -234,7 +239,9 @@ class StalledAgentIT extends SuiteBase {
         long t0 = System.nanoTime();
         RawHttp.Response removed = track(http().delete("/sandboxes/" + frozen));
         assertThat(removed.status()).as(removed.text()).isEqualTo(200);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("DELETE of the frozen sandbox").isLessThan(Duration.ofSeconds(10));
+        Duration deleted = Duration.ofNanos(System.nanoTime() - t0);
+        System.out.printf("stalled agent: DELETE of the frozen sandbox took %d ms%n", deleted.toMillis());
+        assertThat(deleted).as("DELETE of the frozen sandbox").isLessThan(Duration.ofSeconds(10));
         assertThat(waitUntil(20_000, () -> metric("agentkernel_blocking_calls_in_flight") == 0))
                 .as("no worker stays pinned").isTrue();
         assertThat(waitUntil(60_000, () -> pausedRuns.stream().noneMatch(c -> Engine.owned(SuiteServer.owner()).stream()
