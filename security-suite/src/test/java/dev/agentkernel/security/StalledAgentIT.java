@@ -1,8 +1,6 @@
 package dev.agentkernel.security;
 
 import com.github.dockerjava.api.model.Container;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -34,8 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with megabytes of stdin and clients that give up, a 3 MiB file write, a read), {@code /health} and another
  * sandbox's exec keep answering within about a second; the frozen sandbox's calls fail within their timeout plus a few
  * seconds with 409/503 naming it; DELETE works at once; no worker stays pinned. Also: an event-stream reader that
- * never reads, huge numbers, and {@code //} in paths. Each case runs on a server of its own, so a failure here cannot
- * stall the other classes of the suite.
+ * never reads, huge numbers, and {@code //} in paths.
  */
 @SuiteKind(Kind.STALLED)
 class StalledAgentIT extends SuiteBase {
@@ -46,25 +43,6 @@ class StalledAgentIT extends SuiteBase {
     static final Duration GRACE = Duration.ofSeconds(5);
     /** The backend's bound on one file operation. */
     static final Duration FILE_TIMEOUT = Duration.ofSeconds(60);
-
-    static SuiteServer own;
-
-    @BeforeAll
-    static void start() {
-        own = SuiteServer.start(SuiteServer.Options.defaults().withRuns(16, Duration.ofSeconds(2)));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (own != null) {
-            own.close();
-        }
-    }
-
-    @Override
-    protected SuiteServer server() {
-        return own;
-    }
 
     /** An answer and how long it took; status -1 when the client gave up first. */
     record Timed(int status, String body, Duration took) {
@@ -235,6 +213,7 @@ class StalledAgentIT extends SuiteBase {
         } finally {
             freezing.set(false);
             pool.shutdownNow();
+            pool.awaitTermination(60, TimeUnit.SECONDS);
         }
         long t0 = System.nanoTime();
         RawHttp.Response removed = track(http().delete("/sandboxes/" + frozen));
