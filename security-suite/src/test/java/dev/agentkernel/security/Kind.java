@@ -6,6 +6,7 @@ enum Kind {
     VALIDATION("validation"),
     PATHS("paths"),
     SANDBOX("inside the sandbox"),
+    CHANNEL("the agent channel"),
     PRESSURE("API pressure"),
     RACES("races"),
     STALLED("stalled agent"),
