@@ -626,9 +626,11 @@ public final class KubernetesBackend implements Backend {
     @Override
     public BackendHealth health() {
         try {
-            var version = client.getKubernetesVersion();
+            // what the service account may always do (pods in its namespace): the answer proves the API server works
+            client.pods().inNamespace(namespace).withLabel(SandboxMeta.MANAGED, "true")
+                    .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
             Map<String, String> details = new LinkedHashMap<>();
-            details.put("server_version", version == null ? "unknown" : version.getGitVersion());
+            details.put("server_version", serverVersion());
             details.put("namespace", namespace);
             details.put("exec_via", usesAgent() ? SandboxMeta.VIA_AGENT + " (" + settings.exec().wireName()
                     + ", configMap " + agent.configMapName() + ")" : SandboxMeta.VIA_POD_EXEC
@@ -640,6 +642,15 @@ public final class KubernetesBackend implements Backend {
             return BackendHealth.up(ID, details);
         } catch (RuntimeException e) {
             return BackendHealth.down(ID, KubeErrors.map(e).getMessage());
+        }
+    }
+
+    private String serverVersion() {
+        try {
+            var v = client.getKubernetesVersion();
+            return v == null || v.getGitVersion() == null ? "unknown" : v.getGitVersion();
+        } catch (RuntimeException e) {
+            return "unknown";
         }
     }
 
