@@ -53,8 +53,9 @@ import java.util.function.Function;
  * start, so the backend has {@link Capability#STOP_START} but not {@link Capability#STOP_KEEPS_FILES}. Temporary
  * and pool sandboxes are bare pods.
  *
- * <p>Commands and files go through the in-sandbox agent, the pod's PID 1, over the pod's attach websocket
- * ({@link PodAgents}); the binary comes from a configMap ({@link AgentDelivery}). With {@code exec = "pod-exec"}, or
+ * <p>Commands and files go through the in-sandbox agent: the pod's PID 1 is the agent, and each replica talks to a
+ * session agent of its own over the pod's exec websocket ({@link PodAgents}); the binary comes from a configMap
+ * ({@link AgentDelivery}). With {@code exec = "pod-exec"}, or
  * in {@code auto} mode when the agent cannot be delivered or does not answer, the pod runs {@code sleep infinity}
  * and commands go through pod exec ({@link PodExec}).
  *
