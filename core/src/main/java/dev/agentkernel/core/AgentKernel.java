@@ -28,6 +28,8 @@ import dev.agentkernel.core.internal.CommandLimits;
 import dev.agentkernel.core.internal.Gate;
 import dev.agentkernel.core.internal.InFlightRegistry;
 import dev.agentkernel.core.internal.LazyAuditLog;
+import dev.agentkernel.core.internal.MeasuredBackend;
+import dev.agentkernel.core.internal.MetricsRelay;
 import dev.agentkernel.core.internal.Reaper;
 import dev.agentkernel.core.internal.Runs;
 import dev.agentkernel.core.internal.TemporarySandboxes;
@@ -86,6 +88,7 @@ public final class AgentKernel implements AutoCloseable {
     private final Runs runs;
     private final Reaper reaper;
     private final Duration reconcileInterval;
+    private final MetricsRelay metrics = new MetricsRelay();
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -95,16 +98,16 @@ public final class AgentKernel implements AutoCloseable {
         this.auditLog = given != null ? new LazyAuditLog(() -> given, given.enabled())
                 : new LazyAuditLog(() -> config.audit().enabled() ? AuditLog.open(config.audit().path())
                         : AuditLog.disabled(), config.audit().enabled());
-        this.backend = new AuditingBackend(b.backend, auditLog);
+        this.backend = new AuditingBackend(new MeasuredBackend(b.backend, metrics), auditLog, metrics);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
         this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), b.admissionWait,
-                config.limits().maxExecsPerSandbox());
+                config.limits().maxExecsPerSandbox(), metrics);
         this.limits = new CommandLimits(config.limits());
         this.visibility = new Visibility(backend);
         this.temporaries = new TemporarySandboxes(backend, b.destroyInBackground,
                 Math.max(1, config.limits().maxConcurrentRuns()));
         this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
-                b.poolThreads);
+                b.poolThreads, metrics);
         this.runs = new Runs(config, backend, images, pool, temporaries, gate, inFlight, () -> newName("run"));
         this.reaper = new Reaper(backend, InstanceId::mayBeAlive, b.reconcileFilter, pool::prune);
         this.reconcileInterval = b.reconcileInterval;
@@ -290,6 +293,14 @@ public final class AgentKernel implements AutoCloseable {
 
     public AgentKernelConfig config() {
         return config;
+    }
+
+    /**
+     * Sends the kernel's measurements (engine calls, admission waits, pool claims, audit appends) to
+     * {@code recorder} from now on, replacing the one attached before; none is attached at first.
+     */
+    public void recordMetrics(KernelMetrics recorder) {
+        metrics.attach(recorder);
     }
 
     /** Sandboxes of dead instances removed by the reconcile of {@link #start()} (0 before it). */

@@ -11,12 +11,15 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** core depends on the JDK, SLF4J and Jackson only: no engine, HTTP framework or CLI library may leak in. */
+/**
+ * core depends on the JDK, SLF4J and Jackson only: no engine, HTTP framework, metrics library or CLI library may
+ * leak in (metrics leave core through {@link KernelMetrics}).
+ */
 class ArchitectureTest {
     private static final Pattern FORBIDDEN = Pattern.compile(
-            "^\\s*import\\s+(static\\s+)?(com\\.github\\.dockerjava|io\\.vertx|picocli)\\.", Pattern.MULTILINE);
+            "^\\s*import\\s+(static\\s+)?(com\\.github\\.dockerjava|io\\.vertx|io\\.micrometer|picocli)\\.", Pattern.MULTILINE);
     /** Fully qualified use without an import counts too. */
-    private static final Pattern QUALIFIED = Pattern.compile("\\b(com\\.github\\.dockerjava|io\\.vertx|picocli)\\.[A-Za-z]");
+    private static final Pattern QUALIFIED = Pattern.compile("\\b(com\\.github\\.dockerjava|io\\.vertx|io\\.micrometer|picocli)\\.[A-Za-z]");
 
     @Test
     void coreMainImportsNoDockerJavaVertxOrPicocli() throws IOException {
@@ -36,6 +39,7 @@ class ArchitectureTest {
         assertThat(FORBIDDEN.matcher("package x;\nimport com.github.dockerjava.api.DockerClient;\n").find()).isTrue();
         assertThat(FORBIDDEN.matcher("import static io.vertx.core.Future.succeededFuture;").find()).isTrue();
         assertThat(QUALIFIED.matcher("picocli.CommandLine c;").find()).isTrue();
+        assertThat(FORBIDDEN.matcher("import io.micrometer.core.instrument.Timer;").find()).isTrue();
         assertThat(FORBIDDEN.matcher("import java.util.List;").find()).isFalse();
     }
 

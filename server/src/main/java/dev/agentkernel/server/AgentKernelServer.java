@@ -1,6 +1,7 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.Validation;
@@ -34,15 +35,19 @@ public final class AgentKernelServer implements AutoCloseable {
     private final BlockingCalls workers;
     private final CommandHandlers commands;
     private final ServerOptions options;
+    private final AgentKernel kernel;
+    private final ServerMetrics metrics;
     private boolean closed;
 
     private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CommandHandlers commands,
-                              ServerOptions options) {
+                              ServerOptions options, AgentKernel kernel, ServerMetrics metrics) {
         this.vertx = vertx;
         this.http = http;
         this.workers = workers;
         this.commands = commands;
         this.options = options;
+        this.kernel = kernel;
+        this.metrics = metrics;
     }
 
     /**
@@ -52,9 +57,10 @@ public final class AgentKernelServer implements AutoCloseable {
      */
     public static AgentKernelServer start(AgentKernel kernel, ServerOptions options) {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        ServerMetrics metrics = new ServerMetrics();
         try {
             BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
-            ServerMetrics metrics = new ServerMetrics();
+            metrics.bindInFlight(workers::inFlight);
             Requests requests = new Requests(kernel.config());
             Calls calls = new Calls(workers);
             CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, options.heartbeatInterval());
@@ -79,8 +85,10 @@ public final class AgentKernelServer implements AutoCloseable {
                     .toCompletionStage().toCompletableFuture(), Duration.ofSeconds(30));
             LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
                     options.apiKey() == null ? "not required" : "required");
-            return new AgentKernelServer(vertx, http, workers, commands, options);
+            kernel.recordMetrics(metrics);
+            return new AgentKernelServer(vertx, http, workers, commands, options, kernel, metrics);
         } catch (RuntimeException e) {
+            metrics.close();
             vertx.close();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new AgentKernelException(ErrorCode.CONFLICT, "Cannot listen on " + options.host() + ":" + options.port()
@@ -123,6 +131,8 @@ public final class AgentKernelServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.close();
+        kernel.recordMetrics(KernelMetrics.NONE); // the kernel outlives this server
+        metrics.close();
         try {
             await(vertx.close().toCompletionStage().toCompletableFuture(), Duration.ofSeconds(10));
         } catch (RuntimeException e) {

@@ -39,6 +39,7 @@ final class ApiRouter {
                          SystemHandlers system) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
+            long started = System.nanoTime();
             if (guards.connections() != null) {
                 guards.connections().requestStarted(ctx.request());
                 ctx.addEndHandler(v -> guards.connections().requestEnded(ctx.request()));
@@ -46,7 +47,7 @@ final class ApiRouter {
             ctx.addEndHandler(v -> {
                 ApiRoute op = ctx.get(OPERATION_KEY);
                 guards.metrics().request(op == null ? "unmatched" : op.operationId(), ctx.request().method().name(),
-                        ctx.response().getStatusCode());
+                        ctx.response().getStatusCode(), System.nanoTime() - started);
             });
             guards.hosts().check(ctx.request().headers().getAll("Host"));
             ctx.next();

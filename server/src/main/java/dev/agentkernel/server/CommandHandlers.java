@@ -54,7 +54,7 @@ final class CommandHandlers {
             List<BatchOutcome> outcomes = kernel.batch(items);
             for (BatchOutcome o : outcomes) {
                 if (o.result() != null) {
-                    metrics.command("batch", "ok", o.result().exec().duration().toMillis());
+                    metrics.command("batch", "ok", o.result().exec().duration().toNanos());
                 } else {
                     metrics.command("batch", o.error().code().code(), 0);
                 }
@@ -124,10 +124,10 @@ final class CommandHandlers {
             long start = System.nanoTime();
             try {
                 ExecResult result = call.call(sse, cancellation);
-                metrics.command(kind, result.timedOut() ? "timed_out" : "ok", result.duration().toMillis());
+                metrics.command(kind, result.timedOut() ? "timed_out" : "ok", System.nanoTime() - start);
                 sse.complete(result);
             } catch (Throwable t) {
-                metrics.command(kind, SseStream.outcomeOf(t), (System.nanoTime() - start) / 1_000_000);
+                metrics.command(kind, SseStream.outcomeOf(t), System.nanoTime() - start);
                 sse.fail(t);
             }
             return null;
@@ -159,10 +159,10 @@ final class CommandHandlers {
         try {
             T result = call.call();
             ExecResult exec = result instanceof RunResult r ? r.exec() : (ExecResult) result;
-            metrics.command(kind, exec.timedOut() ? "timed_out" : "ok", exec.duration().toMillis());
+            metrics.command(kind, exec.timedOut() ? "timed_out" : "ok", System.nanoTime() - start);
             return result;
         } catch (Exception e) {
-            metrics.command(kind, SseStream.outcomeOf(e), (System.nanoTime() - start) / 1_000_000);
+            metrics.command(kind, SseStream.outcomeOf(e), System.nanoTime() - start);
             throw e;
         }
     }

@@ -227,7 +227,7 @@ class ServerApiTest {
         f.get("/health");
         ServerFixture.Reply metrics = f.get("/metrics");
         assertThat(metrics.header("Content-Type")).startsWith("text/plain");
-        assertThat(metrics.body()).contains("agentkernel_http_requests_total{operation=\"health\",method=\"GET\",status=\"200\"}");
+        assertThat(metrics.body()).contains("agentkernel_http_server_requests_seconds_count{method=\"GET\",operation=\"health\",status=\"200\"}");
         ServerFixture.Reply doc = f.get("/openapi.yaml");
         assertThat(doc.status()).isEqualTo(200);
         assertThat(doc.body()).startsWith("openapi: 3.1");

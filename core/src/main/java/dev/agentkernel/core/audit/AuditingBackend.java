@@ -3,6 +3,7 @@ package dev.agentkernel.core.audit;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
@@ -42,10 +43,17 @@ import java.util.TreeSet;
 public final class AuditingBackend implements Backend {
     private final Backend delegate;
     private final AuditLog log;
+    private final KernelMetrics metrics;
 
     public AuditingBackend(Backend delegate, AuditLog log) {
+        this(delegate, log, KernelMetrics.NONE);
+    }
+
+    /** @param metrics hears how long each event took to be on disk */
+    public AuditingBackend(Backend delegate, AuditLog log, KernelMetrics metrics) {
         this.delegate = delegate;
         this.log = log;
+        this.metrics = metrics;
     }
 
     public AuditLog log() {
@@ -55,7 +63,9 @@ public final class AuditingBackend implements Backend {
     /** Records an event that is not a backend operation (refusals: auth, busy, policy). */
     public void record(String event, String sandbox, Map<String, Object> details) {
         try {
+            long start = System.nanoTime();
             log.record(new AuditEvent(Instant.now(), event, sandbox, details));
+            metrics.auditAppend(System.nanoTime() - start);
         } catch (AgentKernelException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.core.audit.AuditingBackend;
 
 import java.time.Duration;
@@ -15,9 +16,11 @@ public final class Gate {
     private final AuditingBackend audit;
     private final Admission admission;
     private final SandboxExecSlots execSlots;
+    private final KernelMetrics metrics;
 
-    public Gate(AuditingBackend audit, int maxConcurrent, Duration maxWait, int maxPerSandbox) {
+    public Gate(AuditingBackend audit, int maxConcurrent, Duration maxWait, int maxPerSandbox, KernelMetrics metrics) {
         this.audit = audit;
+        this.metrics = metrics;
         this.admission = new Admission(Math.max(1, maxConcurrent), maxWait);
         this.execSlots = new SandboxExecSlots(Math.max(1, maxPerSandbox));
     }
@@ -48,9 +51,13 @@ public final class Gate {
     }
 
     private Admission.Permit global(String operation, String sandbox) {
+        long start = System.nanoTime();
         try {
-            return admission.acquire();
+            Admission.Permit permit = admission.acquire();
+            metrics.admissionWait(operation, System.nanoTime() - start, true);
+            return permit;
         } catch (AgentKernelException.BusyException e) {
+            metrics.admissionWait(operation, System.nanoTime() - start, false);
             throw refused(e, operation, sandbox, "busy");
         }
     }

@@ -1,6 +1,7 @@
 package dev.agentkernel.core.pool;
 
 import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
@@ -63,6 +64,7 @@ public final class SandboxPool implements AutoCloseable {
     private final int max;
     private final Supplier<String> names;
     private final ThreadPoolExecutor refills;
+    private final KernelMetrics metrics;
     private final Map<Key, KeyState> keys = new LinkedHashMap<>();
     private final long[] latencies = new long[LATENCY_SAMPLES];
     private int latencyCount;
@@ -76,9 +78,12 @@ public final class SandboxPool implements AutoCloseable {
      * @param max          warm members overall
      * @param names        fresh random sandbox names
      * @param threads      refill threads (creation runs in parallel up to this)
+     * @param metrics      hears how long each claim took, hit or miss
      */
-    public SandboxPool(Backend backend, int targetPerKey, int max, Supplier<String> names, int threads) {
+    public SandboxPool(Backend backend, int targetPerKey, int max, Supplier<String> names, int threads,
+                       KernelMetrics metrics) {
         this.backend = backend;
+        this.metrics = metrics;
         this.targetPerKey = Math.max(0, targetPerKey);
         this.max = Math.max(0, max);
         this.names = names;
@@ -124,14 +129,17 @@ public final class SandboxPool implements AutoCloseable {
                     candidate = state.idle.pollFirst();
                     if (candidate == null) {
                         state.misses++;
+                        metrics.poolClaim(System.nanoTime() - start, false);
                         return Optional.empty();
                     }
                 }
                 if (isRunning(candidate.name())) {
+                    long took = System.nanoTime() - start;
                     synchronized (this) {
                         keys.get(key).hits++;
-                        latencies[latencyCount++ % LATENCY_SAMPLES] = System.nanoTime() - start;
+                        latencies[latencyCount++ % LATENCY_SAMPLES] = took;
                     }
+                    metrics.poolClaim(took, true);
                     return Optional.of(candidate);
                 }
                 discard(candidate.name(), "broken");
