@@ -1,6 +1,7 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ErrorCode;
@@ -146,8 +147,9 @@ public final class AgentKernelServer implements AutoCloseable {
         details.put("reason", reason);
         details.put("route", ctx.request().method().name() + " " + Validation.printable(ctx.request().path()));
         details.put("caller", ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress());
+        CallContext caller = RequestIds.of(ctx);
         return vertx.executeBlocking(() -> {
-            try {
+            try (CallContext.Scope ignored = caller.enter()) {
                 kernel.auditRefusal("auth_failed", null, details);
             } catch (RuntimeException e) {
                 LOG.warn("could not audit a refused request: {}", e.getMessage());

@@ -40,14 +40,18 @@ final class ApiRouter {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
             long started = System.nanoTime();
+            RequestIds.assign(ctx);
             if (guards.connections() != null) {
                 guards.connections().requestStarted(ctx.request());
                 ctx.addEndHandler(v -> guards.connections().requestEnded(ctx.request()));
             }
             ctx.addEndHandler(v -> {
                 ApiRoute op = ctx.get(OPERATION_KEY);
-                guards.metrics().request(op == null ? "unmatched" : op.operationId(), ctx.request().method().name(),
-                        ctx.response().getStatusCode(), System.nanoTime() - started);
+                String operation = op == null ? "unmatched" : op.operationId();
+                long took = System.nanoTime() - started;
+                int status = ctx.response().getStatusCode();
+                guards.metrics().request(operation, ctx.request().method().name(), status, took);
+                AccessLog.log(ctx, operation, status, took);
             });
             guards.hosts().check(ctx.request().headers().getAll("Host"));
             ctx.next();

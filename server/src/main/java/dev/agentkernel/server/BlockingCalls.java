@@ -1,9 +1,11 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.core.CallContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -28,14 +30,19 @@ final class BlockingCalls implements AutoCloseable {
         this.maxInFlight = maxInFlight;
     }
 
-    <T> Future<T> submit(Callable<T> call) {
+    /**
+     * Runs {@code call} on a worker within the request's {@link CallContext} (its audit events carry the request id;
+     * so do its log lines, through the MDC key {@code request_id}).
+     */
+    <T> Future<T> submit(CallContext caller, Callable<T> call) {
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
             return Future.failedFuture(new AgentKernelException.BusyException(
                     "Server is busy: too many requests in progress; retry later"));
         }
         return executor.executeBlocking(() -> {
-            try {
+            try (CallContext.Scope ignored = caller.enter();
+                 MDC.MDCCloseable ignored2 = MDC.putCloseable("request_id", caller.requestId())) {
                 return call.call();
             } finally {
                 inFlight.decrementAndGet();

@@ -18,7 +18,7 @@ final class Calls {
     }
 
     void respond(RoutingContext ctx, int status, Callable<JsonNode> call) {
-        workers.submit(call).onComplete(ar -> {
+        workers.submit(RequestIds.of(ctx), call).onComplete(ar -> {
             if (ar.succeeded()) {
                 Responses.ok(ctx.response(), status, ar.result());
             } else {

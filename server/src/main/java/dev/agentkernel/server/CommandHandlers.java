@@ -120,7 +120,7 @@ final class CommandHandlers {
             openStreams.remove(cancellation);
             metrics.streamClosed();
         });
-        calls.workers().submit(() -> {
+        calls.workers().submit(RequestIds.of(ctx), () -> {
             long start = System.nanoTime();
             try {
                 ExecResult result = call.call(sse, cancellation);

@@ -6,6 +6,7 @@ import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
+import dev.agentkernel.server.logging.LogFormat;
 
 import java.util.concurrent.CountDownLatch;
 
@@ -22,6 +23,13 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         AgentKernelConfig config;
+        try {
+            LogFormat.configure(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         try {
             config = ConfigLoader.load();
         } catch (AgentKernelException e) {

@@ -13,6 +13,7 @@ import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Validation;
+import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
@@ -131,7 +132,7 @@ public final class Runs {
         inFlight.ensureOpen();
         List<Future<RunResult>> futures = new ArrayList<>();
         for (RunRequest r : requests) {
-            futures.add(batchExecutor.submit(() -> run(r, SILENT, Cancellation.create())));
+            futures.add(batchExecutor.submit(CallContext.carried(() -> run(r, SILENT, Cancellation.create()))));
         }
         List<BatchOutcome> out = new ArrayList<>();
         for (Future<RunResult> f : futures) {

@@ -1,6 +1,7 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.audit.AuditingBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,13 +56,13 @@ public final class TemporarySandboxes {
     public void dispose(String name) {
         if (destroyer != null && pending.tryAcquire()) {
             try {
-                destroyer.execute(() -> {
+                destroyer.execute(CallContext.carried(() -> {
                     try {
                         remove(name);
                     } finally {
                         pending.release();
                     }
-                });
+                }));
                 return;
             } catch (RejectedExecutionException closing) {
                 pending.release();
