@@ -100,14 +100,17 @@ public final class AgentKernel implements AutoCloseable {
                         : AuditLog.disabled(), config.audit().enabled());
         this.backend = new AuditingBackend(new MeasuredBackend(b.backend, metrics), auditLog, metrics);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
-        this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), b.admissionWait,
+        this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), config.limits().maxQueuedRuns(),
+                b.admissionWait != null ? b.admissionWait : config.limits().queueTimeout(),
                 config.limits().maxExecsPerSandbox(), metrics);
         this.limits = new CommandLimits(config.limits());
         this.visibility = new Visibility(backend);
+        // Every run in flight or queued may leave its sandbox to the background: none waits for a removal.
         this.temporaries = new TemporarySandboxes(backend, b.destroyInBackground,
-                Math.max(1, config.limits().maxConcurrentRuns()));
-        this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
-                b.poolThreads, metrics);
+                Math.max(1, config.limits().maxConcurrentRuns() + config.limits().maxQueuedRuns()));
+        this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), config.pool().adaptive(),
+                () -> newName("pool"), b.poolThreads != null ? b.poolThreads : config.pool().createParallelism(),
+                metrics);
         this.runs = new Runs(config, backend, images, pool, temporaries, gate, inFlight, () -> newName("run"));
         this.reaper = new Reaper(backend, InstanceId::mayBeAlive, b.reconcileFilter, pool::prune);
         this.reconcileInterval = b.reconcileInterval;
@@ -354,10 +357,10 @@ public final class AgentKernel implements AutoCloseable {
         private AgentKernelConfig config = AgentKernelConfig.defaults();
         private AuditLog auditLog;
         private Map<String, String> imageAlternatives;
-        private Duration admissionWait = Duration.ofSeconds(10);
+        private Duration admissionWait;
         private Predicate<SandboxInfo> reconcileFilter = s -> true;
         private Duration reconcileInterval = Duration.ofMinutes(5);
-        private int poolThreads = 2;
+        private Integer poolThreads;
         private boolean destroyInBackground;
 
         public Builder backend(Backend backend) {
@@ -382,7 +385,7 @@ public final class AgentKernel implements AutoCloseable {
             return this;
         }
 
-        /** How long a command waits for a free slot before {@code BUSY} (default 10 s). */
+        /** How long a command waits for a free slot before {@code BUSY} (default {@code limits.queue_timeout_ms}). */
         public Builder admissionWait(Duration wait) {
             this.admissionWait = Objects.requireNonNull(wait, "wait");
             return this;
@@ -421,7 +424,7 @@ public final class AgentKernel implements AutoCloseable {
             return this;
         }
 
-        /** Threads that create pool members in the background (default 2). */
+        /** Threads that create pool members in the background (default {@code pool.create_parallelism}). */
         public Builder poolThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("poolThreads must be at least 1");

@@ -17,8 +17,18 @@ final class Calls {
         return workers;
     }
 
+    /** Answers with a short call's result. */
     void respond(RoutingContext ctx, int status, Callable<JsonNode> call) {
-        workers.submit(RequestIds.of(ctx), call).onComplete(ar -> {
+        answer(ctx, status, workers.submit(RequestIds.of(ctx), call));
+    }
+
+    /** Answers with a command's result (see {@link BlockingCalls#command}). */
+    void respondToCommand(RoutingContext ctx, int status, Callable<JsonNode> call) {
+        answer(ctx, status, workers.command(RequestIds.of(ctx), call));
+    }
+
+    private static void answer(RoutingContext ctx, int status, io.vertx.core.Future<JsonNode> result) {
+        result.onComplete(ar -> {
             if (ar.succeeded()) {
                 Responses.ok(ctx.response(), status, ar.result());
             } else {

@@ -44,13 +44,13 @@ final class CommandHandlers {
     void run(RoutingContext ctx) {
         RunRequest request = requests.run(Calls.body(ctx));
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
-        calls.respond(ctx, 200, () -> Wire.run(counted("run",
+        calls.respondToCommand(ctx, 200, () -> Wire.run(counted("run",
                 () -> kernel.runStreaming(request, NO_EVENTS, cancellation))));
     }
 
     void batch(RoutingContext ctx) {
         List<RunRequest> items = requests.batch(Calls.body(ctx));
-        calls.respond(ctx, 200, () -> {
+        calls.respondToCommand(ctx, 200, () -> {
             List<BatchOutcome> outcomes = kernel.batch(items);
             for (BatchOutcome o : outcomes) {
                 if (o.result() != null) {
@@ -69,7 +69,7 @@ final class CommandHandlers {
         ExecRequest request = requests.exec(body);
         boolean sudo = body.bool("sudo", false);
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
-        calls.respond(ctx, 200, () -> {
+        calls.respondToCommand(ctx, 200, () -> {
             checkSudo(name, sudo);
             return Wire.exec(counted("exec", () -> kernel.execStreaming(name, request, NO_EVENTS, cancellation)));
         });
@@ -120,7 +120,7 @@ final class CommandHandlers {
             openStreams.remove(cancellation);
             metrics.streamClosed();
         });
-        calls.workers().submit(RequestIds.of(ctx), () -> {
+        calls.workers().command(RequestIds.of(ctx), () -> {
             long start = System.nanoTime();
             try {
                 ExecResult result = call.call(sse, cancellation);

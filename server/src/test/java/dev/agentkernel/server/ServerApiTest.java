@@ -138,7 +138,9 @@ class ServerApiTest {
     void missingSandboxIsTheSeedsErrorEnvelope() {
         ServerFixture.Reply r = f.get("/sandboxes/missing");
         assertThat(r.status()).isEqualTo(404);
-        assertThat(r.body()).isEqualTo("{\"success\":false,\"error\":\"Sandbox 'missing' not found\",\"code\":\"not_found\"}");
+        // The seed's fields first, as the seed writes them; the extensions (code, request_id) after.
+        assertThat(r.body()).isEqualTo("{\"success\":false,\"error\":\"Sandbox 'missing' not found\",\"code\":\"not_found\","
+                + "\"request_id\":\"" + r.header("X-Request-Id") + "\"}");
     }
 
     @Test

@@ -8,7 +8,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Admission of commands: at most {@code max_concurrent_runs} in flight (excess waits, then {@code BUSY}) and at
+ * Admission of commands: at most {@code max_concurrent_runs} in flight (excess waits in a bounded queue, see
+ * {@link Admission}) and at
  * most {@code max_execs_per_sandbox} in one named sandbox (refused at once). Every refusal is audited
  * ({@code request_refused}) before the caller gets it.
  */
@@ -18,10 +19,11 @@ public final class Gate {
     private final SandboxExecSlots execSlots;
     private final KernelMetrics metrics;
 
-    public Gate(AuditingBackend audit, int maxConcurrent, Duration maxWait, int maxPerSandbox, KernelMetrics metrics) {
+    public Gate(AuditingBackend audit, int maxConcurrent, int maxQueued, Duration maxWait, int maxPerSandbox,
+                KernelMetrics metrics) {
         this.audit = audit;
         this.metrics = metrics;
-        this.admission = new Admission(Math.max(1, maxConcurrent), maxWait);
+        this.admission = new Admission(Math.max(1, maxConcurrent), maxQueued, maxWait);
         this.execSlots = new SandboxExecSlots(Math.max(1, maxPerSandbox));
     }
 
