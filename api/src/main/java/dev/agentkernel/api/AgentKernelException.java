@@ -68,6 +68,13 @@ public class AgentKernelException extends RuntimeException {
         }
     }
 
+    /** The backend lacks the {@link Capability} an operation needs; the message names both. */
+    public static class UnsupportedException extends AgentKernelException {
+        public UnsupportedException(String message) {
+            super(ErrorCode.UNSUPPORTED, message);
+        }
+    }
+
     /** A size limit was exceeded (body, file, batch). */
     public static class TooLargeException extends AgentKernelException {
         public TooLargeException(String message) {

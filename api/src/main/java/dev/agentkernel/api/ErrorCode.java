@@ -13,6 +13,8 @@ public enum ErrorCode {
     BUSY,
     TIMEOUT,
     BACKEND_UNAVAILABLE,
+    /** The request is valid, but this deployment's backend lacks a {@link Capability} it needs. */
+    UNSUPPORTED,
     INTERNAL;
 
     /** The wire form, e.g. {@code not_found}. */

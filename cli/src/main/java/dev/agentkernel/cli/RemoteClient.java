@@ -298,6 +298,6 @@ public final class RemoteClient implements SandboxClient {
             }
         }
         return new SandboxInfo(s.name(), status, s.backend() == null ? UNKNOWN_BACKEND : s.backend(), s.image(), s.vcpus(),
-                s.memoryMb(), s.createdAt(), profile, SandboxKind.NAMED, null, null, null);
+                s.memoryMb(), s.createdAt(), profile, SandboxKind.NAMED, null, null, Map.of());
     }
 }

@@ -5,6 +5,7 @@ import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -24,12 +25,15 @@ import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
 import dev.agentkernel.core.internal.Admission;
+import dev.agentkernel.core.internal.CapabilityGuard;
 import dev.agentkernel.core.internal.CommandLimits;
 import dev.agentkernel.core.internal.Gate;
 import dev.agentkernel.core.internal.InFlightRegistry;
 import dev.agentkernel.core.internal.LazyAuditLog;
+import dev.agentkernel.core.internal.LeaseKeeper;
 import dev.agentkernel.core.internal.MeasuredBackend;
 import dev.agentkernel.core.internal.MetricsRelay;
+import dev.agentkernel.core.internal.OwnerLiveness;
 import dev.agentkernel.core.internal.Reaper;
 import dev.agentkernel.core.internal.Runs;
 import dev.agentkernel.core.internal.TemporarySandboxes;
@@ -45,6 +49,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -87,6 +92,7 @@ public final class AgentKernel implements AutoCloseable {
     private final SandboxPool pool;
     private final Runs runs;
     private final Reaper reaper;
+    private final LeaseKeeper lease;
     private final Duration reconcileInterval;
     private final MetricsRelay metrics = new MetricsRelay();
     private volatile State state = State.NEW; // changed under this
@@ -98,7 +104,8 @@ public final class AgentKernel implements AutoCloseable {
         this.auditLog = given != null ? new LazyAuditLog(() -> given, given.enabled())
                 : new LazyAuditLog(() -> config.audit().enabled() ? AuditLog.open(config.audit().path())
                         : AuditLog.disabled(), config.audit().enabled());
-        this.backend = new AuditingBackend(new MeasuredBackend(b.backend, metrics), auditLog, metrics);
+        this.backend = new AuditingBackend(new CapabilityGuard(new MeasuredBackend(b.backend, metrics)), auditLog,
+                metrics);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
         this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), config.limits().maxQueuedRuns(),
                 b.admissionWait != null ? b.admissionWait : config.limits().queueTimeout(),
@@ -112,7 +119,9 @@ public final class AgentKernel implements AutoCloseable {
                 () -> newName("pool"), b.poolThreads != null ? b.poolThreads : config.pool().createParallelism(),
                 metrics);
         this.runs = new Runs(config, backend, images, pool, temporaries, gate, inFlight, () -> newName("run"));
-        this.reaper = new Reaper(backend, InstanceId::mayBeAlive, b.reconcileFilter, pool::prune);
+        this.reaper = new Reaper(backend, new OwnerLiveness(backend.leases(), backend.instanceId()),
+                b.reconcileFilter, pool::prune);
+        this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
     }
 
@@ -137,6 +146,7 @@ public final class AgentKernel implements AutoCloseable {
                 return this;
             }
             auditLog.open();
+            lease.start(); // before anything is created: what we make is never without a live lease
             reconciled = reaper.reconcile();
             if (pool.enabled()) {
                 pool.warm(runs.defaultKey());
@@ -294,6 +304,11 @@ public final class AgentKernel implements AutoCloseable {
         return backend.health();
     }
 
+    /** What the backend can do beyond the basics; an operation needing a missing one is {@code UNSUPPORTED}. */
+    public Set<Capability> capabilities() {
+        return backend.capabilities();
+    }
+
     public AgentKernelConfig config() {
         return config;
     }
@@ -329,8 +344,19 @@ public final class AgentKernel implements AutoCloseable {
         inFlight.awaitNone(CLOSE_WAIT);
         temporaries.close(CLOSE_WAIT);
         pool.close();
+        lease.close(this::leftovers);
         auditLog.close();
         backend.close();
+    }
+
+    /** Whether run or pool sandboxes of this instance remain (at close; when unknown, assume so). */
+    private boolean leftovers() {
+        try {
+            return backend.list().stream().anyMatch(s -> s.kind() != SandboxKind.NAMED
+                    && backend.instanceId().equals(s.owner()));
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /** Starts the kernel on first use; refuses once it is closing. */
@@ -362,6 +388,7 @@ public final class AgentKernel implements AutoCloseable {
         private Duration reconcileInterval = Duration.ofMinutes(5);
         private Integer poolThreads;
         private boolean destroyInBackground;
+        private Duration leaseTtl = Duration.ofSeconds(60);
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -421,6 +448,20 @@ public final class AgentKernel implements AutoCloseable {
          */
         public Builder destroyInBackground(boolean background) {
             this.destroyInBackground = background;
+            return this;
+        }
+
+        /**
+         * How long this instance's lease lasts without renewal (default 60 s; renewed every third of it). Once it
+         * has expired — the instance died, or lost the engine that long — any instance reaps its run and pool
+         * sandboxes.
+         */
+        public Builder leaseTtl(Duration ttl) {
+            Objects.requireNonNull(ttl, "ttl");
+            if (ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("leaseTtl must be positive");
+            }
+            this.leaseTtl = ttl;
             return this;
         }
 

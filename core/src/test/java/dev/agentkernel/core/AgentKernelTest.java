@@ -212,6 +212,18 @@ class AgentKernelTest {
     }
 
     @Test
+    void aRunsFailureDoesNotNameItsInternalSandbox() {
+        fake.handler(cmd -> {
+            throw new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE, "The agent of sandbox '" + cmd.sandbox()
+                    + "' did not answer for 5.0 s; the sandbox is marked broken");
+        });
+        assertThatThrownBy(() -> kernel.run(RunRequest.of("true"))).isInstanceOf(AgentKernelException.class)
+                .hasMessage("The agent of the run's sandbox did not answer for 5.0 s; the sandbox is marked broken")
+                .satisfies(e -> assertThat(((AgentKernelException) e).code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE));
+        assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
     void runNonZeroExitIsAResult() {
         RunResult r = kernel.run(RunRequest.of("sh", "-c", "exit 7"));
         assertThat(r.exec().exitCode()).isEqualTo(7);

@@ -34,17 +34,20 @@ public final class AgentKernelServer implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer http;
     private final BlockingCalls workers;
+    private final CancelExecutor cancels;
     private final CommandHandlers commands;
     private final ServerOptions options;
     private final AgentKernel kernel;
     private final ServerMetrics metrics;
     private boolean closed;
 
-    private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CommandHandlers commands,
-                              ServerOptions options, AgentKernel kernel, ServerMetrics metrics) {
+    private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CancelExecutor cancels,
+                              CommandHandlers commands, ServerOptions options, AgentKernel kernel,
+                              ServerMetrics metrics) {
         this.vertx = vertx;
         this.http = http;
         this.workers = workers;
+        this.cancels = cancels;
         this.commands = commands;
         this.options = options;
         this.kernel = kernel;
@@ -57,14 +60,16 @@ public final class AgentKernelServer implements AutoCloseable {
      * @throws AgentKernelException ({@code conflict}) when the address cannot be bound
      */
     public static AgentKernelServer start(AgentKernel kernel, ServerOptions options) {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        Vertx vertx = Vertx.vertx(vertxOptions(options));
+        CancelExecutor cancels = new CancelExecutor();
         ServerMetrics metrics = new ServerMetrics();
         try {
             BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
             metrics.bindInFlight(workers::inFlight);
             Requests requests = new Requests(kernel.config());
             Calls calls = new Calls(workers);
-            CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, options.heartbeatInterval());
+            CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, cancels,
+                    SseStream.Limits.of(options));
             SandboxHandlers sandboxes = new SandboxHandlers(kernel, requests, calls);
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
             ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());
@@ -87,14 +92,33 @@ public final class AgentKernelServer implements AutoCloseable {
             LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
                     options.apiKey() == null ? "not required" : "required");
             kernel.recordMetrics(metrics);
-            return new AgentKernelServer(vertx, http, workers, commands, options, kernel, metrics);
+            return new AgentKernelServer(vertx, http, workers, cancels, commands, options, kernel, metrics);
         } catch (RuntimeException e) {
             metrics.close();
             vertx.close();
+            cancels.close();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new AgentKernelException(ErrorCode.CONFLICT, "Cannot listen on " + options.host() + ":" + options.port()
                     + ": " + cause.getMessage(), e);
         }
+    }
+
+    /**
+     * Two event loops (they only move bytes: every kernel call runs on a worker), and the blocked-thread warning at
+     * {@link ServerOptions#blockedLoopWarning}, checked four times as often, with the blocked thread's stack.
+     */
+    static VertxOptions vertxOptions(ServerOptions options) {
+        long warnMs = options.blockedLoopWarning().toMillis();
+        return new VertxOptions().setEventLoopPoolSize(2)
+                .setMaxEventLoopExecuteTime(warnMs).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setWarningExceptionTime(warnMs).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
+                .setBlockedThreadCheckInterval(Math.max(10, Math.min(1000, warnMs / 4)))
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+    }
+
+    /** The server's Vert.x instance, for tests that need to act on its event loops. */
+    Vertx vertx() {
+        return vertx;
     }
 
     /** The bound port (useful when the options asked for port 0). */
@@ -139,6 +163,7 @@ public final class AgentKernelServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Vert.x did not close cleanly: {}", e.getMessage());
         }
+        cancels.close(); // after the event loops: no close handler can reach it any more
     }
 
     /** Records an {@code auth_failed} audit event (blocking write, so on a worker); the key is never included. */

@@ -20,6 +20,7 @@ final class HttpStatuses {
         STATUS.put(ErrorCode.PAYLOAD_TOO_LARGE, 413);
         STATUS.put(ErrorCode.BUSY, 429);
         STATUS.put(ErrorCode.INTERNAL, 500);
+        STATUS.put(ErrorCode.UNSUPPORTED, 501);
         STATUS.put(ErrorCode.BACKEND_UNAVAILABLE, 503);
         STATUS.put(ErrorCode.TIMEOUT, 504);
         RETRY_AFTER_SECONDS.put(ErrorCode.BUSY, 1);
@@ -52,6 +53,7 @@ final class HttpStatuses {
             case 409 -> ErrorCode.CONFLICT;
             case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
             case 429 -> ErrorCode.BUSY;
+            case 501 -> ErrorCode.UNSUPPORTED;
             case 503 -> ErrorCode.BACKEND_UNAVAILABLE;
             case 504 -> ErrorCode.TIMEOUT;
             default -> status >= 400 && status < 500 ? ErrorCode.INVALID_REQUEST : ErrorCode.INTERNAL;

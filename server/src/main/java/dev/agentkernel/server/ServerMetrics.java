@@ -3,6 +3,7 @@ package dev.agentkernel.server;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.core.KernelMetrics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -61,6 +62,7 @@ final class ServerMetrics implements KernelMetrics, AutoCloseable {
     private final MultiGauge poolSize;
     private final MultiGauge poolTarget;
     private final MultiGauge sandboxes;
+    private final Counter droppedStreams;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     ServerMetrics() {
@@ -88,6 +90,8 @@ final class ServerMetrics implements KernelMetrics, AutoCloseable {
                 .description("Resident set size of this process (Linux /proc).").register(registry);
         Gauge.builder("agentkernel.streams.active", activeStreams, AtomicInteger::get)
                 .description("Open event streams.").register(registry);
+        droppedStreams = Counter.builder("agentkernel.streams.dropped")
+                .description("Event streams closed because the client did not read.").register(registry);
 
         Gauge.builder("agentkernel.pool.enabled", pool, p -> p.get() != null && p.get().enabled() ? 1 : 0)
                 .description("Whether the warm pool is on.").register(registry);
@@ -136,6 +140,11 @@ final class ServerMetrics implements KernelMetrics, AutoCloseable {
 
     void streamClosed() {
         activeStreams.decrementAndGet();
+    }
+
+    /** An event stream whose client did not keep up was closed. */
+    void streamDropped() {
+        droppedStreams.increment();
     }
 
     @Override

@@ -110,6 +110,8 @@ class ServerApiTest {
         assertThat(got.get("vcpus").asInt()).isEqualTo(1);
         assertThat(got.get("memory_mb").asInt()).isEqualTo(512);
         assertThat(got.get("created_at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        assertThat(got.get("details").get("engine").asText()).as("backend details as they are").isEqualTo("in-memory");
+        assertThat(got.has("exec_via")).as("exec_via only when the backend reports it").isFalse();
 
         JsonNode list = f.get("/sandboxes").json().get("data");
         assertThat(list.findValuesAsText("name")).contains(name);

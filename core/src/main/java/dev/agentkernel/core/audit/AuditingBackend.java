@@ -5,6 +5,7 @@ import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.KernelMetrics;
+import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
@@ -96,8 +97,18 @@ public final class AuditingBackend implements Backend {
     }
 
     @Override
+    public LeaseStore leases() {
+        return delegate.leases();
+    }
+
+    @Override
     public String instanceId() {
         return delegate.instanceId();
+    }
+
+    @Override
+    public java.util.Set<dev.agentkernel.api.Capability> capabilities() {
+        return delegate.capabilities();
     }
 
     @Override

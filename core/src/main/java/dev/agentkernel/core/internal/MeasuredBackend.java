@@ -1,6 +1,7 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -10,9 +11,11 @@ import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.KernelMetrics;
+import dev.agentkernel.core.LeaseStore;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -55,6 +58,17 @@ public final class MeasuredBackend implements Backend {
     @Override
     public String instanceId() {
         return delegate.instanceId();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return delegate.capabilities();
+    }
+
+    /** Leases are engine calls too, but periodic and small: not measured. */
+    @Override
+    public LeaseStore leases() {
+        return delegate.leases();
     }
 
     @Override

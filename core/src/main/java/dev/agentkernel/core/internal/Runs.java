@@ -110,7 +110,12 @@ public final class Runs {
                 if (choice.note() != null) {
                     details.put("image_note", choice.note());
                 }
-                ExecResult result = backend.exec(name, exec, l, c, details);
+                ExecResult result;
+                try {
+                    result = backend.exec(name, exec, l, c, details);
+                } catch (AgentKernelException e) {
+                    throw withoutInternalName(e, name);
+                }
                 l.onDone(result);
                 return new RunResult(name, key.image(), choice.note(), pooled, result);
             } finally {
@@ -121,6 +126,20 @@ public final class Runs {
                 }
             }
         }
+    }
+
+    /**
+     * A run's sandbox (pool-... or run-...) is ours, not the caller's: an error naming it (e.g. its agent stopped
+     * answering) names "the run's sandbox" instead, keeping the code.
+     */
+    private static AgentKernelException withoutInternalName(AgentKernelException e, String name) {
+        String m = e.getMessage();
+        if (m == null || !m.contains("'" + name + "'")) {
+            return e;
+        }
+        String fixed = m.replace("Sandbox '" + name + "'", "The run's sandbox").replace("sandbox '" + name + "'",
+                "the run's sandbox").replace("'" + name + "'", "the run's sandbox");
+        return new AgentKernelException(e.code(), fixed, e);
     }
 
     /** Every request in its own sandbox with bounded parallelism; results in input order. */
