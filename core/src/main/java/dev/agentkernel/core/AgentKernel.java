@@ -237,7 +237,11 @@ public final class AgentKernel implements AutoCloseable {
 
     public void remove(String name) {
         get(name);
-        backend.remove(name);
+        try {
+            backend.remove(name);
+        } finally {
+            visibility.forget(name);
+        }
     }
 
     public FileContent readFile(String name, String path) {
@@ -365,10 +369,10 @@ public final class AgentKernel implements AutoCloseable {
         start();
     }
 
-    /** A named sandbox the caller may act on (its inside or its state). */
-    private SandboxInfo named(String name) {
+    /** Checks that {@code name} is a named sandbox the caller may act on (its inside or its state). */
+    private void named(String name) {
         started();
-        return visibility.require(name, true);
+        visibility.requireNamed(name);
     }
 
     private static String newName(String prefix) {
