@@ -27,6 +27,11 @@ public final class Gate {
         this.execSlots = new SandboxExecSlots(Math.max(1, maxPerSandbox));
     }
 
+    /** Commands waiting for a slot now (a burst's size beyond the slots, for the pool's demand). */
+    public int queued() {
+        return admission.queued();
+    }
+
     /** A slot for a run in a new sandbox. */
     public Admission.Permit run() {
         return global("run", null);

@@ -88,7 +88,7 @@ public final class Runs {
             ExecRequest exec = limits.apply(new ExecRequest(request.command(), request.env(), request.workdir(),
                     request.timeout(), request.stdin(), 0));
 
-            SandboxInfo sandbox = request.fast() ? pool.claim(key).orElse(null) : null;
+            SandboxInfo sandbox = request.fast() ? pool.claim(key, gate.queued()).orElse(null) : null;
             boolean pooled = sandbox != null;
             String name = pooled ? sandbox.name() : runNames.get();
             temporaries.add(name);

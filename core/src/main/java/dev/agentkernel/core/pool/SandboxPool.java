@@ -33,8 +33,8 @@ import java.util.function.Supplier;
  * Warm, started sandboxes ready for one run each. Thread-safe.
  *
  * <p>Pools are keyed by {@link Key} (image, profile, vcpus, memory). Each key has a target of warm members: at least
- * {@code minPerKey}; when adaptive, the key's recent demand — the most runs it saw within {@link Demand#WINDOW}
- * during the last {@link Demand#MEMORY} — up to {@code max}. All keys together hold at most {@code max}. At the cap, a
+ * {@code minPerKey}; when adaptive, the key's recent demand — the most runs it saw within {@link Demand#WINDOW}, or at
+ * once with those queued behind them, during the last {@link Demand#MEMORY} — up to {@code max}. All keys together hold at most {@code max}. At the cap, a
  * key in use takes idle members away from the key used least recently (they are removed, never handed to another
  * key). Members are created by the same {@link Backend#create} as any sandbox, with kind {@code pool}, so the key's
  * profile is applied exactly as for a named sandbox; creations run on {@code threads} threads (the engine's best
@@ -64,26 +64,30 @@ public final class SandboxPool implements AutoCloseable {
     }
 
     /**
-     * Runs of one key per 10-second bucket over the last 10 minutes; its peak over two adjacent buckets is the
-     * demand the pool prepares for. Guarded by the pool.
+     * Runs of one key per 10-second bucket over the last 10 minutes, and the most runs seen at once (a run and those
+     * queued behind it for admission); the peak over two adjacent buckets, or at once, is the demand the pool
+     * prepares for. Guarded by the pool.
      */
     static final class Demand {
         static final Duration WINDOW = Duration.ofSeconds(10);
         static final Duration MEMORY = Duration.ofMinutes(10);
         private static final int BUCKETS = (int) (MEMORY.toNanos() / WINDOW.toNanos());
         private final int[] counts = new int[BUCKETS];
+        private final int[] atOnce = new int[BUCKETS];
         private long lastBucket = Long.MIN_VALUE;
 
-        void count(long nanos) {
-            long b = advance(nanos);
-            counts[(int) Math.floorMod(b, BUCKETS)]++;
+        /** One run, with {@code queuedBehind} more waiting for admission. */
+        void count(long nanos, int queuedBehind) {
+            int b = (int) Math.floorMod(advance(nanos), BUCKETS);
+            counts[b]++;
+            atOnce[b] = Math.max(atOnce[b], counts[b] + Math.max(0, queuedBehind));
         }
 
         int peak(long nanos) {
             advance(nanos);
             int peak = 0;
             for (int i = 0; i < BUCKETS; i++) {
-                peak = Math.max(peak, counts[i] + counts[(i + BUCKETS - 1) % BUCKETS]);
+                peak = Math.max(peak, Math.max(atOnce[i], counts[i] + counts[(i + BUCKETS - 1) % BUCKETS]));
             }
             return peak;
         }
@@ -92,9 +96,11 @@ public final class SandboxPool implements AutoCloseable {
             long b = Math.floorDiv(nanos, WINDOW.toNanos());
             if (lastBucket == Long.MIN_VALUE || b - lastBucket >= BUCKETS) {
                 Arrays.fill(counts, 0);
+                Arrays.fill(atOnce, 0);
             } else {
                 for (long i = lastBucket + 1; i <= b; i++) {
                     counts[(int) Math.floorMod(i, BUCKETS)] = 0;
+                    atOnce[(int) Math.floorMod(i, BUCKETS)] = 0;
                 }
             }
             lastBucket = Math.max(lastBucket, b);
@@ -175,11 +181,17 @@ public final class SandboxPool implements AutoCloseable {
         }
     }
 
+    /** {@link #claim(Key, int)} with nothing known to wait behind it. */
+    public Optional<SandboxInfo> claim(Key key) {
+        return claim(key, 0);
+    }
+
     /**
      * Hands out a warm, running member of {@code key} for exactly one run, or empty when none is ready and none is on
-     * its way (a miss). Counts the demand and schedules the creations the key's target asks for.
+     * its way (a miss). Counts the demand — this run, and {@code queuedBehind} runs waiting for admission, so that a
+     * burst shows its whole size at once — and schedules the creations the key's target asks for.
      */
-    public Optional<SandboxInfo> claim(Key key) {
+    public Optional<SandboxInfo> claim(Key key, int queuedBehind) {
         if (!enabled()) {
             return Optional.empty();
         }
@@ -192,7 +204,7 @@ public final class SandboxPool implements AutoCloseable {
             }
             KeyState state = state(key);
             state.lastUsedNanos = start;
-            state.demand.count(start);
+            state.demand.count(start, queuedBehind);
             work = plan(key, state);
         }
         submit(work);

@@ -124,6 +124,14 @@ class AdaptivePoolTest {
     }
 
     @Test
+    void runsQueuedBehindAClaimCountAsDemandAtOnce() throws Exception {
+        pool(2, 128, true);
+        pool.claim(KEY, 99).ifPresent(s -> fake.remove(s.name()));
+        assertThat(pool.stats().keys().get(0).target()).isEqualTo(100);
+        waitUntil(() -> pool.stats().size() == 100);
+    }
+
+    @Test
     void keysAreBounded() throws Exception {
         pool(1, 4, true);
         for (int i = 0; i < SandboxPool.MAX_KEYS + 20; i++) {
