@@ -39,11 +39,13 @@ public final class AgentKernelServer implements AutoCloseable {
     private final ServerOptions options;
     private final AgentKernel kernel;
     private final ServerMetrics metrics;
+    private final AccessLog accessLog;
     private boolean closed;
 
     private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CancelExecutor cancels,
                               CommandHandlers commands, ServerOptions options, AgentKernel kernel,
-                              ServerMetrics metrics) {
+                              ServerMetrics metrics, AccessLog accessLog) {
+        this.accessLog = accessLog;
         this.vertx = vertx;
         this.http = http;
         this.workers = workers;
@@ -63,6 +65,8 @@ public final class AgentKernelServer implements AutoCloseable {
         Vertx vertx = Vertx.vertx(vertxOptions(options));
         CancelExecutor cancels = new CancelExecutor();
         ServerMetrics metrics = new ServerMetrics();
+        AccessLog accessLog = new AccessLog();
+        metrics.bindAccessLog(accessLog::dropped);
         try {
             BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
             metrics.bindInFlight(workers::inFlight);
@@ -74,7 +78,7 @@ public final class AgentKernelServer implements AutoCloseable {
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
             ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());
             ApiRouter.Guards guards = new ApiRouter.Guards(connections, new HostAllowlist(options.host(), options.allowedHosts()),
-                    new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics,
+                    new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics, accessLog,
                     (ctx, reason) -> auditRefusal(vertx, kernel, ctx, reason));
             Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system);
             HttpServerOptions httpOptions = new HttpServerOptions()
@@ -92,9 +96,10 @@ public final class AgentKernelServer implements AutoCloseable {
             LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
                     options.apiKey() == null ? "not required" : "required");
             kernel.recordMetrics(metrics);
-            return new AgentKernelServer(vertx, http, workers, cancels, commands, options, kernel, metrics);
+            return new AgentKernelServer(vertx, http, workers, cancels, commands, options, kernel, metrics, accessLog);
         } catch (RuntimeException e) {
             metrics.close();
+            accessLog.close();
             vertx.close();
             cancels.close();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -158,6 +163,7 @@ public final class AgentKernelServer implements AutoCloseable {
         workers.close();
         kernel.recordMetrics(KernelMetrics.NONE); // the kernel outlives this server
         metrics.close();
+        accessLog.close();
         try {
             await(vertx.close().toCompletionStage().toCompletableFuture(), Duration.ofSeconds(10));
         } catch (RuntimeException e) {

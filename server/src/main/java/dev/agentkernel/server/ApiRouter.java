@@ -32,7 +32,7 @@ final class ApiRouter {
 
     /** What the router needs besides the handlers. */
     record Guards(ConnectionGuard connections, HostAllowlist hosts, ApiKeyCheck apiKey, List<String> corsOrigins, long maxBodyBytes,
-                  ServerMetrics metrics, BiFunction<RoutingContext, String, Future<?>> refusalAudit) {
+                  ServerMetrics metrics, AccessLog accessLog, BiFunction<RoutingContext, String, Future<?>> refusalAudit) {
     }
 
     static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
@@ -51,7 +51,7 @@ final class ApiRouter {
                 long took = System.nanoTime() - started;
                 int status = ctx.response().getStatusCode();
                 guards.metrics().request(operation, ctx.request().method().name(), status, took);
-                AccessLog.log(ctx, operation, status, took);
+                guards.accessLog().log(ctx, operation, status, took);
             });
             guards.hosts().check(ctx.request().headers().getAll("Host"));
             ctx.next();

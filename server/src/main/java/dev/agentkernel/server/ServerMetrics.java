@@ -110,6 +110,12 @@ final class ServerMetrics implements KernelMetrics, AutoCloseable {
                 .register(registry);
     }
 
+    /** Access log lines dropped because the log did not keep up. */
+    void bindAccessLog(java.util.function.LongSupplier dropped) {
+        FunctionCounter.builder("agentkernel.access.log.dropped", dropped, java.util.function.LongSupplier::getAsLong)
+                .description("Access log lines dropped because the log destination did not keep up.").register(registry);
+    }
+
     /** Calls into the kernel running or queued on the worker pool. */
     void bindInFlight(IntSupplier inFlight) {
         Gauge.builder("agentkernel.blocking.calls.in.flight", inFlight, IntSupplier::getAsInt)
