@@ -5,7 +5,6 @@ import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
-import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
 import java.util.Map;
@@ -44,7 +43,7 @@ public final class DefaultClientFactory implements ClientFactory {
         if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
             new EngineSetup(env).ensureReady(console);
         }
-        Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(), Map.of()));
+        Backend backend = Backends.open(BackendSettings.from(config));
         try {
             return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config)
                     .destroyInBackground(serving).build().start());

@@ -20,6 +20,11 @@ public record BackendSettings(String backendId, String instanceId, Map<String, S
         return new BackendSettings(backendId, InstanceId.current(), Map.of());
     }
 
+    /** The backend chosen by {@code config} and its backend sections, for this process's instance. */
+    public static BackendSettings from(dev.agentkernel.core.config.AgentKernelConfig config) {
+        return new BackendSettings(config.sandbox().backend(), InstanceId.current(), config.backendProperties());
+    }
+
     public String property(String key, String fallback) {
         return properties.getOrDefault(key, fallback);
     }

@@ -46,7 +46,7 @@ public final class Main {
         try {
             kernel = AgentKernel.builder()
                     .destroyInBackground(true)
-                    .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
+                    .backend(Backends.open(BackendSettings.from(config)))
                     .config(config)
                     .build()
                     .start(); // reconcile and warm the pool before the first request, not during it

@@ -14,7 +14,7 @@ import java.util.Objects;
  * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
-                                Audit audit, Map<String, String> images) {
+                                Audit audit, Map<String, String> images, Map<String, String> backendProperties) {
     public AgentKernelConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(sandbox, "sandbox");
@@ -23,6 +23,13 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
+        backendProperties = backendProperties == null ? Map.of() : Map.copyOf(backendProperties);
+    }
+
+    /** Without backend sections (callers written before them). */
+    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
+                             Audit audit, Map<String, String> images) {
+        this(server, sandbox, resources, pool, limits, audit, images, Map.of());
     }
 
     /** {@code [server]}. */
@@ -95,31 +102,39 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     public AgentKernelConfig withServer(Server newServer) {
-        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withSandbox(Sandbox newSandbox) {
-        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withResources(Resources newResources) {
-        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withPool(Pool newPool) {
-        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withLimits(Limits newLimits) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withAudit(Audit newAudit) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backendProperties);
+    }
+
+    /**
+     * The backend sections ({@code [kubernetes]}) as the flat properties a backend is opened with, e.g.
+     * {@code kubernetes.namespace} or {@code kubernetes.runtime_class.restrictive}.
+     */
+    public AgentKernelConfig withBackendProperties(Map<String, String> newProperties) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProperties);
     }
 
     public AgentKernelConfig withImages(Map<String, String> newImages) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backendProperties);
     }
 
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */

@@ -37,6 +37,8 @@ import java.util.Optional;
  *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
+ * [kubernetes] namespace = "agentkernel", ... (the Kubernetes backend's own keys, see docs/kubernetes.md; passed
+ *             on as {@code kubernetes.*} backend properties, nested tables as {@code kubernetes.runtime_class.*})
  * </pre>
  *
  * <table>
@@ -60,6 +62,7 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_MAX_EXECS_PER_SANDBOX</td><td>limits.max_execs_per_sandbox</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
+ *   <tr><td>AGENTKERNEL_KUBERNETES_KEY</td><td>kubernetes.key ({@code __} for a nested key's dot)</td></tr>
  * </table>
  *
  * <p>Every number has an upper bound (see {@link AgentKernelConfig.Server} and {@link AgentKernelConfig.Limits}:
@@ -73,7 +76,14 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images");
+            "images", "kubernetes");
+    /**
+     * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
+     * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
+     */
+    private static final List<String> BACKEND_SECTIONS = List.of("kubernetes");
+    /** {@code AGENTKERNEL_KUBERNETES_NAMESPACE} sets {@code kubernetes.namespace}; {@code __} nests a key. */
+    private static final String BACKEND_ENV_PREFIX = "AGENTKERNEL_";
 
     static {
         ENV.put("AGENTKERNEL_HOST", "server.host");
@@ -182,6 +192,10 @@ public final class ConfigLoader {
                 throw new AgentKernelException.InvalidRequestException("Invalid config key '" + section.getKey()
                         + "' in " + source + ": expected a [" + section.getKey() + "] section");
             }
+            if (BACKEND_SECTIONS.contains(section.getKey())) {
+                flatten(section.getKey(), section.getValue(), b.backendProperties, "in " + source);
+                continue;
+            }
             Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields();
             while (keys.hasNext()) {
                 Map.Entry<String, JsonNode> key = keys.next();
@@ -201,7 +215,42 @@ public final class ConfigLoader {
             String[] key = e.getValue().split("\\.");
             b.set(key[0], key[1], TextNode.valueOf(value.trim()), "from environment variable " + e.getKey());
         }
+        for (String section : BACKEND_SECTIONS) {
+            String prefix = BACKEND_ENV_PREFIX + section.toUpperCase(Locale.ROOT) + "_";
+            env.forEach((k, v) -> {
+                if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                    String key = k.substring(prefix.length()).toLowerCase(Locale.ROOT).replace("__", ".");
+                    b.backendProperties.put(section + "." + key, v.trim());
+                }
+            });
+        }
         return b.build("with the AGENTKERNEL_* environment variables");
+    }
+
+    /**
+     * A backend section as flat properties: tables nest with {@code .}, arrays of strings become one
+     * comma-separated value, other scalars their text.
+     */
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out, String where) {
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                flatten(prefix + "." + f.getKey(), f.getValue(), out, where);
+            }
+        } else if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isValueNode() || item.asText().contains(",")) {
+                    throw new AgentKernelException.InvalidRequestException("Invalid config value for '" + prefix + "' "
+                            + where + ": must be an array of strings without commas");
+                }
+                items.add(item.asText());
+            }
+            out.put(prefix, String.join(",", items));
+        } else {
+            out.put(prefix, node.asText());
+        }
     }
 
     private static String firstLine(String s) {
@@ -238,6 +287,7 @@ public final class ConfigLoader {
         private Path auditPath;
         private boolean auditEnabled;
         private final Map<String, String> images;
+        private final Map<String, String> backendProperties;
 
         Builder(AgentKernelConfig c, Path home) {
             this.home = home;
@@ -264,6 +314,7 @@ public final class ConfigLoader {
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
             images = new LinkedHashMap<>(c.images());
+            backendProperties = new LinkedHashMap<>(c.backendProperties());
         }
 
         /** The config; a rule across keys (e.g. timeout and its maximum) is reported with {@code where}. */
@@ -285,7 +336,7 @@ public final class ConfigLoader {
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
                             maxExecsPerSandbox, maxTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
-                    images);
+                    images, backendProperties);
         }
 
         void set(String section, String key, JsonNode v, String where) {

@@ -110,6 +110,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theKubernetesSectionReachesTheBackendAsFlatProperties() throws Exception {
+        file("""
+                [kubernetes]
+                namespace = "sandboxes"
+                image_pull_secrets = ["regcred", "other"]
+                [kubernetes.runtime_class]
+                restrictive = "gvisor"
+                [kubernetes.node_selector]
+                "agentkernel.dev/pool" = "sandboxes"
+                """);
+        AgentKernelConfig c = load(Map.of("AGENTKERNEL_KUBERNETES_CONTEXT", "kind-kind",
+                "AGENTKERNEL_KUBERNETES_RUNTIME_CLASS__MODERATE", "kata"));
+        assertThat(c.backendProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "kubernetes.namespace", "sandboxes",
+                "kubernetes.image_pull_secrets", "regcred,other",
+                "kubernetes.runtime_class.restrictive", "gvisor",
+                "kubernetes.runtime_class.moderate", "kata",
+                "kubernetes.node_selector.agentkernel.dev/pool", "sandboxes",
+                "kubernetes.context", "kind-kind"));
+        file("[kubernetes]\ntolerations = [{ key = \"x\" }]\n");
+        assertThatThrownBy(() -> load(Map.of())).hasMessageContaining("kubernetes.tolerations");
+    }
+
+    @Test
     void maxExecsPerSandboxDefaultsToEight() throws Exception {
         file("[limits]\nmax_concurrent_runs = 5\n");
         assertThat(load(Map.of()).limits().maxExecsPerSandbox()).isEqualTo(8);
