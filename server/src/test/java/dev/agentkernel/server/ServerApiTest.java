@@ -54,6 +54,8 @@ class ServerApiTest {
         assertThat(r.header("Content-Type")).startsWith("application/json");
         assertThat(r.json().get("status").asText()).isEqualTo("ok");
         assertThat(r.json().has("success")).isFalse();
+        assertThat(r.json().get("capabilities").toString()).as("what the (fake) backend declares")
+                .isEqualTo("[\"network_isolation\",\"pid_limit\",\"stop_keeps_files\",\"stop_start\"]");
     }
 
     @Test

@@ -43,8 +43,19 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         public static final Duration LONGEST_SHUTDOWN_GRACE = Duration.ofHours(1);
     }
 
-    /** {@code [sandbox]}: the fallback image, the default profile and the backend id (null: auto). */
-    public record Sandbox(String image, SecurityProfile profile, String backend) {
+    /**
+     * {@code [sandbox]}: the fallback image, the default profile, the backend id (null: auto) and the registries
+     * images may be pulled from ({@code ["*"]} any, empty none; null when not configured, which each command decides:
+     * {@code serve} and the MCP server pull from none, one-shot CLI commands from any).
+     */
+    public record Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries) {
+        public Sandbox {
+            pullRegistries = pullRegistries == null ? null : List.copyOf(pullRegistries);
+        }
+
+        public Sandbox(String image, SecurityProfile profile, String backend) {
+            this(image, profile, backend, null);
+        }
     }
 
     /** {@code [resources]}: defaults for sandboxes that do not say. */

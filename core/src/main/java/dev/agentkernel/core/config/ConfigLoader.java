@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
+import dev.agentkernel.core.BackendSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,13 +31,17 @@ import java.util.Optional;
  * <pre>
  * [server]    host = "127.0.0.1", port = 18888, allowed_hosts = ["myhost"], cors_origins = [],
  *             max_body_bytes = 16777216, idle_timeout_ms = 60000, shutdown_grace_ms = 10000
- * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker"
+ * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker",
+ *             pull_registries = ["docker.io"]  (registries images may be pulled from; "*" any, [] none;
+ *             unset: serve and the MCP server none, one-shot CLI commands any)
  * [resources] vcpus = 1, memory_mb = 512
  * [pool]      size = 2 (warm sandboxes per key; 0 disables), max = 16 (overall)
  * [limits]    timeout_ms = 300000, max_timeout_ms = 86400000, max_output_bytes = 10485760,
  *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
+ * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
+ *             passed on as the backend property {@code runtime.moderate})
  * [kubernetes] namespace = "agentkernel", ... (the Kubernetes backend's own keys, see docs/kubernetes.md; passed
  *             on as {@code kubernetes.*} backend properties, nested tables as {@code kubernetes.runtime_class.*})
  * </pre>
@@ -50,6 +55,7 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_IMAGE</td><td>sandbox.image</td></tr>
  *   <tr><td>AGENTKERNEL_PROFILE</td><td>sandbox.profile</td></tr>
  *   <tr><td>AGENTKERNEL_BACKEND</td><td>sandbox.backend</td></tr>
+ *   <tr><td>AGENTKERNEL_PULL_REGISTRIES</td><td>sandbox.pull_registries (comma-separated; empty: none)</td></tr>
  *   <tr><td>AGENTKERNEL_VCPUS</td><td>resources.vcpus</td></tr>
  *   <tr><td>AGENTKERNEL_MEMORY_MB</td><td>resources.memory_mb</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
@@ -76,7 +82,7 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images", "kubernetes");
+            "images", "profiles", "kubernetes");
     /**
      * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
      * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
@@ -91,6 +97,7 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_IMAGE", "sandbox.image");
         ENV.put("AGENTKERNEL_PROFILE", "sandbox.profile");
         ENV.put("AGENTKERNEL_BACKEND", "sandbox.backend");
+        ENV.put("AGENTKERNEL_PULL_REGISTRIES", "sandbox.pull_registries");
         ENV.put("AGENTKERNEL_VCPUS", "resources.vcpus");
         ENV.put("AGENTKERNEL_MEMORY_MB", "resources.memory_mb");
         ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
@@ -274,6 +281,7 @@ public final class ConfigLoader {
         private String image;
         private SecurityProfile profile;
         private String backend;
+        private List<String> pullRegistries;
         private int vcpus;
         private int memoryMb;
         private int poolSize;
@@ -301,6 +309,7 @@ public final class ConfigLoader {
             image = c.sandbox().image();
             profile = c.sandbox().profile();
             backend = c.sandbox().backend();
+            pullRegistries = c.sandbox().pullRegistries();
             vcpus = c.resources().vcpus();
             memoryMb = c.resources().memoryMb();
             poolSize = c.pool().size();
@@ -330,7 +339,7 @@ public final class ConfigLoader {
             return new AgentKernelConfig(
                     new AgentKernelConfig.Server(host, port, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
                             shutdownGrace),
-                    new AgentKernelConfig.Sandbox(image, profile, backend),
+                    new AgentKernelConfig.Sandbox(image, profile, backend, pullRegistries),
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
                     new AgentKernelConfig.Pool(poolSize, poolMax),
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
@@ -353,6 +362,7 @@ public final class ConfigLoader {
                 case "sandbox.image" -> image = val.image();
                 case "sandbox.profile" -> profile = val.profile();
                 case "sandbox.backend" -> backend = val.string();
+                case "sandbox.pull_registries" -> pullRegistries = val.registries();
                 case "resources.vcpus" -> vcpus = (int) val.integer(Validation.MIN_VCPUS, Validation.MAX_VCPUS);
                 case "resources.memory_mb" -> memoryMb = (int) val.integer(Validation.MIN_MEMORY_MB,
                         Validation.MAX_MEMORY_MB);
@@ -369,7 +379,12 @@ public final class ConfigLoader {
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {
-                    if (section.equals("images")) {
+                    if (section.equals("profiles")) {
+                        String runtime = val.profileRuntime();
+                        if (runtime != null) {
+                            backendProperties.put(BackendSettings.runtimeKey(val.profileName(key)), runtime);
+                        }
+                    } else if (section.equals("images")) {
                         images.put(key, val.image());
                     } else {
                         throw new AgentKernelException.InvalidRequestException("Unknown config key '" + section + "."
@@ -463,6 +478,48 @@ public final class ConfigLoader {
             } catch (AgentKernelException e) {
                 throw bad("not a valid image reference");
             }
+        }
+
+        /** Registry host names (with an optional port), or {@code *}. */
+        List<String> registries() {
+            List<String> out = strings();
+            for (String r : out) {
+                if (!r.equals("*") && !r.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
+                    throw bad("'" + r + "' is not a registry (host or host:port, or *)");
+                }
+            }
+            return out;
+        }
+
+        /** The key of a {@code [profiles.NAME]} table. */
+        SecurityProfile profileName(String name) {
+            try {
+                return SecurityProfile.fromWire(name);
+            } catch (AgentKernelException e) {
+                throw new AgentKernelException.InvalidRequestException("Unknown config key 'profiles." + name + "' "
+                        + where + ": the profiles are permissive, moderate, restrictive");
+            }
+        }
+
+        /** A {@code [profiles.NAME]} table: {@code runtime = "runsc"}; the runtime or null. */
+        String profileRuntime() {
+            if (!node.isObject()) {
+                throw bad("expected a table such as [" + key + "] with runtime = \"runsc\"");
+            }
+            String runtime = null;
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                Value v = new Value(key + "." + f.getKey(), f.getValue(), where);
+                if (!f.getKey().equals("runtime")) {
+                    throw new AgentKernelException.InvalidRequestException("Unknown config key '" + v.key + "' " + where);
+                }
+                runtime = v.string();
+                if (!runtime.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                    throw v.bad("not a runtime name");
+                }
+            }
+            return runtime;
         }
 
         SecurityProfile profile() {

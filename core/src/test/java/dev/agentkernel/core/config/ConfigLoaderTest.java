@@ -101,6 +101,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maxTimeoutDefaultsToADayAndIsConfigurable() throws Exception {
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(24));
+        file("[limits]\nmax_timeout_ms = 3600000\n");
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(load(Map.of("AGENTKERNEL_MAX_TIMEOUT_MS", "60000", "AGENTKERNEL_TIMEOUT_MS", "1000")).limits()
+                .maxTimeout()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
     void theKubernetesSectionReachesTheBackendAsFlatProperties() throws Exception {
         file("""
                 [kubernetes]
@@ -122,15 +131,6 @@ class ConfigLoaderTest {
                 "kubernetes.context", "kind-kind"));
         file("[kubernetes]\ntolerations = [{ key = \"x\" }]\n");
         assertThatThrownBy(() -> load(Map.of())).hasMessageContaining("kubernetes.tolerations");
-    }
-
-    @Test
-    void maxTimeoutDefaultsToADayAndIsConfigurable() throws Exception {
-        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(24));
-        file("[limits]\nmax_timeout_ms = 3600000\n");
-        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(1));
-        assertThat(load(Map.of("AGENTKERNEL_MAX_TIMEOUT_MS", "60000", "AGENTKERNEL_TIMEOUT_MS", "1000")).limits()
-                .maxTimeout()).isEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
@@ -172,6 +172,10 @@ class ConfigLoaderTest {
                 new String[]{"[limits]\nmax_concurrent_runs = 0\n", "'limits.max_concurrent_runs'"},
                 new String[]{"[limits]\nmax_execs_per_sandbox = 0\n", "'limits.max_execs_per_sandbox'"},
                 new String[]{"[images]\npython = 3\n", "'images.python'"},
+                new String[]{"[sandbox]\npull_registries = [\"a b\"]\n", "'sandbox.pull_registries'"},
+                new String[]{"[profiles.loose]\nruntime = \"runsc\"\n", "Unknown config key 'profiles.loose'"},
+                new String[]{"[profiles.moderate]\nruntim = \"runsc\"\n", "Unknown config key 'profiles.moderate.runtim'"},
+                new String[]{"[profiles.moderate]\nruntime = \"run sc\"\n", "'profiles.moderate.runtime'"},
                 // every number has an upper bound
                 new String[]{"[limits]\ntimeout_ms = 9223372036854775807\n", "'limits.timeout_ms'"},
                 new String[]{"[limits]\nmax_timeout_ms = 2592000001\n", "between 1 and 2592000000"},
@@ -199,5 +203,23 @@ class ConfigLoaderTest {
                 .hasMessageContaining("AGENTKERNEL_PORT").hasMessageContaining("integer");
         assertThatThrownBy(() -> load(Map.of("AGENTKERNEL_AUDIT", "maybe")))
                 .hasMessageContaining("AGENTKERNEL_AUDIT");
+    }
+
+    @Test
+    void pullRegistriesAndProfileRuntimesReachTheBackendSettings() throws Exception {
+        AgentKernelConfig unset = load(Map.of());
+        assertThat(unset.sandbox().pullRegistries()).as("unset: each command decides").isNull();
+        assertThat(dev.agentkernel.core.BackendSettings.from(unset, "i", dev.agentkernel.core.BackendSettings.PULL_NONE)
+                .properties()).containsEntry("pull.registries", "").doesNotContainKey("runtime.moderate");
+
+        file("[sandbox]\npull_registries = [\"ghcr.io\", \"registry.example.com:5000\"]\n"
+                + "[profiles.moderate]\nruntime = \"runsc\"\n");
+        AgentKernelConfig c = load(Map.of());
+        assertThat(c.sandbox().pullRegistries()).containsExactly("ghcr.io", "registry.example.com:5000");
+        assertThat(c.backendProperties()).containsEntry("runtime.moderate", "runsc");
+        assertThat(dev.agentkernel.core.BackendSettings.from(c, "i", dev.agentkernel.core.BackendSettings.PULL_ANY)
+                .properties()).containsEntry("pull.registries", "ghcr.io,registry.example.com:5000")
+                .containsEntry("runtime.moderate", "runsc");
+        assertThat(load(Map.of("AGENTKERNEL_PULL_REGISTRIES", "")).sandbox().pullRegistries()).as("env: none").isEmpty();
     }
 }
