@@ -40,6 +40,25 @@ public class AgentKernelException extends RuntimeException {
         }
     }
 
+    /**
+     * The sandbox cannot serve calls any more: its agent stopped answering, died or broke the protocol. Its calls
+     * fail with this at once; removing it works. {@code sandbox} is the name the caller knows.
+     */
+    public static class SandboxBrokenException extends AgentKernelException {
+        private final String reason;
+
+        public SandboxBrokenException(String sandbox, String reason) {
+            super(ErrorCode.SANDBOX_BROKEN, "Sandbox '" + sandbox + "' is broken (" + reason
+                    + "); remove it and create it again");
+            this.reason = reason;
+        }
+
+        /** What broke, e.g. "its agent stopped answering". */
+        public String reason() {
+            return reason;
+        }
+    }
+
     /** The caller sent something invalid; the message names the field and the rule. */
     public static class InvalidRequestException extends AgentKernelException {
         public InvalidRequestException(String message) {

@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum ErrorCode {
     NOT_FOUND,
     CONFLICT,
+    /** The sandbox cannot serve calls any more (its agent stopped, died or broke the protocol); remove it. */
+    SANDBOX_BROKEN,
     INVALID_REQUEST,
     UNAUTHORIZED,
     FORBIDDEN,

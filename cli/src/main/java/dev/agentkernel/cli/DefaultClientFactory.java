@@ -38,13 +38,20 @@ public final class DefaultClientFactory implements ClientFactory {
 
     /**
      * @param serving a long-lived server: temporary sandboxes are removed right after answering instead of before
-     *                (see {@link AgentKernel.Builder#destroyInBackground})
+     *                (see {@link AgentKernel.Builder#destroyInBackground}), and images are pulled only from the
+     *                configured registries (none when unset): its callers name images the operator did not choose
      */
     public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console, boolean serving) {
+        return openEmbedded(config, console, serving, serving ? BackendSettings.PULL_NONE : BackendSettings.PULL_ANY);
+    }
+
+    /** @param pullWhenUnset registries to pull from when the configuration names none */
+    public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console, boolean serving,
+                                       java.util.List<String> pullWhenUnset) {
         if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
             new EngineSetup(env).ensureReady(console);
         }
-        Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(), Map.of()));
+        Backend backend = Backends.open(BackendSettings.from(config, InstanceId.current(), pullWhenUnset));
         try {
             return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config)
                     .destroyInBackground(serving).build().start());

@@ -216,10 +216,11 @@ public final class AgentKernel implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         RunListener l = listener == null ? NO_LISTENER : listener;
         Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
+        ExecRequest limited = limits.apply(request);
         named(name);
         try (InFlightRegistry.Registration ignored0 = inFlight.track(c); Admission.Permit ignored = gate.exec(name)) {
             l.onProgress(RunListener.Stage.EXECUTING);
-            ExecResult result = backend.exec(name, limits.apply(request), l, c);
+            ExecResult result = backend.exec(name, limited, l, c);
             l.onDone(result);
             return result;
         }

@@ -76,7 +76,7 @@ public final class Main {
 
     /** The in-process engine: the configured (or only available) backend behind an {@link AgentKernel}. */
     static SandboxOperations openEmbedded(AgentKernelConfig config, String instanceId) {
-        Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), instanceId, Map.of()));
+        Backend backend = Backends.open(BackendSettings.from(config, instanceId, BackendSettings.PULL_NONE));
         AgentKernel kernel = AgentKernel.builder().backend(backend).config(config).build().start();
         return new EmbeddedSandboxes(kernel, backend.id());
     }

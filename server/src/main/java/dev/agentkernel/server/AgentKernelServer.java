@@ -62,6 +62,9 @@ public final class AgentKernelServer implements AutoCloseable {
      * @throws AgentKernelException ({@code conflict}) when the address cannot be bound
      */
     public static AgentKernelServer start(AgentKernel kernel, ServerOptions options) {
+        if (ApiWall.check(options)) {
+            ApiWall.warn(options);
+        }
         Vertx vertx = Vertx.vertx(vertxOptions(options));
         CancelExecutor cancels = new CancelExecutor();
         ServerMetrics metrics = new ServerMetrics();

@@ -17,6 +17,7 @@ final class HttpStatuses {
         STATUS.put(ErrorCode.FORBIDDEN, 403);
         STATUS.put(ErrorCode.NOT_FOUND, 404);
         STATUS.put(ErrorCode.CONFLICT, 409);
+        STATUS.put(ErrorCode.SANDBOX_BROKEN, 409); // the sandbox's state, not the server's: retrying cannot help
         STATUS.put(ErrorCode.PAYLOAD_TOO_LARGE, 413);
         STATUS.put(ErrorCode.BUSY, 429);
         STATUS.put(ErrorCode.INTERNAL, 500);

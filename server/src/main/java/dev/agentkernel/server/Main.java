@@ -4,6 +4,7 @@ import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
 import dev.agentkernel.server.logging.LogFormat;
@@ -11,7 +12,7 @@ import dev.agentkernel.server.logging.LogFormat;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P]}, configured from
+ * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P] [--insecure-no-auth]}, configured from
  * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}). The backend is found on the
  * class path ({@link Backends#open}); the API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
  * SIGTERM/SIGINT: the server first, then the kernel (which drains the pool and removes temporaries).
@@ -43,18 +44,30 @@ public final class Main {
             switch (args[i]) {
                 case "--host" -> options = options.withHost(require(args[i], value));
                 case "--port" -> options = options.withPort(Integer.parseInt(require(args[i], value)));
+                case ApiWall.INSECURE_FLAG -> {
+                    options = options.withInsecureNoAuth(true);
+                    continue;
+                }
                 default -> {
-                    System.err.println("Unknown option " + args[i] + "; usage: Main [--host HOST] [--port PORT]");
+                    System.err.println("Unknown option " + args[i] + "; usage: Main [--host HOST] [--port PORT] ["
+                            + ApiWall.INSECURE_FLAG + "]");
                     System.exit(2);
                 }
             }
             i++;
         }
+        try {
+            ApiWall.check(options);
+        } catch (AgentKernelException e) {
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         AgentKernel kernel;
         try {
             kernel = AgentKernel.builder()
                     .destroyInBackground(true)
-                    .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
+                    .backend(Backends.open(BackendSettings.from(config, InstanceId.current(), BackendSettings.PULL_NONE)))
                     .config(config)
                     .build()
                     .start(); // reconcile and warm the pool before the first request, not during it

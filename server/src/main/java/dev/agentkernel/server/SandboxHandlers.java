@@ -84,7 +84,8 @@ final class SandboxHandlers {
         return Validation.sandboxName(ctx.pathParam("name"));
     }
 
+    /** The {@code {path}} of the route ({@link ApiRoute#vertxPath} makes it the wildcard), checked and normalised. */
     private static String filePath(RoutingContext ctx) {
-        return Validation.sandboxPath(RequestChecks.filePath(ctx.request().path()));
+        return Validation.sandboxPath(RequestChecks.filePath(ctx.pathParam("*")));
     }
 }

@@ -63,7 +63,7 @@ final class SystemHandlers {
             if (!h.available()) {
                 ctx.response().putHeader("Retry-After", "5");
             }
-            Responses.json(ctx.response(), h.available() ? 200 : 503, Wire.health(h, version));
+            Responses.json(ctx.response(), h.available() ? 200 : 503, Wire.health(h, version, kernel.capabilities()));
         });
     }
 

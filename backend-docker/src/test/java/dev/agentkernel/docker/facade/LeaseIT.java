@@ -6,17 +6,13 @@ import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.docker.DockerBackend;
+import dev.agentkernel.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static dev.agentkernel.docker.facade.FacadeSupport.ownedBy;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,19 +35,11 @@ class LeaseIT {
         String named = "lease-named-" + FacadeSupport.suffix();
         String owner = "lease-it.other-host.invalid/1/" + FacadeSupport.suffix();
         assertThat(InstanceId.mayBeAlive(owner)).as("this host cannot tell").isTrue();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
-                DeadInstanceMain.class.getName(), dir.resolve("child.jsonl").toString(), named, owner,
-                Long.toString(LEASE.toMillis()), "1").redirectErrorStream(true).start();
-        java.util.concurrent.CompletableFuture.delayedExecutor(3, TimeUnit.MINUTES).execute(child::destroyForcibly);
-        List<String> output = new ArrayList<>();
+        ChildJvm child = ChildJvm.of(DeadInstanceMain.class.getName(), dir.resolve("child.jsonl").toString(), named,
+                owner, Long.toString(LEASE.toMillis()), "1").start();
         try (DockerBackend raw = FacadeSupport.backend()) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null && !line.equals("READY"); line = r.readLine()) {
-                    output.add(line);
-                }
-            }
+            child.awaitLine("READY"::equals, Duration.ofMinutes(2));
+            List<String> output = child.lines();
             List<String> temporaries = output.stream().filter(l -> l.startsWith("SANDBOX ")
                     && !l.startsWith("SANDBOX named ")).map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();
             assertThat(temporaries).as("child output: %s", output).hasSize(2); // a run and a pool member
@@ -65,16 +53,19 @@ class LeaseIT {
                         .containsAll(temporaries);
                 assertThat(raw.leases().leases().get(owner).live()).isTrue();
 
-                child.destroyForcibly();
-                assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                child.kill9();
                 long killed = System.nanoTime();
                 FacadeSupport.waitUntil(() -> ownedBy(raw, owner).stream().allMatch(s -> s.name().equals(named)),
                         Duration.ofMinutes(1));
                 Duration took = Duration.ofNanos(System.nanoTime() - killed);
                 for (String gone : temporaries) {
                     List<AuditEvent> log = kernel.logs(gone, LogQuery.ALL);
-                    assertThat(log).extracting(AuditEvent::event).containsExactly("sandbox_removed");
-                    assertThat(log.get(0).details()).containsEntry("reason", "reconcile").containsEntry("owner", owner);
+                    // Reaped by this instance; on a loaded engine a removal may be answered with an error although
+                    // the engine completes it (then the event is operation_failed and the next pass finds it gone).
+                    assertThat(log).as("%s", log).isNotEmpty().allSatisfy(e -> assertThat(e.event())
+                            .isIn("sandbox_removed", "operation_failed"));
+                    log.stream().filter(e -> e.event().equals("sandbox_removed")).forEach(e -> assertThat(e.details())
+                            .containsEntry("reason", "reconcile").containsEntry("owner", owner));
                 }
                 assertThat(kernel.get(named).running()).as("named sandboxes are adopted, never reaped").isTrue();
                 FacadeSupport.waitUntil(() -> !raw.leases().leases().containsKey(owner), Duration.ofSeconds(30));
@@ -83,8 +74,7 @@ class LeaseIT {
                 kernel.remove(named);
             }
         } finally {
-            child.destroyForcibly();
-            child.waitFor(60, TimeUnit.SECONDS);
+            child.kill9();
             try (DockerBackend raw = FacadeSupport.backend()) {
                 for (SandboxInfo s : ownedBy(raw, owner)) {
                     try {

@@ -3,9 +3,11 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.DefaultClientFactory;
 import dev.agentkernel.cli.EmbeddedClient;
+import dev.agentkernel.cli.setup.EngineSetup;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.server.AgentKernelServer;
+import dev.agentkernel.server.ApiWall;
 import dev.agentkernel.server.ServerOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,13 +26,18 @@ import java.util.concurrent.CountDownLatch;
                 "",
                 "Examples:",
                 "  agentkernel serve",
-                "  AGENTKERNEL_API_KEY=secret agentkernel serve --port 3000"})
+                "  AGENTKERNEL_API_KEY=secret agentkernel serve --port 3000",
+                "  AGENTKERNEL_API_KEY=secret agentkernel serve --host 0.0.0.0   (a non-loopback address needs a key)"})
 public final class ServeCommand extends BaseCommand {
     @Option(names = "--host", paramLabel = "HOST", description = "Address to bind (default: [server] host, 127.0.0.1).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT", description = "Port to bind, 0 for any free one (default: [server] port, 18888).")
     Integer port;
+
+    @Option(names = ApiWall.INSECURE_FLAG, description = "Listen on a non-loopback address without an API key "
+            + "(refused otherwise: anyone who can reach the port runs code on this host). Logged as INSECURE at start.")
+    boolean insecureNoAuth;
 
 
     @Override
@@ -46,7 +53,14 @@ public final class ServeCommand extends BaseCommand {
         if (port != null) {
             options = options.withPort(port);
         }
+        options = options.withInsecureNoAuth(insecureNoAuth);
+        ApiWall.check(options);
         EmbeddedClient client = new DefaultClientFactory(root().env()).openEmbedded(config, console(), true);
+        boolean docker = config.sandbox().backend() == null || "docker".equals(config.sandbox().backend());
+        if (docker && new EngineSetup(root().env()).firewall().ok() == Boolean.FALSE) {
+            console().err().println("agentkernel: WARNING: the sandbox network firewall is not installed: sandboxes of the "
+                    + "bridge profiles can reach this host's services and private networks; fix: agentkernel setup (as root)");
+        }
         AgentKernelServer server;
         try {
             server = AgentKernelServer.start(client.kernel(), options);

@@ -65,8 +65,9 @@ public final class McpServerCommand extends BaseCommand {
         if (url != null) {
             return root().clientFactory().open(root().connection(), console);
         }
-        // Long-running like serve: the configured warm pool is kept (one-shot commands turn it off).
-        return new DefaultClientFactory(root().env())
-                .openEmbedded(ConfigFiles.load(root().connection().config(), root().env()), console);
+        // Long-running like serve: the configured warm pool is kept (one-shot commands turn it off). A model names
+        // the images, so nothing is pulled unless the configuration allows registries.
+        return new DefaultClientFactory(root().env()).openEmbedded(ConfigFiles.load(root().connection().config(),
+                root().env()), console, false, dev.agentkernel.core.BackendSettings.PULL_NONE);
     }
 }

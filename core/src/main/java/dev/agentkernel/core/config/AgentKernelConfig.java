@@ -1,35 +1,61 @@
 package dev.agentkernel.core.config;
 
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The whole configuration: {@code agentkernel.toml} sections plus environment overrides.
  * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
-                                Audit audit, Map<String, String> images) {
+                                Audit audit, Map<String, String> images, Map<String, String> backendProperties) {
     public AgentKernelConfig {
-        java.util.Objects.requireNonNull(server, "server");
-        java.util.Objects.requireNonNull(sandbox, "sandbox");
-        java.util.Objects.requireNonNull(resources, "resources");
-        java.util.Objects.requireNonNull(pool, "pool");
-        java.util.Objects.requireNonNull(limits, "limits");
-        java.util.Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(sandbox, "sandbox");
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
+        backendProperties = backendProperties == null ? Map.of() : Map.copyOf(backendProperties);
+    }
+
+    /** Without backend sections (callers written before them). */
+    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
+                             Audit audit, Map<String, String> images) {
+        this(server, sandbox, resources, pool, limits, audit, images, Map.of());
     }
 
     /** {@code [server]}. */
     public record Server(String host, int port, List<String> allowedHosts, List<String> corsOrigins, long maxBodyBytes,
                          Duration idleTimeout, Duration shutdownGrace) {
+        /** Upper bound of {@code max_body_bytes}. */
+        public static final long MAX_BODY_BYTES = 1L << 30;
+        /** Upper bound of {@code idle_timeout_ms}. */
+        public static final Duration LONGEST_IDLE_TIMEOUT = Duration.ofHours(24);
+        /** Upper bound of {@code shutdown_grace_ms}. */
+        public static final Duration LONGEST_SHUTDOWN_GRACE = Duration.ofHours(1);
     }
 
-    /** {@code [sandbox]}: the fallback image, the default profile and the backend id (null: auto). */
-    public record Sandbox(String image, SecurityProfile profile, String backend) {
+    /**
+     * {@code [sandbox]}: the fallback image, the default profile, the backend id (null: auto) and the registries
+     * images may be pulled from ({@code ["*"]} any, empty none; null when not configured, which each command decides:
+     * {@code serve} and the MCP server pull from none, one-shot CLI commands from any).
+     */
+    public record Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries) {
+        public Sandbox {
+            pullRegistries = pullRegistries == null ? null : List.copyOf(pullRegistries);
+        }
+
+        public Sandbox(String image, SecurityProfile profile, String backend) {
+            this(image, profile, backend, null);
+        }
     }
 
     /** {@code [resources]}: defaults for sandboxes that do not say. */
@@ -61,30 +87,62 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     /**
-     * {@code [limits]}.
+     * {@code [limits]}. A command's own timeout may not exceed {@code maxTimeout} (refused with
+     * {@code INVALID_REQUEST}); the default {@code timeout} must not either.
      *
      * @param maxConcurrentRuns commands running at once; more wait in the admission queue
      * @param maxQueuedRuns     commands waiting at once; one more is refused at once ({@code BUSY})
      * @param queueTimeout      how long a command waits in the queue before it is refused ({@code BUSY})
      */
     public record Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
-                         int maxExecsPerSandbox, int maxQueuedRuns, Duration queueTimeout) {
+                         int maxExecsPerSandbox, Duration maxTimeout, int maxQueuedRuns, Duration queueTimeout) {
         /** Commands at once in one named sandbox when the configuration does not say. */
         public static final int DEFAULT_MAX_EXECS_PER_SANDBOX = 8;
+        /** The longest timeout a command may ask for when the configuration does not say. */
+        public static final Duration DEFAULT_MAX_TIMEOUT = Duration.ofHours(24);
+        /** Upper bound of {@code max_timeout_ms}. */
+        public static final Duration LONGEST_MAX_TIMEOUT = Duration.ofDays(30);
+        /** Upper bound of {@code max_output_bytes} and {@code max_file_bytes}. */
+        public static final long MAX_BYTES = 1L << 30;
+        /** Upper bound of {@code max_concurrent_runs} and {@code max_execs_per_sandbox}. */
+        public static final int MAX_COMMANDS = 100_000;
         public static final int DEFAULT_MAX_QUEUED_RUNS = 1000;
         public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(60);
 
         public Limits {
+            Objects.requireNonNull(timeout, "timeout");
+            maxTimeout = Objects.requireNonNullElse(maxTimeout, DEFAULT_MAX_TIMEOUT);
+            if (timeout.compareTo(maxTimeout) > 0) {
+                throw new AgentKernelException.InvalidRequestException(
+                        "Invalid config: limits.timeout_ms must not be above limits.max_timeout_ms");
+            }
             if (maxQueuedRuns < 0 || queueTimeout == null || queueTimeout.isNegative()) {
                 throw new IllegalArgumentException("maxQueuedRuns and queueTimeout must not be negative");
             }
         }
 
+        public Limits withMaxTimeout(Duration newMaxTimeout) {
+            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, newMaxTimeout,
+                    maxQueuedRuns, queueTimeout);
+        }
+
+        /** The admission queue's settings changed. */
+        public Limits withQueue(int newMaxQueuedRuns, Duration newQueueTimeout) {
+            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, maxTimeout,
+                    newMaxQueuedRuns, newQueueTimeout);
+        }
+
         /** Kept for callers written before the admission queue's settings: they get their defaults. */
         public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                      int maxExecsPerSandbox, Duration maxTimeout) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, maxTimeout,
+                    DEFAULT_MAX_QUEUED_RUNS, DEFAULT_QUEUE_TIMEOUT);
+        }
+
+        /** Kept for callers written before {@code max_timeout_ms}: that limit gets its default. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
                       int maxExecsPerSandbox) {
-            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_QUEUED_RUNS,
-                    DEFAULT_QUEUE_TIMEOUT);
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT);
         }
 
         /** Kept for callers written before {@code max_execs_per_sandbox}: that limit gets its default. */
@@ -98,31 +156,39 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     public AgentKernelConfig withServer(Server newServer) {
-        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withSandbox(Sandbox newSandbox) {
-        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withResources(Resources newResources) {
-        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withPool(Pool newPool) {
-        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withLimits(Limits newLimits) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withAudit(Audit newAudit) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backendProperties);
+    }
+
+    /**
+     * The backend sections ({@code [kubernetes]}) as the flat properties a backend is opened with, e.g.
+     * {@code kubernetes.namespace} or {@code kubernetes.runtime_class.restrictive}.
+     */
+    public AgentKernelConfig withBackendProperties(Map<String, String> newProperties) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProperties);
     }
 
     public AgentKernelConfig withImages(Map<String, String> newImages) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backendProperties);
     }
 
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */
@@ -140,7 +206,7 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                 new Resources(1, 512),
                 new Pool(2, 128, true, Pool.DEFAULT_CREATE_PARALLELISM),
                 new Limits(Duration.ofMinutes(5), 10L * 1024 * 1024, 64L * 1024 * 1024, 32,
-                        Limits.DEFAULT_MAX_EXECS_PER_SANDBOX),
+                        Limits.DEFAULT_MAX_EXECS_PER_SANDBOX, Limits.DEFAULT_MAX_TIMEOUT),
                 new Audit(Path.of(System.getProperty("user.home"), ".agentkernel", "audit.jsonl"), true),
                 Map.of());
     }

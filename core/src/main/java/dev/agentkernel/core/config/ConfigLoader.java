@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
+import dev.agentkernel.core.BackendSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,14 +31,21 @@ import java.util.Optional;
  * <pre>
  * [server]    host = "127.0.0.1", port = 18888, allowed_hosts = ["myhost"], cors_origins = [],
  *             max_body_bytes = 16777216, idle_timeout_ms = 60000, shutdown_grace_ms = 10000
- * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker"
+ * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker",
+ *             pull_registries = ["docker.io"]  (registries images may be pulled from; "*" any, [] none;
+ *             unset: serve and the MCP server none, one-shot CLI commands any)
  * [resources] vcpus = 1, memory_mb = 512
  * [pool]      size = 2 (warm sandboxes per key at least; 0 disables), max = 128 (overall),
  *             adaptive = true (a key's target follows its recent demand up to max), create_parallelism = 4
- * [limits]    timeout_ms = 300000, max_output_bytes = 10485760, max_file_bytes = 67108864, max_concurrent_runs = 32,
- *             max_execs_per_sandbox = 8, max_queued_runs = 1000, queue_timeout_ms = 60000
+ * [limits]    timeout_ms = 300000, max_timeout_ms = 86400000, max_output_bytes = 10485760,
+ *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8,
+ *             max_queued_runs = 1000, queue_timeout_ms = 60000
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
+ * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
+ *             passed on as the backend property {@code runtime.moderate})
+ * [kubernetes] namespace = "agentkernel", ... (the Kubernetes backend's own keys, see docs/kubernetes.md; passed
+ *             on as {@code kubernetes.*} backend properties, nested tables as {@code kubernetes.runtime_class.*})
  * </pre>
  *
  * <table>
@@ -49,6 +57,7 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_IMAGE</td><td>sandbox.image</td></tr>
  *   <tr><td>AGENTKERNEL_PROFILE</td><td>sandbox.profile</td></tr>
  *   <tr><td>AGENTKERNEL_BACKEND</td><td>sandbox.backend</td></tr>
+ *   <tr><td>AGENTKERNEL_PULL_REGISTRIES</td><td>sandbox.pull_registries (comma-separated; empty: none)</td></tr>
  *   <tr><td>AGENTKERNEL_VCPUS</td><td>resources.vcpus</td></tr>
  *   <tr><td>AGENTKERNEL_MEMORY_MB</td><td>resources.memory_mb</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
@@ -56,6 +65,7 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_POOL_ADAPTIVE</td><td>pool.adaptive</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_CREATE_PARALLELISM</td><td>pool.create_parallelism</td></tr>
  *   <tr><td>AGENTKERNEL_TIMEOUT_MS</td><td>limits.timeout_ms</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_TIMEOUT_MS</td><td>limits.max_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_OUTPUT_BYTES</td><td>limits.max_output_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_FILE_BYTES</td><td>limits.max_file_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_CONCURRENT_RUNS</td><td>limits.max_concurrent_runs</td></tr>
@@ -64,9 +74,13 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_QUEUE_TIMEOUT_MS</td><td>limits.queue_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
+ *   <tr><td>AGENTKERNEL_KUBERNETES_KEY</td><td>kubernetes.key ({@code __} for a nested key's dot)</td></tr>
  * </table>
  *
- * <p>Unknown sections or keys and values of the wrong type or out of range are
+ * <p>Every number has an upper bound (see {@link AgentKernelConfig.Server} and {@link AgentKernelConfig.Limits}:
+ * bodies, output and files at most 1 GiB, the idle timeout 24 h, the shutdown grace 1 h, {@code max_timeout_ms}
+ * 30 days, {@code timeout_ms} at most {@code max_timeout_ms}). Unknown sections or keys and values of the wrong
+ * type or out of range are
  * {@link AgentKernelException.InvalidRequestException}s naming the key and the file (or variable).
  */
 public final class ConfigLoader {
@@ -74,7 +88,14 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images");
+            "images", "profiles", "kubernetes");
+    /**
+     * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
+     * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
+     */
+    private static final List<String> BACKEND_SECTIONS = List.of("kubernetes");
+    /** {@code AGENTKERNEL_KUBERNETES_NAMESPACE} sets {@code kubernetes.namespace}; {@code __} nests a key. */
+    private static final String BACKEND_ENV_PREFIX = "AGENTKERNEL_";
 
     static {
         ENV.put("AGENTKERNEL_HOST", "server.host");
@@ -82,6 +103,7 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_IMAGE", "sandbox.image");
         ENV.put("AGENTKERNEL_PROFILE", "sandbox.profile");
         ENV.put("AGENTKERNEL_BACKEND", "sandbox.backend");
+        ENV.put("AGENTKERNEL_PULL_REGISTRIES", "sandbox.pull_registries");
         ENV.put("AGENTKERNEL_VCPUS", "resources.vcpus");
         ENV.put("AGENTKERNEL_MEMORY_MB", "resources.memory_mb");
         ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
@@ -89,6 +111,7 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_POOL_ADAPTIVE", "pool.adaptive");
         ENV.put("AGENTKERNEL_POOL_CREATE_PARALLELISM", "pool.create_parallelism");
         ENV.put("AGENTKERNEL_TIMEOUT_MS", "limits.timeout_ms");
+        ENV.put("AGENTKERNEL_MAX_TIMEOUT_MS", "limits.max_timeout_ms");
         ENV.put("AGENTKERNEL_MAX_OUTPUT_BYTES", "limits.max_output_bytes");
         ENV.put("AGENTKERNEL_MAX_FILE_BYTES", "limits.max_file_bytes");
         ENV.put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "limits.max_concurrent_runs");
@@ -186,13 +209,17 @@ public final class ConfigLoader {
                 throw new AgentKernelException.InvalidRequestException("Invalid config key '" + section.getKey()
                         + "' in " + source + ": expected a [" + section.getKey() + "] section");
             }
+            if (BACKEND_SECTIONS.contains(section.getKey())) {
+                flatten(section.getKey(), section.getValue(), b.backendProperties, "in " + source);
+                continue;
+            }
             Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields();
             while (keys.hasNext()) {
                 Map.Entry<String, JsonNode> key = keys.next();
                 b.set(section.getKey(), key.getKey(), key.getValue(), "in " + source);
             }
         }
-        return b.build();
+        return b.build("in " + source);
     }
 
     static AgentKernelConfig applyEnv(AgentKernelConfig base, Map<String, String> env, Path home) {
@@ -205,7 +232,42 @@ public final class ConfigLoader {
             String[] key = e.getValue().split("\\.");
             b.set(key[0], key[1], TextNode.valueOf(value.trim()), "from environment variable " + e.getKey());
         }
-        return b.build();
+        for (String section : BACKEND_SECTIONS) {
+            String prefix = BACKEND_ENV_PREFIX + section.toUpperCase(Locale.ROOT) + "_";
+            env.forEach((k, v) -> {
+                if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                    String key = k.substring(prefix.length()).toLowerCase(Locale.ROOT).replace("__", ".");
+                    b.backendProperties.put(section + "." + key, v.trim());
+                }
+            });
+        }
+        return b.build("with the AGENTKERNEL_* environment variables");
+    }
+
+    /**
+     * A backend section as flat properties: tables nest with {@code .}, arrays of strings become one
+     * comma-separated value, other scalars their text.
+     */
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out, String where) {
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                flatten(prefix + "." + f.getKey(), f.getValue(), out, where);
+            }
+        } else if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isValueNode() || item.asText().contains(",")) {
+                    throw new AgentKernelException.InvalidRequestException("Invalid config value for '" + prefix + "' "
+                            + where + ": must be an array of strings without commas");
+                }
+                items.add(item.asText());
+            }
+            out.put(prefix, String.join(",", items));
+        } else {
+            out.put(prefix, node.asText());
+        }
     }
 
     private static String firstLine(String s) {
@@ -229,6 +291,7 @@ public final class ConfigLoader {
         private String image;
         private SecurityProfile profile;
         private String backend;
+        private List<String> pullRegistries;
         private int vcpus;
         private int memoryMb;
         private int poolSize;
@@ -236,6 +299,7 @@ public final class ConfigLoader {
         private boolean poolAdaptive;
         private int poolCreateParallelism;
         private Duration timeout;
+        private Duration maxTimeout;
         private long maxOutputBytes;
         private long maxFileBytes;
         private int maxConcurrentRuns;
@@ -245,6 +309,7 @@ public final class ConfigLoader {
         private Path auditPath;
         private boolean auditEnabled;
         private final Map<String, String> images;
+        private final Map<String, String> backendProperties;
 
         Builder(AgentKernelConfig c, Path home) {
             this.home = home;
@@ -258,6 +323,7 @@ public final class ConfigLoader {
             image = c.sandbox().image();
             profile = c.sandbox().profile();
             backend = c.sandbox().backend();
+            pullRegistries = c.sandbox().pullRegistries();
             vcpus = c.resources().vcpus();
             memoryMb = c.resources().memoryMb();
             poolSize = c.pool().size();
@@ -265,6 +331,7 @@ public final class ConfigLoader {
             poolAdaptive = c.pool().adaptive();
             poolCreateParallelism = c.pool().createParallelism();
             timeout = c.limits().timeout();
+            maxTimeout = c.limits().maxTimeout();
             maxOutputBytes = c.limits().maxOutputBytes();
             maxFileBytes = c.limits().maxFileBytes();
             maxConcurrentRuns = c.limits().maxConcurrentRuns();
@@ -274,19 +341,29 @@ public final class ConfigLoader {
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
             images = new LinkedHashMap<>(c.images());
+            backendProperties = new LinkedHashMap<>(c.backendProperties());
         }
 
-        AgentKernelConfig build() {
+        /** The config; a rule across keys (e.g. timeout and its maximum) is reported with {@code where}. */
+        AgentKernelConfig build(String where) {
+            try {
+                return build();
+            } catch (AgentKernelException.InvalidRequestException e) {
+                throw new AgentKernelException.InvalidRequestException(e.getMessage() + " " + where);
+            }
+        }
+
+        private AgentKernelConfig build() {
             return new AgentKernelConfig(
                     new AgentKernelConfig.Server(host, port, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
                             shutdownGrace),
-                    new AgentKernelConfig.Sandbox(image, profile, backend),
+                    new AgentKernelConfig.Sandbox(image, profile, backend, pullRegistries),
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
                     new AgentKernelConfig.Pool(poolSize, poolMax, poolAdaptive, poolCreateParallelism),
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
-                            maxExecsPerSandbox, maxQueuedRuns, queueTimeout),
+                            maxExecsPerSandbox, maxTimeout, maxQueuedRuns, queueTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
-                    images);
+                    images, backendProperties);
         }
 
         void set(String section, String key, JsonNode v, String where) {
@@ -296,12 +373,14 @@ public final class ConfigLoader {
                 case "server.port" -> port = (int) val.integer(1, 65535);
                 case "server.allowed_hosts" -> allowedHosts = val.strings();
                 case "server.cors_origins" -> corsOrigins = val.strings();
-                case "server.max_body_bytes" -> maxBodyBytes = val.integer(1, Long.MAX_VALUE);
-                case "server.idle_timeout_ms" -> idleTimeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
-                case "server.shutdown_grace_ms" -> shutdownGrace = Duration.ofMillis(val.integer(0, Long.MAX_VALUE));
+                case "server.max_body_bytes" -> maxBodyBytes = val.integer(1, AgentKernelConfig.Server.MAX_BODY_BYTES);
+                case "server.idle_timeout_ms" -> idleTimeout = val.millis(1, AgentKernelConfig.Server.LONGEST_IDLE_TIMEOUT);
+                case "server.shutdown_grace_ms" -> shutdownGrace = val.millis(0,
+                        AgentKernelConfig.Server.LONGEST_SHUTDOWN_GRACE);
                 case "sandbox.image" -> image = val.image();
                 case "sandbox.profile" -> profile = val.profile();
                 case "sandbox.backend" -> backend = val.string();
+                case "sandbox.pull_registries" -> pullRegistries = val.registries();
                 case "resources.vcpus" -> vcpus = (int) val.integer(Validation.MIN_VCPUS, Validation.MAX_VCPUS);
                 case "resources.memory_mb" -> memoryMb = (int) val.integer(Validation.MIN_MEMORY_MB,
                         Validation.MAX_MEMORY_MB);
@@ -309,17 +388,25 @@ public final class ConfigLoader {
                 case "pool.max" -> poolMax = (int) val.integer(0, 4096);
                 case "pool.adaptive" -> poolAdaptive = val.bool();
                 case "pool.create_parallelism" -> poolCreateParallelism = (int) val.integer(1, 64);
-                case "limits.timeout_ms" -> timeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
-                case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, Long.MAX_VALUE);
-                case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, Long.MAX_VALUE);
-                case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1, 100_000);
-                case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1, 100_000);
+                case "limits.timeout_ms" -> timeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
+                case "limits.max_timeout_ms" -> maxTimeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
+                case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
+                case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
+                case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1,
+                        AgentKernelConfig.Limits.MAX_COMMANDS);
+                case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1,
+                        AgentKernelConfig.Limits.MAX_COMMANDS);
                 case "limits.max_queued_runs" -> maxQueuedRuns = (int) val.integer(0, 1_000_000);
-                case "limits.queue_timeout_ms" -> queueTimeout = Duration.ofMillis(val.integer(0, 86_400_000));
+                case "limits.queue_timeout_ms" -> queueTimeout = val.millis(0, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {
-                    if (section.equals("images")) {
+                    if (section.equals("profiles")) {
+                        String runtime = val.profileRuntime();
+                        if (runtime != null) {
+                            backendProperties.put(BackendSettings.runtimeKey(val.profileName(key)), runtime);
+                        }
+                    } else if (section.equals("images")) {
                         images.put(key, val.image());
                     } else {
                         throw new AgentKernelException.InvalidRequestException("Unknown config key '" + section + "."
@@ -361,6 +448,10 @@ public final class ConfigLoader {
                 throw bad("must be between " + min + " and " + max);
             }
             return n;
+        }
+
+        Duration millis(long min, Duration max) {
+            return Duration.ofMillis(integer(min, max.toMillis()));
         }
 
         boolean bool() {
@@ -409,6 +500,48 @@ public final class ConfigLoader {
             } catch (AgentKernelException e) {
                 throw bad("not a valid image reference");
             }
+        }
+
+        /** Registry host names (with an optional port), or {@code *}. */
+        List<String> registries() {
+            List<String> out = strings();
+            for (String r : out) {
+                if (!r.equals("*") && !r.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
+                    throw bad("'" + r + "' is not a registry (host or host:port, or *)");
+                }
+            }
+            return out;
+        }
+
+        /** The key of a {@code [profiles.NAME]} table. */
+        SecurityProfile profileName(String name) {
+            try {
+                return SecurityProfile.fromWire(name);
+            } catch (AgentKernelException e) {
+                throw new AgentKernelException.InvalidRequestException("Unknown config key 'profiles." + name + "' "
+                        + where + ": the profiles are permissive, moderate, restrictive");
+            }
+        }
+
+        /** A {@code [profiles.NAME]} table: {@code runtime = "runsc"}; the runtime or null. */
+        String profileRuntime() {
+            if (!node.isObject()) {
+                throw bad("expected a table such as [" + key + "] with runtime = \"runsc\"");
+            }
+            String runtime = null;
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                Value v = new Value(key + "." + f.getKey(), f.getValue(), where);
+                if (!f.getKey().equals("runtime")) {
+                    throw new AgentKernelException.InvalidRequestException("Unknown config key '" + v.key + "' " + where);
+                }
+                runtime = v.string();
+                if (!runtime.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                    throw v.bad("not a runtime name");
+                }
+            }
+            return runtime;
         }
 
         SecurityProfile profile() {

@@ -1,9 +1,16 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.Validation;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
-/** The configured limits every command gets: the default timeout when it has none, and the output cap. */
+import java.time.Duration;
+
+/**
+ * The configured limits every command gets: the default timeout when it has none, the output cap, and the one
+ * rule on a command's own timeout: at most {@code limits.max_timeout_ms} (a timeout of years would outlive every
+ * cleanup, and one near {@code Long.MAX_VALUE} milliseconds overflows the arithmetic of the backends).
+ */
 public final class CommandLimits {
     private final AgentKernelConfig.Limits limits;
 
@@ -12,8 +19,17 @@ public final class CommandLimits {
     }
 
     public ExecRequest apply(ExecRequest r) {
+        checkTimeout(r.timeout(), "timeout_ms");
         ExecRequest out = r.timeout() == null ? r.withTimeout(limits.timeout()) : r;
         long cap = limits.maxOutputBytes();
         return cap > 0 && out.maxOutputBytes() > cap ? out.withMaxOutputBytes(cap) : out;
+    }
+
+    /** Refuses a timeout above the configured maximum; {@code field} names it in the message. */
+    public void checkTimeout(Duration timeout, String field) {
+        if (timeout != null && timeout.compareTo(limits.maxTimeout()) > 0) {
+            throw Validation.invalid("Invalid " + field + ": must be at most " + limits.maxTimeout().toMillis()
+                    + " (limits.max_timeout_ms)");
+        }
     }
 }

@@ -83,8 +83,8 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().backend()).isEqualTo("docker");
         assertThat(c.resources()).isEqualTo(new AgentKernelConfig.Resources(2, 1024));
         assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(3, 9, false, 6));
-        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3, 7,
-                Duration.ofMillis(2500)));
+        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3,
+                AgentKernelConfig.Limits.DEFAULT_MAX_TIMEOUT, 7, Duration.ofMillis(2500)));
         assertThat(c.audit()).isEqualTo(new AgentKernelConfig.Audit(home.resolve("logs/a.jsonl"), false));
         assertThat(c.images()).containsEntry("python3", "agentkernel/python:local").containsEntry("g++", "gcc:13");
     }
@@ -117,6 +117,39 @@ class ConfigLoaderTest {
         assertThat(c.limits().maxQueuedRuns()).isEqualTo(1000);
         assertThat(c.limits().queueTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(2, 128, true, 4));
+    }
+
+    @Test
+    void maxTimeoutDefaultsToADayAndIsConfigurable() throws Exception {
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(24));
+        file("[limits]\nmax_timeout_ms = 3600000\n");
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(load(Map.of("AGENTKERNEL_MAX_TIMEOUT_MS", "60000", "AGENTKERNEL_TIMEOUT_MS", "1000")).limits()
+                .maxTimeout()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void theKubernetesSectionReachesTheBackendAsFlatProperties() throws Exception {
+        file("""
+                [kubernetes]
+                namespace = "sandboxes"
+                image_pull_secrets = ["regcred", "other"]
+                [kubernetes.runtime_class]
+                restrictive = "gvisor"
+                [kubernetes.node_selector]
+                "agentkernel.dev/pool" = "sandboxes"
+                """);
+        AgentKernelConfig c = load(Map.of("AGENTKERNEL_KUBERNETES_CONTEXT", "kind-kind",
+                "AGENTKERNEL_KUBERNETES_RUNTIME_CLASS__MODERATE", "kata"));
+        assertThat(c.backendProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "kubernetes.namespace", "sandboxes",
+                "kubernetes.image_pull_secrets", "regcred,other",
+                "kubernetes.runtime_class.restrictive", "gvisor",
+                "kubernetes.runtime_class.moderate", "kata",
+                "kubernetes.node_selector.agentkernel.dev/pool", "sandboxes",
+                "kubernetes.context", "kind-kind"));
+        file("[kubernetes]\ntolerations = [{ key = \"x\" }]\n");
+        assertThatThrownBy(() -> load(Map.of())).hasMessageContaining("kubernetes.tolerations");
     }
 
     @Test
@@ -161,6 +194,20 @@ class ConfigLoaderTest {
                 new String[]{"[pool]\ncreate_parallelism = 0\n", "'pool.create_parallelism'"},
                 new String[]{"[pool]\nadaptive = 3\n", "'pool.adaptive'"},
                 new String[]{"[images]\npython = 3\n", "'images.python'"},
+                new String[]{"[sandbox]\npull_registries = [\"a b\"]\n", "'sandbox.pull_registries'"},
+                new String[]{"[profiles.loose]\nruntime = \"runsc\"\n", "Unknown config key 'profiles.loose'"},
+                new String[]{"[profiles.moderate]\nruntim = \"runsc\"\n", "Unknown config key 'profiles.moderate.runtim'"},
+                new String[]{"[profiles.moderate]\nruntime = \"run sc\"\n", "'profiles.moderate.runtime'"},
+                // every number has an upper bound
+                new String[]{"[limits]\ntimeout_ms = 9223372036854775807\n", "'limits.timeout_ms'"},
+                new String[]{"[limits]\nmax_timeout_ms = 2592000001\n", "between 1 and 2592000000"},
+                new String[]{"[limits]\nmax_output_bytes = 1073741825\n", "'limits.max_output_bytes'"},
+                new String[]{"[limits]\nmax_file_bytes = 9223372036854775807\n", "'limits.max_file_bytes'"},
+                new String[]{"[limits]\nmax_concurrent_runs = 100001\n", "'limits.max_concurrent_runs'"},
+                new String[]{"[server]\nmax_body_bytes = 1073741825\n", "'server.max_body_bytes'"},
+                new String[]{"[server]\nidle_timeout_ms = 86400001\n", "'server.idle_timeout_ms'"},
+                new String[]{"[server]\nshutdown_grace_ms = 3600001\n", "'server.shutdown_grace_ms'"},
+                new String[]{"[limits]\ntimeout_ms = 7200000\nmax_timeout_ms = 3600000\n", "limits.max_timeout_ms"},
                 new String[]{"[server\nport = 1\n", "Invalid config file"});
         for (String[] c : cases) {
             file(c[0]);
@@ -178,5 +225,23 @@ class ConfigLoaderTest {
                 .hasMessageContaining("AGENTKERNEL_PORT").hasMessageContaining("integer");
         assertThatThrownBy(() -> load(Map.of("AGENTKERNEL_AUDIT", "maybe")))
                 .hasMessageContaining("AGENTKERNEL_AUDIT");
+    }
+
+    @Test
+    void pullRegistriesAndProfileRuntimesReachTheBackendSettings() throws Exception {
+        AgentKernelConfig unset = load(Map.of());
+        assertThat(unset.sandbox().pullRegistries()).as("unset: each command decides").isNull();
+        assertThat(dev.agentkernel.core.BackendSettings.from(unset, "i", dev.agentkernel.core.BackendSettings.PULL_NONE)
+                .properties()).containsEntry("pull.registries", "").doesNotContainKey("runtime.moderate");
+
+        file("[sandbox]\npull_registries = [\"ghcr.io\", \"registry.example.com:5000\"]\n"
+                + "[profiles.moderate]\nruntime = \"runsc\"\n");
+        AgentKernelConfig c = load(Map.of());
+        assertThat(c.sandbox().pullRegistries()).containsExactly("ghcr.io", "registry.example.com:5000");
+        assertThat(c.backendProperties()).containsEntry("runtime.moderate", "runsc");
+        assertThat(dev.agentkernel.core.BackendSettings.from(c, "i", dev.agentkernel.core.BackendSettings.PULL_ANY)
+                .properties()).containsEntry("pull.registries", "ghcr.io,registry.example.com:5000")
+                .containsEntry("runtime.moderate", "runsc");
+        assertThat(load(Map.of("AGENTKERNEL_PULL_REGISTRIES", "")).sandbox().pullRegistries()).as("env: none").isEmpty();
     }
 }
