@@ -463,9 +463,12 @@ public final class BenchCommand implements Callable<Integer> {
         Samples.Summary e = r.get("exec in a named sandbox (HTTP)");
         Samples.Summary s = r.get("/run/stream: printed -> at client");
         Samples.Summary run = r.get(BenchReport.DOCKER_RUN);
+        Samples.Summary dj = r.get(BenchReport.DOCKER_JAVA_EXEC);
         r.target("warm /run p50 <= 10 ms", BenchReport.ms(w.p50()) + " ms", cmp(w.p50(), 10));
         r.target("warm /run >= 8x faster than docker run --rm (p50)", run == null ? "no docker CLI"
                 : BenchReport.ratio(run.p50(), w.p50()), run == null ? null : cmp(8, run.p50() / w.p50()));
+        r.target("warm /run <= 0.5x the docker-java exec round trip (p50)", String.format(Locale.ROOT, "%.2fx",
+                w.p50() / dj.p50()), cmp(w.p50() / dj.p50(), 0.5));
         r.target("warm /run p99 <= 100 ms", BenchReport.ms(w.p99()) + " ms", cmp(w.p99(), 100));
         r.target("exec in a named sandbox p50 <= 3 ms", BenchReport.ms(e.p50()) + " ms", cmp(e.p50(), 3));
         r.target("exec >= 1000/s with " + execCallers + " callers", BenchReport.num(execRate) + " /s", cmp(1000, execRate));
