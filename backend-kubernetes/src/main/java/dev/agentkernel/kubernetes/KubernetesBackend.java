@@ -53,8 +53,9 @@ import java.util.function.Function;
  * start, so the backend has {@link Capability#STOP_START} but not {@link Capability#STOP_KEEPS_FILES}. Temporary
  * and pool sandboxes are bare pods.
  *
- * <p>Commands and files go through the in-sandbox agent, the pod's PID 1, over the pod's attach websocket
- * ({@link PodAgents}); the binary comes from a configMap ({@link AgentDelivery}). With {@code exec = "pod-exec"}, or
+ * <p>Commands and files go through the in-sandbox agent: the pod's PID 1 is the agent, and each replica talks to a
+ * session agent of its own over the pod's exec websocket ({@link PodAgents}); the binary comes from a configMap
+ * ({@link AgentDelivery}). With {@code exec = "pod-exec"}, or
  * in {@code auto} mode when the agent cannot be delivered or does not answer, the pod runs {@code sleep infinity}
  * and commands go through pod exec ({@link PodExec}).
  *
@@ -626,9 +627,11 @@ public final class KubernetesBackend implements Backend {
     @Override
     public BackendHealth health() {
         try {
-            var version = client.getKubernetesVersion();
+            // what the service account may always do (pods in its namespace): the answer proves the API server works
+            client.pods().inNamespace(namespace).withLabel(SandboxMeta.MANAGED, "true")
+                    .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
             Map<String, String> details = new LinkedHashMap<>();
-            details.put("server_version", version == null ? "unknown" : version.getGitVersion());
+            details.put("server_version", serverVersion());
             details.put("namespace", namespace);
             details.put("exec_via", usesAgent() ? SandboxMeta.VIA_AGENT + " (" + settings.exec().wireName()
                     + ", configMap " + agent.configMapName() + ")" : SandboxMeta.VIA_POD_EXEC
@@ -640,6 +643,15 @@ public final class KubernetesBackend implements Backend {
             return BackendHealth.up(ID, details);
         } catch (RuntimeException e) {
             return BackendHealth.down(ID, KubeErrors.map(e).getMessage());
+        }
+    }
+
+    private String serverVersion() {
+        try {
+            var v = client.getKubernetesVersion();
+            return v == null || v.getGitVersion() == null ? "unknown" : v.getGitVersion();
+        } catch (RuntimeException e) {
+            return "unknown";
         }
     }
 

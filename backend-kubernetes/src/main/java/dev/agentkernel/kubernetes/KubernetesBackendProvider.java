@@ -35,10 +35,11 @@ public final class KubernetesBackendProvider implements BackendProvider {
         }
         try {
             KubernetesSettings s = KubernetesSettings.from(settings.properties());
-            Config config = config(s);
-            if (config.getMasterUrl() == null) {
-                return Availability.no("no kubeconfig and not in a cluster");
+            if (s.kubeconfig() == null && kubeconfigFile() == null && !Files.isRegularFile(Path.of(SERVICE_ACCOUNT_TOKEN))) {
+                return Availability.no("no kubeconfig ($KUBECONFIG, ~/.kube/config or kubernetes.kubeconfig) and not "
+                        + "in a cluster");
             }
+            config(s);
             return Availability.yes();
         } catch (RuntimeException e) {
             return Availability.no(e.getMessage());
@@ -58,6 +59,16 @@ public final class KubernetesBackendProvider implements BackendProvider {
             client.close();
             throw KubeErrors.map(e);
         }
+    }
+
+    private static final String SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+    /** The kubeconfig the client would read by itself, or null when there is none. */
+    private static Path kubeconfigFile() {
+        String env = System.getenv("KUBECONFIG");
+        Path p = env != null && !env.isBlank() ? Path.of(env.split(java.io.File.pathSeparator)[0])
+                : Path.of(System.getProperty("user.home"), ".kube", "config");
+        return Files.isRegularFile(p) ? p : null;
     }
 
     static Config config(KubernetesSettings s) {

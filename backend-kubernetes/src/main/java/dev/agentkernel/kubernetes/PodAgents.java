@@ -14,11 +14,21 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The agents of sandbox pods, reached over each pod's {@code attach} websocket (channel 0 is the agent's stdin,
- * channel 1 its stdout, channel 2 its stderr, which goes to the log through {@link AgentDiagnostics}). One
- * {@link AgentClient} per pod, keyed by the pod's uid (a stopped and started named sandbox is a new pod), connected
- * on first use and again after the connection dropped; any replica can attach to any pod, and the agent (the
- * pod's PID 1) lives on when a replica detaches or dies. Thread-safe.
+ * The agents of sandbox pods. Each replica runs a session agent of its own in the pod, over the pod's {@code exec}
+ * websocket ({@code /.agentkernel/agentkernel-agent}: channel 0 is its stdin, 1 its stdout, 2 its stderr, which
+ * goes to the log through {@link AgentDiagnostics}); the pod's PID 1 is the same agent, doing init's work and
+ * attached by nobody.
+ *
+ * <p>Why not attach to PID 1: an attached process's stdout goes to every attached client and their stdin messages
+ * interleave in its one stdin pipe, so two replicas attached to one agent receive each other's frames (the strict
+ * agent client rightly calls that a protocol violation) and can corrupt each other's frames. Measured with two
+ * replicas on the simulated cluster (ReplicasIT); a private session per replica has neither problem. When the
+ * session's stream ends (the replica closed it or died) the session agent kills its commands and exits; a command
+ * of the sandbox's own uid can kill its session agent (it is not the namespace's init), which only ends that
+ * connection: the next call opens a new one.
+ *
+ * <p>One {@link AgentClient} per pod, keyed by the pod's uid (a stopped and started named sandbox is a new pod),
+ * connected on first use and again after the connection dropped. Thread-safe.
  *
  * <p>Everything about the channel is the agent client's: validated frames, a bounded writer, PING liveness; a
  * broken agent marks the sandbox broken until it is stopped or removed.
@@ -60,7 +70,7 @@ final class PodAgents implements AutoCloseable {
             ExecWatch watch;
             try {
                 watch = client.pods().inNamespace(namespace).withName(podName).inContainer(PodSpecs.CONTAINER)
-                        .redirectingInput().redirectingOutput().redirectingError().attach();
+                        .redirectingInput().redirectingOutput().redirectingError().exec(AgentDelivery.EXECUTABLE);
             } catch (KubernetesClientException e) {
                 throw new AgentKernelException.BackendUnavailableException("Cannot attach to the agent of sandbox '"
                         + sandbox + "': " + KubeErrors.message(e), e);

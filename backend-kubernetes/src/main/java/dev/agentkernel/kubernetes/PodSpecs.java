@@ -33,7 +33,8 @@ import java.util.Map;
  * pods by their {@code agentkernel.dev/network} label ({@link NetworkPolicies}).
  *
  * <p>The agent: the pod's main process is the agent binary from a read-only configMap volume ({@link AgentDelivery}),
- * with stdin kept open for attach; without it, {@code sleep infinity} and commands by pod exec.
+ * its stdin kept open so that it lives as init (replicas talk to session agents, {@link PodAgents}); without it,
+ * {@code sleep infinity} and commands by pod exec.
  */
 final class PodSpecs {
     static final String CONTAINER = "main";

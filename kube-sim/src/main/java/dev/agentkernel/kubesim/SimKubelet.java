@@ -141,19 +141,29 @@ final class SimKubelet implements AutoCloseable {
     record Target(String containerId, MockResponse error) {
     }
 
+    /**
+     * Runs on the API server's event loop (it answers the upgrade request): it must not call the API server itself,
+     * whose answer would need that same loop. The informer's cache and the engine are asked instead.
+     */
     Target target(String namespace, String podName, String container) {
         Pod pod = pods.getIndexer().getByKey(namespace + "/" + podName);
+        String id = pod == null ? null : containers.get(pod.getMetadata().getUid());
         if (pod == null) {
-            return new Target(null, Statuses.error(404, "NotFound", "pods \"" + podName + "\" not found"));
+            // the cache may lag behind a pod made again under the same name: the engine knows its container
+            id = docker.listContainersCmd().withLabelFilter(Map.of(KubeSim.LABEL, simId, POD_LABEL,
+                    namespace + "/" + podName)).exec().stream().map(c -> c.getId()).findFirst().orElse(null);
+            if (id == null) {
+                return new Target(null, Statuses.error(404, "NotFound", "pods \"" + podName + "\" not found"));
+            }
+        } else {
+            String main = pod.getSpec().getContainers().get(0).getName();
+            if (container != null && !container.equals(main)) {
+                return new Target(null, Statuses.error(400, "BadRequest", "container " + container
+                        + " is not valid for pod " + podName));
+            }
         }
-        String main = pod.getSpec().getContainers().get(0).getName();
-        if (container != null && !container.equals(main)) {
-            return new Target(null, Statuses.error(400, "BadRequest", "container " + container
-                    + " is not valid for pod " + podName));
-        }
-        String id = containers.get(pod.getMetadata().getUid());
         if (id == null || !running(id)) {
-            return new Target(null, Statuses.error(400, "BadRequest", "container " + main + " in pod " + podName
+            return new Target(null, Statuses.error(400, "BadRequest", "container of pod " + podName
                     + " is not running"));
         }
         return new Target(id, null);
@@ -200,7 +210,7 @@ final class SimKubelet implements AutoCloseable {
         String id;
         try {
             CreateContainerCmd cmd = docker.createContainerCmd(image)
-                    .withName("kubesim-" + namespace + "-" + name + "-" + uid.substring(0, 8))
+                    .withName("kubesim-" + namespace + "-" + name + "-" + uid) // the mock's uids differ only at the end
                     .withLabels(containerLabels(pod));
             PodContainers.configure(cmd, pod, node());
             id = cmd.exec().getId();
@@ -299,7 +309,9 @@ final class SimKubelet implements AutoCloseable {
     private void pass() {
         try {
             Map<String, Pod> byUid = new LinkedHashMap<>();
-            for (Pod p : pods.getIndexer().list()) {
+            // from the API server, not the informer's cache: the mock's watch may fold a delete and a create of the
+            // same name into one event, or lose it
+            for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
                 byUid.put(p.getMetadata().getUid(), p);
             }
             for (var c : docker.listContainersCmd().withShowAll(true)

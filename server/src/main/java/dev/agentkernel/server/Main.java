@@ -7,6 +7,7 @@ import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
+import dev.agentkernel.server.logging.LogFormat;
 
 import java.util.concurrent.CountDownLatch;
 
@@ -23,6 +24,13 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         AgentKernelConfig config;
+        try {
+            LogFormat.configure(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         try {
             config = ConfigLoader.load();
         } catch (AgentKernelException e) {

@@ -19,8 +19,9 @@ import java.util.Objects;
  *                          is closed after this (slowloris)
  * @param shutdownGrace     how long a graceful close lets running requests finish
  * @param heartbeatInterval a {@code : ping} comment is sent on a stream idle for this long
- * @param workerThreads     threads for blocking calls into the kernel
- * @param maxInFlight       blocking calls accepted at once (running or queued); more are refused with 429
+ * @param workerThreads     threads for short blocking calls into the kernel (commands get threads of their own)
+ * @param maxInFlight       blocking calls accepted at once, commands included (running or waiting for admission);
+ *                          more are refused with 429
  * @param streamBufferBytes bytes of events an event-stream client may leave unread; beyond them it is dropped
  *                          (and its command cancelled): a slow reader costs this buffer, never a worker
  * @param streamStallTimeout an event-stream client that takes none of its unread events for this long is dropped
@@ -70,17 +71,23 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
                 "blockedLoopWarning");
     }
 
+    /** Threads of short calls; they end when idle. */
+    static final int SHORT_CALL_THREADS = 16;
+    /** Short calls accepted at once beyond the commands. */
+    static final int SHORT_CALLS_IN_FLIGHT = 256;
+
     /**
-     * Options from the configuration: the {@code [server]} section, sized for {@code [limits] max_concurrent_runs}.
-     * Each running command holds a worker thread, so the pool has room for all of them plus short calls.
+     * Options from the configuration: the {@code [server]} section, sized for {@code [limits]}: every command the
+     * kernel runs or queues ({@code max_concurrent_runs + max_queued_runs}) is accepted, plus short calls, so a burst
+     * is refused by the admission queue's rules alone.
      */
     public static ServerOptions from(AgentKernelConfig config, String apiKey) {
         AgentKernelConfig.Server s = config.server();
-        int runs = Math.max(1, config.limits().maxConcurrentRuns());
-        int threads = runs + 16;
+        int commands = Math.max(1, config.limits().maxConcurrentRuns()) + config.limits().maxQueuedRuns();
         return new ServerOptions(s.host(), s.port(), apiKey, s.allowedHosts(), s.corsOrigins(), s.maxBodyBytes(),
-                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2, DEFAULT_STREAM_BUFFER_BYTES,
-                DEFAULT_STREAM_STALL_TIMEOUT, DEFAULT_BLOCKED_LOOP_WARNING, false);
+                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, SHORT_CALL_THREADS,
+                commands + SHORT_CALLS_IN_FLIGHT, DEFAULT_STREAM_BUFFER_BYTES, DEFAULT_STREAM_STALL_TIMEOUT,
+                DEFAULT_BLOCKED_LOOP_WARNING, false);
     }
 
     /** Options from the configuration with the API key from {@value #API_KEY_ENV}. */

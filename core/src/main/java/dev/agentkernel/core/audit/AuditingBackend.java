@@ -3,8 +3,9 @@ package dev.agentkernel.core.audit;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.LeaseStore;
-import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.core.CallContext;
+import dev.agentkernel.core.ForwardingBackend;
+import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
@@ -19,7 +20,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -38,25 +38,36 @@ import java.util.TreeSet;
  *
  * <p>What is recorded: argv, exit code, duration, timeout and truncation of commands; the names (never the
  * values) of exec environment variables and the size of stdin; path and size of files (never their content);
- * image, profile, limits, kind and owner of created sandboxes.
+ * image, profile, limits, kind and owner of created sandboxes; the caller's {@code request_id} and {@code traceparent}.
  */
-public final class AuditingBackend implements Backend {
-    private final Backend delegate;
+public final class AuditingBackend extends ForwardingBackend {
     private final AuditLog log;
+    private final KernelMetrics metrics;
 
     public AuditingBackend(Backend delegate, AuditLog log) {
-        this.delegate = delegate;
+        this(delegate, log, KernelMetrics.NONE);
+    }
+
+    /** @param metrics hears how long each event took to be on disk */
+    public AuditingBackend(Backend delegate, AuditLog log, KernelMetrics metrics) {
+        super(delegate);
         this.log = log;
+        this.metrics = metrics;
     }
 
     public AuditLog log() {
         return log;
     }
 
-    /** Records an event that is not a backend operation (refusals: auth, busy, policy). */
+    /**
+     * Records an event that is not a backend operation (refusals: auth, busy, policy). Every event carries the
+     * {@code request_id} and {@code traceparent} of the {@link CallContext} it was written in, if any.
+     */
     public void record(String event, String sandbox, Map<String, Object> details) {
         try {
-            log.record(new AuditEvent(Instant.now(), event, sandbox, details));
+            long start = System.nanoTime();
+            log.record(new AuditEvent(Instant.now(), event, sandbox, withCaller(details)));
+            metrics.auditAppend(System.nanoTime() - start);
         } catch (AgentKernelException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -64,24 +75,17 @@ public final class AuditingBackend implements Backend {
         }
     }
 
-    @Override
-    public String id() {
-        return delegate.id();
-    }
-
-    @Override
-    public LeaseStore leases() {
-        return delegate.leases();
-    }
-
-    @Override
-    public String instanceId() {
-        return delegate.instanceId();
-    }
-
-    @Override
-    public java.util.Set<dev.agentkernel.api.Capability> capabilities() {
-        return delegate.capabilities();
+    private static Map<String, Object> withCaller(Map<String, Object> details) {
+        CallContext call = CallContext.current();
+        if (call == null || details.containsKey("request_id")) {
+            return details;
+        }
+        Map<String, Object> d = new LinkedHashMap<>(details);
+        d.put("request_id", call.requestId());
+        if (call.traceparent() != null) {
+            d.put("traceparent", call.traceparent());
+        }
+        return d;
     }
 
     @Override
@@ -150,16 +154,6 @@ public final class AuditingBackend implements Backend {
     }
 
     @Override
-    public Optional<SandboxInfo> inspect(String name) {
-        return delegate.inspect(name);
-    }
-
-    @Override
-    public List<SandboxInfo> list() {
-        return delegate.list();
-    }
-
-    @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
         return exec(name, request, listener, cancellation, Map.of());
     }
@@ -220,21 +214,6 @@ public final class AuditingBackend implements Backend {
             return null;
         });
         record("file_deleted", name, Map.of("path", Validation.sandboxPath(path)));
-    }
-
-    @Override
-    public boolean imageAvailable(String image) {
-        return delegate.imageAvailable(image);
-    }
-
-    @Override
-    public BackendHealth health() {
-        return delegate.health();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 
     private interface Op<T> {

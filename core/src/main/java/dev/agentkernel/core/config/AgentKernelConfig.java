@@ -62,16 +62,40 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     public record Resources(int vcpus, int memoryMb) {
     }
 
-    /** {@code [pool]}: warm sandboxes per key, and overall. */
-    public record Pool(int size, int max) {
+    /**
+     * {@code [pool]}.
+     *
+     * @param size              warm sandboxes kept per key at least (0 disables the pool)
+     * @param max               warm sandboxes over all keys at most
+     * @param adaptive          whether a key's target follows its recent demand (runs within seconds, over the last
+     *                          minutes) between {@code size} and {@code max}
+     * @param createParallelism pool creations run in parallel at most (the engine's best parallelism)
+     */
+    public record Pool(int size, int max, boolean adaptive, int createParallelism) {
+        public static final int DEFAULT_CREATE_PARALLELISM = 4;
+
+        public Pool {
+            if (createParallelism < 1) {
+                throw new IllegalArgumentException("createParallelism must be at least 1");
+            }
+        }
+
+        /** A pool of a fixed size per key (not adaptive), with the default create parallelism. */
+        public Pool(int size, int max) {
+            this(size, max, false, DEFAULT_CREATE_PARALLELISM);
+        }
     }
 
     /**
      * {@code [limits]}. A command's own timeout may not exceed {@code maxTimeout} (refused with
      * {@code INVALID_REQUEST}); the default {@code timeout} must not either.
+     *
+     * @param maxConcurrentRuns commands running at once; more wait in the admission queue
+     * @param maxQueuedRuns     commands waiting at once; one more is refused at once ({@code BUSY})
+     * @param queueTimeout      how long a command waits in the queue before it is refused ({@code BUSY})
      */
     public record Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
-                         int maxExecsPerSandbox, Duration maxTimeout) {
+                         int maxExecsPerSandbox, Duration maxTimeout, int maxQueuedRuns, Duration queueTimeout) {
         /** Commands at once in one named sandbox when the configuration does not say. */
         public static final int DEFAULT_MAX_EXECS_PER_SANDBOX = 8;
         /** The longest timeout a command may ask for when the configuration does not say. */
@@ -82,6 +106,8 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         public static final long MAX_BYTES = 1L << 30;
         /** Upper bound of {@code max_concurrent_runs} and {@code max_execs_per_sandbox}. */
         public static final int MAX_COMMANDS = 100_000;
+        public static final int DEFAULT_MAX_QUEUED_RUNS = 1000;
+        public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(60);
 
         public Limits {
             Objects.requireNonNull(timeout, "timeout");
@@ -90,13 +116,37 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                 throw new AgentKernelException.InvalidRequestException(
                         "Invalid config: limits.timeout_ms must not be above limits.max_timeout_ms");
             }
+            if (maxQueuedRuns < 0 || queueTimeout == null || queueTimeout.isNegative()) {
+                throw new IllegalArgumentException("maxQueuedRuns and queueTimeout must not be negative");
+            }
         }
 
         public Limits withMaxTimeout(Duration newMaxTimeout) {
-            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, newMaxTimeout);
+            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, newMaxTimeout,
+                    maxQueuedRuns, queueTimeout);
+        }
+
+        /** The admission queue's settings changed. */
+        public Limits withQueue(int newMaxQueuedRuns, Duration newQueueTimeout) {
+            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, maxTimeout,
+                    newMaxQueuedRuns, newQueueTimeout);
+        }
+
+        /** Kept for callers written before the admission queue's settings: they get their defaults. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                      int maxExecsPerSandbox, Duration maxTimeout) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, maxTimeout,
+                    DEFAULT_MAX_QUEUED_RUNS, DEFAULT_QUEUE_TIMEOUT);
         }
 
         /** Kept for callers written before {@code max_timeout_ms}: that limit gets its default. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                      int maxExecsPerSandbox, int maxQueuedRuns, Duration queueTimeout) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT,
+                    maxQueuedRuns, queueTimeout);
+        }
+
+        /** Kept for callers written before {@code max_timeout_ms}: the later limits get their defaults. */
         public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
                       int maxExecsPerSandbox) {
             this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT);
@@ -151,7 +201,8 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */
     public static AgentKernelConfig forTests(Path auditPath) {
         AgentKernelConfig d = defaults();
-        return d.withPool(new Pool(0, d.pool().max())).withAudit(new Audit(auditPath, true));
+        return d.withPool(new Pool(0, d.pool().max(), false, d.pool().createParallelism()))
+                .withAudit(new Audit(auditPath, true));
     }
 
     public static AgentKernelConfig defaults() {
@@ -160,7 +211,7 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                         Duration.ofSeconds(10)),
                 new Sandbox("agentkernel/busybox:local", SecurityProfile.DEFAULT, null),
                 new Resources(1, 512),
-                new Pool(2, 16),
+                new Pool(2, 128, true, Pool.DEFAULT_CREATE_PARALLELISM),
                 new Limits(Duration.ofMinutes(5), 10L * 1024 * 1024, 64L * 1024 * 1024, 32,
                         Limits.DEFAULT_MAX_EXECS_PER_SANDBOX, Limits.DEFAULT_MAX_TIMEOUT),
                 new Audit(Path.of(System.getProperty("user.home"), ".agentkernel", "audit.jsonl"), true),

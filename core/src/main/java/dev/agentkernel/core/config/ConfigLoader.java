@@ -35,9 +35,11 @@ import java.util.Optional;
  *             pull_registries = ["docker.io"]  (registries images may be pulled from; "*" any, [] none;
  *             unset: serve and the MCP server none, one-shot CLI commands any)
  * [resources] vcpus = 1, memory_mb = 512
- * [pool]      size = 2 (warm sandboxes per key; 0 disables), max = 16 (overall)
+ * [pool]      size = 2 (warm sandboxes per key at least; 0 disables), max = 128 (overall),
+ *             adaptive = true (a key's target follows its recent demand up to max), create_parallelism = 4
  * [limits]    timeout_ms = 300000, max_timeout_ms = 86400000, max_output_bytes = 10485760,
- *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8
+ *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8,
+ *             max_queued_runs = 1000, queue_timeout_ms = 60000
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
  * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
@@ -62,12 +64,16 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_MEMORY_MB</td><td>resources.memory_mb</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_MAX</td><td>pool.max</td></tr>
+ *   <tr><td>AGENTKERNEL_POOL_ADAPTIVE</td><td>pool.adaptive</td></tr>
+ *   <tr><td>AGENTKERNEL_POOL_CREATE_PARALLELISM</td><td>pool.create_parallelism</td></tr>
  *   <tr><td>AGENTKERNEL_TIMEOUT_MS</td><td>limits.timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_TIMEOUT_MS</td><td>limits.max_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_OUTPUT_BYTES</td><td>limits.max_output_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_FILE_BYTES</td><td>limits.max_file_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_CONCURRENT_RUNS</td><td>limits.max_concurrent_runs</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_EXECS_PER_SANDBOX</td><td>limits.max_execs_per_sandbox</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_QUEUED_RUNS</td><td>limits.max_queued_runs</td></tr>
+ *   <tr><td>AGENTKERNEL_QUEUE_TIMEOUT_MS</td><td>limits.queue_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
  *   <tr><td>AGENTKERNEL_KUBERNETES_KEY</td><td>kubernetes.key ({@code __} for a nested key's dot)</td></tr>
@@ -104,12 +110,16 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_MEMORY_MB", "resources.memory_mb");
         ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
         ENV.put("AGENTKERNEL_POOL_MAX", "pool.max");
+        ENV.put("AGENTKERNEL_POOL_ADAPTIVE", "pool.adaptive");
+        ENV.put("AGENTKERNEL_POOL_CREATE_PARALLELISM", "pool.create_parallelism");
         ENV.put("AGENTKERNEL_TIMEOUT_MS", "limits.timeout_ms");
         ENV.put("AGENTKERNEL_MAX_TIMEOUT_MS", "limits.max_timeout_ms");
         ENV.put("AGENTKERNEL_MAX_OUTPUT_BYTES", "limits.max_output_bytes");
         ENV.put("AGENTKERNEL_MAX_FILE_BYTES", "limits.max_file_bytes");
         ENV.put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "limits.max_concurrent_runs");
         ENV.put("AGENTKERNEL_MAX_EXECS_PER_SANDBOX", "limits.max_execs_per_sandbox");
+        ENV.put("AGENTKERNEL_MAX_QUEUED_RUNS", "limits.max_queued_runs");
+        ENV.put("AGENTKERNEL_QUEUE_TIMEOUT_MS", "limits.queue_timeout_ms");
         ENV.put("AGENTKERNEL_AUDIT", "audit.enabled");
         ENV.put("AGENTKERNEL_AUDIT_PATH", "audit.path");
     }
@@ -288,12 +298,16 @@ public final class ConfigLoader {
         private int memoryMb;
         private int poolSize;
         private int poolMax;
+        private boolean poolAdaptive;
+        private int poolCreateParallelism;
         private Duration timeout;
         private Duration maxTimeout;
         private long maxOutputBytes;
         private long maxFileBytes;
         private int maxConcurrentRuns;
         private int maxExecsPerSandbox;
+        private int maxQueuedRuns;
+        private Duration queueTimeout;
         private Path auditPath;
         private boolean auditEnabled;
         private final Map<String, String> images;
@@ -316,12 +330,16 @@ public final class ConfigLoader {
             memoryMb = c.resources().memoryMb();
             poolSize = c.pool().size();
             poolMax = c.pool().max();
+            poolAdaptive = c.pool().adaptive();
+            poolCreateParallelism = c.pool().createParallelism();
             timeout = c.limits().timeout();
             maxTimeout = c.limits().maxTimeout();
             maxOutputBytes = c.limits().maxOutputBytes();
             maxFileBytes = c.limits().maxFileBytes();
             maxConcurrentRuns = c.limits().maxConcurrentRuns();
             maxExecsPerSandbox = c.limits().maxExecsPerSandbox();
+            maxQueuedRuns = c.limits().maxQueuedRuns();
+            queueTimeout = c.limits().queueTimeout();
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
             images = new LinkedHashMap<>(c.images());
@@ -343,9 +361,9 @@ public final class ConfigLoader {
                             shutdownGrace),
                     new AgentKernelConfig.Sandbox(image, profile, backend, pullRegistries),
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
-                    new AgentKernelConfig.Pool(poolSize, poolMax),
+                    new AgentKernelConfig.Pool(poolSize, poolMax, poolAdaptive, poolCreateParallelism),
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
-                            maxExecsPerSandbox, maxTimeout),
+                            maxExecsPerSandbox, maxTimeout, maxQueuedRuns, queueTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
                     images, backendProperties);
         }
@@ -370,6 +388,8 @@ public final class ConfigLoader {
                         Validation.MAX_MEMORY_MB);
                 case "pool.size" -> poolSize = (int) val.integer(0, 1024);
                 case "pool.max" -> poolMax = (int) val.integer(0, 4096);
+                case "pool.adaptive" -> poolAdaptive = val.bool();
+                case "pool.create_parallelism" -> poolCreateParallelism = (int) val.integer(1, 64);
                 case "limits.timeout_ms" -> timeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "limits.max_timeout_ms" -> maxTimeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
@@ -378,6 +398,8 @@ public final class ConfigLoader {
                         AgentKernelConfig.Limits.MAX_COMMANDS);
                 case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1,
                         AgentKernelConfig.Limits.MAX_COMMANDS);
+                case "limits.max_queued_runs" -> maxQueuedRuns = (int) val.integer(0, 1_000_000);
+                case "limits.queue_timeout_ms" -> queueTimeout = val.millis(0, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {

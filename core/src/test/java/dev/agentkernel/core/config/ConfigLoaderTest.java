@@ -56,12 +56,16 @@ class ConfigLoaderTest {
                 [pool]
                 size = 3
                 max = 9
+                adaptive = false
+                create_parallelism = 6
                 [limits]
                 timeout_ms = 1500
                 max_output_bytes = 100
                 max_file_bytes = 200
                 max_concurrent_runs = 5
                 max_execs_per_sandbox = 3
+                max_queued_runs = 7
+                queue_timeout_ms = 2500
                 [audit]
                 path = "~/logs/a.jsonl"
                 enabled = false
@@ -78,8 +82,9 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().profile()).isEqualTo(SecurityProfile.RESTRICTIVE);
         assertThat(c.sandbox().backend()).isEqualTo("docker");
         assertThat(c.resources()).isEqualTo(new AgentKernelConfig.Resources(2, 1024));
-        assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(3, 9));
-        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3));
+        assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(3, 9, false, 6));
+        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3,
+                AgentKernelConfig.Limits.DEFAULT_MAX_TIMEOUT, 7, Duration.ofMillis(2500)));
         assertThat(c.audit()).isEqualTo(new AgentKernelConfig.Audit(home.resolve("logs/a.jsonl"), false));
         assertThat(c.images()).containsEntry("python3", "agentkernel/python:local").containsEntry("g++", "gcc:13");
     }
@@ -98,6 +103,20 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().profile()).isEqualTo(SecurityProfile.PERMISSIVE);
         assertThat(c.limits().timeout()).isEqualTo(Duration.ofMillis(42));
         assertThat(c.limits().maxExecsPerSandbox()).isEqualTo(2);
+        c = load(Map.of("AGENTKERNEL_MAX_QUEUED_RUNS", "0", "AGENTKERNEL_QUEUE_TIMEOUT_MS", "5",
+                "AGENTKERNEL_POOL_ADAPTIVE", "0", "AGENTKERNEL_POOL_CREATE_PARALLELISM", "2"));
+        assertThat(c.limits().maxQueuedRuns()).isZero();
+        assertThat(c.limits().queueTimeout()).isEqualTo(Duration.ofMillis(5));
+        assertThat(c.pool().adaptive()).isFalse();
+        assertThat(c.pool().createParallelism()).isEqualTo(2);
+    }
+
+    @Test
+    void aBurstIsQueuedByDefaultAndThePoolAdapts() throws Exception {
+        AgentKernelConfig c = load(Map.of());
+        assertThat(c.limits().maxQueuedRuns()).isEqualTo(1000);
+        assertThat(c.limits().queueTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(2, 128, true, 4));
     }
 
     @Test
@@ -171,6 +190,9 @@ class ConfigLoaderTest {
                 new String[]{"[audit]\nenabled = \"yes\"\n", "'audit.enabled'"},
                 new String[]{"[limits]\nmax_concurrent_runs = 0\n", "'limits.max_concurrent_runs'"},
                 new String[]{"[limits]\nmax_execs_per_sandbox = 0\n", "'limits.max_execs_per_sandbox'"},
+                new String[]{"[limits]\nqueue_timeout_ms = -1\n", "'limits.queue_timeout_ms'"},
+                new String[]{"[pool]\ncreate_parallelism = 0\n", "'pool.create_parallelism'"},
+                new String[]{"[pool]\nadaptive = 3\n", "'pool.adaptive'"},
                 new String[]{"[images]\npython = 3\n", "'images.python'"},
                 new String[]{"[sandbox]\npull_registries = [\"a b\"]\n", "'sandbox.pull_registries'"},
                 new String[]{"[profiles.loose]\nruntime = \"runsc\"\n", "Unknown config key 'profiles.loose'"},
