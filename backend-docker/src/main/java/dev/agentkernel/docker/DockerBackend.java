@@ -348,8 +348,6 @@ public final class DockerBackend implements Backend {
             network.forget();
             network.ensure();
             return cmd.exec().getId();
-        } catch (ConflictException e) {
-            throw e;
         } catch (RuntimeException e) {
             if (!disk.refusedSizeOption(e, cmd.getHostConfig())) {
                 throw e;
