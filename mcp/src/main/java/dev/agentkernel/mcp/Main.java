@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Standalone entry point of the MCP server ({@code java -cp ... dev.agentkernel.mcp.Main [mcp-server|config]}),
