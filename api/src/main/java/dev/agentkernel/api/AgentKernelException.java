@@ -22,6 +22,23 @@ public class AgentKernelException extends RuntimeException {
         return code;
     }
 
+    /**
+     * The exception of a code, as its subclass where there is one, so that a failure reported by a server is
+     * caught by the same {@code catch} as the same failure in process.
+     */
+    public static AgentKernelException of(ErrorCode code, String message) {
+        return switch (code) {
+            case NOT_FOUND -> new NotFoundException(message);
+            case CONFLICT -> new ConflictException(message);
+            case INVALID_REQUEST -> new InvalidRequestException(message);
+            case TIMEOUT -> new OperationTimeoutException(message);
+            case BACKEND_UNAVAILABLE -> new BackendUnavailableException(message, null);
+            case BUSY -> new BusyException(message);
+            case PAYLOAD_TOO_LARGE -> new TooLargeException(message);
+            case UNAUTHORIZED, FORBIDDEN, INTERNAL -> new AgentKernelException(code, message);
+        };
+    }
+
     public static NotFoundException sandboxNotFound(String name) {
         return new NotFoundException("Sandbox '" + name + "' not found");
     }
@@ -51,6 +68,10 @@ public class AgentKernelException extends RuntimeException {
     public static class OperationTimeoutException extends AgentKernelException {
         public OperationTimeoutException(String message) {
             super(ErrorCode.TIMEOUT, message);
+        }
+
+        public OperationTimeoutException(String message, Throwable cause) {
+            super(ErrorCode.TIMEOUT, message, cause);
         }
     }
 

@@ -58,6 +58,11 @@ class DockerBackendSpecificIT {
         }
     }
 
+    /** A backend receives specs the kernel has resolved: no null profile or limits. */
+    private static SandboxSpec resolved(SandboxSpec spec) {
+        return spec.withDefaults(SecurityProfile.DEFAULT, 1, 512);
+    }
+
     private String name(String hint) {
         String n = "it-" + hint + "-" + UUID.randomUUID().toString().substring(0, 8);
         ours.add(n);
@@ -86,7 +91,7 @@ class DockerBackendSpecificIT {
             assertThat(catchThrowableOfType(AgentKernelException.class, op::run).code()).isEqualTo(ErrorCode.NOT_FOUND);
         }
         AgentKernelException taken = catchThrowableOfType(AgentKernelException.class,
-                () -> backend.create(SandboxSpec.named(name, DockerBackendIT.BUSYBOX)));
+                () -> backend.create(resolved(SandboxSpec.named(name, DockerBackendIT.BUSYBOX))));
         assertThat(taken.code()).isEqualTo(ErrorCode.CONFLICT);
         // Both are still there, untouched.
         assertThat(plain.inspectContainerCmd(id).exec().getConfig().getLabels()).doesNotContainKey("dev.agentkernel.managed");
@@ -113,7 +118,7 @@ class DockerBackendSpecificIT {
         String image = "127.0.0.1:1/agentkernel/missing:none";
         String name = name("noimage");
         AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
-                () -> backend.create(SandboxSpec.named(name, image)));
+                () -> backend.create(resolved(SandboxSpec.named(name, image))));
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(e.getMessage()).contains("Image '" + image + "'").doesNotContain("\tat ");
         assertThat(backend.inspect(name)).isEmpty();
@@ -121,7 +126,7 @@ class DockerBackendSpecificIT {
         assertThat(backend.imageAvailable(DockerBackendIT.BUSYBOX)).isTrue();
         try (DockerBackend noPull = DockerBackend.open(new BackendSettings("docker", owner, Map.of("docker.pull", "false")))) {
             assertThat(catchThrowableOfType(AgentKernelException.class,
-                    () -> noPull.create(SandboxSpec.named(name, image))).getMessage()).contains("not available locally");
+                    () -> noPull.create(resolved(SandboxSpec.named(name, image)))).getMessage()).contains("not available locally");
         }
     }
 

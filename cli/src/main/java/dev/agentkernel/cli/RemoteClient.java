@@ -194,7 +194,7 @@ public final class RemoteClient implements SandboxClient {
             for (StreamEvent e : events) {
                 if (e instanceof StreamEvent.Started st) {
                     s.sandbox = st.sandbox();
-                    listener.onStarted(st.sandbox());
+                    listener.onStarted(st.sandbox(), null, null, false);
                 } else if (e instanceof StreamEvent.Progress p) {
                     stage(p.stage()).ifPresent(listener::onProgress);
                 } else if (e instanceof StreamEvent.Output o) {

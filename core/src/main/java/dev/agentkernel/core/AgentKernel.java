@@ -17,6 +17,7 @@ import dev.agentkernel.api.RunResult;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.Validation;
 
 import dev.agentkernel.core.audit.AuditLog;
@@ -68,7 +69,7 @@ import java.util.function.Predicate;
  * ({@link InstanceId#mayBeAlive}) are removed; named sandboxes are adopted as they are. The same reconcile runs
  * again every {@link Builder#reconcileInterval} (which also drops warm pool members whose container is gone).
  */
-public final class AgentKernel implements AutoCloseable {
+public final class AgentKernel implements Sandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(AgentKernel.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final RunListener NO_LISTENER = new RunListener() { };
@@ -136,11 +137,6 @@ public final class AgentKernel implements AutoCloseable {
         return new Builder();
     }
 
-    /** Runs a command in a temporary sandbox (pooled when {@code fast}) that is removed afterwards. */
-    public RunResult run(RunRequest request) {
-        return runStreaming(request, NO_LISTENER, Cancellation.create());
-    }
-
     /** Like {@link #run} with events as they happen; cancelling kills the command and removes the sandbox. */
     public RunResult runStreaming(RunRequest request, RunListener listener, Cancellation cancellation) {
         Objects.requireNonNull(request, "request");
@@ -166,7 +162,7 @@ public final class AgentKernel implements AutoCloseable {
             temporaries.add(name);
             boolean exists = pooled;
             try {
-                l.onStarted(name);
+                l.onStarted(name, key.image(), choice.note(), pooled);
                 l.onProgress(RunListener.Stage.CREATING);
                 if (!pooled) {
                     backend.create(new SandboxSpec(name, key.image(), key.vcpus(), key.memoryMb(), key.profile(),
@@ -228,15 +224,17 @@ public final class AgentKernel implements AutoCloseable {
     }
 
     /**
-     * Creates and starts a named sandbox; a null image is resolved from the configuration ({@code [sandbox] image}).
-     * The kind is always {@code named}. An image that is unavailable offline is replaced by its configured local
+     * Creates and starts a named sandbox. What the spec leaves null is resolved here, and only here, from the
+     * configuration: the image ({@code [sandbox] image}), the profile ({@code [sandbox] profile}) and the limits
+     * ({@code [resources]}). The kind is always {@code named}. An image that is unavailable offline is replaced by its configured local
      * alternative (see {@link ImageResolver#offlineAlternative}); the returned info shows the image used and the
      * audit event carries {@code image_note}.
      */
     public SandboxInfo create(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
         ensureOpen();
-        SandboxSpec s = spec.withKind(SandboxKind.NAMED);
+        SandboxSpec s = spec.withKind(SandboxKind.NAMED).withDefaults(config.sandbox().profile(),
+                config.resources().vcpus(), config.resources().memoryMb());
         ImageResolver.Choice choice = images.offlineAlternative(
                 s.image() == null ? config.sandbox().image() : s.image(), backend::imageAvailable);
         if (choice.note() != null) {
@@ -255,10 +253,6 @@ public final class AgentKernel implements AutoCloseable {
     public List<SandboxInfo> list() {
         ensureOpen();
         return backend.list().stream().filter(s -> s.kind() != SandboxKind.POOL).toList();
-    }
-
-    public ExecResult exec(String name, ExecRequest request) {
-        return execStreaming(name, request, NO_LISTENER, Cancellation.create());
     }
 
     public ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation) {
@@ -484,11 +478,15 @@ public final class AgentKernel implements AutoCloseable {
                 config.resources().memoryMb());
     }
 
-    /** Applies the configured default timeout and output cap. */
+    /**
+     * Applies the configured default timeout and output cap. A request at the built-in output default did not
+     * choose a cap (0 becomes that default), so it gets the configured one; a larger one is lowered to it.
+     */
     private ExecRequest limited(ExecRequest r) {
         ExecRequest out = r.timeout() == null ? r.withTimeout(config.limits().timeout()) : r;
         long cap = config.limits().maxOutputBytes();
-        return cap > 0 && out.maxOutputBytes() > cap ? out.withMaxOutputBytes(cap) : out;
+        boolean unchosen = out.maxOutputBytes() == ExecRequest.DEFAULT_MAX_OUTPUT_BYTES;
+        return cap > 0 && (unchosen || out.maxOutputBytes() > cap) ? out.withMaxOutputBytes(cap) : out;
     }
 
     private Admission.Permit admit(String operation, String sandbox) {

@@ -470,7 +470,7 @@ class AgentKernelTest {
         }
 
         @Override
-        public void onStarted(String sandbox) {
+        public void onStarted(String sandbox, String image, String imageNote, boolean pooled) {
             seen.add("started:" + sandbox);
         }
 

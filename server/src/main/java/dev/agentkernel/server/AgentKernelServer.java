@@ -55,10 +55,9 @@ public final class AgentKernelServer implements AutoCloseable {
         try {
             BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
             ServerMetrics metrics = new ServerMetrics();
-            Requests requests = new Requests(kernel.config());
             Calls calls = new Calls(workers);
-            CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, options.heartbeatInterval());
-            SandboxHandlers sandboxes = new SandboxHandlers(kernel, requests, calls);
+            CommandHandlers commands = new CommandHandlers(kernel, calls, metrics, options.heartbeatInterval());
+            SandboxHandlers sandboxes = new SandboxHandlers(kernel, calls);
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
             ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());
             ApiRouter.Guards guards = new ApiRouter.Guards(connections, new HostAllowlist(options.host(), options.allowedHosts()),

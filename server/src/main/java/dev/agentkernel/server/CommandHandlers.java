@@ -26,30 +26,28 @@ final class CommandHandlers {
     private static final RunListener NO_EVENTS = new RunListener() { };
 
     private final AgentKernel kernel;
-    private final Requests requests;
     private final Calls calls;
     private final ServerMetrics metrics;
     private final Duration heartbeat;
     /** Cancellations of the open streams, fired when the server shuts down for good. */
     private final Set<Cancellation> openStreams = ConcurrentHashMap.newKeySet();
 
-    CommandHandlers(AgentKernel kernel, Requests requests, Calls calls, ServerMetrics metrics, Duration heartbeat) {
+    CommandHandlers(AgentKernel kernel, Calls calls, ServerMetrics metrics, Duration heartbeat) {
         this.kernel = kernel;
-        this.requests = requests;
         this.calls = calls;
         this.metrics = metrics;
         this.heartbeat = heartbeat;
     }
 
     void run(RoutingContext ctx) {
-        RunRequest request = requests.run(Calls.body(ctx));
+        RunRequest request = Requests.run(Calls.body(ctx));
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respond(ctx, 200, () -> Wire.run(counted("run",
                 () -> kernel.runStreaming(request, NO_EVENTS, cancellation))));
     }
 
     void batch(RoutingContext ctx) {
-        List<RunRequest> items = requests.batch(Calls.body(ctx));
+        List<RunRequest> items = Requests.batch(Calls.body(ctx));
         calls.respond(ctx, 200, () -> {
             List<BatchOutcome> outcomes = kernel.batch(items);
             for (BatchOutcome o : outcomes) {
@@ -66,7 +64,7 @@ final class CommandHandlers {
     void exec(RoutingContext ctx) {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         JsonRequest body = Calls.body(ctx);
-        ExecRequest request = requests.exec(body);
+        ExecRequest request = Requests.exec(body);
         boolean sudo = body.bool("sudo", false);
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respond(ctx, 200, () -> {
@@ -91,14 +89,14 @@ final class CommandHandlers {
     }
 
     void runStream(RoutingContext ctx) {
-        RunRequest request = requests.run(Calls.body(ctx));
+        RunRequest request = Requests.run(Calls.body(ctx));
         stream(ctx, "run", (sse, cancel) -> kernel.runStreaming(request, sse, cancel).exec());
     }
 
     void execStream(RoutingContext ctx) {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         JsonRequest body = Calls.body(ctx);
-        ExecRequest request = requests.exec(body);
+        ExecRequest request = Requests.exec(body);
         boolean sudo = body.bool("sudo", false);
         stream(ctx, "exec", (sse, cancel) -> {
             checkSudo(name, sudo);

@@ -144,13 +144,18 @@ final class Wire {
 
     private static void putRunExtensions(ObjectNode n, RunResult r) {
         n.put("sandbox", r.sandbox());
-        if (r.image() != null) {
-            n.put("image", r.image());
+        putRunExtensions(n, r.image(), r.imageNote(), r.pooled());
+    }
+
+    /** What a run adds: the image used, why when it is a fallback, whether the pool served it. */
+    static void putRunExtensions(ObjectNode n, String image, String imageNote, boolean pooled) {
+        if (image != null) {
+            n.put("image", image);
         }
-        if (r.imageNote() != null) {
-            n.put("image_note", r.imageNote());
+        if (imageNote != null) {
+            n.put("image_note", imageNote);
         }
-        n.put("pooled", r.pooled());
+        n.put("pooled", pooled);
     }
 
     /** {@code {"results":[{"output","error"}, ...]}} in input order; a failed item has a null output. */

@@ -71,7 +71,7 @@ public final class RunCommand extends ClientCommand {
     @Option(names = "--vcpus", paramLabel = "N", description = "CPUs (default: from the configuration, 1).")
     Integer vcpus;
 
-    @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: 512).")
+    @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: from the configuration, 512).")
     Integer memoryMb;
 
     @Option(names = "--no-pool",
@@ -128,9 +128,7 @@ public final class RunCommand extends ClientCommand {
         byte[] id = new byte[4];
         new SecureRandom().nextBytes(id);
         String name = "kept-" + HexFormat.of().formatHex(id);
-        SandboxSpec spec = new SandboxSpec(name, request.image(),
-                request.vcpus() == null ? SandboxSpec.DEFAULT_VCPUS : request.vcpus(),
-                request.memoryMb() == null ? SandboxSpec.DEFAULT_MEMORY_MB : request.memoryMb(),
+        SandboxSpec spec = new SandboxSpec(name, request.image(), request.vcpus(), request.memoryMb(),
                 request.profile(), Map.of(), Map.of(), null);
         SandboxInfo info = client.create(spec);
         console().err().println("agentkernel: kept sandbox " + info.name()

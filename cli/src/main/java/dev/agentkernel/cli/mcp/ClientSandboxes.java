@@ -40,11 +40,8 @@ final class ClientSandboxes implements SandboxOperations {
 
     @Override
     public SandboxInfo create(NewSandbox s) {
-        // The same defaults as `agentkernel create`.
-        return client.create(new SandboxSpec(s.name(), s.image(),
-                s.vcpus() != null ? s.vcpus() : SandboxSpec.DEFAULT_VCPUS,
-                s.memoryMb() != null ? s.memoryMb() : SandboxSpec.DEFAULT_MEMORY_MB,
-                s.profile(), s.env(), Map.of(), SandboxKind.NAMED));
+        return client.create(new SandboxSpec(s.name(), s.image(), s.vcpus(), s.memoryMb(), s.profile(), s.env(), Map.of(),
+                SandboxKind.NAMED));
     }
 
     @Override
