@@ -2,10 +2,8 @@ package dev.agentkernel.cli;
 
 import dev.agentkernel.cli.setup.EngineSetup;
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
 import java.util.Map;
@@ -44,13 +42,7 @@ public final class DefaultClientFactory implements ClientFactory {
         if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
             new EngineSetup(env).ensureReady(console);
         }
-        Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), InstanceId.current(), Map.of()));
-        try {
-            return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config)
-                    .destroyInBackground(serving).build());
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return new EmbeddedClient(KernelFactory.fromConfig(config, InstanceId.current(),
+                b -> b.destroyInBackground(serving)));
     }
 }

@@ -2,10 +2,8 @@ package dev.agentkernel.mcp;
 
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
 
@@ -76,9 +74,8 @@ public final class Main {
 
     /** The in-process engine: the configured (or only available) backend behind an {@link AgentKernel}. */
     static SandboxOperations openEmbedded(AgentKernelConfig config, String instanceId) {
-        Backend backend = Backends.open(new BackendSettings(config.sandbox().backend(), instanceId, Map.of()));
-        AgentKernel kernel = AgentKernel.builder().backend(backend).config(config).build();
-        return new EmbeddedSandboxes(kernel, backend.id());
+        AgentKernel kernel = KernelFactory.fromConfig(config, instanceId, b -> b);
+        return new EmbeddedSandboxes(kernel, config.sandbox().backend());
     }
 
     private static int config(List<String> args, PrintStream err) {

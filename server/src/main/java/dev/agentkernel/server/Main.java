@@ -2,8 +2,8 @@ package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
 
@@ -11,8 +11,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P]}, configured from
- * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}). The backend is found on the
- * class path ({@link Backends#open}); the API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
+ * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}); the kernel is built from it by
+ * {@link KernelFactory}, as everywhere else. The API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
  * SIGTERM/SIGINT: the server first, then the kernel (which drains the pool and removes temporaries).
  * The CLI's {@code serve} does the same with the full configuration.
  */
@@ -44,11 +44,7 @@ public final class Main {
         }
         AgentKernel kernel;
         try {
-            kernel = AgentKernel.builder()
-                    .destroyInBackground(true)
-                    .backend(Backends.open(BackendSettings.of(config.sandbox().backend())))
-                    .config(config)
-                    .build();
+            kernel = KernelFactory.fromConfig(config, InstanceId.current(), b -> b.destroyInBackground(true));
         } catch (AgentKernelException e) {
             System.err.println("agentkernel: " + e.getMessage());
             System.exit(3);

@@ -8,11 +8,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The whole configuration: {@code agentkernel.toml} sections plus environment overrides.
- * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
+ * The whole configuration: {@code agentkernel.toml} sections plus environment overrides ({@link ConfigLoader}).
+ *
+ * @param backends {@code [backends.ID]} sections: settings of one backend each (e.g. {@code [backends.docker]
+ *                 host = "unix:///var/run/docker.sock"}), handed to that backend when it is opened
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
-                                Audit audit, Map<String, String> images) {
+                                Audit audit, Map<String, String> images, Map<String, Map<String, String>> backends) {
     public AgentKernelConfig {
         java.util.Objects.requireNonNull(server, "server");
         java.util.Objects.requireNonNull(sandbox, "sandbox");
@@ -21,6 +23,27 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         java.util.Objects.requireNonNull(limits, "limits");
         java.util.Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
+        Map<String, Map<String, String>> copy = new java.util.TreeMap<>();
+        if (backends != null) {
+            backends.forEach((id, settings) -> copy.put(id, Map.copyOf(settings)));
+        }
+        backends = java.util.Collections.unmodifiableMap(copy);
+    }
+
+    /** Without backend settings. */
+    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits, Audit audit,
+                             Map<String, String> images) {
+        this(server, sandbox, resources, pool, limits, audit, images, Map.of());
+    }
+
+    /**
+     * Every {@code [backends.ID]} setting as {@code ID.KEY → value} (e.g. {@code docker.host}): the properties a
+     * backend is opened with ({@link dev.agentkernel.core.BackendSettings}). Each backend reads its own keys.
+     */
+    public Map<String, String> backendProperties() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        backends.forEach((id, settings) -> settings.forEach((key, value) -> out.put(id + "." + key, value)));
+        return Map.copyOf(out);
     }
 
     /** {@code [server]}. */
@@ -57,31 +80,35 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     public AgentKernelConfig withServer(Server newServer) {
-        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backends);
     }
 
     public AgentKernelConfig withSandbox(Sandbox newSandbox) {
-        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backends);
     }
 
     public AgentKernelConfig withResources(Resources newResources) {
-        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backends);
     }
 
     public AgentKernelConfig withPool(Pool newPool) {
-        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backends);
     }
 
     public AgentKernelConfig withLimits(Limits newLimits) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backends);
     }
 
     public AgentKernelConfig withAudit(Audit newAudit) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backends);
     }
 
     public AgentKernelConfig withImages(Map<String, String> newImages) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backends);
+    }
+
+    public AgentKernelConfig withBackends(Map<String, Map<String, String>> newBackends) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newBackends);
     }
 
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */

@@ -37,6 +37,8 @@ import java.util.Optional;
  *             max_execs_per_sandbox = 8
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
+ * [backends.docker]  host = "unix:///var/run/docker.sock", pull = true, exec = "auto"
+ *             (one section per backend id: its settings, handed to that backend as {@code ID.KEY} properties)
  * </pre>
  *
  * <table>
@@ -69,7 +71,9 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images");
+            "images", "backends");
+    /** Backend ids and their setting names: what a {@code BackendSettings} property key is made of. */
+    private static final java.util.regex.Pattern SETTING_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     static {
         ENV.put("AGENTKERNEL_HOST", "server.host");
@@ -177,6 +181,10 @@ public final class ConfigLoader {
                 throw new AgentKernelException.InvalidRequestException("Invalid config key '" + section.getKey()
                         + "' in " + source + ": expected a [" + section.getKey() + "] section");
             }
+            if (section.getKey().equals("backends")) {
+                b.backends(section.getValue(), source);
+                continue;
+            }
             Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields();
             while (keys.hasNext()) {
                 Map.Entry<String, JsonNode> key = keys.next();
@@ -232,6 +240,7 @@ public final class ConfigLoader {
         private Path auditPath;
         private boolean auditEnabled;
         private final Map<String, String> images;
+        private final Map<String, Map<String, String>> backends;
 
         Builder(AgentKernelConfig c, Path home) {
             this.home = home;
@@ -257,6 +266,32 @@ public final class ConfigLoader {
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
             images = new LinkedHashMap<>(c.images());
+            backends = new LinkedHashMap<>(c.backends());
+        }
+
+        /** {@code [backends.ID]} tables of scalar settings; a later file's table replaces the whole table. */
+        void backends(JsonNode tables, String source) {
+            Iterator<Map.Entry<String, JsonNode>> ids = tables.fields();
+            while (ids.hasNext()) {
+                Map.Entry<String, JsonNode> id = ids.next();
+                String where = "backends." + id.getKey();
+                if (!SETTING_NAME.matcher(id.getKey()).matches() || !id.getValue().isObject()) {
+                    throw new AgentKernelException.InvalidRequestException("Invalid config key '" + where + "' in "
+                            + source + ": expected a [backends.ID] section named by a backend id such as docker");
+                }
+                Map<String, String> settings = new LinkedHashMap<>();
+                Iterator<Map.Entry<String, JsonNode>> keys = id.getValue().fields();
+                while (keys.hasNext()) {
+                    Map.Entry<String, JsonNode> key = keys.next();
+                    JsonNode v = key.getValue();
+                    if (!SETTING_NAME.matcher(key.getKey()).matches() || !v.isValueNode() || v.isNull()) {
+                        throw new AgentKernelException.InvalidRequestException("Invalid config value for '" + where + "."
+                                + key.getKey() + "' in " + source + ": must be a string, number or boolean");
+                    }
+                    settings.put(key.getKey(), v.asText());
+                }
+                backends.put(id.getKey(), settings);
+            }
         }
 
         AgentKernelConfig build() {
@@ -269,7 +304,7 @@ public final class ConfigLoader {
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
                             maxExecsPerSandbox),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
-                    images);
+                    images, backends);
         }
 
         void set(String section, String key, JsonNode v, String where) {

@@ -85,6 +85,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void eachBackendHasItsOwnSectionHandedToItAsProperties() throws Exception {
+        file("""
+                [sandbox]
+                backend = "docker"
+                [backends.docker]
+                host = "tcp://127.0.0.1:2375"
+                pull = false
+                [backends.kubernetes]
+                namespace = "sandboxes"
+                """);
+        AgentKernelConfig c = load(Map.of());
+        assertThat(c.backends()).containsOnlyKeys("docker", "kubernetes");
+        assertThat(c.backendProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "docker.host", "tcp://127.0.0.1:2375", "docker.pull", "false", "kubernetes.namespace", "sandboxes"));
+        assertThat(dev.agentkernel.core.KernelFactory.settings(c, "me").properties())
+                .isEqualTo(c.backendProperties());
+        assertThat(dev.agentkernel.core.KernelFactory.settings(c, "me").backendId()).isEqualTo("docker");
+    }
+
+    @Test
     void environmentOverridesTheFile() throws Exception {
         file("[server]\nport = 9000\n[pool]\nsize = 3\n");
         AgentKernelConfig c = load(Map.of("AGENTKERNEL_PORT", "7000", "AGENTKERNEL_AUDIT", "0",
@@ -139,6 +159,8 @@ class ConfigLoaderTest {
                 new String[]{"[limits]\nmax_concurrent_runs = 0\n", "'limits.max_concurrent_runs'"},
                 new String[]{"[limits]\nmax_execs_per_sandbox = 0\n", "'limits.max_execs_per_sandbox'"},
                 new String[]{"[images]\npython = 3\n", "'images.python'"},
+                new String[]{"[backends]\nhost = \"x\"\n", "'backends.host'"},
+                new String[]{"[backends.docker]\nhost = [\"x\"]\n", "'backends.docker.host'"},
                 new String[]{"[server\nport = 1\n", "Invalid config file"});
         for (String[] c : cases) {
             file(c[0]);
