@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -58,7 +57,7 @@ final class HttpTransport {
         // Always UTF-8, whatever the platform charset (JSON is UTF-8 by definition).
         String text = new String(response.body(), StandardCharsets.UTF_8);
         if (response.statusCode() >= 400) {
-            throw Errors.fromResponse(mapper, response.statusCode(), text, response.headers().firstValue("Retry-After"));
+            throw Errors.fromResponse(mapper, response.statusCode(), text);
         }
         return read(text, type, method + " " + path);
     }
@@ -75,7 +74,7 @@ final class HttpTransport {
             throw Errors.protocol(what + ": expected a JSON object, got: " + abbreviate(text), null);
         }
         if (node.has("success") && !node.get("success").asBoolean()) {
-            throw Errors.fromResponse(mapper, 500, text, Optional.empty());
+            throw Errors.fromResponse(mapper, 500, text);
         }
         try {
             return mapper.treeToValue(node, type);
@@ -106,8 +105,7 @@ final class HttpTransport {
                 throw Errors.transport("POST " + path, e);
             }
             if (response.statusCode() >= 400) {
-                throw Errors.fromResponse(mapper, response.statusCode(), text,
-                        response.headers().firstValue("Retry-After"));
+                throw Errors.fromResponse(mapper, response.statusCode(), text);
             }
             throw Errors.protocol("POST " + path + " answered " + type + " instead of an event stream", null);
         }
