@@ -43,6 +43,6 @@ public final class DefaultClientFactory implements ClientFactory {
             new EngineSetup(env).ensureReady(console);
         }
         return new EmbeddedClient(KernelFactory.fromConfig(config, InstanceId.current(),
-                b -> b.destroyInBackground(serving)));
+                b -> b.destroyInBackground(serving)).start());
     }
 }

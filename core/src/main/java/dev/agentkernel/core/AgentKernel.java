@@ -25,7 +25,14 @@ import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
 import dev.agentkernel.core.internal.Admission;
-import dev.agentkernel.core.internal.SandboxExecSlots;
+import dev.agentkernel.core.internal.CommandLimits;
+import dev.agentkernel.core.internal.Gate;
+import dev.agentkernel.core.internal.InFlightRegistry;
+import dev.agentkernel.core.internal.LazyAuditLog;
+import dev.agentkernel.core.internal.Reaper;
+import dev.agentkernel.core.internal.Runs;
+import dev.agentkernel.core.internal.TemporarySandboxes;
+import dev.agentkernel.core.internal.Visibility;
 import dev.agentkernel.core.pool.SandboxPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,23 +40,21 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * The one entry point for embedders, the server and the CLI. Thread-safe: one instance serves many
- * concurrent callers. Closing it drains the warm pool and removes the temporary sandboxes it made;
- * named sandboxes are left alone. Closing also closes the backend it was built with.
+ * The one entry point for embedders, the server and the CLI: a facade over the parts in
+ * {@code dev.agentkernel.core.internal}. Thread-safe: one instance serves many concurrent callers.
+ *
+ * <p>Building does no I/O: no engine call, no file, no thread. {@link #start()} (explicitly, or on the first
+ * operation that needs the engine) reconciles — removes the {@code run} and {@code pool} sandboxes of dead
+ * instances ({@link Reaper}; named sandboxes are adopted as they are) — warms the pool and schedules the reconcile
+ * again every {@link Builder#reconcileInterval}. Closing cancels commands in flight, drains the warm pool and
+ * removes the temporary sandboxes it made; named sandboxes are left alone. Closing also closes the backend.
  *
  * <p>Every backend call goes through one {@link AuditingBackend}, so each operation leaves its audit events
  * (see {@link AuditEvent}) on disk before the caller gets the answer; when they cannot be written the operation
@@ -57,182 +62,116 @@ import java.util.function.Predicate;
  *
  * <p>Defaults from the configuration: a request without a timeout gets {@code limits.timeout_ms}; output is
  * capped at {@code limits.max_output_bytes} per stream; files at {@code limits.max_file_bytes}. Commands in
- * flight (runs and execs) are bounded by {@code limits.max_concurrent_runs}: excess callers wait up to
- * {@link Builder#admissionWait} and then get {@code BUSY}. In one named sandbox at most
- * {@code limits.max_execs_per_sandbox} commands run at once; the next one gets {@code BUSY} at once.
- *
- * <p>Sandboxes by kind: {@code named} ones are the user's (every operation); {@code run} ones exist while a
- * run lasts ({@link #get}, {@link #list} and {@link #remove} see them); {@code pool} ones are invisible to every
- * named-sandbox operation so a warm sandbox cannot be touched before the one run it serves.
- *
- * <p>At build time the facade reconciles: {@code run} and {@code pool} sandboxes whose owner instance is dead
- * ({@link InstanceId#mayBeAlive}) are removed; named sandboxes are adopted as they are. The same reconcile runs
- * again every {@link Builder#reconcileInterval} (which also drops warm pool members whose container is gone).
+ * flight are bounded by {@code limits.max_concurrent_runs} and {@code limits.max_execs_per_sandbox}
+ * ({@link Gate}). Which sandboxes a caller sees: {@link Visibility}.
  */
 public final class AgentKernel implements Sandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(AgentKernel.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final RunListener NO_LISTENER = new RunListener() { };
-
-    private final AgentKernelConfig config;
-    private final AuditingBackend backend;
-    private final ImageResolver images;
-    private final Admission admission;
-    private final SandboxExecSlots execSlots;
-    /** Runs the periodic reconcile; null when disabled. */
-    private final java.util.concurrent.ScheduledExecutorService reconciler;
-    private final SandboxPool pool;
-    private final java.util.concurrent.ThreadPoolExecutor batchExecutor;
-    /** Removes finished temporaries after the answer when {@link Builder#destroyInBackground}; else null. */
-    private final java.util.concurrent.ThreadPoolExecutor destroyer;
-    private final java.util.concurrent.Semaphore pendingDestroys;
     /** How long {@link #close} waits for cancelled commands to end. */
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
-    private final Set<String> temporaries = ConcurrentHashMap.newKeySet();
-    private final Set<Cancellation> inFlight = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    private final int reconciled;
-    private volatile boolean closed;
+    private enum State { NEW, STARTED, CLOSED }
+
+    private final AgentKernelConfig config;
+    private final LazyAuditLog auditLog;
+    private final AuditingBackend backend;
+    private final ImageResolver images;
+    private final Gate gate;
+    private final CommandLimits limits;
+    private final Visibility visibility;
+    private final InFlightRegistry inFlight = new InFlightRegistry();
+    private final TemporarySandboxes temporaries;
+    private final SandboxPool pool;
+    private final Runs runs;
+    private final Reaper reaper;
+    private final Duration reconcileInterval;
+    private volatile State state = State.NEW; // changed under this
+    private volatile int reconciled;
 
     private AgentKernel(Builder b) {
         this.config = b.config;
-        AuditLog log = b.auditLog != null ? b.auditLog
-                : b.config.audit().enabled() ? AuditLog.open(b.config.audit().path()) : AuditLog.disabled();
-        this.backend = new AuditingBackend(b.backend, log);
+        AuditLog given = b.auditLog;
+        this.auditLog = given != null ? new LazyAuditLog(() -> given, given.enabled())
+                : new LazyAuditLog(() -> config.audit().enabled() ? AuditLog.open(config.audit().path())
+                        : AuditLog.disabled(), config.audit().enabled());
+        this.backend = new AuditingBackend(b.backend, auditLog);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
-        this.admission = new Admission(Math.max(1, config.limits().maxConcurrentRuns()), b.admissionWait);
-        this.execSlots = new SandboxExecSlots(Math.max(1, config.limits().maxExecsPerSandbox()));
-        AtomicInteger threads = new AtomicInteger();
-        int batchThreads = Math.max(1, config.limits().maxConcurrentRuns());
-        this.batchExecutor = new java.util.concurrent.ThreadPoolExecutor(batchThreads, batchThreads, 30,
-                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "agentkernel-batch-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.batchExecutor.allowCoreThreadTimeOut(true);
-        if (b.destroyInBackground) {
-            AtomicInteger destroyThreads = new AtomicInteger();
-            this.destroyer = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, java.util.concurrent.TimeUnit.SECONDS,
-                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "agentkernel-destroy-" + destroyThreads.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-            this.destroyer.allowCoreThreadTimeOut(true);
-        } else {
-            this.destroyer = null;
-        }
-        this.pendingDestroys = new java.util.concurrent.Semaphore(Math.max(1, config.limits().maxConcurrentRuns()));
-        this.reconciled = reconcile(b.reconcileFilter);
+        this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), b.admissionWait,
+                config.limits().maxExecsPerSandbox());
+        this.limits = new CommandLimits(config.limits());
+        this.visibility = new Visibility(backend);
+        this.temporaries = new TemporarySandboxes(backend, b.destroyInBackground,
+                Math.max(1, config.limits().maxConcurrentRuns()));
         this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
                 b.poolThreads);
-        if (pool.enabled()) {
-            pool.warm(defaultPoolKey());
-        }
-        this.reconciler = startReconciler(b.reconcileInterval, b.reconcileFilter);
+        this.runs = new Runs(config, backend, images, pool, temporaries, gate, inFlight, () -> newName("run"));
+        this.reaper = new Reaper(backend, InstanceId::mayBeAlive, b.reconcileFilter, pool::prune);
+        this.reconcileInterval = b.reconcileInterval;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * Starts the kernel: opens the audit log, reconciles, warms the pool and schedules the periodic reconcile.
+     * Idempotent; the first operation that needs the engine calls it too. An unreachable engine does not fail
+     * it (the reconcile is skipped and tried again later); an unwritable audit log does.
+     */
+    public AgentKernel start() {
+        if (state == State.STARTED) {
+            return this; // the common case, without the lock
+        }
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                throw new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE, "agentkernel is shutting down");
+            }
+            if (state == State.STARTED) {
+                return this;
+            }
+            auditLog.open();
+            reconciled = reaper.reconcile();
+            if (pool.enabled()) {
+                pool.warm(runs.defaultKey());
+            }
+            reaper.schedule(reconcileInterval);
+            state = State.STARTED;
+        }
+        return this;
+    }
+
+    /** Runs a command in a temporary sandbox (pooled when {@code fast}) that is removed afterwards. */
+    public RunResult run(RunRequest request) {
+        return runStreaming(request, NO_LISTENER, Cancellation.create());
+    }
+
     /** Like {@link #run} with events as they happen; cancelling kills the command and removes the sandbox. */
     public RunResult runStreaming(RunRequest request, RunListener listener, Cancellation cancellation) {
         Objects.requireNonNull(request, "request");
-        RunListener l = listener == null ? NO_LISTENER : listener;
-        Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
-        try (InFlight ignored0 = track(c); Admission.Permit ignored = admit("run", null)) {
-            ImageResolver.Choice choice = request.image() != null
-                    ? images.offlineAlternative(request.image(), backend::imageAvailable)
-                    : images.resolve(request.command(), backend::imageAvailable);
-            if (choice.note() != null) {
-                LOG.info("Image choice: {}", choice.note());
-            }
-            SandboxPool.Key key = new SandboxPool.Key(choice.image(),
-                    request.profile() != null ? request.profile() : config.sandbox().profile(),
-                    request.vcpus() != null ? request.vcpus() : config.resources().vcpus(),
-                    request.memoryMb() != null ? request.memoryMb() : config.resources().memoryMb());
-            ExecRequest exec = limited(new ExecRequest(request.command(), request.env(), request.workdir(),
-                    request.timeout(), request.stdin(), 0));
-
-            SandboxInfo sandbox = request.fast() ? pool.claim(key).orElse(null) : null;
-            boolean pooled = sandbox != null;
-            String name = pooled ? sandbox.name() : newName("run");
-            temporaries.add(name);
-            boolean exists = pooled;
-            try {
-                l.onStarted(name, key.image(), choice.note(), pooled);
-                l.onProgress(RunListener.Stage.CREATING);
-                if (!pooled) {
-                    backend.create(new SandboxSpec(name, key.image(), key.vcpus(), key.memoryMb(), key.profile(),
-                            Map.of(), Map.of(), SandboxKind.RUN));
-                    exists = true;
-                }
-                l.onProgress(RunListener.Stage.STARTING);
-                l.onProgress(RunListener.Stage.EXECUTING);
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("run", true);
-                details.put("pooled", pooled);
-                details.put("image", key.image());
-                if (choice.note() != null) {
-                    details.put("image_note", choice.note());
-                }
-                ExecResult result = backend.exec(name, exec, l, c, details);
-                l.onDone(result);
-                return new RunResult(name, key.image(), choice.note(), pooled, result);
-            } finally {
-                if (exists) {
-                    disposeTemporary(name);
-                } else {
-                    temporaries.remove(name);
-                }
-            }
-        }
+        started();
+        return runs.run(request, listener == null ? NO_LISTENER : listener,
+                cancellation == null ? Cancellation.create() : cancellation);
     }
 
     /** Runs every request in its own sandbox with bounded parallelism; results in input order. */
     public List<BatchOutcome> batch(List<RunRequest> requests) {
         Objects.requireNonNull(requests, "requests");
-        if (requests.size() > Validation.MAX_BATCH) {
-            throw Validation.invalid("Invalid commands: at most " + Validation.MAX_BATCH + " commands in one batch, got "
-                    + requests.size());
-        }
-        ensureOpen();
-        List<Future<RunResult>> futures = new ArrayList<>();
-        for (RunRequest r : requests) {
-            futures.add(batchExecutor.submit(() -> run(r)));
-        }
-        List<BatchOutcome> out = new ArrayList<>();
-        for (Future<RunResult> f : futures) {
-            try {
-                out.add(BatchOutcome.ok(f.get()));
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                out.add(BatchOutcome.failed(cause instanceof AgentKernelException ake ? ake
-                        : new AgentKernelException(ErrorCode.INTERNAL, "The command could not be run", cause)));
-            } catch (java.util.concurrent.CancellationException e) {
-                out.add(BatchOutcome.failed(new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE,
-                        "agentkernel is shutting down")));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                futures.forEach(x -> x.cancel(true));
-                throw new AgentKernelException(ErrorCode.INTERNAL, "Interrupted while waiting for the batch", e);
-            }
-        }
-        return out;
+        started();
+        return runs.batch(requests);
     }
 
     /**
      * Creates and starts a named sandbox. What the spec leaves null is resolved here, and only here, from the
      * configuration: the image ({@code [sandbox] image}), the profile ({@code [sandbox] profile}) and the limits
-     * ({@code [resources]}). The kind is always {@code named}. An image that is unavailable offline is replaced by its configured local
-     * alternative (see {@link ImageResolver#offlineAlternative}); the returned info shows the image used and the
-     * audit event carries {@code image_note}.
+     * ({@code [resources]}). The kind is always {@code named}. An image that is unavailable offline is replaced by
+     * its configured local alternative (see {@link ImageResolver#offlineAlternative}); the returned info shows the
+     * image used and the audit event carries {@code image_note}.
      */
     public SandboxInfo create(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        ensureOpen();
+        started();
         SandboxSpec s = spec.withKind(SandboxKind.NAMED).withDefaults(config.sandbox().profile(),
                 config.resources().vcpus(), config.resources().memoryMb());
         ImageResolver.Choice choice = images.offlineAlternative(
@@ -246,47 +185,51 @@ public final class AgentKernel implements Sandboxes {
 
     /** A named sandbox, or a temporary one while its run lasts. */
     public SandboxInfo get(String name) {
-        return visible(name, false);
+        started();
+        return visibility.require(name, false);
     }
 
     /** Named sandboxes (and temporary ones while they run); pool members are not listed. */
     public List<SandboxInfo> list() {
-        ensureOpen();
-        return backend.list().stream().filter(s -> s.kind() != SandboxKind.POOL).toList();
+        started();
+        return visibility.list();
+    }
+
+    public ExecResult exec(String name, ExecRequest request) {
+        return execStreaming(name, request, NO_LISTENER, Cancellation.create());
     }
 
     public ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation) {
         Objects.requireNonNull(request, "request");
         RunListener l = listener == null ? NO_LISTENER : listener;
         Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
-        visible(name, true);
-        try (InFlight ignored0 = track(c); Admission.Permit perSandbox = admitExec(name);
-             Admission.Permit ignored = admit("exec", name)) {
+        named(name);
+        try (InFlightRegistry.Registration ignored0 = inFlight.track(c); Admission.Permit ignored = gate.exec(name)) {
             l.onProgress(RunListener.Stage.EXECUTING);
-            ExecResult result = backend.exec(name, limited(request), l, c);
+            ExecResult result = backend.exec(name, limits.apply(request), l, c);
             l.onDone(result);
             return result;
         }
     }
 
     public SandboxInfo stop(String name) {
-        visible(name, true);
+        named(name);
         return backend.stop(name);
     }
 
     public SandboxInfo start(String name) {
-        visible(name, true);
+        named(name);
         return backend.start(name);
     }
 
     public void remove(String name) {
-        visible(name, false);
+        get(name);
         backend.remove(name);
     }
 
     public FileContent readFile(String name, String path) {
         String normal = Validation.sandboxPath(path);
-        visible(name, true);
+        named(name);
         return backend.readFile(name, normal, config.limits().maxFileBytes());
     }
 
@@ -297,7 +240,7 @@ public final class AgentKernel implements Sandboxes {
             throw new AgentKernelException.TooLargeException("File content is larger than "
                     + config.limits().maxFileBytes() + " bytes");
         }
-        visible(name, true);
+        named(name);
         backend.writeFile(name, file);
         return file;
     }
@@ -305,7 +248,7 @@ public final class AgentKernel implements Sandboxes {
     /** Returns the normalised path deleted. */
     public String deleteFile(String name, String path) {
         String normal = Validation.sandboxPath(path);
-        visible(name, true);
+        named(name);
         backend.deleteFile(name, normal);
         return normal;
     }
@@ -313,7 +256,7 @@ public final class AgentKernel implements Sandboxes {
     /** Audit events of one sandbox (exact name), sorted by time; readable after the sandbox is removed. */
     public List<AuditEvent> logs(String name, LogQuery query) {
         Validation.sandboxName(name);
-        return backend.log().query(name, query == null ? LogQuery.ALL : query);
+        return auditLog.query(name, query == null ? LogQuery.ALL : query);
     }
 
     /**
@@ -327,12 +270,12 @@ public final class AgentKernel implements Sandboxes {
 
     /** Checks the audit log's hash chain. */
     public AuditLog.Verification auditVerify() {
-        return backend.log().verify();
+        return auditLog.verify();
     }
 
     /** Whether audit events are being recorded. */
     public boolean auditEnabled() {
-        return backend.log().enabled();
+        return auditLog.enabled();
     }
 
     /** The image a command would run in, and why when it is a fallback (what {@link #run} would choose). */
@@ -352,7 +295,7 @@ public final class AgentKernel implements Sandboxes {
         return config;
     }
 
-    /** Sandboxes of dead instances removed when this facade was built. */
+    /** Sandboxes of dead instances removed by the reconcile of {@link #start()} (0 before it). */
     public int reconciledAtStart() {
         return reconciled;
     }
@@ -363,227 +306,32 @@ public final class AgentKernel implements Sandboxes {
      */
     @Override
     public void close() {
-        synchronized (inFlight) {
-            if (closed) {
+        synchronized (this) {
+            if (state == State.CLOSED) {
                 return;
             }
-            closed = true;
+            state = State.CLOSED;
         }
-        if (reconciler != null) {
-            reconciler.shutdownNow();
-        }
-        List.copyOf(inFlight).forEach(Cancellation::cancel);
-        // Batch items not started yet are cancelled, so batch callers waiting on them get an answer.
-        // Running ones end through their cancellation; threads are not interrupted (I/O channels close on it).
-        batchExecutor.shutdown();
-        List<Runnable> queued = new ArrayList<>();
-        batchExecutor.getQueue().drainTo(queued);
-        queued.forEach(r -> {
-            if (r instanceof Future<?> f) {
-                f.cancel(false);
-            }
-        });
-        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
-        synchronized (inFlight) {
-            while (!inFlight.isEmpty() && deadline - System.nanoTime() > 0) {
-                try {
-                    inFlight.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        if (destroyer != null) {
-            destroyer.shutdown();
-            try {
-                destroyer.awaitTermination(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        reaper.close();
+        inFlight.closeAndCancelAll();
+        runs.stopBatches();
+        inFlight.awaitNone(CLOSE_WAIT);
+        temporaries.close(CLOSE_WAIT);
         pool.close();
-        for (String name : List.copyOf(temporaries)) {
-            removeTemporary(name);
-        }
-        backend.log().close();
+        auditLog.close();
         backend.close();
     }
 
-    private java.util.concurrent.ScheduledExecutorService startReconciler(Duration interval,
-                                                                          Predicate<SandboxInfo> filter) {
-        if (interval.isZero()) {
-            return null;
-        }
-        java.util.concurrent.ScheduledExecutorService s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                    Thread t = new Thread(r, "agentkernel-reconcile");
-                    t.setDaemon(true);
-                    return t;
-                });
-        long ms = Math.max(1, interval.toMillis());
-        s.scheduleWithFixedDelay(() -> periodicReconcile(filter), ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
-        return s;
+    /** Starts the kernel on first use; refuses once it is closing. */
+    private void started() {
+        inFlight.ensureOpen();
+        start();
     }
 
-    /** One periodic pass; never throws (an exception would cancel the schedule). */
-    private void periodicReconcile(Predicate<SandboxInfo> filter) {
-        if (closed) {
-            return;
-        }
-        try {
-            reconcile(filter);
-            pool.prune();
-        } catch (RuntimeException e) {
-            LOG.warn("Periodic reconcile failed: {}", e.toString());
-        }
-    }
-
-    private int reconcile(Predicate<SandboxInfo> filter) {
-        int removed = 0;
-        List<SandboxInfo> all;
-        try {
-            all = backend.list();
-        } catch (RuntimeException e) {
-            LOG.warn("Reconcile skipped: cannot list sandboxes: {}", e.getMessage());
-            return 0;
-        }
-        for (SandboxInfo s : all) {
-            if (s.kind() == SandboxKind.NAMED || InstanceId.mayBeAlive(s.owner()) || !filter.test(s)) {
-                continue; // named sandboxes are adopted; live owners keep theirs
-            }
-            try {
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("reason", "reconcile");
-                details.put("kind", s.kind().wireName());
-                if (s.owner() != null) {
-                    details.put("owner", s.owner());
-                }
-                backend.remove(s.name(), details);
-                removed++;
-            } catch (AgentKernelException.NotFoundException e) {
-                // another instance reaped it first
-            } catch (RuntimeException e) {
-                LOG.warn("Reconcile could not remove {}: {}", s.name(), e.getMessage());
-            }
-        }
-        if (removed > 0) {
-            LOG.info("Reconcile removed {} sandboxes of dead instances", removed);
-        }
-        return removed;
-    }
-
-    private SandboxPool.Key defaultPoolKey() {
-        return new SandboxPool.Key(config.sandbox().image(), config.sandbox().profile(), config.resources().vcpus(),
-                config.resources().memoryMb());
-    }
-
-    /**
-     * Applies the configured default timeout and output cap. A request at the built-in output default did not
-     * choose a cap (0 becomes that default), so it gets the configured one; a larger one is lowered to it.
-     */
-    private ExecRequest limited(ExecRequest r) {
-        ExecRequest out = r.timeout() == null ? r.withTimeout(config.limits().timeout()) : r;
-        long cap = config.limits().maxOutputBytes();
-        boolean unchosen = out.maxOutputBytes() == ExecRequest.DEFAULT_MAX_OUTPUT_BYTES;
-        return cap > 0 && (unchosen || out.maxOutputBytes() > cap) ? out.withMaxOutputBytes(cap) : out;
-    }
-
-    private Admission.Permit admit(String operation, String sandbox) {
-        try {
-            return admission.acquire();
-        } catch (AgentKernelException.BusyException e) {
-            throw refused(e, operation, sandbox, "busy");
-        }
-    }
-
-    private Admission.Permit admitExec(String sandbox) {
-        try {
-            return execSlots.acquire(sandbox);
-        } catch (AgentKernelException.BusyException e) {
-            throw refused(e, "exec", sandbox, "sandbox_busy");
-        }
-    }
-
-    /** Audits a {@code BUSY} refusal and returns it to throw. */
-    private AgentKernelException.BusyException refused(AgentKernelException.BusyException e, String operation,
-                                                       String sandbox, String reason) {
-        try {
-            backend.record("request_refused", sandbox, Map.of("operation", operation, "reason", reason));
-        } catch (RuntimeException auditFailure) {
-            e.addSuppressed(auditFailure);
-        }
-        return e;
-    }
-
-    /** The sandbox if a caller may see it; {@code namedOnly} for operations on a sandbox's inside or state. */
-    private SandboxInfo visible(String name, boolean namedOnly) {
-        Validation.sandboxName(name);
-        ensureOpen();
-        SandboxInfo info = backend.inspect(name).orElseThrow(() -> AgentKernelException.sandboxNotFound(name));
-        if (info.kind() == SandboxKind.POOL || namedOnly && info.kind() != SandboxKind.NAMED) {
-            throw AgentKernelException.sandboxNotFound(name);
-        }
-        return info;
-    }
-
-    /**
-     * Removes a finished run's sandbox: now, or after the answer when destroying in the background. The background
-     * is bounded: with {@code max_concurrent_runs} removals pending, the run removes its own sandbox itself.
-     */
-    private void disposeTemporary(String name) {
-        if (destroyer != null && !closed && pendingDestroys.tryAcquire()) {
-            try {
-                destroyer.execute(() -> {
-                    try {
-                        removeTemporary(name);
-                    } finally {
-                        pendingDestroys.release();
-                    }
-                });
-                return;
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                pendingDestroys.release();
-            }
-        }
-        removeTemporary(name);
-    }
-
-    private void removeTemporary(String name) {
-        try {
-            backend.remove(name);
-            temporaries.remove(name);
-        } catch (AgentKernelException.NotFoundException e) {
-            temporaries.remove(name); // never created, or removed by someone else
-        } catch (RuntimeException e) {
-            LOG.warn("Could not remove temporary sandbox {} (removed at close or by the next reconcile): {}", name,
-                    e.getMessage());
-        }
-    }
-
-    /** A command in flight: registered so that {@link #close} can cancel it and wait for it. */
-    private interface InFlight extends AutoCloseable {
-        @Override
-        void close();
-    }
-
-    private InFlight track(Cancellation c) {
-        synchronized (inFlight) {
-            ensureOpen(); // checked under the lock: close either sees this command or this command sees close
-            inFlight.add(c);
-        }
-        return () -> {
-            synchronized (inFlight) {
-                inFlight.remove(c);
-                inFlight.notifyAll();
-            }
-        };
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE, "agentkernel is shutting down");
-        }
+    /** A named sandbox the caller may act on (its inside or its state). */
+    private SandboxInfo named(String name) {
+        started();
+        return visibility.require(name, true);
     }
 
     private static String newName(String prefix) {

@@ -387,10 +387,45 @@ class AgentKernelTest {
         fake.plant("named-dead", SandboxKind.NAMED, dead, SandboxStatus.STOPPED);
         fake.plant("run-alive", SandboxKind.RUN, InstanceId.current(), SandboxStatus.RUNNING);
         kernel = build(AgentKernelConfig.forTests(dir.resolve("rec.jsonl")));
+        assertThat(fake.names()).as("building reconciles nothing").hasSize(4);
+        kernel.start();
         assertThat(kernel.reconciledAtStart()).isEqualTo(2);
         assertThat(fake.names()).containsExactlyInAnyOrder("named-dead", "run-alive");
         assertThat(kernel.logs("run-dead", LogQuery.ALL).get(0).details()).containsEntry("reason", "reconcile")
                 .containsEntry("owner", dead);
+    }
+
+    @Test
+    void buildingDoesNoIoAndTheFirstOperationStartsTheKernel() throws Exception {
+        kernel.close();
+        fake = new FakeBackend();
+        fake.plant("run-of-the-dead", SandboxKind.RUN, deadOwner(), SandboxStatus.RUNNING);
+        Path audit = dir.resolve("lazy/audit.jsonl");
+        AgentKernelConfig config = AgentKernelConfig.forTests(audit).withPool(new AgentKernelConfig.Pool(1, 2));
+        kernel = build(config);
+        assertThat(fake.engineCalls()).as("engine calls while building").isZero();
+        assertThat(audit.getParent()).as("audit log opened while building").doesNotExist();
+        assertThat(kernel.poolStats().size()).isZero();
+
+        assertThat(kernel.list()).isEmpty(); // the first use reconciles (the dead run is gone) and warms the pool
+        assertThat(kernel.reconciledAtStart()).isEqualTo(1);
+        assertThat(audit).exists();
+        waitUntil(() -> kernel.poolStats().size() == 1);
+        int calls = fake.engineCalls();
+        assertThat(kernel.start()).as("start is idempotent").isSameAs(kernel);
+        assertThat(fake.engineCalls()).isEqualTo(calls);
+    }
+
+    @Test
+    void closingAKernelThatNeverStartedTouchesNothing() {
+        kernel.close();
+        fake = new FakeBackend();
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("never/audit.jsonl")));
+        kernel.close();
+        assertThat(fake.engineCalls()).isZero();
+        assertThat(fake.isClosed()).isTrue();
+        assertThat(dir.resolve("never")).doesNotExist();
+        assertThatThrownBy(kernel::start).hasMessageContaining("shutting down");
     }
 
     @Test

@@ -68,7 +68,7 @@ class ExecLimitAndReconcileTest {
         return AgentKernel.builder().backend(fake)
                 .config(base.withLimits(new AgentKernelConfig.Limits(l.timeout(), l.maxOutputBytes(),
                         l.maxFileBytes(), 32, LIMIT)))
-                .admissionWait(Duration.ofMillis(200)).reconcileInterval(reconcileInterval).build();
+                .admissionWait(Duration.ofMillis(200)).reconcileInterval(reconcileInterval).build().start();
     }
 
     /** Fills every slot of {@code name} with blocked commands; returns them (still running). */
@@ -176,7 +176,7 @@ class ExecLimitAndReconcileTest {
     void periodicPassDropsWarmPoolMembersWhoseContainerIsGone() throws Exception {
         AgentKernelConfig base = AgentKernelConfig.forTests(dir.resolve("pool.jsonl"));
         kernel = AgentKernel.builder().backend(fake).config(base.withPool(new AgentKernelConfig.Pool(1, 4)))
-                .reconcileInterval(Duration.ofMillis(50)).build();
+                .reconcileInterval(Duration.ofMillis(50)).build().start();
         waitUntil(() -> kernel.poolStats().size() == 1);
         String member = fake.names().iterator().next();
         fake.breakSandbox(member);

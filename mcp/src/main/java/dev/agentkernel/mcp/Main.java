@@ -74,7 +74,7 @@ public final class Main {
 
     /** The in-process engine: the configured (or only available) backend behind an {@link AgentKernel}. */
     static SandboxOperations openEmbedded(AgentKernelConfig config, String instanceId) {
-        AgentKernel kernel = KernelFactory.fromConfig(config, instanceId, b -> b);
+        AgentKernel kernel = KernelFactory.fromConfig(config, instanceId, b -> b).start();
         return new EmbeddedSandboxes(kernel, config.sandbox().backend());
     }
 

@@ -82,7 +82,7 @@ final class SuiteServer implements AutoCloseable {
         DockerBackend backend = DockerBackend.open(new BackendSettings(DockerBackend.ID, owner(), props));
         String me = owner();
         this.kernel = AgentKernel.builder().backend(backend).config(config).admissionWait(o.admissionWait())
-                .reconcileFilter(s -> me.equals(s.owner())).build();
+                .reconcileFilter(s -> me.equals(s.owner())).build().start();
         this.server = AgentKernelServer.start(kernel, ServerOptions.from(config, apiKey));
         this.http = new RawHttp(server.port(), apiKey);
     }

@@ -44,7 +44,8 @@ public final class Main {
         }
         AgentKernel kernel;
         try {
-            kernel = KernelFactory.fromConfig(config, InstanceId.current(), b -> b.destroyInBackground(true));
+            // Started now: reconcile and warm the pool before the first request, not during it.
+            kernel = KernelFactory.fromConfig(config, InstanceId.current(), b -> b.destroyInBackground(true)).start();
         } catch (AgentKernelException e) {
             System.err.println("agentkernel: " + e.getMessage());
             System.exit(3);

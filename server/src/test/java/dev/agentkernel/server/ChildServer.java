@@ -29,7 +29,8 @@ public final class ChildServer {
                 .config(config)
                 .reconcileFilter(s -> s.owner() != null && s.owner().split("/").length == 3
                         && pids.contains(s.owner().split("/")[1]))
-                .build();
+                .build()
+                .start();
         AgentKernelServer server = AgentKernelServer.start(kernel, ServerOptions.from(config, null).withPort(0));
         System.out.println("owner=" + InstanceId.current());
         System.out.println("port=" + server.port());

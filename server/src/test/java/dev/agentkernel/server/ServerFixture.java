@@ -36,7 +36,7 @@ final class ServerFixture implements AutoCloseable {
                   java.util.function.UnaryOperator<ServerOptions> tweak,
                   java.util.function.UnaryOperator<AgentKernel.Builder> kernelTweak) {
         this.audit = AuditLog.open(auditFile);
-        this.kernel = kernelTweak.apply(AgentKernel.builder().backend(backend).config(config).auditLog(audit)).build();
+        this.kernel = kernelTweak.apply(AgentKernel.builder().backend(backend).config(config).auditLog(audit)).build().start();
         ServerOptions options = tweak.apply(ServerOptions.from(config, null).withPort(0).withHost("127.0.0.1"));
         this.apiKey = options.apiKey();
         this.server = AgentKernelServer.start(kernel, options);

@@ -25,7 +25,7 @@ public final class DeadInstanceMain {
         Path audit = Path.of(args[0]);
         String named = args[1];
         AgentKernel kernel = AgentKernel.builder().backend(FacadeSupport.backend())
-                .config(FacadeSupport.config(audit, 2, 4)).reconcileFilter(s -> false).build();
+                .config(FacadeSupport.config(audit, 2, 4)).reconcileFilter(s -> false).build().start();
         kernel.create(SandboxSpec.named(named, null));
         Thread run = new Thread(() -> kernel.run(RunRequest.of("sleep", "600").withImage(FacadeSupport.BUSYBOX)
                 .withFast(false)));

@@ -53,7 +53,7 @@ final class FacadeSupport {
      */
     static AgentKernel kernel(AgentKernelConfig config) {
         return AgentKernel.builder().backend(backend()).config(config).reconcileFilter(s -> false)
-                .admissionWait(Duration.ofMinutes(3)).build();
+                .admissionWait(Duration.ofMinutes(3)).build().start();
     }
 
     static List<SandboxInfo> ownedBy(Backend raw, String owner) {

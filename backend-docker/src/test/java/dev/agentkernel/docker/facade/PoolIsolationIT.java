@@ -103,7 +103,7 @@ class PoolIsolationIT {
         long[] background = new long[n];
         try (AgentKernel kernel = dev.agentkernel.core.AgentKernel.builder().backend(FacadeSupport.backend())
                 .config(FacadeSupport.config(dir.resolve("audit2.jsonl"), 1, 4)).reconcileFilter(s -> false)
-                .destroyInBackground(true).build()) {
+                .destroyInBackground(true).build().start()) {
             for (int i = 0; i < n; i++) {
                 waitUntil(() -> kernel.poolStats().size() == 1, Duration.ofMinutes(1));
                 long t = System.nanoTime();

@@ -73,7 +73,7 @@ class ReconcileIT {
                 // Built right after the kill, so the window in which another instance could reap first is short.
                 try (AgentKernel kernel = AgentKernel.builder().backend(FacadeSupport.backend())
                         .config(FacadeSupport.config(audit, 0, 4))
-                        .reconcileFilter(s -> dead.equals(s.owner())).build()) {
+                        .reconcileFilter(s -> dead.equals(s.owner())).build().start()) {
                     assertThat(InstanceId.mayBeAlive(dead)).isFalse();
                     assertThat(ownedBy(raw, dead)).extracting(SandboxInfo::name).containsExactly(named);
                     assertThat(kernel.get(named).running()).isTrue(); // adopted as it was

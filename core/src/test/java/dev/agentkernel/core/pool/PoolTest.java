@@ -43,7 +43,7 @@ class PoolTest {
     private AgentKernel build(int size, int max) {
         AgentKernelConfig c = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))
                 .withPool(new AgentKernelConfig.Pool(size, max));
-        kernel = AgentKernel.builder().backend(fake).config(c).build();
+        kernel = AgentKernel.builder().backend(fake).config(c).build().start();
         return kernel;
     }
 
@@ -212,7 +212,7 @@ class PoolTest {
     void backgroundDestroyRemovesAfterTheAnswerAndCloseWaitsForIt() throws Exception {
         AgentKernelConfig c = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))
                 .withPool(new AgentKernelConfig.Pool(1, 4));
-        kernel = AgentKernel.builder().backend(fake).config(c).destroyInBackground(true).build();
+        kernel = AgentKernel.builder().backend(fake).config(c).destroyInBackground(true).build().start();
         waitUntil(() -> kernel.poolStats().size() == 1);
         RunResult a = kernel.run(RunRequest.of("echo", "a").withImage(IMAGE));
         assertThat(a.pooled()).isTrue();

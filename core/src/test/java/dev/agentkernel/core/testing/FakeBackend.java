@@ -171,6 +171,7 @@ public final class FakeBackend implements Backend {
     private final AtomicInteger creates = new AtomicInteger();
     private final AtomicInteger removes = new AtomicInteger();
     private final AtomicInteger execs = new AtomicInteger();
+    private final AtomicInteger engineCalls = new AtomicInteger();
     private final Set<String> execsInFlight = ConcurrentHashMap.newKeySet();
     private volatile CommandHandler handler = DEFAULT_HANDLER;
     private volatile boolean available = true;
@@ -225,6 +226,11 @@ public final class FakeBackend implements Backend {
 
     public int removeCount() {
         return removes.get();
+    }
+
+    /** Calls that reached the "engine" (every sandbox operation; not health or image checks). */
+    public int engineCalls() {
+        return engineCalls.get();
     }
 
     public int execCount() {
@@ -415,6 +421,7 @@ public final class FakeBackend implements Backend {
     }
 
     private void checkUp() {
+        engineCalls.incrementAndGet();
         if (!available) {
             throw new AgentKernelException.BackendUnavailableException("The fake engine is down", null);
         }
