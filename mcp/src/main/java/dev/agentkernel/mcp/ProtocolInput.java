@@ -21,6 +21,10 @@ import java.util.concurrent.CountDownLatch;
  * session on the first line it cannot parse. A malformed line gets the JSON-RPC parse error (-32700) instead,
  * and the server keeps serving.
  *
+ * <p>Cancellation, which the SDK does not implement: each {@code tools/call} is registered with
+ * {@link CallCancellations} and tagged with its id in {@code params._meta}; a {@code notifications/cancelled} fires
+ * the call's cancellation here and goes no further.
+ *
  * <p>When the client closes stdin, {@code ended} is counted down but the transport does not see the end yet:
  * it would close the session at once and drop the answers of calls still running. {@link #release()} lets it
  * see the end once those answers are out.
@@ -32,6 +36,7 @@ final class ProtocolInput extends InputStream {
     private final BufferedReader lines;
     private final OutputStream protocolOut;
     private final CountDownLatch ended;
+    private final CallCancellations calls;
     private final CountDownLatch released = new CountDownLatch(1);
     private byte[] current = new byte[0];
     private int position;
@@ -40,10 +45,11 @@ final class ProtocolInput extends InputStream {
      * @param protocolOut where parse errors are written; the SDK's transport writes its messages while holding
      *                    this object's monitor, and so do we, so lines never interleave
      */
-    ProtocolInput(InputStream raw, OutputStream protocolOut, CountDownLatch ended) {
+    ProtocolInput(InputStream raw, OutputStream protocolOut, CountDownLatch ended, CallCancellations calls) {
         this.lines = new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8));
         this.protocolOut = protocolOut;
         this.ended = ended;
+        this.calls = calls;
     }
 
     @Override
@@ -86,10 +92,28 @@ final class ProtocolInput extends InputStream {
             if (line.isBlank()) {
                 continue;
             }
-            String problem = check(line);
-            if (problem != null) {
-                reject(problem);
+            JsonNode message;
+            try {
+                message = JSON.readTree(line);
+            } catch (IOException e) {
+                message = null;
+            }
+            if (message == null || !message.isObject()) {
+                reject(message == null ? "the line is not valid JSON" : "a JSON-RPC message must be a JSON object");
                 continue;
+            }
+            String method = message.path("method").asText("");
+            if (method.equals("notifications/cancelled")) {
+                calls.cancel(message.path("params").path("requestId").toString());
+                continue;
+            }
+            if (method.equals("tools/call") && message.hasNonNull("id") && message.path("params").isObject()) {
+                String id = message.get("id").toString();
+                calls.opened(id);
+                ObjectNode params = (ObjectNode) message.get("params");
+                JsonNode meta = params.path("_meta");
+                (meta.isObject() ? (ObjectNode) meta : params.putObject("_meta")).put(CallCancellations.META_KEY, id);
+                line = JSON.writeValueAsString(message);
             }
             current = (line + "\n").getBytes(StandardCharsets.UTF_8);
             position = 0;
@@ -108,15 +132,6 @@ final class ProtocolInput extends InputStream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted at the end of input");
-        }
-    }
-
-    private static String check(String line) {
-        try {
-            JsonNode n = JSON.readTree(line);
-            return n != null && n.isObject() ? null : "a JSON-RPC message must be a JSON object";
-        } catch (IOException e) {
-            return "the line is not valid JSON";
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.FileContent;
 import picocli.CommandLine.Command;
@@ -18,7 +18,7 @@ public final class CatCommand extends ClientCommand {
     String path;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         FileContent file = client.readFile(name, path);
         String text = file.utf8().orElseThrow(() -> new AgentKernelException.InvalidRequestException(
                 "'" + file.path() + "' is not UTF-8 text (" + file.size() + " bytes); copy it out with: agentkernel cp "

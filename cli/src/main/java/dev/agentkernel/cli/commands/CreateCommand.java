@@ -3,7 +3,7 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.Profiles;
-import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import picocli.CommandLine.Command;
@@ -45,7 +45,7 @@ public final class CreateCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         SandboxSpec spec = new SandboxSpec(name, image, vcpus, memoryMb, Profiles.choose(profile, false), env, Map.of(),
                 null);
         SandboxInfo info = client.create(spec);

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.setup.EngineProbe;
 import dev.agentkernel.cli.setup.EngineSetup;
 import dev.agentkernel.api.AgentKernelException;
@@ -47,7 +47,7 @@ public final class DoctorCommand extends BaseCommand {
         List<Check> checks = new ArrayList<>();
         String url = root().connection().url() != null ? root().connection().url() : root().env().get("AGENTKERNEL_BASE_URL");
         if (url != null && !url.isBlank()) {
-            remoteChecks(checks);
+            remoteChecks(checks, url);
         } else {
             embeddedChecks(checks);
         }
@@ -79,12 +79,12 @@ public final class DoctorCommand extends BaseCommand {
         return ok ? 0 : 1;
     }
 
-    private void remoteChecks(List<Check> checks) {
-        try (SandboxClient client = root().clientFactory().open(root().connection(), console())) {
+    private void remoteChecks(List<Check> checks, String url) {
+        try (Sandboxes client = root().clientFactory().open(root().connection(), console())) {
             BackendHealth h = client.health();
-            checks.add(new Check("server", h.available(), client.target() + ": " + h.message() + " " + h.details(),
+            checks.add(new Check("server", h.available(), url + ": " + h.message() + " " + h.details(),
                     h.available() ? null : "the server's backend is down: run 'agentkernel doctor' on the server's machine"));
-            PoolStats p = client.pool();
+            PoolStats p = client.poolStats();
             checks.add(new Check("pool", true, (p.enabled() ? "enabled" : "disabled") + ", " + p.size() + " warm, target "
                     + p.targetPerKey() + " per key, max " + p.max(), null));
         } catch (AgentKernelException e) {

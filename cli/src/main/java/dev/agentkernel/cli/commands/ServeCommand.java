@@ -1,9 +1,11 @@
 package dev.agentkernel.cli.commands;
 
 import dev.agentkernel.cli.ConfigFiles;
-import dev.agentkernel.cli.DefaultClientFactory;
-import dev.agentkernel.cli.EmbeddedClient;
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.cli.DefaultClientFactory;
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ServerOptions;
@@ -46,17 +48,19 @@ public final class ServeCommand extends BaseCommand {
         if (port != null) {
             options = options.withPort(port);
         }
-        EmbeddedClient client = new DefaultClientFactory(root().env()).openEmbedded(config, console(), true);
+        new DefaultClientFactory(root().env()).prepareEngine(config, console());
+        // A long-running server: temporary sandboxes are removed right after answering instead of before.
+        AgentKernel kernel = KernelFactory.fromConfig(config, InstanceId.current(), b -> b.destroyInBackground(true));
         AgentKernelServer server;
         try {
-            server = AgentKernelServer.start(client.kernel(), options);
+            server = AgentKernelServer.start(kernel.start(), options);
         } catch (RuntimeException e) {
-            client.close();
+            kernel.close();
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            stop(server, client);
+            stop(server, kernel);
             stopped.countDown();
         }, "agentkernel-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -68,16 +72,16 @@ public final class ServeCommand extends BaseCommand {
         } catch (InterruptedException e) {
             // Stopped by the embedding program (e.g. a test) rather than by a signal.
             Runtime.getRuntime().removeShutdownHook(hook);
-            stop(server, client);
+            stop(server, kernel);
         }
         return 0;
     }
 
-    private static void stop(AgentKernelServer server, EmbeddedClient client) {
+    private static void stop(AgentKernelServer server, AgentKernel kernel) {
         try {
             server.close();
         } finally {
-            client.close();
+            kernel.close();
         }
     }
 

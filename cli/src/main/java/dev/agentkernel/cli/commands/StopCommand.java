@@ -1,6 +1,6 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Command;
 
@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = {"Prints each name stopped.", "", "Example:", "  agentkernel stop dev"})
 public final class StopCommand extends NamesCommand {
     @Override
-    protected SandboxInfo apply(SandboxClient client, String name) {
+    protected SandboxInfo apply(Sandboxes client, String name) {
         return client.stop(name);
     }
 }
