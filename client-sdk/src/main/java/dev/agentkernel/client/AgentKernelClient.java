@@ -120,15 +120,8 @@ public final class AgentKernelClient implements Sandboxes {
     /** {@code GET /health}. A server whose engine is down answers 503: that is an answer, not an exception. */
     @Override
     public BackendHealth health() {
-        try {
-            return Wire.health(transport.call("GET", "health", null, dev.agentkernel.client.generated.model.Health.class,
-                    timeout));
-        } catch (AgentKernelException.BackendUnavailableException e) {
-            if (e.getCause() != null) {
-                throw e; // no answer at all: the server itself is unreachable
-            }
-            return dev.agentkernel.api.BackendHealth.down("unknown", e.getMessage());
-        }
+        return Wire.health(transport.call("GET", "health", null, dev.agentkernel.client.generated.model.Health.class,
+                timeout, 503));
     }
 
     /** {@code GET /pool}: the warm pool's figures. */

@@ -7,6 +7,7 @@ import dev.agentkernel.api.ErrorCode;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpTimeoutException;
 
 /**
@@ -50,19 +51,24 @@ final class Errors {
      * A failure of the connection itself: no answer in time is {@code TIMEOUT}, anything else (refused, reset)
      * {@code BACKEND_UNAVAILABLE}, as when the engine behind an embedded kernel is down. Restores the interrupt
      * flag when it was an interrupt.
+     *
+     * @param server the server's base URL, or null where it is not known
+     * @param what   the request, e.g. {@code GET sandboxes}
      */
-    static AgentKernelException transport(String what, Exception e) {
+    static AgentKernelException transport(URI server, String what, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
+        String at = server == null ? "" : " at " + server.toString().replaceAll("/$", "");
         if (e instanceof HttpTimeoutException) {
-            return new AgentKernelException.OperationTimeoutException(what + ": no answer from the agentkernel server "
-                    + "in time (" + e.getMessage() + ")", e);
+            return new AgentKernelException.OperationTimeoutException("no answer from the agentkernel server" + at
+                    + " in time (" + what + ")", e);
         }
-        String reason = e instanceof ConnectException ? "cannot connect to the agentkernel server"
-                : "the connection to the agentkernel server failed (" + e.getClass().getSimpleName() + ")";
-        String detail = e.getMessage() == null ? "" : ": " + e.getMessage();
-        return new AgentKernelException.BackendUnavailableException(what + ": " + reason + detail, e);
+        String reason = e instanceof ConnectException ? "connection refused"
+                : "the connection failed (" + e.getClass().getSimpleName() + ")";
+        String detail = e.getMessage() == null || e.getMessage().isBlank() ? "" : ": " + e.getMessage();
+        return new AgentKernelException.BackendUnavailableException("cannot reach the agentkernel server" + at + " ("
+                + what + "): " + reason + detail, e);
     }
 
     /** The server answered something this client does not understand. */

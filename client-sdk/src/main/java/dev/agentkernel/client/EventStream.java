@@ -146,7 +146,7 @@ public final class EventStream implements Iterable<StreamEvent>, AutoCloseable {
                 return null; // closed by the caller (perhaps from another thread): a quiet end
             }
             close();
-            throw Errors.transport("stream broke before its end", e);
+            throw Errors.transport(null, "the stream broke before its end", e);
         }
         if (closed) {
             return null;

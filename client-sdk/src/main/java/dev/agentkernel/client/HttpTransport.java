@@ -41,6 +41,11 @@ final class HttpTransport {
      * (an envelope model). A {@code "success": false} answer or an error status is thrown as an exception.
      */
     <T> T call(String method, String path, Object body, Class<T> type, Duration requestTimeout) {
+        return call(method, path, body, type, requestTimeout, 0);
+    }
+
+    /** Like {@link #call}, reading an answer of status {@code alsoRead} (e.g. a 503 health report) as a result. */
+    <T> T call(String method, String path, Object body, Class<T> type, Duration requestTimeout, int alsoRead) {
         HttpRequest.Builder request = request(path, requestTimeout).header("Accept", "application/json");
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
@@ -52,11 +57,11 @@ final class HttpTransport {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException | InterruptedException e) {
-            throw Errors.transport(method + " " + path, e);
+            throw Errors.transport(baseUri, method + " " + path, e);
         }
         // Always UTF-8, whatever the platform charset (JSON is UTF-8 by definition).
         String text = new String(response.body(), StandardCharsets.UTF_8);
-        if (response.statusCode() >= 400) {
+        if (response.statusCode() >= 400 && response.statusCode() != alsoRead) {
             throw Errors.fromResponse(mapper, response.statusCode(), text);
         }
         return read(text, type, method + " " + path);
@@ -94,7 +99,7 @@ final class HttpTransport {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException | InterruptedException e) {
-            throw Errors.transport("POST " + path, e);
+            throw Errors.transport(baseUri, "POST " + path, e);
         }
         String type = response.headers().firstValue("Content-Type").orElse("");
         if (response.statusCode() >= 400 || !type.startsWith("text/event-stream")) {
@@ -102,7 +107,7 @@ final class HttpTransport {
             try (InputStream in = response.body()) {
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw Errors.transport("POST " + path, e);
+                throw Errors.transport(baseUri, "POST " + path, e);
             }
             if (response.statusCode() >= 400) {
                 throw Errors.fromResponse(mapper, response.statusCode(), text);

@@ -467,7 +467,7 @@ class AgentKernelClientIT {
         AgentKernelException down = catchClientException(() -> AgentKernelClient.builder()
                 .baseUrl("http://127.0.0.1:1").connectTimeout(Duration.ofSeconds(2)).build().health());
         assertThat(down).isInstanceOf(AgentKernelException.BackendUnavailableException.class)
-                .hasMessageContaining("cannot connect");
+                .hasMessageContaining("cannot reach the agentkernel server");
     }
 
     @Test

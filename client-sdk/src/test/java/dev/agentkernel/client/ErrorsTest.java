@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpTimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,11 +58,14 @@ class ErrorsTest {
 
     @Test
     void transportFailuresAreUnavailableOrTimeout() {
-        AgentKernelException refused = Errors.transport("GET /health", new ConnectException("refused"));
+        URI server = URI.create("http://127.0.0.1:1/");
+        AgentKernelException refused = Errors.transport(server, "GET health", new ConnectException(null));
         assertThat(refused).isInstanceOf(AgentKernelException.BackendUnavailableException.class)
-                .hasMessageContaining("cannot connect").hasCauseInstanceOf(ConnectException.class);
-        assertThat(Errors.transport("x", new HttpTimeoutException("t")))
-                .isInstanceOf(AgentKernelException.OperationTimeoutException.class);
-        assertThat(Errors.transport("x", new IOException("reset")).code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                .hasMessage("cannot reach the agentkernel server at http://127.0.0.1:1 (GET health): connection refused")
+                .hasCauseInstanceOf(ConnectException.class);
+        assertThat(Errors.transport(server, "x", new HttpTimeoutException("t")))
+                .isInstanceOf(AgentKernelException.OperationTimeoutException.class)
+                .hasMessageContaining("at http://127.0.0.1:1 in time");
+        assertThat(Errors.transport(null, "x", new IOException("reset")).code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
     }
 }

@@ -93,7 +93,8 @@ public final class RunCommand extends ClientCommand {
         RunRequest request = new RunRequest(command, chosenImage, chosen, !noPool, vcpus, memoryMb, env, workdir, timeout,
                 null);
         if (keep) {
-            return runKept(client, request);
+            // A named sandbox has no command to detect its image from: it is named here, as a run would detect it.
+            return runKept(client, request.withImage(image != null ? image : detectedImage(command)));
         }
         LiveOutput live = new LiveOutput(console());
         RunListener listener = json.json() ? RunListener.NONE : live;
@@ -120,9 +121,18 @@ public final class RunCommand extends ClientCommand {
                 || ImageResolver.projectProgram(Path.of("").toAbsolutePath()).isEmpty()) {
             return Optional.empty();
         }
+        return Optional.of(detectedImage(command));
+    }
+
+    /**
+     * The image a run of {@code command} would be detected to need, with the configuration's {@code [images]}
+     * (its offline alternative is applied by agentkernel when it creates the sandbox).
+     */
+    private String detectedImage(List<String> command) {
         AgentKernelConfig config = ConfigFiles.load(root().connection().config(), root().env());
-        return Optional.of(new ImageResolver(config.images(), config.sandbox().image(), null)
-                .resolve(command, Path.of("").toAbsolutePath(), anyImage -> true).image());
+        Path projectDir = ImageResolver.tableImage(command.get(0)).isPresent() ? null : Path.of("").toAbsolutePath();
+        return new ImageResolver(config.images(), config.sandbox().image(), null)
+                .resolve(command, projectDir, anyImage -> true).image();
     }
 
     /** --keep: the same command in a named sandbox that outlives this process. */
