@@ -65,6 +65,12 @@ public final class AgentKernelClient implements Sandboxes {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Added to a command's own timeout so the server can answer before the client gives up. */
     private static final Duration SERVER_MARGIN = Duration.ofSeconds(30);
+    /**
+     * How long a command without its own timeout may run on a server with the default configuration
+     * ({@code limits.timeout_ms}): the client waits that long (plus the margin) rather than giving up on a command
+     * the server still runs, as an in-process call would wait for it.
+     */
+    public static final Duration SERVER_DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
     private final URI baseUri;
     private final Duration timeout;
@@ -304,11 +310,9 @@ public final class AgentKernelClient implements Sandboxes {
 
     // ---- helpers
 
+    /** How long to wait for the answer of a command call: the command's time (its own, else the server's). */
     private Duration timeoutFor(Duration commandTimeout) {
-        if (commandTimeout == null) {
-            return timeout;
-        }
-        Duration needed = commandTimeout.plus(SERVER_MARGIN);
+        Duration needed = (commandTimeout != null ? commandTimeout : SERVER_DEFAULT_COMMAND_TIMEOUT).plus(SERVER_MARGIN);
         return needed.compareTo(timeout) > 0 ? needed : timeout;
     }
 
@@ -360,7 +364,10 @@ public final class AgentKernelClient implements Sandboxes {
             return this;
         }
 
-        /** How long to wait for an answer (default 30 s); commands with a longer own timeout get that plus 30 s. */
+        /**
+         * How long to wait for an answer (default 30 s). A command call waits for its command: its own timeout plus
+         * 30 s, or without one, {@link #SERVER_DEFAULT_COMMAND_TIMEOUT} plus 30 s, when that is longer.
+         */
         public Builder timeout(Duration value) {
             this.timeout = positive(value, "timeout");
             return this;

@@ -496,18 +496,6 @@ class AgentKernelClientIT {
     }
 
     @Test
-    void clientTimeoutIsATimeout() {
-        String name = uniqueName("slow");
-        try (SandboxSession box = client.session(SandboxSpec.named(name, BUSYBOX))) {
-            AgentKernelClient impatient = AgentKernelClient.builder().baseUrl("http://127.0.0.1:" + server.port())
-                    .apiKey(KEY).timeout(Duration.ofMillis(500)).build();
-            AgentKernelException e = catchClientException(() -> impatient.exec(box.name(), "sleep", "3"));
-            assertThat(e).isInstanceOf(AgentKernelException.OperationTimeoutException.class);
-            assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT);
-        }
-    }
-
-    @Test
     void agentLoopStyleGeneratedCodeWithTimeoutAndFileReadBack() {
         String name = uniqueName("agent");
         try (SandboxSession box = client.session(SandboxSpec.named(name, PYTHON))) {

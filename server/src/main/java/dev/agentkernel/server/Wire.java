@@ -70,11 +70,6 @@ final class Wire {
         return NODES.textNode(s);
     }
 
-    /** ISO-8601 in UTC to the second, as the seed shows: {@code 2026-01-30T12:00:00Z}. */
-    static String seconds(Instant t) {
-        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
-    }
-
     /** ISO-8601 in UTC to the millisecond (the fraction only when non-zero), for audit timestamps. */
     static String millis(Instant t) {
         return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
@@ -102,7 +97,9 @@ final class Wire {
             n.put("memory_mb", s.memoryMb());
         }
         if (s.createdAt() != null) {
-            n.put("created_at", seconds(s.createdAt()));
+            // ISO-8601 UTC to the second, as the seed shows (2026-01-30T12:00:00Z): SandboxInfo keeps the time to
+            // the second, so its toString() is that form, the one every front end prints.
+            n.put("created_at", s.createdAt().toString());
         }
         if (s.profile() != null) {
             n.put("profile", s.profile().wireName());
