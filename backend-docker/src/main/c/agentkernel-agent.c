@@ -1,35 +1,52 @@
 /*
  * agentkernel-agent: the in-sandbox process that starts commands and touches files for the backend.
  *
- * It runs as the sandbox's long-running process (under the container's init), with exactly the
- * sandbox's user, capabilities and limits: it adds no privilege and opens no port. It speaks a
- * framed binary protocol on its stdin/stdout, which the backend reaches through the container's
- * attached stdio. Diagnostics go to stderr. Built static, so the image needs no libc or shell.
+ * It is the container's PID 1 (no other init), with exactly the sandbox's user, capabilities and limits: it
+ * adds no privilege and opens no port. It speaks a framed binary protocol on its stdin/stdout, which the
+ * backend reaches through the container's attached stdio. Diagnostics go to stderr. Built static, so the
+ * image needs no libc or shell.
+ *
+ * The channel is out of the commands' reach (the backend trusts nothing on it anyway, see AgentClient):
+ *  - the agent makes itself non-dumpable before anything else, so no process of the sandbox, same uid or
+ *    container root without CAP_SYS_PTRACE (no profile grants it), can open /proc/1/fd/N, /proc/1/mem or
+ *    /proc/1/environ, or ptrace it. Commands get their own dumpable flag back at execve.
+ *  - commands start with fresh pipes as fds 0/1/2 and every other fd closed, so none inherits the channel.
+ *  - as a namespace's init it cannot be stopped or killed from inside: the kernel drops SIGKILL, SIGSTOP and
+ *    every default-disposition signal that a process of the namespace sends to its init. SIGTERM, SIGINT and
+ *    SIGHUP are blocked and read from a signalfd; as PID 1 they end the agent (and so the sandbox) only when
+ *    they come from outside the namespace (ssi_pid 0: docker stop), so a command cannot make it exit.
+ *  - it does init's duties: every orphan of the namespace is re-parented to it and reaped.
+ * Run as an ordinary process (tests run it locally) it is a child subreaper instead and obeys SIGTERM.
  *
  * Frame (both directions): u32 payload length (big endian), u8 type, u32 request id, payload.
- * Every request ends with exactly one of EXIT, DONE or ERROR carrying its id; requests run concurrently.
+ * Every request but PING ends with exactly one of EXIT, DONE or ERROR carrying its id; requests run concurrently.
  *
  *   client -> agent                         agent -> client
  *   HELLO  u32 version                      HELLO  u32 version, u32 pid, u32 uid, u32 gid
  *   EXEC   see parse_exec()                 STDOUT / STDERR  bytes, as produced
- *   STDIN  bytes; empty = EOF               EXIT   u8 kind (0 exited, 1 signalled), u8 flags
- *   KILL   (kills the exec's tree, see below)      (1 timed out, 2 truncated, 4 cancelled), i32 code
- *   FREAD  u64 max bytes, path              FDATA  file bytes (FREAD)
- *   FWRITE u32 mode, path                   DONE   u64 size (FREAD/FWRITE) or 0
- *   FDATA  bytes for FWRITE; empty = end    ERROR  u32 errno, u32 stage, message
- *   FDELETE path
+ *   STDIN  bytes; empty = EOF               STDIN_ACK u64 stdin bytes consumed so far, u8 1 = stdin closed
+ *   KILL   (kills the exec's tree, see below)      (the client keeps at most a window of bytes unacknowledged)
+ *   FREAD  u64 max bytes, path              EXIT   u8 kind (0 exited, 1 signalled), u8 flags
+ *   FWRITE u32 mode, path                          (1 timed out, 2 truncated, 4 cancelled), i32 code
+ *   FDATA  bytes for FWRITE; empty = end    FDATA  file bytes (FREAD)
+ *   FDELETE path                            DONE   u64 size (FREAD/FWRITE) or 0
+ *   PING   (liveness)                       ERROR  u32 errno, u32 stage, message
+ *                                           PONG   answers PING, even in the middle of a long kill
  *
- * Kill rule (timeout, KILL, agent exit): every command starts a new session and carries the marker
+ * Kill rule (timeout, KILL): every command starts a new session and carries the marker
  * AGENTKERNEL_EXEC_ID=<agent pid>.<seq> in its environment (the name the docker-exec path uses too; a
  * same-named request entry is overridden). A process belongs to the exec when its session or process
- * group is the command's pid, when it descends from the command (ppid chain in /proc/<pid>/stat, while
- * the command is not yet reaped), or when its /proc/<pid>/environ holds the marker (readable for our uid's
- * dumpable processes; this catches descendants that called setsid and were orphaned: the agent is a child
- * subreaper, so they come back to it and lose their ancestry). The sweep reads /proc with plain syscalls,
- * no fork, so it works while a fork bomb holds the pids limit: first it SIGSTOPs members until a pass
- * finds none still running (a stopped process cannot fork), then it SIGKILLs members until none is left.
- * A descendant that both leaves the session and drops the marker from its environment (re-exec with a
- * cleaned env) after its parent died escapes; it still dies with the sandbox.
+ * group is the command's pid, when it descends from a member (ppid chain in /proc/<pid>/stat), or when its
+ * /proc/<pid>/environ holds the marker (readable for our uid's dumpable processes; this catches descendants
+ * that called setsid and were orphaned: they come back to the agent and lose their ancestry). The sweep
+ * reads /proc with plain syscalls, no fork, so it works while a fork bomb holds the pids limit: first it
+ * SIGSTOPs members until a pass finds none still running (a stopped process cannot fork), then it SIGKILLs
+ * members until none is left.
+ * Stray rule (every end of an exec: exit, timeout, KILL): a process that left its exec's session, dropped
+ * the marker and lost its ancestry (double fork + setsid + env -i) belongs to no exec. Detached commands do
+ * not exist, so every process descending from the agent that belongs to no still-running exec is killed
+ * the same way when any exec ends. (As PID 1 that is every process of the sandbox except those started by
+ * `docker exec`, whose parent is outside the namespace; run locally, only the agent's own descendants.)
  *
  * Path rule (files): paths are absolute; no ".." or "." segments and no empty segments are accepted.
  * The final component is opened with O_NOFOLLOW, so a symlink there is refused (ELOOP). A symlink in
@@ -51,24 +68,34 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 #define HEADER 9
 #define MAX_PAYLOAD (1u << 20)
 #define CHUNK 65536
-#define STDIN_QUEUE_LIMIT (4u << 20)
+/* The client keeps at most its window (1 MiB, AgentProtocol.STDIN_WINDOW) of one exec's stdin unacknowledged;
+   this limit only guards against a client that ignores it (we would then stop reading, and its write deadline
+   fires). */
+#define STDIN_QUEUE_LIMIT (64u << 20)
+#define ACK_STEP (256u << 10)
+/* Room to keep reading (and answering PINGs) while a long kill runs and frames pile up unhandled. */
+#define INPUT_BUFFER (8u << 20)
+#define MAX_TIMEOUT_MS (1000ull * 3600 * 24 * 365 * 100)
 #define MAX_SYMLINK_HOPS 16
 #define GRACE_MS 100
 #define MARKER_VAR "AGENTKERNEL_EXEC_ID"
 
 enum {
     Q_HELLO = 0x01, Q_EXEC = 0x02, Q_STDIN = 0x03, Q_KILL = 0x04, Q_FREAD = 0x05, Q_FWRITE = 0x06,
-    Q_FDATA = 0x07, Q_FDELETE = 0x08,
-    R_HELLO = 0x81, R_STDOUT = 0x82, R_STDERR = 0x83, R_EXIT = 0x84, R_ERROR = 0x85, R_FDATA = 0x86, R_DONE = 0x87
+    Q_FDATA = 0x07, Q_FDELETE = 0x08, Q_PING = 0x09,
+    Q_ANSWERED = 0x7f, /* internal: a PING already answered by service_input(), left in place in the buffer */
+    R_HELLO = 0x81, R_STDOUT = 0x82, R_STDERR = 0x83, R_EXIT = 0x84, R_ERROR = 0x85, R_FDATA = 0x86, R_DONE = 0x87,
+    R_PONG = 0x88, R_STDIN_ACK = 0x89
 };
 
 /* Stages reported with ERROR so the client can tell a bad workdir from a missing program. */
@@ -84,6 +111,9 @@ struct exec {
     unsigned char *inq;        /* stdin bytes not yet written to the child */
     size_t inq_len, inq_cap;
     int in_eof;                /* client sent EOF: close in_fd once the queue is empty */
+    int in_follows;            /* the client announced stdin frames */
+    uint64_t in_consumed, in_acked; /* stdin bytes written to the command (or dropped), and acknowledged */
+    int in_closed_sent;        /* the client was told the command's stdin is closed */
     int64_t deadline;          /* monotonic ms, 0 = none */
     uint64_t max_out, n_out, n_err;
     int truncated, timed_out, cancelled, exited, status;
@@ -105,6 +135,9 @@ static void reap(void);
 static struct upload *uploads;
 static unsigned char *inbuf;
 static size_t in_len, in_cap;
+static size_t ping_scan;       /* inbuf offset up to which frames were looked at for PINGs (a frame boundary) */
+static int is_init;            /* we are PID 1 of the sandbox's pid namespace */
+static void service_input(void);
 
 static void die(const char *what) {
     fprintf(stderr, "agentkernel-agent: %s: %s\n", what, strerror(errno));
@@ -194,9 +227,12 @@ static struct upload *find_upload(uint32_t id) {
     return NULL;
 }
 
-/* ---------- killing an exec's tree (the kill rule in the header comment) ---------- */
+/* ---------- killing an exec's tree and strays (the kill and stray rules in the header comment) ---------- */
 
-struct proc { pid_t pid, ppid, pgrp, sid; char state; int member; };
+enum { M_TARGET = 1, M_KEEP = 2, M_DESC = 4 };
+struct proc { pid_t pid, ppid, pgrp, sid; char state; int mark; };
+static struct proc *procs;
+static size_t nprocs, procs_cap;
 
 /* Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
 static int read_stat(pid_t pid, struct proc *p) {
@@ -211,17 +247,21 @@ static int read_stat(pid_t pid, struct proc *p) {
     char *end = strrchr(buf, ')');
     int ppid, pgrp, sid;
     if (!end || sscanf(end + 1, " %c %d %d %d", &p->state, &ppid, &pgrp, &sid) != 4) return -1;
-    p->pid = pid; p->ppid = ppid; p->pgrp = pgrp; p->sid = sid; p->member = 0;
+    p->pid = pid; p->ppid = ppid; p->pgrp = pgrp; p->sid = sid; p->mark = 0;
     return 0;
 }
 
-/* Whether the process's initial environment holds the marker entry exactly. */
-static int has_marker(pid_t pid, const char *marker) {
+/*
+ * Copies the first MARKER_VAR=value entry of the process's initial environment into out (NUL-terminated);
+ * returns 0 when there is none or it cannot be read (not our uid, not dumpable, gone).
+ */
+static int read_marker(pid_t pid, char *out, size_t outlen) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/environ", (int) pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0; /* not ours, not dumpable or gone */
-    size_t ml = strlen(marker) + 1; /* with the NUL that ends the entry */
+    if (fd < 0) return 0;
+    static const char prefix[] = MARKER_VAR "=";
+    size_t pl = sizeof prefix - 1;
     char buf[8192];
     size_t have = 0;
     int found = 0;
@@ -229,83 +269,147 @@ static int has_marker(pid_t pid, const char *marker) {
         ssize_t n = read(fd, buf + have, sizeof buf - have);
         if (n <= 0) break;
         have += (size_t) n;
-        /* Entries are NUL-terminated; a match starts at the buffer start or after a NUL. */
-        size_t last_start = 0;
-        for (size_t i = 0; i < have; i++) {
-            if (i == 0 || buf[i - 1] == 0) {
-                last_start = i;
-                if (have - i >= ml && memcmp(buf + i, marker, ml) == 0) { found = 1; break; }
+        /* Entries are NUL-terminated; only complete entries are looked at. */
+        size_t start = 0;
+        for (size_t i = 0; i < have && !found; i++) {
+            if (buf[i] != 0) continue;
+            size_t el = i - start;
+            if (el >= pl && el < outlen && memcmp(buf + start, prefix, pl) == 0) {
+                memcpy(out, buf + start, el + 1);
+                found = 1;
             }
+            start = i + 1;
         }
         if (found) break;
         /* Keep the unfinished last entry and read on; one longer than the buffer is skipped. */
-        if (last_start == 0) { if (have == sizeof buf) have = 0; continue; }
-        memmove(buf, buf + last_start, have - last_start);
-        have -= last_start;
+        if (start == 0) { if (have == sizeof buf) have = 0; continue; }
+        memmove(buf, buf + start, have - start);
+        have -= start;
     }
     close(fd);
     return found;
 }
 
-/*
- * One pass: finds the exec's live members and sends sig to those not in state skip.
- * Returns how many were signalled. Needs no fork and no memory beyond a growing array.
- */
-static int sweep(struct exec *e, int sig, char skip) {
-    static struct proc *procs;
-    static size_t cap;
-    size_t n = 0;
+/* Fills procs with every process of /proc but ourselves. Needs no fork and no memory beyond a growing array. */
+static void list_procs(void) {
+    nprocs = 0;
     DIR *d = opendir("/proc");
-    if (!d) return 0;
+    if (!d) return;
     pid_t self = getpid();
     for (struct dirent *de; (de = readdir(d));) {
         char *endp;
         long v = strtol(de->d_name, &endp, 10);
         if (*endp || v <= 0 || v == self) continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 256;
+        if (nprocs == procs_cap) {
+            size_t nc = procs_cap ? procs_cap * 2 : 256;
             struct proc *np = realloc(procs, nc * sizeof *np);
             if (!np) break; /* sweep what we have; the caller repeats */
-            procs = np; cap = nc;
+            procs = np; procs_cap = nc;
         }
-        if (read_stat((pid_t) v, &procs[n]) == 0) n++;
+        if (read_stat((pid_t) v, &procs[nprocs]) == 0) nprocs++;
     }
     closedir(d);
-    int root_alive = !e->exited; /* after reaping, the pid may be reused: no ancestry through it */
-    for (size_t i = 0; i < n; i++) {
-        struct proc *p = &procs[i];
-        p->member = p->sid == e->pid || p->pgrp == e->pid || (root_alive && p->pid == e->pid)
-                || (p->state != 'Z' && has_marker(p->pid, e->marker));
-    }
-    for (int changed = root_alive; changed;) { /* close over children of members */
+}
+
+/* Adds flag to every process whose parent has it, until nothing changes (descendants inherit a mark). */
+static void close_over_children(int flag) {
+    for (int changed = 1; changed;) {
         changed = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (procs[i].member) continue;
-            for (size_t j = 0; j < n; j++)
-                if (procs[j].member && procs[j].pid == procs[i].ppid) { procs[i].member = changed = 1; break; }
+        for (size_t i = 0; i < nprocs; i++) {
+            if (procs[i].mark & flag) continue;
+            for (size_t j = 0; j < nprocs; j++)
+                if ((procs[j].mark & flag) && procs[j].pid == procs[i].ppid) { procs[i].mark |= flag; changed = 1; break; }
         }
     }
-    int signalled = 0;
-    for (size_t i = 0; i < n; i++) {
+}
+
+/* Marks the members of e by session, group and (while it is not reaped, so the pid is not reused) its pid. */
+static void mark_by_tree(struct exec *e, int flag) {
+    for (size_t i = 0; i < nprocs; i++) {
         struct proc *p = &procs[i];
-        if (!p->member || p->state == 'Z' || p->state == 'X' || p->state == skip) continue;
+        if (p->sid == e->pid || p->pgrp == e->pid || (!e->exited && p->pid == e->pid)) p->mark |= flag;
+    }
+}
+
+static int marker_is(const char *marker, struct exec *e) {
+    return strcmp(marker, e->marker) == 0;
+}
+
+/* The kill rule: picks the members of one exec. */
+static void pick_exec(void *arg) {
+    struct exec *e = arg;
+    mark_by_tree(e, M_TARGET);
+    char m[64];
+    for (size_t i = 0; i < nprocs; i++)
+        if (!(procs[i].mark & M_TARGET) && procs[i].state != 'Z' && read_marker(procs[i].pid, m, sizeof m)
+                && marker_is(m, e))
+            procs[i].mark |= M_TARGET;
+    close_over_children(M_TARGET);
+}
+
+/* The stray rule: picks our descendants that belong to no running exec (with keep_running 0: all of them). */
+static void pick_strays(void *arg) {
+    int keep_running = *(int *) arg;
+    pid_t self = getpid();
+    for (size_t i = 0; i < nprocs; i++)
+        if (procs[i].ppid == self) procs[i].mark |= M_DESC;
+    close_over_children(M_DESC);
+    if (keep_running) {
+        for (struct exec *e = execs; e; e = e->next)
+            if (!e->reported) mark_by_tree(e, M_KEEP);
+        /* Markers are read only for what the cheap rules left over: usually nothing. */
+        char m[64];
+        for (size_t i = 0; i < nprocs; i++) {
+            struct proc *p = &procs[i];
+            if (!(p->mark & M_DESC) || (p->mark & M_KEEP) || p->state == 'Z' || !read_marker(p->pid, m, sizeof m)) continue;
+            for (struct exec *e = execs; e; e = e->next)
+                if (!e->reported && marker_is(m, e)) { p->mark |= M_KEEP; break; }
+        }
+        close_over_children(M_KEEP);
+    }
+    for (size_t i = 0; i < nprocs; i++)
+        if ((procs[i].mark & M_DESC) && !(procs[i].mark & M_KEEP)) procs[i].mark |= M_TARGET;
+}
+
+/* One pass: lists processes, lets pick mark targets, sends sig to those not in state skip; returns how many. */
+static int sweep(void (*pick)(void *), void *arg, int sig, char skip) {
+    list_procs();
+    pick(arg);
+    int signalled = 0;
+    for (size_t i = 0; i < nprocs; i++) {
+        struct proc *p = &procs[i];
+        if (!(p->mark & M_TARGET) || p->state == 'Z' || p->state == 'X' || p->state == skip) continue;
         if (kill(p->pid, sig) == 0) signalled++;
     }
     return signalled;
 }
 
-/* Stops, then kills, everything that belongs to the exec; repeats until nothing is left (bounded). */
-static void kill_tree(struct exec *e) {
-    if (e->pid <= 0) return;
+/*
+ * Stops, then kills, everything pick selects; repeats until nothing is left (bounded). Keeps answering PINGs
+ * meanwhile, so the client can tell a long kill (a fork bomb on a busy host) from a frozen agent.
+ */
+static void stop_then_kill(void (*pick)(void *), void *arg) {
     /* Stop first, so ancestry is still intact (nothing reparented yet) and nothing forks meanwhile. */
-    for (int i = 0; i < 50 && sweep(e, SIGSTOP, 'T') > 0; i++) {}
-    /* Each pass lists its members before signalling any, so a child is killed in the same pass as its
+    for (int i = 0; i < 50 && sweep(pick, arg, SIGSTOP, 'T') > 0; i++) service_input();
+    /* Each pass lists its targets before signalling any, so a child is killed in the same pass as its
        parent, before being reparented would hide its ancestry. */
-    for (int i = 0; i < 200 && sweep(e, SIGKILL, 0) > 0; i++) {
+    for (int i = 0; i < 200 && sweep(pick, arg, SIGKILL, 0) > 0; i++) {
         struct timespec pause = { 0, 1000 * 1000 }; /* let the killed ones turn into zombies */
         nanosleep(&pause, NULL);
+        reap(); /* zombies hold pids: free them for the next command */
+        service_input();
     }
+}
+
+static void kill_tree(struct exec *e) {
+    if (e->pid <= 0) return;
+    stop_then_kill(pick_exec, e);
     kill(-e->pid, SIGKILL); /* the group again, in case /proc could not be read */
+}
+
+/* Kills what escaped the execs (keep_running) or, when the agent ends, everything it started. */
+static void kill_strays(int keep_running) {
+    stop_then_kill(pick_strays, &keep_running);
 }
 
 /* ---------- a bounded reader over a request payload ---------- */
@@ -341,6 +445,18 @@ static void free_strv(char **v) {
 }
 
 /* ---------- exec ---------- */
+
+/* Closes every fd from lowest up, except keep. close_range where the kernel has it (5.9+), else one by one. */
+static void close_from(int lowest, int keep) {
+#ifdef SYS_close_range
+    int ok = keep <= lowest || syscall(SYS_close_range, lowest, keep - 1, 0) == 0;
+    if (ok && syscall(SYS_close_range, keep >= lowest ? keep + 1 : lowest, ~0u, 0) == 0) return;
+#endif
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536) max = 65536;
+    for (int fd = lowest; fd < max; fd++)
+        if (fd != keep) close(fd);
+}
 
 /* Environment of the command: the sandbox's own (ours) with the request's entries replacing same-named ones. */
 static char **merge_env(char **extra, size_t n_extra, char *marker) {
@@ -415,6 +531,7 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
     pid_t pid = fork();
     for (int tries = 0; pid < 0 && errno == EAGAIN && tries < 50; tries++) {
         reap();
+        service_input();
         struct timespec pause = { 0, 20 * 1000 * 1000 };
         nanosleep(&pause, NULL);
         pid = fork();
@@ -443,6 +560,9 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
             close(oom);
         }
         dup2(in[0], 0); dup2(out[1], 1); dup2(err[1], 2);
+        /* Nothing else crosses into the command: not the channel (our 0/1, replaced above), not any other fd.
+           Only the report pipe stays until execve (it is close-on-exec). */
+        close_from(3, report[1]);
         int stage = STAGE_CHDIR;
         if (workdir[0] == 0 || chdir(workdir) == 0) {
             stage = STAGE_EXEC;
@@ -476,8 +596,10 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
     e->err_fd = err[0];
     set_nonblock(e->in_fd); set_nonblock(e->out_fd); set_nonblock(e->err_fd);
     e->max_out = max_out ? max_out : UINT64_MAX;
-    e->deadline = timeout_ms ? now_ms() + (int64_t) timeout_ms : 0;
-    if (!(flags & 1)) { close(e->in_fd); e->in_fd = -1; e->in_eof = 1; }
+    /* Saturates: a timeout of centuries is no timeout, never an overflow into the past. */
+    e->deadline = timeout_ms ? now_ms() + (int64_t) (timeout_ms < MAX_TIMEOUT_MS ? timeout_ms : MAX_TIMEOUT_MS) : 0;
+    e->in_follows = flags & 1;
+    if (!e->in_follows) { close(e->in_fd); e->in_fd = -1; e->in_eof = 1; }
     e->next = execs;
     execs = e;
 done:
@@ -485,15 +607,34 @@ done:
     free_strv(argv); free_strv(envx); free(workdir);
 }
 
+/* Tells the client how much of the exec's stdin is consumed, so it may send more (see STDIN_WINDOW). */
+static void ack_stdin(struct exec *e, int closed) {
+    unsigned char p[9];
+    put32(p, (uint32_t) (e->in_consumed >> 32));
+    put32(p + 4, (uint32_t) e->in_consumed);
+    p[8] = (unsigned char) closed;
+    send_frame(R_STDIN_ACK, e->id, p, sizeof p);
+    e->in_acked = e->in_consumed;
+    if (closed) e->in_closed_sent = 1;
+}
+
+/* The command closed its stdin: what is queued is dropped, as a pipe would, and a client still sending is told. */
+static void stdin_gone(struct exec *e) {
+    e->in_consumed += e->inq_len;
+    e->inq_len = 0;
+    if (e->in_fd >= 0) { close(e->in_fd); e->in_fd = -1; }
+    if (e->in_follows && !e->in_eof && !e->in_closed_sent && !e->reported) ack_stdin(e, 1);
+}
+
 static void queue_stdin(uint32_t id, const unsigned char *data, size_t len) {
     struct exec *e = find_exec(id);
-    if (!e || e->in_eof) return; /* the command already ended or closed its stdin: drop */
+    if (!e || e->in_eof) return; /* the command already ended or the client already ended its stdin: drop */
     if (len == 0) {
         e->in_eof = 1;
         if (e->inq_len == 0 && e->in_fd >= 0) { close(e->in_fd); e->in_fd = -1; }
         return;
     }
-    if (e->in_fd < 0) return;
+    if (e->in_fd < 0) { e->in_consumed += len; return; } /* closed by the command; the client was told */
     if (e->inq_len + len > e->inq_cap) {
         size_t cap = e->inq_cap ? e->inq_cap : 4096;
         while (cap < e->inq_len + len) cap *= 2;
@@ -507,20 +648,26 @@ static void queue_stdin(uint32_t id, const unsigned char *data, size_t len) {
 }
 
 static void flush_stdin(struct exec *e) {
-    while (e->in_fd >= 0 && e->inq_len > 0) {
-        ssize_t n = write(e->in_fd, e->inq, e->inq_len);
+    size_t done = 0;
+    while (e->in_fd >= 0 && done < e->inq_len) {
+        ssize_t n = write(e->in_fd, e->inq + done, e->inq_len - done);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN) return;
-            /* EPIPE: the command closed its stdin; the rest is dropped as a pipe would. */
-            e->inq_len = 0;
-            close(e->in_fd);
-            e->in_fd = -1;
+            if (errno == EAGAIN) break;
+            /* EPIPE: the command closed its stdin. */
+            memmove(e->inq, e->inq + done, e->inq_len - done);
+            e->inq_len -= done;
+            e->in_consumed += done;
+            stdin_gone(e);
             return;
         }
-        memmove(e->inq, e->inq + n, e->inq_len - (size_t) n);
-        e->inq_len -= (size_t) n;
+        done += (size_t) n;
     }
+    memmove(e->inq, e->inq + done, e->inq_len - done);
+    e->inq_len -= done;
+    e->in_consumed += done;
+    if (e->in_consumed > e->in_acked && (e->inq_len == 0 || e->in_consumed - e->in_acked >= ACK_STEP) && !e->in_eof)
+        ack_stdin(e, 0);
     if (e->in_fd >= 0 && e->inq_len == 0 && e->in_eof) { close(e->in_fd); e->in_fd = -1; }
 }
 
@@ -551,12 +698,13 @@ static void report_exit(struct exec *e) {
     put32(p + 2, (uint32_t) (sig ? WTERMSIG(e->status) : WEXITSTATUS(e->status)));
     send_frame(R_EXIT, e->id, p, sizeof p);
     e->reported = 1;
-    /* The command is over: what it left running in its process group (background jobs) goes with it, so an
-     * exec never leaves processes behind. A child that made its own session is not reached (it dies with the
-     * sandbox). The group id stays reserved while any member lives, so this cannot hit another process. */
+    /* The command is over: what it left running goes with it, so an exec never leaves processes behind. First
+     * its process group (background jobs; the group id stays reserved while any member lives, so this cannot
+     * hit another process), then whatever escaped any exec (the stray rule in the header comment). */
     if (e->pid > 0) kill(-e->pid, SIGKILL);
     if (e->in_fd >= 0) { close(e->in_fd); e->in_fd = -1; }
     free(e->inq); e->inq = NULL; e->inq_len = e->inq_cap = 0;
+    kill_strays(1);
 }
 
 static void reap(void) {
@@ -829,12 +977,18 @@ static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size
     case Q_FWRITE: file_write_begin(id, p, len); break;
     case Q_FDATA: file_write_data(id, p, len); break;
     case Q_FDELETE: file_delete(id, p, len); break;
+    case Q_PING: send_frame(R_PONG, id, NULL, 0); break;
+    case Q_ANSWERED: break;
     default: send_error(id, EINVAL, STAGE_PROTOCOL, "unknown request type"); break;
     }
 }
 
+/* As PID 1 our exit takes every process of the namespace with it (the kernel kills them); run locally, we kill. */
 static void kill_all_and_exit(int code) {
-    for (struct exec *e = execs; e; e = e->next) kill_tree(e);
+    if (!is_init) {
+        for (struct exec *e = execs; e; e = e->next) kill_tree(e);
+        kill_strays(0);
+    }
     exit(code);
 }
 
@@ -848,11 +1002,35 @@ static void parse_input(void) {
             kill_all_and_exit(2);
         }
         if (in_len - off < HEADER + plen) break;
+        size_t next = off + HEADER + plen;
+        if (ping_scan < next) ping_scan = next; /* service_input() must not answer this one again */
+        /* The payload stays in place while it is handled: service_input() only appends to the buffer. */
         handle_frame(inbuf[off + 4], get32(inbuf + off + 5), inbuf + off + HEADER, plen);
-        off += HEADER + plen;
+        off = next;
     }
     memmove(inbuf, inbuf + off, in_len - off);
     in_len -= off;
+    ping_scan = ping_scan > off ? ping_scan - off : 0;
+}
+
+/*
+ * Called from long loops (a kill, fork retries): reads what the client sent without handling it and answers
+ * only PINGs, marking them answered in place. Other frames wait for the main loop, in order.
+ */
+static void service_input(void) {
+    if (in_len < in_cap) {
+        ssize_t r = read(0, inbuf + in_len, in_cap - in_len);
+        if (r > 0) in_len += (size_t) r; /* EOF and errors are for the main loop to see */
+    }
+    while (in_len - ping_scan >= HEADER) {
+        uint32_t plen = get32(inbuf + ping_scan);
+        if (plen > MAX_PAYLOAD || in_len - ping_scan < HEADER + plen) break;
+        if (inbuf[ping_scan + 4] == Q_PING) {
+            send_frame(R_PONG, get32(inbuf + ping_scan + 5), NULL, 0);
+            inbuf[ping_scan + 4] = Q_ANSWERED;
+        }
+        ping_scan += HEADER + plen;
+    }
 }
 
 static size_t stdin_backlog(void) {
@@ -862,10 +1040,13 @@ static size_t stdin_backlog(void) {
 }
 
 int main(int argc, char **argv) {
+    /* First of all, before any input is read or any fd is looked at: not dumpable (see the header comment). */
+    prctl(PR_SET_DUMPABLE, 0);
     if (argc > 1 && strcmp(argv[1], "--version") == 0) {
         printf("agentkernel-agent protocol %d\n", PROTOCOL_VERSION);
         return 0;
     }
+    is_init = getpid() == 1;
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
@@ -876,13 +1057,10 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) die("signalfd");
-    /* Orphaned grandchildren are reparented to us and reaped here, whether or not an init runs above us. */
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    /* Not dumpable: a command running as the same (non-root) user cannot open /proc/<agent>/fd/1 and write frames
-       into the protocol stream, nor ptrace the agent. Commands get their own dumpable flag back at execve. */
-    prctl(PR_SET_DUMPABLE, 0);
+    /* As PID 1 every orphan comes to us anyway; run locally, the subreaper flag brings our descendants' back. */
+    if (!is_init) prctl(PR_SET_CHILD_SUBREAPER, 1);
     set_nonblock(0);
-    in_cap = HEADER + MAX_PAYLOAD;
+    in_cap = INPUT_BUFFER;
     inbuf = malloc(in_cap);
     if (!inbuf) die("malloc");
 
@@ -913,7 +1091,7 @@ int main(int argc, char **argv) {
                 if (wait < 0 || left < wait) wait = left;
             }
         }
-        int rc = poll(pfds, n, (int) (wait < 0 ? -1 : wait));
+        int rc = poll(pfds, n, (int) (wait < 0 ? -1 : wait > 3600000 ? 3600000 : wait));
         if (rc < 0 && errno != EINTR) die("poll");
         if (rc > 0) {
             for (size_t i = 0; i < n; i++) {
@@ -921,7 +1099,9 @@ int main(int argc, char **argv) {
                 if (pfds[i].fd == sfd) {
                     struct signalfd_siginfo si;
                     while (read(sfd, &si, sizeof si) == (ssize_t) sizeof si) {
-                        if (si.ssi_signo != SIGCHLD) kill_all_and_exit(0);
+                        /* As PID 1, only a signal from outside the namespace (docker stop: sender pid 0 here)
+                           ends us; one sent by a command is dropped. */
+                        if (si.ssi_signo != SIGCHLD && (!is_init || si.ssi_pid == 0)) kill_all_and_exit(0);
                     }
                     reap();
                 } else if ((int) i == input_slot) {
@@ -933,7 +1113,7 @@ int main(int argc, char **argv) {
                     if (pfds[i].fd == e->out_fd) pump_output(e, &e->out_fd, 0);
                     else if (pfds[i].fd == e->err_fd) pump_output(e, &e->err_fd, 1);
                     else if (pfds[i].fd == e->in_fd) {
-                        if (pfds[i].revents & (POLLERR | POLLHUP)) { e->inq_len = 0; close(e->in_fd); e->in_fd = -1; }
+                        if (pfds[i].revents & (POLLERR | POLLHUP)) stdin_gone(e);
                         else flush_stdin(e);
                     }
                 }

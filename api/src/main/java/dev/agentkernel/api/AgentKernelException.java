@@ -30,6 +30,8 @@ public class AgentKernelException extends RuntimeException {
         return switch (code) {
             case NOT_FOUND -> new NotFoundException(message);
             case CONFLICT -> new ConflictException(message);
+            case SANDBOX_BROKEN -> new SandboxBrokenException(message);
+            case UNSUPPORTED -> new UnsupportedException(message);
             case INVALID_REQUEST -> new InvalidRequestException(message);
             case TIMEOUT -> new OperationTimeoutException(message);
             case BACKEND_UNAVAILABLE -> new BackendUnavailableException(message, null);
@@ -54,6 +56,31 @@ public class AgentKernelException extends RuntimeException {
     public static class ConflictException extends AgentKernelException {
         public ConflictException(String message) {
             super(ErrorCode.CONFLICT, message);
+        }
+    }
+
+    /**
+     * The sandbox cannot serve calls any more: its agent stopped answering, died or broke the protocol. Its calls
+     * fail with this at once; removing it works. {@code sandbox} is the name the caller knows.
+     */
+    public static class SandboxBrokenException extends AgentKernelException {
+        private final String reason;
+
+        public SandboxBrokenException(String sandbox, String reason) {
+            super(ErrorCode.SANDBOX_BROKEN, "Sandbox '" + sandbox + "' is broken (" + reason
+                    + "); remove it and create it again");
+            this.reason = reason;
+        }
+
+        /** As a server reported it: the message is the whole sentence, the reason is not known apart. */
+        SandboxBrokenException(String message) {
+            super(ErrorCode.SANDBOX_BROKEN, message);
+            this.reason = null;
+        }
+
+        /** What broke, e.g. "its agent stopped answering". */
+        public String reason() {
+            return reason;
         }
     }
 
@@ -86,6 +113,13 @@ public class AgentKernelException extends RuntimeException {
     public static class BusyException extends AgentKernelException {
         public BusyException(String message) {
             super(ErrorCode.BUSY, message);
+        }
+    }
+
+    /** The backend lacks the {@link Capability} an operation needs; the message names both. */
+    public static class UnsupportedException extends AgentKernelException {
+        public UnsupportedException(String message) {
+            super(ErrorCode.UNSUPPORTED, message);
         }
     }
 

@@ -11,6 +11,8 @@ import java.util.Optional;
 public enum ErrorCode {
     NOT_FOUND(404),
     CONFLICT(409),
+    /** The sandbox cannot serve calls any more (its agent stopped, died or broke the protocol); remove it. */
+    SANDBOX_BROKEN(409), // the sandbox's state, not the server's: retrying cannot help
     INVALID_REQUEST(400),
     UNAUTHORIZED(401),
     FORBIDDEN(403),
@@ -18,6 +20,8 @@ public enum ErrorCode {
     BUSY(429),
     TIMEOUT(504),
     BACKEND_UNAVAILABLE(503),
+    /** The request is valid, but this deployment's backend lacks a {@link Capability} it needs. */
+    UNSUPPORTED(501),
     INTERNAL(500);
 
     private final int httpStatus;
@@ -35,7 +39,10 @@ public enum ErrorCode {
         return httpStatus;
     }
 
-    /** The code a bare HTTP error status stands for: the table above; any other 4xx is invalid, anything else internal. */
+    /**
+     * The code a bare HTTP error status stands for: the first code of the table above with that status (409 is
+     * {@code CONFLICT}); any other 4xx is invalid, anything else internal.
+     */
     public static ErrorCode ofHttpStatus(int status) {
         for (ErrorCode c : values()) {
             if (c.httpStatus == status) {

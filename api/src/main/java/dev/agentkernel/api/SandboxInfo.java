@@ -2,6 +2,7 @@ package dev.agentkernel.api;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -9,22 +10,35 @@ import java.util.Objects;
  *
  * @param createdAt when it was made, to the second (the precision of the wire form {@code 2026-01-30T12:00:00Z},
  *                  which {@link Instant#toString()} then gives everywhere)
- * @param id      the backend's own id (e.g. a container id), or null
+ * @param id      the backend's own id (e.g. a container id or a pod uid), or null
  * @param owner   the id of the agentkernel instance that made the sandbox, or null
- * @param execVia how commands reach the sandbox (e.g. {@code docker-exec} or {@code agent}), or null
+ * @param details backend-specific facts for people and diagnostics (e.g. Docker's {@code exec_via}: how commands
+ *                reach the sandbox); never relied on by the kernel; empty when there are none
  */
 public record SandboxInfo(String name, SandboxStatus status, String backend, String image, Integer vcpus,
                           Integer memoryMb, Instant createdAt, SecurityProfile profile, SandboxKind kind,
-                          String id, String owner, String execVia) {
+                          String id, String owner, Map<String, String> details) {
     public SandboxInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(backend, "backend");
         kind = Objects.requireNonNullElse(kind, SandboxKind.NAMED);
         createdAt = createdAt == null ? null : createdAt.truncatedTo(ChronoUnit.SECONDS);
+        details = details == null ? Map.of() : Map.copyOf(details);
     }
 
     public boolean running() {
         return status == SandboxStatus.RUNNING;
+    }
+
+    /** A backend-specific detail, or null. */
+    public String detail(String key) {
+        return details.get(key);
+    }
+
+    /** The same sandbox in another state (what stop and start answer). */
+    public SandboxInfo withStatus(SandboxStatus newStatus) {
+        return new SandboxInfo(name, newStatus, backend, image, vcpus, memoryMb, createdAt, profile, kind, id, owner,
+                details);
     }
 }

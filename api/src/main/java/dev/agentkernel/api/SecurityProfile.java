@@ -6,39 +6,42 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The three security profiles. The settings here are the single definition; every backend applies them
- * through one mapping class, identically for pooled, temporary and named sandboxes.
- * Memory and CPU limits come from the sandbox spec and are honoured in every profile.
+ * The three security profiles: what a sandbox may do, independent of the engine. Every backend applies them
+ * through one mapping class of its own, identically for pooled, temporary and named sandboxes. Memory and CPU
+ * limits come from the sandbox spec and are honoured in every profile. How many processes a sandbox may have is
+ * the backend's mapping where it has {@link Capability#PID_LIMIT}; a profile without network needs
+ * {@link Capability#NETWORK_ISOLATION}.
  */
 public enum SecurityProfile {
-    /** Bridge network, writable root, the engine's default capability set. */
-    PERMISSIVE(Network.BRIDGE, false, false, List.of(), 1024, null),
-    /** Bridge network, writable root, all capabilities dropped but the few a package manager needs. */
-    MODERATE(Network.BRIDGE, false, true,
-            List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"), 512, null),
+    /** Network, writable root, the engine's default capability set. */
+    PERMISSIVE(Network.ENABLED, false, false, List.of(), null),
+    /** Network, writable root, all capabilities dropped but the few a package manager needs. */
+    MODERATE(Network.ENABLED, false, true,
+            List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"), null),
     /** No network, read-only root with writable tmpfs at /tmp and the workdir, no capabilities, non-root. */
-    RESTRICTIVE(Network.NONE, true, true, List.of(), 128, "65534:65534");
+    RESTRICTIVE(Network.NONE, true, true, List.of(), "65534:65534");
 
     /** The profile used when none is given. */
     public static final SecurityProfile DEFAULT = MODERATE;
 
-    /** Network attachment of the sandbox. */
-    public enum Network { BRIDGE, NONE }
+    /**
+     * Network of the sandbox: {@code ENABLED} is the backend's ordinary sandbox network (Docker: the default
+     * bridge; Kubernetes: the pod network); {@code NONE} is loopback only.
+     */
+    public enum Network { ENABLED, NONE }
 
     private final Network network;
     private final boolean readOnlyRoot;
     private final boolean dropAllCapabilities;
     private final List<String> addedCapabilities;
-    private final long pidsLimit;
     private final String user;
 
     SecurityProfile(Network network, boolean readOnlyRoot, boolean dropAllCapabilities,
-                    List<String> addedCapabilities, long pidsLimit, String user) {
+                    List<String> addedCapabilities, String user) {
         this.network = network;
         this.readOnlyRoot = readOnlyRoot;
         this.dropAllCapabilities = dropAllCapabilities;
         this.addedCapabilities = addedCapabilities;
-        this.pidsLimit = pidsLimit;
         this.user = user;
     }
 
@@ -53,8 +56,6 @@ public enum SecurityProfile {
 
     /** Every profile sets no-new-privileges. */
     public boolean noNewPrivileges() { return true; }
-
-    public long pidsLimit() { return pidsLimit; }
 
     /** {@code uid:gid} to run as, or {@code null} for the image's default user. */
     public String user() { return user; }

@@ -17,7 +17,9 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -34,12 +36,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The Docker backend: one container per sandbox, named {@code agentkernel-<name>}, described entirely by its
@@ -52,7 +57,7 @@ import java.util.Optional;
  */
 public final class DockerBackend implements Backend {
     public static final String ID = "docker";
-    /** How commands reach a sandbox without the agent (shown as {@link SandboxInfo#execVia()}). */
+    /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
     public static final String EXEC_VIA = AgentSupport.VIA_DOCKER_EXEC;
     /** Environment fallback for the {@value AgentSupport#MODE_PROPERTY} setting. */
     public static final String EXEC_MODE_ENV = "AGENTKERNEL_DOCKER_EXEC";
@@ -62,7 +67,7 @@ public final class DockerBackend implements Backend {
     public static final String PULL_PROPERTY = "docker.pull";
     /** Environment fallback for {@value #PULL_PROPERTY}; the test build sets it to {@code false} so no test reaches a registry. */
     public static final String PULL_ENV = "AGENTKERNEL_DOCKER_PULL";
-    /** Init forwards SIGTERM to the main process, so stop is fast; this only bounds a stuck one. */
+    /** The agent (PID 1) or docker-init ends on SIGTERM from the engine, so stop is fast; this bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
 
@@ -72,6 +77,7 @@ public final class DockerBackend implements Backend {
     private final SandboxFiles files;
     private final boolean pull;
     private final AgentSupport agents;
+    private final DockerLeases leases;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull,
@@ -82,6 +88,7 @@ public final class DockerBackend implements Backend {
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
+        this.leases = new DockerLeases(client);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
@@ -134,6 +141,23 @@ public final class DockerBackend implements Backend {
     @Override
     public String instanceId() {
         return instanceId;
+    }
+
+    /** Labelled volumes on the engine ({@link DockerLeases}). */
+    @Override
+    public LeaseStore leases() {
+        return leases;
+    }
+
+    /** Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; the agent. */
+    @Override
+    public Set<Capability> capabilities() {
+        Set<Capability> c = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
+                Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+        if (agents.enabled()) {
+            c.add(Capability.AGENT_TRANSPORT);
+        }
+        return Collections.unmodifiableSet(c);
     }
 
     @Override
@@ -266,7 +290,16 @@ public final class DockerBackend implements Backend {
 
     @Override
     public Optional<SandboxInfo> inspect(String name) {
-        return find(name).map(c -> Labels.toInfo(c.getConfig().getLabels(), c.getState().getStatus(), c.getId(), ID));
+        return find(name).map(c -> info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()));
+    }
+
+    /**
+     * What the labels and the engine's state say, except that a running sandbox whose agent is broken is shown as
+     * unknown: it cannot run anything, and a warm pool must not hand it out.
+     */
+    private SandboxInfo info(Map<String, String> labels, String dockerState, String containerId) {
+        boolean broken = "running".equals(dockerState) && agents.fault(containerId) != null;
+        return Labels.toInfo(labels, broken ? "broken" : dockerState, containerId, ID);
     }
 
     /** Inspects {@code agentkernel-<name>} and accepts it only if its labels say it is that sandbox of ours. */
@@ -306,7 +339,7 @@ public final class DockerBackend implements Backend {
         for (Container c : containers) {
             String dockerName = c.getNames() == null || c.getNames().length == 0 ? null : c.getNames()[0];
             if (Labels.isManaged(c.getLabels(), dockerName)) {
-                out.add(Labels.toInfo(c.getLabels(), c.getState(), c.getId(), ID));
+                out.add(info(c.getLabels(), c.getState(), c.getId()));
             }
         }
         out.sort(Comparator.comparing(SandboxInfo::name));

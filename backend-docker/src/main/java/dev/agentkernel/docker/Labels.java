@@ -27,6 +27,9 @@ final class Labels {
     static final String OWNER = PREFIX + "owner";
     static final String IMAGE = PREFIX + "image";
 
+    /** The detail saying how commands reach the sandbox: {@code agent} or {@code docker-exec}. */
+    static final String EXEC_VIA = "exec_via";
+
     /** Container names are {@code agentkernel-<sandbox name>}: Docker's name uniqueness makes create atomic. */
     static final String CONTAINER_PREFIX = "agentkernel-";
 
@@ -75,7 +78,7 @@ final class Labels {
         return new SandboxInfo(labels.get(NAME), status(dockerState), backendId, labels.get(IMAGE),
                 intOrNull(labels.get(VCPUS)), intOrNull(labels.get(MEMORY_MB)), instantOrNull(labels.get(CREATED_AT)),
                 profileOrNull(labels.get(PROFILE)), kindOrNull(labels.get(KIND)), containerId, labels.get(OWNER),
-                dev.agentkernel.docker.agent.AgentSupport.execVia(labels));
+                Map.of(EXEC_VIA, dev.agentkernel.docker.agent.AgentSupport.execVia(labels)));
     }
 
     /** Docker state → ours: created and exited containers are stopped (they start with their files). */

@@ -43,7 +43,7 @@ public final class ProfileMapping {
                 // memory + swap = memory: no swap, so the limit is a real limit.
                 .withMemorySwap(memoryBytes)
                 .withNanoCPUs(effectiveCpus * 1_000_000_000L)
-                .withPidsLimit(profile.pidsLimit())
+                .withPidsLimit(pidsLimit(profile))
                 .withSecurityOpts(profile.noNewPrivileges() ? List.of("no-new-privileges:true") : List.of())
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", LOG_MAX_SIZE, "max-file", "1")));
@@ -74,6 +74,19 @@ public final class ProfileMapping {
         mounts.put("/tmp", "rw,nosuid,nodev,mode=1777," + size);
         mounts.put(WORKDIR, "rw,nosuid,nodev,mode=0755,uid=" + NOBODY + ",gid=" + NOBODY + "," + size);
         return mounts;
+    }
+
+    /**
+     * Processes a sandbox may have (its pids cgroup): enough for builds in the open profiles, few enough in the
+     * restrictive one that a fork bomb ends at once. A Docker mapping, not a profile promise: other engines have no
+     * per-sandbox limit (Kubernetes sets one per node).
+     */
+    static long pidsLimit(SecurityProfile profile) {
+        return switch (profile) {
+            case PERMISSIVE -> 1024;
+            case MODERATE -> 512;
+            case RESTRICTIVE -> 128;
+        };
     }
 
     /** The user to run as, or null for the image default. */

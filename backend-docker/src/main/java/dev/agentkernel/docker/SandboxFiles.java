@@ -27,9 +27,12 @@ final class SandboxFiles {
     private static final int UNREADABLE = 47;
     private static final int PARENT_NOT_DIRECTORY = 48;
     private static final int FAILED = 49;
+    private static final int SYMLINK = 50;
 
     private static final String READ = String.join("\n",
             "p=$1",
+            // a link as the last component is never followed (as by the agent); links in parents resolve inside
+            "[ -L \"$p\" ] && exit " + SYMLINK,
             "[ -e \"$p\" ] || exit " + MISSING,
             "[ -d \"$p\" ] && exit " + DIRECTORY,
             "[ -f \"$p\" ] || exit " + NOT_REGULAR,
@@ -39,12 +42,20 @@ final class SandboxFiles {
 
     private static final String WRITE = String.join("\n",
             "p=$1; d=${p%/*}; [ -n \"$d\" ] || d=/",
+            "[ -L \"$p\" ] && exit " + SYMLINK,
             "[ -d \"$p\" ] && exit " + DIRECTORY,
-            // a FIFO or device (or a link to one) would block the writer or write somewhere else: refuse it
+            // a FIFO or device would block the writer or write somewhere else: refuse it
             "[ -e \"$p\" ] && [ ! -f \"$p\" ] && exit " + NOT_REGULAR,
+            "[ -e \"$d\" ] && [ ! -d \"$d\" ] && exit " + PARENT_NOT_DIRECTORY,
             "mkdir -p -- \"$d\" || exit " + FAILED,
             "[ -d \"$d\" ] || exit " + PARENT_NOT_DIRECTORY,
-            "cat > \"$p\" || exit " + FAILED);
+            // Atomic, as the agent's write: the content goes to a new file beside the target, which then replaces
+            // it in one rename (a reader sees the old file or the new one; a link put there meanwhile is replaced,
+            // never followed). The target's mode is kept.
+            "t=\"$d/.agentkernel-write-$$\"",
+            "cat > \"$t\" || { rm -f -- \"$t\"; exit " + FAILED + "; }",
+            "[ -f \"$p\" ] && m=$(stat -c %a -- \"$p\" 2>/dev/null) && chmod \"$m\" \"$t\"",
+            "mv -f -- \"$t\" \"$p\" || { rm -f -- \"$t\"; exit " + FAILED + "; }");
 
     private static final String DELETE = String.join("\n",
             "p=$1",
@@ -103,12 +114,15 @@ final class SandboxFiles {
             case DIRECTORY:
                 throw new AgentKernelException.InvalidRequestException("Cannot " + verb + " " + where
                         + ": it is a directory");
+            case SYMLINK:
+                throw new AgentKernelException.InvalidRequestException("Cannot " + verb + " " + where
+                        + ": it is a symbolic link");
             case NOT_REGULAR:
                 throw new AgentKernelException.InvalidRequestException("Cannot " + verb + " " + where
                         + ": not a regular file");
-            case PARENT_NOT_DIRECTORY:
-                throw new AgentKernelException.InvalidRequestException("Cannot " + verb + " " + where
-                        + ": a parent is not a directory");
+            case PARENT_NOT_DIRECTORY: // ENOTDIR, as the agent reports it
+                throw new AgentKernelException.NotFoundException("File " + where
+                        + " not found: a parent is not a directory");
             case -1:
                 throw new AgentKernelException.OperationTimeoutException("File " + verb + " of " + where
                         + " did not finish in " + HELPER_TIMEOUT.toSeconds() + " s");

@@ -63,10 +63,10 @@ class DockerBackendAgentIT {
     void autoUsesTheAgentForNamedAndPooledSandboxesAndShowsIt() {
         DockerBackend b = open(null);
         SandboxInfo named = b.create(spec("named", SecurityProfile.RESTRICTIVE, SandboxKind.NAMED));
-        assertThat(named.execVia()).isEqualTo("agent");
+        assertThat(named.detail("exec_via")).isEqualTo("agent");
         SandboxInfo pooled = b.create(spec("pool", SecurityProfile.MODERATE, SandboxKind.POOL));
-        assertThat(pooled.execVia()).isEqualTo("agent");
-        assertThat(b.list()).filteredOn(i -> i.name().equals(named.name())).extracting(SandboxInfo::execVia)
+        assertThat(pooled.detail("exec_via")).isEqualTo("agent");
+        assertThat(b.list()).filteredOn(i -> i.name().equals(named.name())).extracting(i -> i.detail("exec_via"))
                 .containsExactly("agent");
         assertThat(b.health().details()).containsKey("exec_via");
         // the agent is the sandbox's long-running process: no sleep, and it runs as the sandbox user
@@ -79,7 +79,7 @@ class DockerBackendAgentIT {
     void dockerExecModeMakesPlainSandboxes() {
         DockerBackend b = open("docker-exec");
         SandboxInfo s = b.create(spec("plain", SecurityProfile.MODERATE, SandboxKind.NAMED));
-        assertThat(s.execVia()).isEqualTo("docker-exec");
+        assertThat(s.detail("exec_via")).isEqualTo("docker-exec");
         assertThat(b.exec(s.name(), ExecRequest.of("echo", "hi")).stdout()).isEqualTo("hi\n");
     }
 
@@ -89,7 +89,7 @@ class DockerBackendAgentIT {
         open(null).writeFile(s.name(), new FileContent("/workspace/a.txt", "one".getBytes(StandardCharsets.UTF_8)));
         // a backend configured for docker exec still reaches this agent sandbox through its agent
         DockerBackend other = open("docker-exec");
-        assertThat(other.inspect(s.name())).get().extracting(SandboxInfo::execVia).isEqualTo("agent");
+        assertThat(other.inspect(s.name())).get().extracting(i -> i.detail("exec_via")).isEqualTo("agent");
         assertThat(other.readFile(s.name(), "/workspace/a.txt", 100).utf8()).contains("one");
         assertThat(other.exec(s.name(), ExecRequest.of("cat", "/workspace/a.txt")).stdout()).isEqualTo("one");
     }

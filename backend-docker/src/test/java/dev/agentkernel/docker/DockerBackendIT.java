@@ -2,12 +2,12 @@ package dev.agentkernel.docker;
 
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.testing.BackendContractTest;
+import dev.agentkernel.core.testing.EngineContractTest;
 
 import java.util.Map;
 
 /** The backend contract against the real Docker engine, with the default settings (the in-sandbox agent path). */
-class DockerBackendIT extends BackendContractTest {
+class DockerBackendIT extends EngineContractTest {
     static final String BUSYBOX = System.getProperty("agentkernel.test.image", "agentkernel/busybox:local");
 
     @Override

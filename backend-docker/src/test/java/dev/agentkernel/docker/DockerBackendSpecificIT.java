@@ -160,7 +160,9 @@ class DockerBackendSpecificIT {
         assertThat(hc.getMemory()).isEqualTo(64L * 1024 * 1024);
         assertThat(hc.getPidsLimit()).isEqualTo(128L);
         assertThat(hc.getNetworkMode()).isEqualTo("none");
-        assertThat(hc.getInit()).isTrue();
+        // The agent is PID 1 itself (see AgentSupport.prepare); docker-exec sandboxes keep docker-init.
+        assertThat(info.detail("exec_via")).isEqualTo("agent");
+        assertThat(hc.getInit()).isFalse();
         assertThat(hc.getPrivileged()).isFalse();
         assertThat(plain.inspectContainerCmd(info.id()).exec().getName()).isEqualTo("/agentkernel-" + name);
         backend.remove(name);

@@ -32,7 +32,8 @@ class LabelsTest {
                 .containsEntry("team", "a");
         SandboxInfo info = Labels.toInfo(labels, "running", "cid", "docker");
         assertThat(info).isEqualTo(new SandboxInfo("box-1", SandboxStatus.RUNNING, "docker", "agentkernel/busybox:local",
-                2, 256, t, SecurityProfile.RESTRICTIVE, SandboxKind.POOL, "cid", "host/1/ab", "docker-exec"));
+                2, 256, t, SecurityProfile.RESTRICTIVE, SandboxKind.POOL, "cid", "host/1/ab",
+                Map.of("exec_via", "docker-exec")));
     }
 
     @Test

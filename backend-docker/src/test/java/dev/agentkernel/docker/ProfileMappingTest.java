@@ -19,7 +19,7 @@ class ProfileMappingTest {
         assertThat(hc.getMemory()).isEqualTo(300L * 1024 * 1024);
         assertThat(hc.getMemorySwap()).as("no swap beyond memory").isEqualTo(300L * 1024 * 1024);
         assertThat(hc.getNanoCPUs()).isEqualTo(2_000_000_000L);
-        assertThat(hc.getPidsLimit()).isEqualTo(p.pidsLimit()).isPositive();
+        assertThat(hc.getPidsLimit()).isEqualTo(ProfileMapping.pidsLimit(p)).isPositive();
         assertThat(hc.getInit()).isTrue();
         assertThat(hc.getPrivileged()).isFalse();
         assertThat(hc.getSecurityOpts()).containsExactly("no-new-privileges:true");
@@ -27,6 +27,19 @@ class ProfileMappingTest {
         assertThat(hc.getMounts()).isNullOrEmpty();
         assertThat(hc.getLogConfig().getType()).isEqualTo(LogConfig.LoggingType.JSON_FILE);
         assertThat(hc.getLogConfig().getConfig()).containsEntry("max-size", "1m").containsEntry("max-file", "1");
+    }
+
+    /**
+     * The agent (PID 1) is out of the commands' reach because it is not dumpable; CAP_SYS_PTRACE would undo that
+     * (it may open /proc/1/fd and ptrace PID 1 regardless). Docker's default set lacks it; no profile may add it.
+     */
+    @ParameterizedTest
+    @EnumSource(SecurityProfile.class)
+    void noProfileGrantsPtraceOverTheAgent(SecurityProfile p) {
+        HostConfig hc = ProfileMapping.hostConfig(p, 1, 256, 2);
+        Capability[] added = hc.getCapAdd() == null ? new Capability[0] : hc.getCapAdd();
+        assertThat(added).doesNotContain(Capability.SYS_PTRACE, Capability.SYS_ADMIN);
+        assertThat(hc.getPrivileged()).isFalse();
     }
 
     @Test

@@ -30,6 +30,8 @@ public final class ExitCodes {
         TABLE.put(ErrorCode.PAYLOAD_TOO_LARGE, 6);
         TABLE.put(ErrorCode.BUSY, 7);
         TABLE.put(ErrorCode.BACKEND_UNAVAILABLE, 8);
+        TABLE.put(ErrorCode.UNSUPPORTED, 9);
+        TABLE.put(ErrorCode.SANDBOX_BROKEN, 10);
         TABLE.put(ErrorCode.TIMEOUT, COMMAND_TIMED_OUT);
         TABLE.put(ErrorCode.INTERNAL, INTERNAL);
     }

@@ -1,46 +1,43 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.testkit.ImportRules;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The commands are written against api's {@code Sandboxes} and get them from connect's one factory: no class names
- * the kernel or the HTTP client, except {@code serve}, which builds the kernel it hands to the HTTP server.
+ * The CLI puts the other modules together (api, connect, server, MCP, the Docker bench baseline) with picocli and
+ * Jackson; never core's internal parts, never the HTTP client, docker-java or Vert.x directly. The commands are
+ * written against the api's {@code Sandboxes} and get them from connect's one factory: only {@code serve} builds a
+ * kernel itself (it hands it to the HTTP server).
  */
 class CliArchitectureTest {
-    private static final Pattern IMPORT = Pattern.compile("^\\s*import\\s+(?:static\\s+)?(dev\\.agentkernel\\.[\\w.]+)",
-            Pattern.MULTILINE);
-    private static final List<String> KERNEL_OR_CLIENT = List.of("dev.agentkernel.core.AgentKernel",
-            "dev.agentkernel.core.KernelFactory", "dev.agentkernel.client.", "dev.agentkernel.mcp.SandboxOperations");
+    private static final String[] MAY = {"dev.agentkernel.", "picocli.", "com.fasterxml.jackson.", "org.slf4j."};
 
     @Test
-    void onlyServeBuildsAKernelAndNothingUsesTheClientDirectly() throws IOException {
+    void importsOnlyWhatThisModuleMay() {
+        ImportRules.mainSources().mayImport(MAY).mayNotImport("dev.agentkernel.core.internal.", "dev.agentkernel.client.")
+                .check();
+    }
+
+    @Test
+    void onlyServeBuildsAKernel() throws IOException {
+        ImportRules rules = ImportRules.mainSources().mayImport(MAY)
+                .mayNotImport("dev.agentkernel.core.AgentKernel", "dev.agentkernel.core.KernelFactory");
         List<Path> sources;
         try (Stream<Path> s = Files.walk(Path.of("src/main/java"))) {
-            sources = s.filter(p -> p.toString().endsWith(".java")).toList();
+            sources = s.filter(p -> p.toString().endsWith(".java") && !p.endsWith("ServeCommand.java")).toList();
         }
         assertThat(sources).hasSizeGreaterThan(20);
         for (Path source : sources) {
-            boolean serve = source.endsWith(Path.of("commands", "ServeCommand.java"));
-            Matcher m = IMPORT.matcher(Files.readString(source));
-            while (m.find()) {
-                String name = m.group(1);
-                if (name.startsWith("dev.agentkernel.core.KernelFactory") && source.endsWith("DoctorCommand.java")) {
-                    continue; // doctor opens the configured backend alone, to ask it for its health
-                }
-                if (!serve || name.startsWith("dev.agentkernel.client.")) {
-                    assertThat(KERNEL_OR_CLIENT).as("%s imports %s", source, name).noneMatch(name::startsWith);
-                }
-            }
+            assertThat(rules.violations(Files.readString(source))).as("%s", source).isEmpty();
         }
+        assertThat(rules.violations("import dev.agentkernel.core.KernelFactory;")).as("the rule bites").isNotEmpty();
     }
 }

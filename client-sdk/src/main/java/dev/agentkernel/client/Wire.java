@@ -127,7 +127,16 @@ final class Wire {
         return new SandboxInfo(d.getName(), status(d.getStatus() == null ? null : d.getStatus().getValue()),
                 Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getImage(), d.getVcpus(), d.getMemoryMb(),
                 instant(d.getCreatedAt()), d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()),
-                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, d.getExecVia());
+                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d));
+    }
+
+    /** The backend's details; an older server sent Docker's {@code exec_via} alone. */
+    private static Map<String, String> details(Sandbox d) {
+        Map<String, String> details = new java.util.TreeMap<>(d.getDetails() == null ? Map.of() : d.getDetails());
+        if (d.getExecVia() != null) {
+            details.putIfAbsent("exec_via", d.getExecVia());
+        }
+        return details;
     }
 
     static AuditEvent audit(dev.agentkernel.client.generated.model.AuditEvent d) {

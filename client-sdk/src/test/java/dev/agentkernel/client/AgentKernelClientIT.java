@@ -19,6 +19,7 @@ import dev.agentkernel.api.SandboxSession;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SandboxStatus;
 import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.testkit.EngineView;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.KernelFactory;
@@ -31,7 +32,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,12 +89,7 @@ class AgentKernelClientIT {
             assertThat(ownContainers()).as("containers left behind by this test run").hasSize(containersBefore);
         } finally {
             // Never leave anything behind, even when an assertion above failed; only our own containers.
-            List<String> left = ownContainers();
-            if (!left.isEmpty()) {
-                List<String> rm = new ArrayList<>(List.of("docker", "rm", "-f"));
-                rm.addAll(left);
-                docker(rm);
-            }
+            EngineView.removeAllOf(owner);
         }
     }
 
@@ -273,8 +268,7 @@ class AgentKernelClientIT {
         assertThat(sandbox).isNotNull();
         await("temporary sandbox " + sandbox + " removed after cancel",
                 () -> client.list().stream().noneMatch(s -> s.name().equals(sandbox))
-                        && docker(List.of("docker", "ps", "-aq", "--filter", "label=dev.agentkernel.owner=" + owner,
-                        "--filter", "label=dev.agentkernel.name=" + sandbox)).isBlank());
+                        && EngineView.containersNamed(sandbox).isEmpty());
     }
 
     @Test
@@ -536,23 +530,6 @@ class AgentKernelClientIT {
     }
 
     private List<String> ownContainers() {
-        String out = docker(List.of("docker", "ps", "-aq", "--filter", "label=dev.agentkernel.owner=" + owner));
-        return out.isBlank() ? List.of() : List.of(out.strip().split("\\s+"));
-    }
-
-    private static String docker(List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException(command + " failed: " + out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException(command + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(command + " interrupted", e);
-        }
+        return EngineView.containersOf(owner);
     }
 }

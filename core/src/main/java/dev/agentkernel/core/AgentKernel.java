@@ -5,6 +5,7 @@ import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -25,10 +26,13 @@ import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
 import dev.agentkernel.core.internal.Admission;
+import dev.agentkernel.core.internal.CapabilityGuard;
 import dev.agentkernel.core.internal.CommandLimits;
 import dev.agentkernel.core.internal.Gate;
 import dev.agentkernel.core.internal.InFlightRegistry;
 import dev.agentkernel.core.internal.LazyAuditLog;
+import dev.agentkernel.core.internal.LeaseKeeper;
+import dev.agentkernel.core.internal.OwnerLiveness;
 import dev.agentkernel.core.internal.Reaper;
 import dev.agentkernel.core.internal.Runs;
 import dev.agentkernel.core.internal.TemporarySandboxes;
@@ -44,6 +48,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -86,6 +91,7 @@ public final class AgentKernel implements Sandboxes {
     private final SandboxPool pool;
     private final Runs runs;
     private final Reaper reaper;
+    private final LeaseKeeper lease;
     private final Duration reconcileInterval;
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
@@ -96,7 +102,7 @@ public final class AgentKernel implements Sandboxes {
         this.auditLog = given != null ? new LazyAuditLog(() -> given, given.enabled())
                 : new LazyAuditLog(() -> config.audit().enabled() ? AuditLog.open(config.audit().path())
                         : AuditLog.disabled(), config.audit().enabled());
-        this.backend = new AuditingBackend(b.backend, auditLog);
+        this.backend = new AuditingBackend(new CapabilityGuard(b.backend), auditLog);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
         this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), b.admissionWait,
                 config.limits().maxExecsPerSandbox());
@@ -107,7 +113,9 @@ public final class AgentKernel implements Sandboxes {
         this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
                 b.poolThreads);
         this.runs = new Runs(config, backend, images, pool, temporaries, gate, inFlight, () -> newName("run"));
-        this.reaper = new Reaper(backend, InstanceId::mayBeAlive, b.reconcileFilter, pool::prune);
+        this.reaper = new Reaper(backend, new OwnerLiveness(backend.leases(), backend.instanceId()),
+                b.reconcileFilter, pool::prune);
+        this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
     }
 
@@ -132,6 +140,7 @@ public final class AgentKernel implements Sandboxes {
                 return this;
             }
             auditLog.open();
+            lease.start(); // before anything is created: what we make is never without a live lease
             reconciled = reaper.reconcile();
             if (pool.enabled()) {
                 pool.warm(runs.defaultKey());
@@ -203,10 +212,11 @@ public final class AgentKernel implements Sandboxes {
         Objects.requireNonNull(request, "request");
         RunListener l = listener == null ? NO_LISTENER : listener;
         Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
+        ExecRequest limited = limits.apply(request);
         named(name);
         try (InFlightRegistry.Registration ignored0 = inFlight.track(c); Admission.Permit ignored = gate.exec(name)) {
             l.onProgress(RunListener.Stage.EXECUTING);
-            ExecResult result = backend.exec(name, limits.apply(request), l, c);
+            ExecResult result = backend.exec(name, limited, l, c);
             l.onDone(result);
             return result;
         }
@@ -291,6 +301,11 @@ public final class AgentKernel implements Sandboxes {
         return backend.health();
     }
 
+    /** What the backend can do beyond the basics; an operation needing a missing one is {@code UNSUPPORTED}. */
+    public Set<Capability> capabilities() {
+        return backend.capabilities();
+    }
+
     public AgentKernelConfig config() {
         return config;
     }
@@ -318,8 +333,19 @@ public final class AgentKernel implements Sandboxes {
         inFlight.awaitNone(CLOSE_WAIT);
         temporaries.close(CLOSE_WAIT);
         pool.close();
+        lease.close(this::leftovers);
         auditLog.close();
         backend.close();
+    }
+
+    /** Whether run or pool sandboxes of this instance remain (at close; when unknown, assume so). */
+    private boolean leftovers() {
+        try {
+            return backend.list().stream().anyMatch(s -> s.kind() != SandboxKind.NAMED
+                    && backend.instanceId().equals(s.owner()));
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /** Starts the kernel on first use; refuses once it is closing. */
@@ -351,6 +377,7 @@ public final class AgentKernel implements Sandboxes {
         private Duration reconcileInterval = Duration.ofMinutes(5);
         private int poolThreads = 2;
         private boolean destroyInBackground;
+        private Duration leaseTtl = Duration.ofSeconds(60);
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -410,6 +437,20 @@ public final class AgentKernel implements Sandboxes {
          */
         public Builder destroyInBackground(boolean background) {
             this.destroyInBackground = background;
+            return this;
+        }
+
+        /**
+         * How long this instance's lease lasts without renewal (default 60 s; renewed every third of it). Once it
+         * has expired — the instance died, or lost the engine that long — any instance reaps its run and pool
+         * sandboxes.
+         */
+        public Builder leaseTtl(Duration ttl) {
+            Objects.requireNonNull(ttl, "ttl");
+            if (ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("leaseTtl must be positive");
+            }
+            this.leaseTtl = ttl;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.agentkernel.core;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -12,11 +13,21 @@ import dev.agentkernel.api.SandboxSpec;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The SPI a sandbox engine implements (Docker today; Kubernetes planned). Nothing here may assume a local
  * socket, host PIDs or host paths. Implementations are thread-safe and keep their state in the engine
- * (e.g. container labels), so a new process sees what an earlier one made.
+ * (e.g. container labels or object metadata), so a new process — on this host or another — sees what an earlier
+ * one made.
+ *
+ * <p>What every backend does: create a sandbox from a resolved spec (its profile applied as far as the backend's
+ * {@link #capabilities} say), run commands, read and write files, remove. Everything beyond that is a
+ * {@link Capability} the backend declares; the kernel never calls a method whose capability is missing (it
+ * answers {@code UNSUPPORTED} itself), so such a method may simply throw.
+ *
+ * <p>Names: sandbox names are the user's ({@code [A-Za-z0-9][A-Za-z0-9_.-]{0,62}}); a backend whose engine
+ * accepts fewer names maps them itself (see {@link ResourceNames}) and still reports the user's name.
  *
  * <p>Errors are {@link AgentKernelException}s: a missing sandbox is {@code NOT_FOUND}, a taken name or a
  * sandbox that is not running is {@code CONFLICT}, an unreachable engine is {@code BACKEND_UNAVAILABLE}.
@@ -29,13 +40,22 @@ public interface Backend extends AutoCloseable {
     /** The id of the agentkernel instance on whose behalf this backend creates sandboxes. */
     String instanceId();
 
+    /** What this backend can do beyond the basics; constant for the life of the backend. */
+    Set<Capability> capabilities();
+
+    /** Where instances keep the leases that prove they are alive (see {@link LeaseStore}). */
+    LeaseStore leases();
+
     /** Creates and starts a sandbox; the image must be resolved (non-null). */
     SandboxInfo create(SandboxSpec spec);
 
-    /** Starts a stopped sandbox with its filesystem as it was; no-op when running. */
+    /**
+     * Starts a stopped sandbox; no-op when running. Only called with {@link Capability#STOP_START}; its files are
+     * as they were with {@link Capability#STOP_KEEPS_FILES}.
+     */
     SandboxInfo start(String name);
 
-    /** Stops a sandbox, keeping its filesystem; no-op when stopped. */
+    /** Stops a sandbox; no-op when stopped. Only called with {@link Capability#STOP_START}. */
     SandboxInfo stop(String name);
 
     /** Removes a sandbox and everything in it, running or not. */
@@ -57,13 +77,25 @@ public interface Backend extends AutoCloseable {
         return exec(name, request, OutputListener.NONE, Cancellation.create());
     }
 
-    /** Reads a regular file, resolved in the sandbox's own view. Over {@code maxBytes} is PAYLOAD_TOO_LARGE. */
+    /**
+     * Reads a regular file, resolved in the sandbox's own view (never the host's). Over {@code maxBytes} is
+     * {@code PAYLOAD_TOO_LARGE}; missing is {@code NOT_FOUND}; a directory or a non-regular file (FIFO, device)
+     * is {@code INVALID_REQUEST}; a symbolic link as the last component is {@code INVALID_REQUEST} (links in
+     * parent directories resolve inside the sandbox).
+     */
     FileContent readFile(String name, String path, long maxBytes);
 
-    /** Writes a file (creating parent directories), resolved in the sandbox's own view. */
+    /**
+     * Writes a file, creating parent directories, resolved in the sandbox's own view. Atomic: a reader sees the
+     * old content or the new, never a mix. A symbolic link as the last component is refused with
+     * {@code INVALID_REQUEST} (never followed, never replaced); a directory there is {@code INVALID_REQUEST}.
+     */
     void writeFile(String name, FileContent file);
 
-    /** Deletes a file (not a directory), resolved in the sandbox's own view. */
+    /**
+     * Deletes a file (not a directory), resolved in the sandbox's own view. A symbolic link as the last component
+     * is removed itself, never its target.
+     */
     void deleteFile(String name, String path);
 
     /**

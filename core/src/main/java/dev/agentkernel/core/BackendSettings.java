@@ -1,5 +1,7 @@
 package dev.agentkernel.core;
 
+import dev.agentkernel.core.config.AgentKernelConfig;
+
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,6 +16,11 @@ public record BackendSettings(String backendId, String instanceId, Map<String, S
     public BackendSettings {
         Objects.requireNonNull(instanceId, "instanceId");
         properties = properties == null ? Map.of() : Map.copyOf(properties);
+    }
+
+    /** What the configured backend is opened with: its id, the owner, and its {@code [backends.ID]} settings. */
+    public static BackendSettings fromConfig(AgentKernelConfig config, String instanceId) {
+        return new BackendSettings(config.sandbox().backend(), instanceId, config.backendProperties());
     }
 
     public static BackendSettings of(String backendId) {

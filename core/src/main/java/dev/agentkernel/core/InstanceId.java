@@ -6,9 +6,9 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Identifies one running agentkernel process: {@code host/pid/nonce}. Written on every temporary and pooled
- * sandbox so that a later process can tell whether the owner is still alive (same host, pid alive) and reap
- * what a dead one left behind.
+ * Identifies one running agentkernel process: {@code host/pid/nonce}. Written on every sandbox as its owner and
+ * used as the holder of the instance's lease ({@link LeaseStore}). The lease decides whether an owner is alive
+ * wherever it ran; on the same host a dead pid proves it gone at once, without waiting for the lease to expire.
  */
 public final class InstanceId {
     private static final String CURRENT = create(ProcessHandle.current().pid());
@@ -39,27 +39,30 @@ public final class InstanceId {
     }
 
     /**
-     * Whether the instance that wrote {@code owner} may still be alive. Unknown formats and other hosts count
-     * as alive: never reap what we cannot prove is orphaned.
+     * Whether the instance that wrote {@code owner} may still be alive as far as this host can tell. Unknown
+     * formats and other hosts count as alive: never reap what we cannot prove is orphaned. (Owners on other hosts
+     * are judged by their lease; see {@link LeaseStore}.)
      */
     public static boolean mayBeAlive(String owner) {
-        if (owner == null) {
+        return owner != null && !provablyDead(owner);
+    }
+
+    /** Whether {@code owner} names a process of this host that is gone (its pid is dead, or reused by us). */
+    public static boolean provablyDead(String owner) {
+        if (owner == null || owner.equals(CURRENT)) {
             return false;
-        }
-        if (owner.equals(CURRENT)) {
-            return true;
         }
         String[] parts = owner.split("/");
         if (parts.length != 3 || !parts[0].equals(hostName())) {
-            return true;
+            return false;
         }
         Optional<ProcessHandle> p;
         try {
             p = ProcessHandle.of(Long.parseLong(parts[1]));
         } catch (NumberFormatException e) {
-            return true;
+            return false;
         }
-        return p.map(ProcessHandle::isAlive).orElse(false) && !isOurPidWithOtherNonce(parts[1]);
+        return !p.map(ProcessHandle::isAlive).orElse(false) || isOurPidWithOtherNonce(parts[1]);
     }
 
     // Our own pid with another nonce is a previous process whose pid was reused by us: it is dead.

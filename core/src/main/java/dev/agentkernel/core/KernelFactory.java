@@ -26,17 +26,12 @@ public final class KernelFactory {
      */
     public static AgentKernel fromConfig(AgentKernelConfig config, String instanceId,
                                          UnaryOperator<AgentKernel.Builder> tuning) {
-        Backend backend = Backends.open(settings(config, instanceId));
+        Backend backend = Backends.open(BackendSettings.fromConfig(config, instanceId));
         try {
             return tuning.apply(AgentKernel.builder().backend(backend).config(config)).build();
         } catch (RuntimeException | Error e) {
             backend.close();
             throw e;
         }
-    }
-
-    /** What the configured backend is opened with: its id, the owner, and its {@code [backends.ID]} settings. */
-    public static BackendSettings settings(AgentKernelConfig config, String instanceId) {
-        return new BackendSettings(config.sandbox().backend(), instanceId, config.backendProperties());
     }
 }

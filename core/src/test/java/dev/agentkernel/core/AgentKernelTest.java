@@ -212,6 +212,18 @@ class AgentKernelTest {
     }
 
     @Test
+    void aRunsFailureDoesNotNameItsInternalSandbox() {
+        fake.handler(cmd -> {
+            throw new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE, "The agent of sandbox '" + cmd.sandbox()
+                    + "' did not answer for 5.0 s; the sandbox is marked broken");
+        });
+        assertThatThrownBy(() -> kernel.run(RunRequest.of("true"))).isInstanceOf(AgentKernelException.class)
+                .hasMessage("The agent of the run's sandbox did not answer for 5.0 s; the sandbox is marked broken")
+                .satisfies(e -> assertThat(((AgentKernelException) e).code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE));
+        assertThat(fake.names()).isEmpty();
+    }
+
+    @Test
     void runNonZeroExitIsAResult() {
         RunResult r = kernel.run(RunRequest.of("sh", "-c", "exit 7"));
         assertThat(r.exec().exitCode()).isEqualTo(7);
@@ -588,5 +600,59 @@ class AgentKernelTest {
         @Override
         public void close() {
         }
+    }
+
+    @Test
+    void aRunWhoseOwnSandboxBreaksIsUnavailableWithoutItsInternalName() throws Exception {
+        kernel.close();
+        kernel = build(AgentKernelConfig.forTests(dir.resolve("audit.jsonl")).withPool(new AgentKernelConfig.Pool(1, 2)))
+                .start();
+        waitUntil(() -> kernel.poolStats().size() == 1);
+        List<String> used = Collections.synchronizedList(new ArrayList<>());
+        fake.handler(cmd -> {
+            used.add(cmd.sandbox());
+            throw new AgentKernelException.SandboxBrokenException(cmd.sandbox(), "its agent stopped answering");
+        });
+        for (boolean fast : new boolean[]{true, false}) {
+            assertThatThrownBy(() -> kernel.run(RunRequest.of("true").withImage("agentkernel/busybox:local")
+                    .withFast(fast)))
+                    .isInstanceOfSatisfying(AgentKernelException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                        assertThat(e.getMessage()).isEqualTo("The run's sandbox broke (its agent stopped answering); "
+                                + "retry the run");
+                    });
+        }
+        assertThat(used).hasSize(2);
+        assertThat(used.get(0)).startsWith("pool-");
+        assertThat(used.get(1)).startsWith("run-");
+        waitUntil(() -> !fake.names().contains(used.get(0)) && !fake.names().contains(used.get(1)));
+        assertThat(fake.names()).doesNotContain(used.get(0), used.get(1)); // disposed all the same
+    }
+
+    @Test
+    void aRunWhoseSandboxStoppedUnderItNeverNamesIt() {
+        fake.handler(cmd -> {
+            throw new AgentKernelException.ConflictException("Sandbox '" + cmd.sandbox() + "' is not running");
+        });
+        assertThatThrownBy(() -> kernel.run(RunRequest.of("true").withFast(false)))
+                .isInstanceOfSatisfying(AgentKernelException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                    assertThat(e.getMessage()).isEqualTo("The run's sandbox is not running");
+                });
+    }
+
+    @Test
+    void aNamedSandboxThatBreaksIsNamedAsTheCallerKnowsIt() {
+        kernel.create(SandboxSpec.named("mine", null));
+        fake.handler(cmd -> {
+            throw new AgentKernelException.SandboxBrokenException(cmd.sandbox(), "its agent stopped answering");
+        });
+        assertThatThrownBy(() -> kernel.exec("mine", ExecRequest.of("true")))
+                .isInstanceOfSatisfying(AgentKernelException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.SANDBOX_BROKEN);
+                    assertThat(e.getMessage()).startsWith("Sandbox 'mine' is broken");
+                });
+        kernel.remove("mine");
+        assertThat(fake.names()).isEmpty();
     }
 }

@@ -1,40 +1,19 @@
 package dev.agentkernel.mcp;
 
+import dev.agentkernel.testkit.ImportRules;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * The MCP server is written against api's {@code Sandboxes} only: it gets them from connect's factory, and of our
- * other modules it reads nothing but the configuration loader and the instance id (to choose the target).
+ * The MCP server is written against the api's {@code Sandboxes} only and gets them from connect's one factory
+ * (embedded or remote); of core it reads the configuration loader and the instance id (to choose the target),
+ * never the kernel or its internal parts, never the HTTP client; no engine, HTTP framework or CLI library.
  */
 class McpArchitectureTest {
-    private static final Pattern IMPORT = Pattern.compile("^\\s*import\\s+(?:static\\s+)?(dev\\.agentkernel\\.[\\w.]+)",
-            Pattern.MULTILINE);
-    private static final List<String> ALLOWED = List.of("dev.agentkernel.api.", "dev.agentkernel.mcp.",
-            "dev.agentkernel.connect.", "dev.agentkernel.core.config.ConfigLoader", "dev.agentkernel.core.InstanceId");
-
     @Test
-    void theToolsUseTheOneInterfaceOnly() throws IOException {
-        List<Path> sources;
-        try (Stream<Path> s = Files.walk(Path.of("src/main/java"))) {
-            sources = s.filter(p -> p.toString().endsWith(".java")).toList();
-        }
-        assertThat(sources).isNotEmpty();
-        for (Path source : sources) {
-            Matcher m = IMPORT.matcher(Files.readString(source));
-            while (m.find()) {
-                String name = m.group(1);
-                assertThat(ALLOWED).as("%s imports %s", source, name).anyMatch(name::startsWith);
-            }
-        }
+    void importsOnlyWhatThisModuleMay() {
+        ImportRules.mainSources().mayImport("dev.agentkernel.api.", "dev.agentkernel.connect.",
+                        "dev.agentkernel.core.config.ConfigLoader", "dev.agentkernel.core.InstanceId",
+                        "dev.agentkernel.mcp.", "io.modelcontextprotocol.", "com.fasterxml.jackson.", "org.slf4j.")
+                .check();
     }
 }

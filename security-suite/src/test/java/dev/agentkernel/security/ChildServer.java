@@ -1,14 +1,11 @@
 package dev.agentkernel.security;
 
-import java.io.BufferedReader;
+import dev.agentkernel.testkit.ChildJvm;
+
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,13 +17,13 @@ import java.util.regex.Pattern;
 final class ChildServer implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
 
-    final Process process;
     final int port;
     final RawHttp http;
     final long startMs;
+    private final ChildJvm jvm;
 
-    private ChildServer(Process process, int port, String key, long startMs) {
-        this.process = process;
+    private ChildServer(ChildJvm jvm, int port, String key, long startMs) {
+        this.jvm = jvm;
         this.port = port;
         this.http = new RawHttp(port, key);
         this.startMs = startMs;
@@ -37,65 +34,36 @@ final class ChildServer implements AutoCloseable {
         String cp = Files.readString(Path.of(System.getProperty("suite.server.classpath"))).trim();
         Path home = Files.createDirectories(dir.resolve("home"));
         long t0 = System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.home=" + home,
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", cp, "dev.agentkernel.server.Main", "--port", "0"))
-                .directory(home.toFile()).redirectErrorStream(true);
-        pb.environment().put("AGENTKERNEL_API_KEY", apiKey);
-        pb.environment().put("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString());
-        pb.environment().put("AGENTKERNEL_POOL_SIZE", "1");
-        pb.environment().put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "8");
-        pb.environment().remove("AGENTKERNEL_CONFIG");
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        long deadline = System.currentTimeMillis() + 90_000;
-        String line;
-        while (System.currentTimeMillis() < deadline && (line = out.readLine()) != null) {
-            seen.append(line).append('\n');
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                int port = Integer.parseInt(m.group(1));
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (out.readLine() != null) {
-                            // keep the pipe from filling up
-                        }
-                    } catch (IOException ignored) {
-                        // process ended
-                    }
-                }, "child-server-drain");
-                drain.setDaemon(true);
-                drain.start();
-                return new ChildServer(p, port, apiKey, (System.nanoTime() - t0) / 1_000_000);
-            }
+        ChildJvm jvm = ChildJvm.of("dev.agentkernel.server.Main", "--port", "0").classPath(cp)
+                .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.home=" + home,
+                        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+                .workingDirectory(home)
+                .env("AGENTKERNEL_API_KEY", apiKey)
+                .env("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString())
+                .env("AGENTKERNEL_POOL_SIZE", "1")
+                .env("AGENTKERNEL_MAX_CONCURRENT_RUNS", "8")
+                .unsetEnv("AGENTKERNEL_CONFIG")
+                .maxLife(Duration.ofMinutes(30)).start();
+        Matcher m = LISTENING.matcher(jvm.awaitLine(l -> LISTENING.matcher(l).find(), Duration.ofSeconds(90)));
+        if (!m.find()) {
+            throw new IllegalStateException("no port in the child's answer");
         }
-        p.destroyForcibly();
-        throw new IllegalStateException("child server did not start:\n" + seen);
+        return new ChildServer(jvm, Integer.parseInt(m.group(1)), apiKey, (System.nanoTime() - t0) / 1_000_000);
     }
 
     long pid() {
-        return process.pid();
+        return jvm.pid();
     }
 
     /** SIGKILL: no shutdown hook, no cleanup, as in a crash. */
-    void kill9() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+    void kill9() {
+        jvm.kill9();
     }
 
     /** Graceful stop (SIGTERM): the server drains and removes its temporaries. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        jvm.close();
     }
 
     static Duration since(long nanos) {

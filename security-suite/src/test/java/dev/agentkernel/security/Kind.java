@@ -6,8 +6,10 @@ enum Kind {
     VALIDATION("validation"),
     PATHS("paths"),
     SANDBOX("inside the sandbox"),
+    CHANNEL("the agent channel"),
     PRESSURE("API pressure"),
     RACES("races"),
+    STALLED("stalled agent"),
     CRASHES("crashes and faults");
 
     final String label;

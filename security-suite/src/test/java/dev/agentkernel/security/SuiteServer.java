@@ -7,6 +7,7 @@ import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.docker.DockerBackend;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ServerOptions;
+import dev.agentkernel.server.testing.FailOnBlockedEventLoop;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,7 +84,8 @@ final class SuiteServer implements AutoCloseable {
         String me = owner();
         this.kernel = AgentKernel.builder().backend(backend).config(config).admissionWait(o.admissionWait())
                 .reconcileFilter(s -> me.equals(s.owner())).build().start();
-        this.server = AgentKernelServer.start(kernel, ServerOptions.from(config, apiKey));
+        this.server = AgentKernelServer.start(kernel, ServerOptions.from(config, apiKey)
+                .withBlockedLoopWarning(FailOnBlockedEventLoop.WARNING));
         this.http = new RawHttp(server.port(), apiKey);
     }
 

@@ -32,15 +32,17 @@ public final class AgentKernelServer implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer http;
     private final BlockingCalls workers;
+    private final CancelExecutor cancels;
     private final CommandHandlers commands;
     private final ServerOptions options;
     private boolean closed;
 
-    private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CommandHandlers commands,
-                              ServerOptions options) {
+    private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CancelExecutor cancels,
+                              CommandHandlers commands, ServerOptions options) {
         this.vertx = vertx;
         this.http = http;
         this.workers = workers;
+        this.cancels = cancels;
         this.commands = commands;
         this.options = options;
     }
@@ -51,12 +53,14 @@ public final class AgentKernelServer implements AutoCloseable {
      * @throws AgentKernelException ({@code conflict}) when the address cannot be bound
      */
     public static AgentKernelServer start(AgentKernel kernel, ServerOptions options) {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        Vertx vertx = Vertx.vertx(vertxOptions(options));
+        CancelExecutor cancels = new CancelExecutor();
         try {
             BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
             ServerMetrics metrics = new ServerMetrics();
             Calls calls = new Calls(workers);
-            CommandHandlers commands = new CommandHandlers(kernel, calls, metrics, options.heartbeatInterval());
+            CommandHandlers commands = new CommandHandlers(kernel, calls, metrics, cancels,
+                    SseStream.Limits.of(options));
             SandboxHandlers sandboxes = new SandboxHandlers(kernel, calls);
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
             ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());
@@ -78,13 +82,32 @@ public final class AgentKernelServer implements AutoCloseable {
                     .toCompletionStage().toCompletableFuture(), Duration.ofSeconds(30));
             LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
                     options.apiKey() == null ? "not required" : "required");
-            return new AgentKernelServer(vertx, http, workers, commands, options);
+            return new AgentKernelServer(vertx, http, workers, cancels, commands, options);
         } catch (RuntimeException e) {
             vertx.close();
+            cancels.close();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new AgentKernelException(ErrorCode.CONFLICT, "Cannot listen on " + options.host() + ":" + options.port()
                     + ": " + cause.getMessage(), e);
         }
+    }
+
+    /**
+     * Two event loops (they only move bytes: every kernel call runs on a worker), and the blocked-thread warning at
+     * {@link ServerOptions#blockedLoopWarning}, checked four times as often, with the blocked thread's stack.
+     */
+    static VertxOptions vertxOptions(ServerOptions options) {
+        long warnMs = options.blockedLoopWarning().toMillis();
+        return new VertxOptions().setEventLoopPoolSize(2)
+                .setMaxEventLoopExecuteTime(warnMs).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setWarningExceptionTime(warnMs).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
+                .setBlockedThreadCheckInterval(Math.max(10, Math.min(1000, warnMs / 4)))
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+    }
+
+    /** The server's Vert.x instance, for tests that need to act on its event loops. */
+    Vertx vertx() {
+        return vertx;
     }
 
     /** The bound port (useful when the options asked for port 0). */
@@ -127,6 +150,7 @@ public final class AgentKernelServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Vert.x did not close cleanly: {}", e.getMessage());
         }
+        cancels.close(); // after the event loops: no close handler can reach it any more
     }
 
     /** Records an {@code auth_failed} audit event (blocking write, so on a worker); the key is never included. */

@@ -1,11 +1,16 @@
 package dev.agentkernel.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.concurrent.Callable;
 
-/** Answers a request with the result of a blocking kernel call: the envelope on success, the failure handler otherwise. */
+/**
+ * Answers a request with the result of a blocking kernel call: the envelope on success, the failure handler otherwise.
+ * The call, the parsing of its request body and the serialisation of its answer (a command's output can be tens of
+ * MiB of JSON) all run on a worker; the event loop only hands over bytes.
+ */
 final class Calls {
     private final BlockingCalls workers;
 
@@ -18,16 +23,16 @@ final class Calls {
     }
 
     void respond(RoutingContext ctx, int status, Callable<JsonNode> call) {
-        workers.submit(call).onComplete(ar -> {
+        workers.submit(() -> Buffer.buffer(Wire.writeBytes(Wire.ok(call.call())))).onComplete(ar -> {
             if (ar.succeeded()) {
-                Responses.ok(ctx.response(), status, ar.result());
+                Responses.json(ctx.response(), status, ar.result());
             } else {
                 ctx.fail(ar.cause());
             }
         });
     }
 
-    /** The JSON body of the request (the body handler has read it, within the size limit). */
+    /** The JSON body of the request (the body handler has read it, within the size limit). Parse it on a worker. */
     static JsonRequest body(RoutingContext ctx) {
         return JsonRequest.parse(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
     }

@@ -14,7 +14,6 @@ import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import io.vertx.ext.web.RoutingContext;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -28,28 +27,31 @@ final class CommandHandlers {
     private final AgentKernel kernel;
     private final Calls calls;
     private final ServerMetrics metrics;
-    private final Duration heartbeat;
+    private final CancelExecutor cancels;
+    private final SseStream.Limits streamLimits;
     /** Cancellations of the open streams, fired when the server shuts down for good. */
     private final Set<Cancellation> openStreams = ConcurrentHashMap.newKeySet();
 
-    CommandHandlers(AgentKernel kernel, Calls calls, ServerMetrics metrics, Duration heartbeat) {
+    CommandHandlers(AgentKernel kernel, Calls calls, ServerMetrics metrics, CancelExecutor cancels,
+                    SseStream.Limits streamLimits) {
         this.kernel = kernel;
         this.calls = calls;
         this.metrics = metrics;
-        this.heartbeat = heartbeat;
+        this.cancels = cancels;
+        this.streamLimits = streamLimits;
     }
 
     void run(RoutingContext ctx) {
-        RunRequest request = Requests.run(Calls.body(ctx));
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
-        calls.respond(ctx, 200, () -> Wire.run(counted("run",
-                () -> kernel.runStreaming(request, NO_EVENTS, cancellation))));
+        calls.respond(ctx, 200, () -> {
+            RunRequest request = Requests.run(Calls.body(ctx));
+            return Wire.run(counted("run", () -> kernel.runStreaming(request, NO_EVENTS, cancellation)));
+        });
     }
 
     void batch(RoutingContext ctx) {
-        List<RunRequest> items = Requests.batch(Calls.body(ctx));
         calls.respond(ctx, 200, () -> {
-            List<BatchOutcome> outcomes = kernel.batch(items);
+            List<BatchOutcome> outcomes = kernel.batch(Requests.batch(Calls.body(ctx)));
             for (BatchOutcome o : outcomes) {
                 if (o.result() != null) {
                     metrics.command("batch", "ok", o.result().exec().duration().toMillis());
@@ -63,12 +65,11 @@ final class CommandHandlers {
 
     void exec(RoutingContext ctx) {
         String name = Validation.sandboxName(ctx.pathParam("name"));
-        JsonRequest body = Calls.body(ctx);
-        ExecRequest request = Requests.exec(body);
-        boolean sudo = body.bool("sudo", false);
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respond(ctx, 200, () -> {
-            checkSudo(name, sudo);
+            JsonRequest body = Calls.body(ctx);
+            ExecRequest request = Requests.exec(body);
+            checkSudo(name, body.bool("sudo", false));
             return Wire.exec(counted("exec", () -> kernel.execStreaming(name, request, NO_EVENTS, cancellation)));
         });
     }
@@ -76,35 +77,37 @@ final class CommandHandlers {
     /**
      * A client that gives up on {@code /run} or exec (e.g. its own timeout) closes the connection: the command is
      * killed then rather than running on for nobody. Only while the answer is pending: a finished command is
-     * never signalled.
+     * never signalled. The close handler runs on the event loop, so the kill itself is handed to the
+     * {@link CancelExecutor}.
      */
-    private static Cancellation cancelledWhenClientLeaves(RoutingContext ctx) {
+    private Cancellation cancelledWhenClientLeaves(RoutingContext ctx) {
         Cancellation cancellation = Cancellation.create();
         ctx.response().closeHandler(v -> {
             if (!ctx.response().ended()) {
-                cancellation.cancel();
+                cancels.cancel(cancellation);
             }
         });
         return cancellation;
     }
 
     void runStream(RoutingContext ctx) {
-        RunRequest request = Requests.run(Calls.body(ctx));
-        stream(ctx, "run", (sse, cancel) -> kernel.runStreaming(request, sse, cancel).exec());
+        stream(ctx, "run", (sse, cancel) -> {
+            RunRequest request = Requests.run(Calls.body(ctx));
+            return kernel.runStreaming(request, sse, cancel).exec();
+        });
     }
 
     void execStream(RoutingContext ctx) {
         String name = Validation.sandboxName(ctx.pathParam("name"));
-        JsonRequest body = Calls.body(ctx);
-        ExecRequest request = Requests.exec(body);
-        boolean sudo = body.bool("sudo", false);
         stream(ctx, "exec", (sse, cancel) -> {
-            checkSudo(name, sudo);
+            JsonRequest body = Calls.body(ctx);
+            ExecRequest request = Requests.exec(body);
+            checkSudo(name, body.bool("sudo", false));
             return kernel.execStreaming(name, request, sse, cancel);
         });
     }
 
-    /** What a stream runs on its worker thread. */
+    /** What a stream runs on its worker thread (the request body is parsed there too). */
     @FunctionalInterface
     private interface StreamCall {
         ExecResult call(SseStream sse, Cancellation cancellation) throws Exception;
@@ -114,7 +117,7 @@ final class CommandHandlers {
         Cancellation cancellation = Cancellation.create();
         openStreams.add(cancellation);
         metrics.streamOpened();
-        SseStream sse = new SseStream(ctx, cancellation, heartbeat, () -> {
+        SseStream sse = new SseStream(ctx, cancellation, cancels, streamLimits, metrics, () -> {
             openStreams.remove(cancellation);
             metrics.streamClosed();
         });

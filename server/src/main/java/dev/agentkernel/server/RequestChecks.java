@@ -91,14 +91,16 @@ final class RequestChecks {
     }
 
     /**
-     * The file path of a {@code /sandboxes/{name}/files/{path}} request, from the raw path (decoded once), so that
-     * both {@code files/tmp/a.txt} and {@code files/tmp%2Fa.txt} name {@code /tmp/a.txt}.
+     * The file path of a {@code /sandboxes/{name}/files/{path}} request, from the router's {@code {path}}: the rest of
+     * the normalised route ({@code //} collapsed, {@code .} segments gone, the query cut off), still percent-encoded,
+     * decoded here exactly once, so that {@code files/tmp/a.txt} and {@code files/tmp%2Fa.txt} both name
+     * {@code /tmp/a.txt} and {@code files/a%252F} names a file called {@code a%2F}. Never sliced from the raw URI:
+     * there {@code /sandboxes//NAME/files/tmp/a} would put {@code files} into the path.
      */
-    static String filePath(String rawPath) {
-        String[] parts = rawPath.split("/", 5);
-        if (parts.length < 5 || parts[4].isEmpty()) {
+    static String filePath(String routePath) {
+        if (routePath == null || routePath.isEmpty()) {
             throw new InvalidRequestException("Invalid path: a file path is required");
         }
-        return "/" + percentDecode(parts[4]);
+        return "/" + percentDecode(routePath);
     }
 }

@@ -100,21 +100,16 @@ final class Requests {
             try {
                 max = Integer.parseInt(limit);
             } catch (NumberFormatException e) {
-                throw new InvalidRequestException("Invalid limit: must be a non-negative integer");
+                throw new InvalidRequestException("Invalid limit: must be an integer between 0 and " + LogQuery.MAX_LIMIT);
             }
         }
         return new LogQuery(from, max);
     }
 
+    /** Its bounds are the value types' (positive) and the kernel's ({@code limits.max_timeout_ms}). */
     private static Duration timeout(JsonRequest body) {
         Long ms = body.longInteger("timeout_ms");
-        if (ms == null) {
-            return null;
-        }
-        if (ms <= 0) {
-            throw new InvalidRequestException("Invalid timeout_ms: must be positive");
-        }
-        return Duration.ofMillis(ms);
+        return ms == null ? null : Duration.ofMillis(ms);
     }
 
     private static byte[] stdin(JsonRequest body) {

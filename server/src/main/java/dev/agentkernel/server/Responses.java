@@ -1,6 +1,7 @@
 package dev.agentkernel.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
 /** Writes JSON answers. */
@@ -10,17 +11,19 @@ final class Responses {
     private Responses() {
     }
 
+    /** A small answer (an error, health): serialised here, on the event loop. */
     static void json(HttpServerResponse response, int status, JsonNode body) {
+        json(response, status, Buffer.buffer(Wire.writeBytes(body)));
+    }
+
+    /** An answer serialised elsewhere (on the worker that computed it). */
+    static void json(HttpServerResponse response, int status, Buffer body) {
         if (response.ended() || response.closed()) {
             return;
         }
         response.setStatusCode(status)
                 .putHeader("Content-Type", JSON)
                 .putHeader("Cache-Control", "no-store")
-                .end(Wire.write(body));
-    }
-
-    static void ok(HttpServerResponse response, int status, JsonNode data) {
-        json(response, status, Wire.ok(data));
+                .end(body);
     }
 }

@@ -3,7 +3,6 @@ package dev.agentkernel.server;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
-import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Validation;
 import io.vertx.ext.web.RoutingContext;
 
@@ -23,8 +22,7 @@ final class SandboxHandlers {
 
     /** 201 with exactly {@code name}, {@code status}, {@code backend}, as the seed shows. */
     void create(RoutingContext ctx) {
-        SandboxSpec spec = Requests.create(Calls.body(ctx));
-        calls.respond(ctx, 201, () -> Wire.sandboxSummary(kernel.create(spec)));
+        calls.respond(ctx, 201, () -> Wire.sandboxSummary(kernel.create(Requests.create(Calls.body(ctx)))));
     }
 
     void get(RoutingContext ctx) {
@@ -60,8 +58,8 @@ final class SandboxHandlers {
     void writeFile(RoutingContext ctx) {
         String name = name(ctx);
         String path = filePath(ctx);
-        byte[] content = Requests.fileContent(Calls.body(ctx));
         calls.respond(ctx, 200, () -> {
+            byte[] content = Requests.fileContent(Calls.body(ctx));
             FileContent written = kernel.writeFile(name, path, content);
             return Wire.text("Wrote " + content.length + " bytes to " + written.path());
         });
@@ -84,7 +82,8 @@ final class SandboxHandlers {
         return Validation.sandboxName(ctx.pathParam("name"));
     }
 
+    /** The {@code {path}} of the route ({@link ApiRoute#vertxPath} makes it the wildcard), checked and normalised. */
     private static String filePath(RoutingContext ctx) {
-        return Validation.sandboxPath(RequestChecks.filePath(ctx.request().path()));
+        return Validation.sandboxPath(RequestChecks.filePath(ctx.pathParam("*")));
     }
 }

@@ -14,6 +14,7 @@ final class ServerMetrics {
     private final Map<String, LongAdder> runs = new ConcurrentHashMap<>();
     private final LongAdder commandMillis = new LongAdder();
     private final AtomicInteger activeStreams = new AtomicInteger();
+    private final LongAdder droppedStreams = new LongAdder();
 
     /** One answered request, labelled by the operation (or {@code unmatched}), method and status. */
     void request(String operation, String method, int status) {
@@ -35,6 +36,11 @@ final class ServerMetrics {
         activeStreams.decrementAndGet();
     }
 
+    /** An event stream whose client did not keep up was closed. */
+    void streamDropped() {
+        droppedStreams.increment();
+    }
+
     String render(int inFlight, PoolStats pool) {
         StringBuilder b = new StringBuilder();
         counter(b, "agentkernel_http_requests_total", "HTTP requests answered.", requests);
@@ -44,6 +50,9 @@ final class ServerMetrics {
                 .append("agentkernel_command_duration_ms_total ").append(commandMillis.sum()).append('\n');
         gauge(b, "agentkernel_blocking_calls_in_flight", "Kernel calls running or queued.", inFlight);
         gauge(b, "agentkernel_streams_active", "Open event streams.", activeStreams.get());
+        b.append("# HELP agentkernel_streams_dropped_total Event streams closed because the client did not read.\n")
+                .append("# TYPE agentkernel_streams_dropped_total counter\n")
+                .append("agentkernel_streams_dropped_total ").append(droppedStreams.sum()).append('\n');
         if (pool != null) {
             gauge(b, "agentkernel_pool_enabled", "Whether the warm pool is on.", pool.enabled() ? 1 : 0);
             gauge(b, "agentkernel_pool_size", "Warm sandboxes now.", pool.size());

@@ -21,11 +21,22 @@ import java.util.Objects;
  * @param heartbeatInterval a {@code : ping} comment is sent on a stream idle for this long
  * @param workerThreads     threads for blocking calls into the kernel
  * @param maxInFlight       blocking calls accepted at once (running or queued); more are refused with 429
+ * @param streamBufferBytes bytes of events an event-stream client may leave unread; beyond them it is dropped
+ *                          (and its command cancelled): a slow reader costs this buffer, never a worker
+ * @param streamStallTimeout an event-stream client that takes none of its unread events for this long is dropped
+ * @param blockedLoopWarning an event loop busy with one task for longer than this is reported in the log (Vert.x's
+ *                          blocked-thread warning, with the stack); it is a bug whenever it appears. Tests lower it
+ *                          and fail on the warning.
  */
 public record ServerOptions(String host, int port, String apiKey, List<String> allowedHosts, List<String> corsOrigins,
                             long maxBodyBytes, Duration idleTimeout, Duration shutdownGrace,
-                            Duration heartbeatInterval, int workerThreads, int maxInFlight) {
+                            Duration heartbeatInterval, int workerThreads, int maxInFlight,
+                            long streamBufferBytes, Duration streamStallTimeout, Duration blockedLoopWarning) {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+    public static final long DEFAULT_STREAM_BUFFER_BYTES = 1024 * 1024;
+    public static final Duration DEFAULT_STREAM_STALL_TIMEOUT = Duration.ofSeconds(30);
+    /** Vert.x's own default. */
+    public static final Duration DEFAULT_BLOCKED_LOOP_WARNING = Duration.ofSeconds(2);
     /** The environment variable holding the API key. */
     public static final String API_KEY_ENV = "AGENTKERNEL_API_KEY";
 
@@ -47,6 +58,13 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         if (workerThreads <= 0 || maxInFlight <= 0) {
             throw new IllegalArgumentException("workerThreads and maxInFlight must be positive");
         }
+        if (streamBufferBytes <= 0) {
+            throw new IllegalArgumentException("streamBufferBytes must be positive");
+        }
+        streamStallTimeout = requirePositive(Objects.requireNonNullElse(streamStallTimeout, DEFAULT_STREAM_STALL_TIMEOUT),
+                "streamStallTimeout");
+        blockedLoopWarning = requirePositive(Objects.requireNonNullElse(blockedLoopWarning, DEFAULT_BLOCKED_LOOP_WARNING),
+                "blockedLoopWarning");
     }
 
     /**
@@ -58,7 +76,8 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         int runs = Math.max(1, config.limits().maxConcurrentRuns());
         int threads = runs + 16;
         return new ServerOptions(s.host(), s.port(), apiKey, s.allowedHosts(), s.corsOrigins(), s.maxBodyBytes(),
-                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2);
+                s.idleTimeout(), s.shutdownGrace(), DEFAULT_HEARTBEAT, threads, threads * 2, DEFAULT_STREAM_BUFFER_BYTES,
+                DEFAULT_STREAM_STALL_TIMEOUT, DEFAULT_BLOCKED_LOOP_WARNING);
     }
 
     /** Options from the configuration with the API key from {@value #API_KEY_ENV}. */
@@ -68,42 +87,52 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
 
     public ServerOptions withHost(String newHost) {
         return new ServerOptions(newHost, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
     }
 
     public ServerOptions withPort(int newPort) {
         return new ServerOptions(host, newPort, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
     }
 
     public ServerOptions withApiKey(String newApiKey) {
         return new ServerOptions(host, port, newApiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
-                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight);
+                shutdownGrace, heartbeatInterval, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
     }
 
     public ServerOptions withMaxBodyBytes(long newMax) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, newMax, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
     }
 
     public ServerOptions withTimeouts(Duration newIdleTimeout, Duration newShutdownGrace, Duration newHeartbeat) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, newIdleTimeout,
-                newShutdownGrace, newHeartbeat, workerThreads, maxInFlight);
+                newShutdownGrace, newHeartbeat, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
     }
 
     public ServerOptions withCorsOrigins(List<String> newOrigins) {
         return new ServerOptions(host, port, apiKey, allowedHosts, newOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
     }
 
     public ServerOptions withAllowedHosts(List<String> newHosts) {
         return new ServerOptions(host, port, apiKey, newHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, workerThreads, maxInFlight);
+                heartbeatInterval, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
     }
 
     public ServerOptions withWorkers(int newThreads, int newMaxInFlight) {
         return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
-                heartbeatInterval, newThreads, newMaxInFlight);
+                heartbeatInterval, newThreads, newMaxInFlight, streamBufferBytes, streamStallTimeout, blockedLoopWarning);
+    }
+
+    public ServerOptions withStreamLimits(long newBufferBytes, Duration newStallTimeout) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
+                heartbeatInterval, workerThreads, maxInFlight, newBufferBytes, newStallTimeout, blockedLoopWarning);
+    }
+
+    public ServerOptions withBlockedLoopWarning(Duration newWarning) {
+        return new ServerOptions(host, port, apiKey, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout, shutdownGrace,
+                heartbeatInterval, workerThreads, maxInFlight, streamBufferBytes, streamStallTimeout, newWarning);
     }
 
     /** Never prints the key. */
@@ -112,7 +141,8 @@ public record ServerOptions(String host, int port, String apiKey, List<String> a
         return "ServerOptions[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set")
                 + ", allowedHosts=" + allowedHosts + ", corsOrigins=" + corsOrigins + ", maxBodyBytes=" + maxBodyBytes
                 + ", idleTimeout=" + idleTimeout + ", shutdownGrace=" + shutdownGrace + ", heartbeatInterval="
-                + heartbeatInterval + ", workerThreads=" + workerThreads + ", maxInFlight=" + maxInFlight + "]";
+                + heartbeatInterval + ", workerThreads=" + workerThreads + ", maxInFlight=" + maxInFlight + ", streamBufferBytes=" + streamBufferBytes + ", streamStallTimeout="
+                + streamStallTimeout + ", blockedLoopWarning=" + blockedLoopWarning + "]";
     }
 
     private static Duration requirePositive(Duration d, String name) {

@@ -39,6 +39,8 @@ final class Wire {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build());
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The sandbox detail the Docker backend reports and clients have read as a field of its own since 0.1. */
+    private static final String EXEC_VIA = "exec_via";
 
     private Wire() {
     }
@@ -46,6 +48,14 @@ final class Wire {
     static String write(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a JSON tree", e);
+        }
+    }
+
+    static byte[] writeBytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise a JSON tree", e);
         }
@@ -105,8 +115,13 @@ final class Wire {
             n.put("profile", s.profile().wireName());
         }
         n.put("kind", s.kind().wireName());
-        if (s.execVia() != null) {
-            n.put("exec_via", s.execVia());
+        // Backend-specific facts: kept as they are in "details"; Docker's exec_via also where clients read it before.
+        if (s.detail(EXEC_VIA) != null) {
+            n.put(EXEC_VIA, s.detail(EXEC_VIA));
+        }
+        if (!s.details().isEmpty()) {
+            ObjectNode details = n.putObject("details");
+            new java.util.TreeMap<>(s.details()).forEach(details::put);
         }
         return n;
     }

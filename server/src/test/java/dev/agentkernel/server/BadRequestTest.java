@@ -92,9 +92,35 @@ class BadRequestTest {
             "/sandboxes/x/exec|{\"command\": null}|command",
             "/sandboxes/x/exec|{\"command\": [\"true\"], \"sudo\": \"yes\"}|sudo",
             "/sandboxes/x/exec/stream|not json|JSON",
+            // every number has an upper bound, refused with 400 (never a 500 from an overflow)
+            "/run|{\"command\": [\"echo\"], \"timeout_ms\": 9223372036854775807}|timeout_ms",
+            "/run|{\"command\": [\"echo\"], \"timeout_ms\": 86400001}|timeout_ms",
+            "/run|{\"command\": [\"echo\"], \"timeout_ms\": 99999999999999999999}|timeout_ms",
+            "/run|{\"command\": [\"echo\"], \"timeout_ms\": -9223372036854775808}|timeout_ms",
+            "/run|{\"command\": [\"echo\"], \"timeout_ms\": 1e30}|timeout_ms",
+            "/run|{\"command\": [\"echo\"], \"vcpus\": 65}|vcpus",
+            "/run|{\"command\": [\"echo\"], \"memory_mb\": 262145}|memory_mb",
+            "/run/stream|{\"command\": [\"echo\"], \"timeout_ms\": 9223372036854775807}|timeout_ms",
+            "/sandboxes/x/exec|{\"command\": [\"echo\"], \"timeout_ms\": 9223372036854775807}|timeout_ms",
+            "/sandboxes/x/exec/stream|{\"command\": [\"echo\"], \"timeout_ms\": 86400001}|timeout_ms",
+            "/batch/run|{\"commands\": [{\"command\": [\"echo\"]}, {\"command\": [\"echo\"], \"timeout_ms\": 9223372036854775807}]}|commands[1].timeout_ms",
+            "/sandboxes|{\"name\": \"ok\", \"vcpus\": 65}|vcpus",
+            "/sandboxes|{\"name\": \"ok\", \"memory_mb\": 9999999999}|memory_mb",
     })
     void invalidBodiesAre400NamingTheField(String path, String body, String mentions) {
         assertRefused(f.post(path, body), 400, "invalid_request", mentions);
+    }
+
+    @Test
+    void theLongestTimeoutIsAccepted() {
+        assertThat(f.post("/run", "{\"command\": [\"echo\", \"hi\"], \"timeout_ms\": 86400000}").status())
+                .isEqualTo(200);
+    }
+
+    @ParameterizedTest(name = "limit={0}")
+    @CsvSource({"-1", "100001", "99999999999", "1e3", "x"})
+    void logLimitsAreBounded(String limit) {
+        assertRefused(f.get("/sandboxes/x/logs?limit=" + limit), 400, "invalid_request", "limit");
     }
 
     @Test

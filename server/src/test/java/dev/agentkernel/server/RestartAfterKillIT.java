@@ -1,5 +1,7 @@
 package dev.agentkernel.server;
 
+import dev.agentkernel.testkit.ChildJvm;
+import dev.agentkernel.testkit.EngineView;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,12 +62,12 @@ class RestartAfterKillIT {
             }
             assertThat(temporary).isNotNull();
             awaitPool(first);
-            List<String> leftByFirst = DockerEngine.containersOf(first.owner());
+            List<String> leftByFirst = EngineView.containersOf(first.owner());
 
             first.process().destroyForcibly(); // SIGKILL: no shutdown hook runs
             first.process().waitFor(30, TimeUnit.SECONDS);
             stream.body().close();
-            assertThat(DockerEngine.containersOf(first.owner())).as("the dead server's containers, before restart")
+            assertThat(EngineView.containersOf(first.owner())).as("the dead server's containers, before restart")
                     .containsExactlyInAnyOrderElementsOf(leftByFirst).hasSizeGreaterThanOrEqualTo(3);
 
             second = startChild(String.valueOf(first.process().pid()));
@@ -79,24 +81,24 @@ class RestartAfterKillIT {
             }
             assertThat(survivor).as("named sandbox listed after the restart").isNotNull();
             assertThat(survivor.get("status").asText()).isEqualTo("running");
-            assertThat(DockerEngine.containersNamed(temporary)).as("temporary of the dead instance").isEmpty();
+            assertThat(EngineView.containersNamed(temporary)).as("temporary of the dead instance").isEmpty();
             // Only the named sandbox is left of everything the dead instance made.
-            assertThat(DockerEngine.containersOf(first.owner())).hasSize(1);
+            assertThat(EngineView.containersOf(first.owner())).hasSize(1);
             assertThat(Wire.MAPPER.readTree(call(second, "POST", "/sandboxes/" + named + "/exec",
                     "{\"command\": [\"echo\", \"still here\"]}").body()).at("/data/output").asText()).isEqualTo("still here\n");
             assertThat(call(second, "DELETE", "/sandboxes/" + named, null).statusCode()).isEqualTo(200);
 
             second.process().destroy(); // SIGTERM: graceful, drains the pool
             assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(DockerEngine.containersOf(second.owner())).as("after a graceful stop").isEmpty();
-            assertThat(DockerEngine.containersOf(first.owner())).isEmpty();
+            assertThat(EngineView.containersOf(second.owner())).as("after a graceful stop").isEmpty();
+            assertThat(EngineView.containersOf(first.owner())).isEmpty();
         } finally {
             for (Child c : new Child[]{first, second}) {
                 if (c != null && c.process().isAlive()) {
                     c.process().destroyForcibly();
                 }
             }
-            owners.forEach(DockerEngine::removeAllOf);
+            owners.forEach(EngineView::removeAllOf);
         }
     }
 
@@ -112,41 +114,17 @@ class RestartAfterKillIT {
         throw new AssertionError("the pool never warmed");
     }
 
-    private Child startChild(String reapPids) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Dreap.pids=" + reapPids, "-cp",
-                System.getProperty("java.class.path"), ChildServer.class.getName())
-                .redirectError(dir.resolve("child-" + System.nanoTime() + ".err").toFile());
-        pb.environment().put("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString());
-        pb.environment().put("AGENTKERNEL_POOL_SIZE", "1");
-        pb.environment().put("AGENTKERNEL_IMAGE", "agentkernel/busybox:local");
-        pb.environment().remove("AGENTKERNEL_API_KEY");
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String owner = null;
-        Integer port = null;
-        String line;
-        while (port == null && (line = out.readLine()) != null) {
-            if (line.startsWith("owner=")) {
-                owner = line.substring(6);
-            } else if (line.startsWith("port=")) {
-                port = Integer.parseInt(line.substring(5));
-            }
-        }
-        assertThat(port).as("child server started").isNotNull();
-        // Keep draining stdout so the child never blocks on a full pipe.
-        Thread drain = new Thread(() -> {
-            try {
-                while (out.readLine() != null) {
-                    // discard
-                }
-            } catch (java.io.IOException ignored) {
-                // the child is gone
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return new Child(p, owner, port);
+    private Child startChild(String reapPids) {
+        ChildJvm jvm = ChildJvm.of(ChildServer.class.getName()).jvmOptions("-Dreap.pids=" + reapPids)
+                .stderrTo(dir.resolve("child-" + System.nanoTime() + ".err"))
+                .env("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString())
+                .env("AGENTKERNEL_POOL_SIZE", "1")
+                .env("AGENTKERNEL_IMAGE", "agentkernel/busybox:local")
+                .unsetEnv("AGENTKERNEL_API_KEY")
+                .maxLife(Duration.ofMinutes(10)).start();
+        int port = Integer.parseInt(jvm.awaitLine(l -> l.startsWith("port="), Duration.ofMinutes(2)).substring(5));
+        String owner = jvm.lines().stream().filter(l -> l.startsWith("owner=")).findFirst().orElseThrow().substring(6);
+        return new Child(jvm.process(), owner, port);
     }
 
     private HttpRequest request(Child c, String method, String path, String json) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -110,6 +111,8 @@ class ServerApiTest {
         assertThat(got.get("vcpus").asInt()).isEqualTo(1);
         assertThat(got.get("memory_mb").asInt()).isEqualTo(512);
         assertThat(got.get("created_at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        assertThat(got.get("details").get("engine").asText()).as("backend details as they are").isEqualTo("in-memory");
+        assertThat(got.has("exec_via")).as("exec_via only when the backend reports it").isFalse();
 
         JsonNode list = f.get("/sandboxes").json().get("data");
         assertThat(list.findValuesAsText("name")).contains(name);
@@ -178,11 +181,39 @@ class ServerApiTest {
     @Test
     void dotDotInAFilePathIsRefusedInEveryEncoding() {
         for (String p : List.of("/sandboxes/x/files/tmp/../etc/passwd", "/sandboxes/x/files/tmp/%2e%2e/etc/passwd",
-                "/sandboxes/x/files/tmp%2F..%2Fetc%2Fpasswd", "/sandboxes/x/files/..")) {
+                "/sandboxes/x/files/tmp%2F..%2Fetc%2Fpasswd", "/sandboxes/x/files/..", "/sandboxes/x/files/tmp/.%2E/x",
+                "/sandboxes/x/files/tmp/%2E./x", "/sandboxes//x/files/tmp/..%2Fx", "/sandboxes/x/..//files/x")) {
             ServerFixture.Reply r = f.get(p);
             assertThat(r.status()).as(p).isEqualTo(400);
             assertThat(r.json().get("code").asText()).isEqualTo("invalid_request");
             assertThat(r.json().get("error").asText()).contains("..");
+        }
+    }
+
+    @Test
+    void filePathsComeFromTheNormalisedRouteDecodedOnce() {
+        String name = unique("paths");
+        f.post("/sandboxes", "{\"name\": \"" + name + "\"}");
+        try {
+            // [request path, the file it names]
+            List<String[]> cases = List.of(
+                    new String[]{"/sandboxes//" + name + "/files/tmp/a.txt", "/tmp/a.txt"},
+                    new String[]{"/sandboxes/" + name + "/./files/tmp/b.txt", "/tmp/b.txt"},
+                    new String[]{"/sandboxes/" + name + "//files//tmp//c.txt", "/tmp/c.txt"},
+                    new String[]{"/sandboxes/" + name + "/files/tmp%2Fd.txt", "/tmp/d.txt"},
+                    new String[]{"/sandboxes/" + name + "/files/tmp/%2e%2e%2e", "/tmp/..."},
+                    new String[]{"/sandboxes/" + name + "/files/tmp/e%252F..%252Fx", "/tmp/e%2F..%2Fx"},
+                    new String[]{"/sandboxes/" + name + "/files/tmp/%E2%82%AC.txt?x=1", "/tmp/€.txt"});
+            for (String[] c : cases) {
+                String raw = f.raw("PUT " + c[0] + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 15\r\nConnection: close\r\n\r\n{\"content\":\"x\"}");
+                assertThat(raw).as(c[0]).startsWith("HTTP/1.1 200").endsWith("\"data\":\"Wrote 1 bytes to " + c[1] + "\"}");
+                String encoded = java.net.URLEncoder.encode(c[1].substring(1), StandardCharsets.UTF_8).replace("+", "%20");
+                assertThat(f.get("/sandboxes/" + name + "/files/" + encoded).json().get("data").get("content").asText())
+                        .as(c[0]).isEqualTo("x");
+            }
+        } finally {
+            f.delete("/sandboxes/" + name);
         }
     }
 

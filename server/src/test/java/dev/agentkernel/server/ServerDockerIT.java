@@ -1,5 +1,6 @@
 package dev.agentkernel.server;
 
+import dev.agentkernel.testkit.EngineView;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.docker.DockerBackend;
@@ -42,7 +43,7 @@ class ServerDockerIT {
 
     @BeforeAll
     static void start() {
-        DockerEngine.removeAllOf(OWNER);
+        EngineView.removeAllOf(OWNER);
         DockerBackend backend = DockerBackend.open(new BackendSettings(DockerBackend.ID, OWNER, Map.of()));
         f = new ServerFixture(backend, ServerFixture.config(8, 1), dir.resolve("audit.jsonl"),
                 o -> o.withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(1)),
@@ -56,9 +57,9 @@ class ServerDockerIT {
                 f.close();
             }
             // Named sandboxes are the user's and survive a close: the tests removed theirs; nothing may be left.
-            assertThat(DockerEngine.containersOf(OWNER)).as("containers left behind").isEmpty();
+            assertThat(EngineView.containersOf(OWNER)).as("containers left behind").isEmpty();
         } finally {
-            DockerEngine.removeAllOf(OWNER);
+            EngineView.removeAllOf(OWNER);
         }
     }
 
@@ -172,7 +173,7 @@ class ServerDockerIT {
             assertThat(f.delete("/sandboxes/" + my).status()).isEqualTo(200);
             assertThat(f.delete("/sandboxes/" + big).status()).isEqualTo(200);
             assertThat(f.delete("/sandboxes/" + my).status()).isEqualTo(404);
-            assertThat(DockerEngine.containersNamed(my)).isEmpty();
+            assertThat(EngineView.containersNamed(my)).isEmpty();
         } finally {
             f.delete("/sandboxes/" + my);
             f.delete("/sandboxes/" + big);
@@ -231,7 +232,7 @@ class ServerDockerIT {
             assertThat(keyed.send("GET", "/health", null, null, Map.of("Authorization", List.of("Bearer your-secret")))
                     .status()).isEqualTo(200);
         } finally {
-            DockerEngine.removeAllOf(owner);
+            EngineView.removeAllOf(owner);
         }
     }
 
@@ -267,13 +268,13 @@ class ServerDockerIT {
                 }
             }
             assertThat(sandbox).isNotNull();
-            assertThat(DockerEngine.containersNamed(sandbox)).hasSize(1);
+            assertThat(EngineView.containersNamed(sandbox)).hasSize(1);
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!DockerEngine.containersNamed(sandbox).isEmpty() && System.nanoTime() < deadline) {
+        while (!EngineView.containersNamed(sandbox).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertThat(DockerEngine.containersNamed(sandbox)).as("temporary sandbox after the client left").isEmpty();
+        assertThat(EngineView.containersNamed(sandbox)).as("temporary sandbox after the client left").isEmpty();
     }
 
     @Test
@@ -310,7 +311,7 @@ class ServerDockerIT {
 
     @Test
     void badRequestsLeaveNothingBehindAndTheServerUp() {
-        List<String> before = DockerEngine.containersOf(OWNER);
+        List<String> before = EngineView.containersOf(OWNER);
         List<ServerFixture.Reply> replies = new ArrayList<>();
         replies.add(f.post("/run", "{\"command\": [\"echo\""));
         replies.add(f.post("/run", "{\"command\": \"echo hi\"}"));
@@ -328,7 +329,7 @@ class ServerDockerIT {
             assertThat(r.json().get("success").asBoolean()).isFalse();
         }
         assertThat(f.get("/health").status()).isEqualTo(200);
-        assertThat(DockerEngine.containersOf(OWNER)).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(EngineView.containersOf(OWNER)).containsExactlyInAnyOrderElementsOf(before);
     }
 
     @Test

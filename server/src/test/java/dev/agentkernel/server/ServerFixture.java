@@ -6,6 +6,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.audit.AuditLog;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
+import dev.agentkernel.server.testing.FailOnBlockedEventLoop;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +38,8 @@ final class ServerFixture implements AutoCloseable {
                   java.util.function.UnaryOperator<AgentKernel.Builder> kernelTweak) {
         this.audit = AuditLog.open(auditFile);
         this.kernel = kernelTweak.apply(AgentKernel.builder().backend(backend).config(config).auditLog(audit)).build().start();
-        ServerOptions options = tweak.apply(ServerOptions.from(config, null).withPort(0).withHost("127.0.0.1"));
+        ServerOptions options = tweak.apply(ServerOptions.from(config, null).withPort(0).withHost("127.0.0.1")
+                .withBlockedLoopWarning(FailOnBlockedEventLoop.WARNING));
         this.apiKey = options.apiKey();
         this.server = AgentKernelServer.start(kernel, options);
     }

@@ -4,7 +4,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
 /** One protocol frame: type, request id and payload (see {@link AgentProtocol}). */
@@ -24,10 +23,6 @@ public record AgentFrame(byte type, int id, byte[] payload) {
                 .putInt(payload.length).put(type).putInt(id).put(payload).array();
     }
 
-    public void writeTo(OutputStream out) throws IOException {
-        out.write(encode());
-    }
-
     /** Reads the next frame; returns null at a clean end of stream between frames. */
     public static AgentFrame read(DataInputStream in) throws IOException {
         int first = in.read();
@@ -41,7 +36,9 @@ public record AgentFrame(byte type, int id, byte[] payload) {
         byte type = h.get();
         int id = h.getInt();
         if (length < 0 || length > AgentProtocol.MAX_PAYLOAD) {
-            throw new IOException("agent sent a frame of " + Integer.toUnsignedString(length) + " bytes");
+            // Nothing of it is read or buffered: the stream is out of step for good.
+            throw new AgentProtocol.Violation("a frame of " + Integer.toUnsignedString(length) + " bytes (limit "
+                    + AgentProtocol.MAX_PAYLOAD + ")");
         }
         byte[] payload = length == 0 ? EMPTY : new byte[length];
         try {

@@ -12,11 +12,19 @@ import java.util.Map;
  * This class only encodes payloads; {@link AgentFrame} reads and writes whole frames.
  */
 public final class AgentProtocol {
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int HEADER_BYTES = 9;
-    /** The agent refuses larger frames; data is sent in chunks well below this. */
+    /** The agent refuses larger frames, and so does the client; data is sent in chunks well below this. */
     public static final int MAX_PAYLOAD = 1 << 20;
     public static final int CHUNK = 256 * 1024;
+    /**
+     * Stdin bytes of one exec the client may have sent but the agent not yet acknowledged (STDIN_ACK). A command
+     * that does not read its stdin thus holds at most this much in the agent, and the agent never has to stop
+     * reading the channel (which would stall every other call of the sandbox).
+     */
+    public static final int STDIN_WINDOW = 1 << 20;
+    /** ERROR messages are cut to this many characters before they reach a caller or a log. */
+    static final int MAX_MESSAGE_CHARS = 512;
 
     // client -> agent
     public static final byte HELLO = 0x01;
@@ -27,6 +35,7 @@ public final class AgentProtocol {
     public static final byte FILE_WRITE = 0x06;
     public static final byte FILE_DATA = 0x07;
     public static final byte FILE_DELETE = 0x08;
+    public static final byte PING = 0x09;
     // agent -> client
     public static final byte R_HELLO = (byte) 0x81;
     public static final byte R_STDOUT = (byte) 0x82;
@@ -35,6 +44,8 @@ public final class AgentProtocol {
     public static final byte R_ERROR = (byte) 0x85;
     public static final byte R_FILE_DATA = (byte) 0x86;
     public static final byte R_DONE = (byte) 0x87;
+    public static final byte R_PONG = (byte) 0x88;
+    public static final byte R_STDIN_ACK = (byte) 0x89;
 
     /** EXIT flags. */
     public static final int EXIT_TIMED_OUT = 1;
@@ -103,11 +114,34 @@ public final class AgentProtocol {
         return path.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Frames that open a request (the agent learns the id from them). */
+    static boolean opensRequest(byte type) {
+        return type == HELLO || type == EXEC || type == FILE_READ || type == FILE_WRITE || type == FILE_DELETE;
+    }
+
+    /**
+     * The agent broke the protocol: a frame it must never send (wrong type for the request, wrong size, more data
+     * than the request allows, an id we never used, a length over the limit). The connection cannot be trusted
+     * any more; the client closes it and the sandbox is marked broken.
+     */
+    public static final class Violation extends java.io.IOException {
+        public Violation(String message) {
+            super(message);
+        }
+    }
+
     /** Decoded EXIT payload. {@code code} is the exit status, or the signal number when {@code signalled}. */
     public record Exit(boolean signalled, int flags, int code) {
-        public static Exit decode(byte[] p) {
+        public static Exit decode(byte[] p) throws Violation {
+            expectLength("EXIT", p, 6);
             ByteBuffer b = ByteBuffer.wrap(p);
-            return new Exit(b.get() == 1, b.get() & 0xff, b.getInt());
+            int kind = b.get();
+            int flags = b.get() & 0xff;
+            int code = b.getInt();
+            if (kind < 0 || kind > 1 || code < 0 || code > (kind == 1 ? 127 : 255)) {
+                throw new Violation("EXIT with kind " + kind + " and code " + code);
+            }
+            return new Exit(kind == 1, flags, code);
         }
 
         /** Shell and Docker convention: death by signal N is exit code 128+N. */
@@ -120,26 +154,75 @@ public final class AgentProtocol {
         }
     }
 
-    /** Decoded ERROR payload. */
+    /** Decoded ERROR payload; the message is cut and stripped of control characters (it reaches callers). */
     public record Error(int errno, int stage, String message) {
-        public static Error decode(byte[] p) {
+        public static Error decode(byte[] p) throws Violation {
+            if (p.length < 8) {
+                throw new Violation("ERROR of " + p.length + " bytes");
+            }
             ByteBuffer b = ByteBuffer.wrap(p);
             int errno = b.getInt();
             int stage = b.getInt();
-            return new Error(errno, stage, new String(p, 8, p.length - 8, StandardCharsets.UTF_8));
+            int n = Math.min(p.length - 8, MAX_MESSAGE_CHARS * 4);
+            return new Error(errno, stage, printable(new String(p, 8, n, StandardCharsets.UTF_8), MAX_MESSAGE_CHARS));
         }
     }
 
     /** Decoded HELLO reply. */
     public record Hello(int version, int pid, int uid, int gid) {
-        public static Hello decode(byte[] p) {
+        public static Hello decode(byte[] p) throws Violation {
+            expectLength("HELLO", p, 16);
             ByteBuffer b = ByteBuffer.wrap(p);
             return new Hello(b.getInt(), b.getInt(), b.getInt(), b.getInt());
         }
     }
 
-    public static long decodeDone(byte[] p) {
+    /** Decoded STDIN_ACK: stdin bytes the agent consumed so far, and whether the command closed its stdin. */
+    public record StdinAck(long consumed, boolean closed) {
+        public static StdinAck decode(byte[] p) throws Violation {
+            expectLength("STDIN_ACK", p, 9);
+            ByteBuffer b = ByteBuffer.wrap(p);
+            long consumed = b.getLong();
+            int closed = b.get();
+            if (consumed < 0 || closed < 0 || closed > 1) {
+                throw new Violation("STDIN_ACK of " + consumed + " bytes, closed " + closed);
+            }
+            return new StdinAck(consumed, closed == 1);
+        }
+    }
+
+    public static long decodeDone(byte[] p) throws Violation {
+        expectLength("DONE", p, 8);
         return ByteBuffer.wrap(p).getLong();
+    }
+
+    /**
+     * Text from the agent made safe for a message or a log line: control characters (ESC, CR, NUL...) written as
+     * backslash-x escapes (backslash-u for other invisible ones), and at most {@code maxChars} characters kept.
+     */
+    public static String printable(String s, int maxChars) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), maxChars) + 16);
+        for (int i = 0; i < s.length(); i++) {
+            if (b.length() >= maxChars) {
+                b.append("... (").append(s.length() - i).append(" more characters)");
+                break;
+            }
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", (int) c));
+            } else if (Character.getType(c) == Character.CONTROL || Character.getType(c) == Character.FORMAT) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static void expectLength(String what, byte[] p, int length) throws Violation {
+        if (p.length != length) {
+            throw new Violation(what + " of " + p.length + " bytes, expected " + length);
+        }
     }
 
     private static void putInt(ByteArrayOutputStream out, int v) {

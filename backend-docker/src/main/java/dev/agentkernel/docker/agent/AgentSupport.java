@@ -26,6 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The choice is per sandbox and recorded in the label {@value #EXEC_VIA_LABEL}, so a later process talks to
  * a sandbox the way it was made. With mode {@code auto} a sandbox whose agent cannot start or answer is made
  * again without it and uses {@code docker exec}.
+ *
+ * <p>A sandbox whose agent broke the protocol or stopped answering is marked broken (per container, until it is
+ * stopped or removed): later calls fail at once with CONFLICT, {@link #fault} says why, and the backend shows it
+ * as neither running nor stopped, so a warm pool drops it.
  */
 public final class AgentSupport implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSupport.class);
@@ -67,6 +71,8 @@ public final class AgentSupport implements AutoCloseable {
     private final Map<String, Object> connectLocks = new ConcurrentHashMap<>();
     /** sandbox name -> container id, for names whose agent connection this process holds. */
     private final Map<String, String> containerOf = new ConcurrentHashMap<>();
+    /** container id -> why its agent is broken. */
+    private final Map<String, String> faults = new ConcurrentHashMap<>();
 
     public AgentSupport(DockerClient client, EngineSocket engine, Mode mode) {
         this.engine = engine;
@@ -112,10 +118,12 @@ public final class AgentSupport implements AutoCloseable {
     }
 
     /**
-     * Turns a container create into one that runs the agent as its long-running process (under the init the
-     * profile sets): the volume is mounted read-only, stdin is kept open for our attach, and container logs are
-     * off (the stdout carries protocol frames, not logs). Nothing about the profile changes: same user,
-     * capabilities, limits and network. Throws when the volume cannot be prepared.
+     * Turns a container create into one that runs the agent as its PID 1: the volume is mounted read-only, stdin
+     * is kept open for our attach, container logs are off (the stdout carries protocol frames, not logs), and
+     * there is no docker-init. The agent does init's work itself, and only as PID 1 is it out of the commands'
+     * reach: an init above it would hold the channel's pipes as its own fds 0/1/2, dumpable and same-uid (see the
+     * agent's header comment). Nothing about the profile changes: same user, capabilities, limits and network.
+     * Throws when the volume cannot be prepared.
      */
     public void prepare(CreateContainerCmd cmd, String image) {
         if (volume == null) {
@@ -125,7 +133,7 @@ public final class AgentSupport implements AutoCloseable {
         HostConfig hc = cmd.getHostConfig() == null ? HostConfig.newHostConfig() : cmd.getHostConfig();
         List<Mount> mounts = new ArrayList<>(hc.getMounts() == null ? List.of() : hc.getMounts());
         mounts.add(volume.mount());
-        hc.withMounts(mounts).withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+        hc.withMounts(mounts).withLogConfig(new LogConfig(LogConfig.LoggingType.NONE)).withInit(false);
         Map<String, String> labels = new LinkedHashMap<>(cmd.getLabels() == null ? Map.of() : cmd.getLabels());
         labels.put(EXEC_VIA_LABEL, VIA_AGENT);
         cmd.withHostConfig(hc)
@@ -149,7 +157,10 @@ public final class AgentSupport implements AutoCloseable {
         }
     }
 
-    /** The connected client of an agent sandbox; connects (attach + handshake) when there is none or it broke. */
+    /**
+     * The connected client of an agent sandbox; connects (attach + handshake) when there is none or the connection
+     * dropped. A broken sandbox (see {@link #fault}) is refused at once with CONFLICT.
+     */
     public AgentClient client(String containerId, String sandbox) {
         AgentClient c = clients.get(containerId);
         if (c != null && c.isOpen()) {
@@ -161,21 +172,50 @@ public final class AgentSupport implements AutoCloseable {
             if (c != null && c.isOpen()) {
                 return c;
             }
+            String fault = fault(containerId);
+            if (fault != null) {
+                throw new AgentKernelException.ConflictException("Sandbox '" + sandbox + "' is broken: its agent "
+                        + fault + ". Remove it, or stop and start it.");
+            }
             if (c != null) {
                 c.close();
             }
             AttachedStdio stdio;
             try {
-                stdio = AttachedStdio.open(engine, containerId);
+                stdio = AttachedStdio.open(engine, containerId, sandbox);
             } catch (IOException e) {
                 throw new AgentKernelException.BackendUnavailableException("Cannot reach the agent of sandbox '"
                         + sandbox + "': " + e.getMessage(), e);
             }
-            c = AgentClient.connect(sandbox, stdio.stdout(), stdio.stdin(), stdio, HANDSHAKE_TIMEOUT);
+            try {
+                c = AgentClient.connect(sandbox, stdio.stdout(), stdio.stdin(), stdio, HANDSHAKE_TIMEOUT);
+            } catch (AgentKernelException e) {
+                String why = AgentClient.faultOf(e);
+                if (why != null) {
+                    faults.put(containerId, why);
+                }
+                throw e;
+            }
             clients.put(containerId, c);
             containerOf.put(sandbox, containerId);
             return c;
         }
+    }
+
+    /**
+     * Why the agent of this container is broken (it broke the protocol, or stopped answering or taking data), or
+     * null when it is not known to be. Cleared when the container is stopped or removed ({@link #forget}).
+     */
+    public String fault(String containerId) {
+        String f = faults.get(containerId);
+        if (f == null) {
+            AgentClient c = clients.get(containerId);
+            f = c == null ? null : c.fault();
+            if (f != null) {
+                faults.put(containerId, f);
+            }
+        }
+        return f;
     }
 
     /**
@@ -188,8 +228,9 @@ public final class AgentSupport implements AutoCloseable {
         return c != null && c.isOpen() ? id : null;
     }
 
-    /** Drops the connection of a container that is stopping or going away. */
+    /** Drops the connection (and a broken mark) of a container that is stopping or going away. */
     public void forget(String containerId) {
+        faults.remove(containerId);
         AgentClient c = clients.remove(containerId);
         connectLocks.remove(containerId);
         containerOf.values().removeIf(containerId::equals);
@@ -208,5 +249,6 @@ public final class AgentSupport implements AutoCloseable {
         clients.values().forEach(AgentClient::close);
         clients.clear();
         containerOf.clear();
+        faults.clear();
     }
 }

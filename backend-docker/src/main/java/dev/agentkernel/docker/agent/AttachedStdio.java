@@ -1,8 +1,5 @@
 package dev.agentkernel.docker.agent;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.EOFException;
@@ -16,31 +13,31 @@ import java.nio.charset.StandardCharsets;
 /**
  * A container's stdio as a raw, hijacked {@code POST /containers/{id}/attach} connection: what we write is the
  * container's stdin, what we read is its stdout (Docker's multiplexed stream, 8-byte frame headers, demultiplexed
- * here). The container's stderr carries only the agent's own diagnostics, which are logged.
+ * here). The container's stderr carries only the agent's own diagnostics, which are logged through
+ * {@link AgentDiagnostics} (rate-limited, escaped, tagged with the sandbox).
  *
  * <p>Reads and writes use the {@link SocketChannel} directly (not {@code Channels.newInputStream}, whose read
  * holds a lock that blocks concurrent writes). Closing from any thread ends a pending read.
  */
 final class AttachedStdio implements Closeable {
-    private static final Logger LOG = LoggerFactory.getLogger(AttachedStdio.class);
     private static final int MAX_HEAD_BYTES = 64 * 1024;
 
     private final SocketChannel channel;
     private final ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
-    private final String containerId;
+    private final AgentDiagnostics diagnostics;
     private final InputStream stdout = new Demux();
     private final OutputStream stdin = new Writer();
 
-    private AttachedStdio(SocketChannel channel, String containerId) {
+    private AttachedStdio(SocketChannel channel, String sandbox) {
         this.channel = channel;
-        this.containerId = containerId;
+        this.diagnostics = new AgentDiagnostics(sandbox);
         buf.flip();
     }
 
     /** Attaches to a running container's stdin, stdout and stderr (live stream only, no log replay). */
-    static AttachedStdio open(EngineSocket engine, String containerId) throws IOException {
+    static AttachedStdio open(EngineSocket engine, String containerId, String sandbox) throws IOException {
         SocketChannel ch = engine.connect();
-        AttachedStdio a = new AttachedStdio(ch, containerId);
+        AttachedStdio a = new AttachedStdio(ch, sandbox);
         try {
             String head = "POST /containers/" + containerId + "/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\n"
                     + "Host: " + engine.hostHeader() + "\r\n"
@@ -110,6 +107,7 @@ final class AttachedStdio implements Closeable {
         } catch (IOException ignored) {
             // the engine notices the closed connection; nothing else to release
         }
+        diagnostics.finish();
     }
 
     /** The stdout payload of Docker's multiplexed stream; stderr frames are logged, not returned. */
@@ -117,7 +115,7 @@ final class AttachedStdio implements Closeable {
         private final byte[] header = new byte[8];
         private long left;       // payload bytes left in the current frame
         private int stream;      // 1 stdout, 2 stderr
-        private final ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        private final byte[] skip = new byte[4096];
 
         @Override
         public int read() throws IOException {
@@ -147,10 +145,10 @@ final class AttachedStdio implements Closeable {
                     left -= n;
                     return n;
                 }
-                byte[] skip = new byte[n];
-                buf.get(skip);
+                n = Math.min(n, skip.length);
+                buf.get(skip, 0, n);
                 left -= n;
-                logDiagnostics(skip);
+                diagnostics.accept(skip, 0, n);
             }
         }
 
@@ -168,20 +166,11 @@ final class AttachedStdio implements Closeable {
                 got += n;
             }
             stream = header[0];
+            if (stream != 1 && stream != 2) {
+                throw new IOException("attach stream of unknown type " + stream);
+            }
             left = ((header[4] & 0xffL) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
             return true;
-        }
-
-        private void logDiagnostics(byte[] bytes) {
-            for (byte x : bytes) {
-                if (x == '\n' || diagnostics.size() > 4096) {
-                    LOG.warn("agent in container {}: {}", containerId.substring(0, Math.min(12, containerId.length())),
-                            diagnostics.toString(StandardCharsets.UTF_8));
-                    diagnostics.reset();
-                } else {
-                    diagnostics.write(x);
-                }
-            }
         }
 
         @Override

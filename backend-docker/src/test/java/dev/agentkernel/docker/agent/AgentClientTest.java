@@ -56,6 +56,23 @@ class AgentClientTest extends LocalAgentFixture {
     }
 
     @Test
+    void hugeTimeoutsSaturateInsteadOfOverflowing() {
+        for (Duration t : List.of(Duration.ofMillis(Long.MAX_VALUE), Duration.ofSeconds(Long.MAX_VALUE),
+                Duration.ofDays(365L * 1000))) {
+            ExecResult r = client.exec(ExecRequest.of("echo", "ok").withTimeout(t), null, Cancellation.create());
+            assertThat(r.stdout()).isEqualTo("ok\n");
+            assertThat(r.timedOut()).isFalse();
+        }
+    }
+
+    @Test
+    void commandsInheritNoFdOfTheAgent() {
+        // Only the fresh pipes 0, 1, 2 (ls itself opens one more for the directory it lists).
+        ExecResult r = client.exec(sh("ls /proc/self/fd | sort -n | tr '\\n' ' '"), null, Cancellation.create());
+        assertThat(r.stdout().trim()).isEqualTo("0 1 2 3");
+    }
+
+    @Test
     void stdinIsDeliveredAndEnds() {
         ExecResult r = client.exec(ExecRequest.of("cat").withStdin("line1\nline2".getBytes(StandardCharsets.UTF_8)),
                 null, Cancellation.create());

@@ -20,8 +20,9 @@ import java.util.concurrent.Future;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The agent's kill rule against the real binary run locally: a timeout or cancel also kills descendants that
- * left the command's session, found by ancestry or by the exec's marker variable.
+ * The agent's kill and stray rules against the real binary run locally (not PID 1: a subreaper): a timeout or
+ * cancel also kills descendants that left the command's session, found by ancestry or by the exec's marker
+ * variable; and whatever escaped every rule dies when its exec ends.
  */
 class AgentKillTest extends LocalAgentFixture {
     @Test
@@ -50,6 +51,29 @@ class AgentKillTest extends LocalAgentFixture {
         Path pidFile = dir.resolve("clean.pid");
         ExecResult r = client.exec(sh("setsid env -i sleep 60 & echo $! > " + pidFile + "; sleep 60")
                 .withTimeout(Duration.ofMillis(800)), null, Cancellation.create());
+        assertThat(r.timedOut()).isTrue();
+        assertGone(pidFile);
+    }
+
+    /** Double fork + setsid + a cleared environment: no session, no marker, no ancestry left to find it by. */
+    private static String escape(Path pidFile) {
+        return "(setsid env -i sh -c 'echo $$ > " + pidFile + "; exec sleep 60' >/dev/null 2>&1 </dev/null &); "
+                + "while [ ! -s " + pidFile + " ]; do sleep 0.05; done";
+    }
+
+    @Test
+    void aProcessThatEscapedEveryRuleDiesWhenItsExecEnds() throws Exception {
+        Path pidFile = dir.resolve("escaped.pid");
+        ExecResult r = client.exec(sh(escape(pidFile) + "; echo done"), null, Cancellation.create());
+        assertThat(r.stdout()).isEqualTo("done\n");
+        assertGone(pidFile);
+    }
+
+    @Test
+    void aProcessThatEscapedEveryRuleDiesWhenItsExecTimesOut() throws Exception {
+        Path pidFile = dir.resolve("escaped-timeout.pid");
+        ExecResult r = client.exec(sh(escape(pidFile) + "; sleep 60").withTimeout(Duration.ofMillis(800)), null,
+                Cancellation.create());
         assertThat(r.timedOut()).isTrue();
         assertGone(pidFile);
     }

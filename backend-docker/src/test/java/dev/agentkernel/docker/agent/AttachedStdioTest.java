@@ -82,7 +82,7 @@ class AttachedStdioTest {
                     throw new RuntimeException(e);
                 }
             });
-            try (AttachedStdio stdio = AttachedStdio.open(engineAt(socket), "c0ffee")) {
+            try (AttachedStdio stdio = AttachedStdio.open(engineAt(socket), "c0ffee", "box")) {
                 InputStream out = stdio.stdout();
                 byte[] got = out.readNBytes(6);
                 assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo("abcdef");
@@ -110,7 +110,7 @@ class AttachedStdioTest {
                     throw new RuntimeException(e);
                 }
             });
-            assertThatThrownBy(() -> AttachedStdio.open(engineAt(socket), "dead"))
+            assertThatThrownBy(() -> AttachedStdio.open(engineAt(socket), "dead", "box"))
                     .isInstanceOf(IOException.class).hasMessageContaining("409");
         }
     }

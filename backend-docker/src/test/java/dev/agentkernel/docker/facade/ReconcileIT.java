@@ -6,17 +6,13 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static dev.agentkernel.docker.facade.FacadeSupport.ownedBy;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,31 +34,17 @@ class ReconcileIT {
         String named = "facade-dead-" + FacadeSupport.suffix();
         Path childAudit = dir.resolve("child-audit.jsonl");
         Path audit = dir.resolve("audit.jsonl");
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
-                DeadInstanceMain.class.getName(), childAudit.toString(), named)
-                .redirectErrorStream(true).start();
-        // a child that never gets READY must not hang the build
-        java.util.concurrent.CompletableFuture.delayedExecutor(3, TimeUnit.MINUTES).execute(child::destroyForcibly);
+        ChildJvm child = ChildJvm.of(DeadInstanceMain.class.getName(), childAudit.toString(), named).start();
         String owner = null;
-        List<String> output = new ArrayList<>();
+        List<String> output = List.of();
         try (Backend raw = FacadeSupport.backend()) {
             try {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line = r.readLine(); line != null; line = r.readLine()) {
-                        output.add(line);
-                        if (line.startsWith("OWNER ")) {
-                            owner = line.substring(6).trim();
-                        }
-                        if (line.equals("READY")) {
-                            break;
-                        }
-                    }
-                    assertThat(owner).as("child output: %s", output).isNotNull();
-                    child.destroyForcibly();
-                    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-                }
+                child.awaitLine("READY"::equals, Duration.ofMinutes(2));
+                output = child.lines();
+                owner = output.stream().filter(l -> l.startsWith("OWNER ")).map(l -> l.substring(6).trim())
+                        .findFirst().orElse(null);
+                assertThat(owner).as("child output: %s", output).isNotNull();
+                child.kill9();
                 String dead = owner;
                 // What the child left, as it reported it before dying (a list now could race other instances).
                 List<String[]> left = output.stream().filter(l -> l.startsWith("SANDBOX "))
@@ -96,8 +78,7 @@ class ReconcileIT {
                 }
                 assertThat(ownedBy(raw, dead)).isEmpty();
             } finally {
-                child.destroyForcibly();
-                child.waitFor(60, TimeUnit.SECONDS);
+                child.kill9();
                 // whatever the assertions said: nothing of the dead child stays behind
                 try {
                     raw.remove(named);

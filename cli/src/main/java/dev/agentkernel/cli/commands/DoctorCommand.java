@@ -12,7 +12,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.KernelFactory;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import picocli.CommandLine.Command;
@@ -130,7 +130,7 @@ public final class DoctorCommand extends BaseCommand {
         checks.add(auditCheck(config));
 
         if (ping.ok()) {
-            try (Backend backend = Backends.open(KernelFactory.settings(config, InstanceId.current()))) {
+            try (Backend backend = Backends.open(BackendSettings.fromConfig(config, InstanceId.current()))) {
                 BackendHealth h = backend.health();
                 checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message()
                         + (h.details().containsKey("exec_via") ? "; commands via " + h.details().get("exec_via") : ""),

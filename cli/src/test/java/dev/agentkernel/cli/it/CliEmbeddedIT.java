@@ -1,5 +1,7 @@
 package dev.agentkernel.cli.it;
 
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.testkit.EngineView;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentkernel.cli.CliHarness;
 import dev.agentkernel.cli.DefaultClientFactory;
@@ -40,21 +42,21 @@ class CliEmbeddedIT {
         byte[] b = new byte[3];
         new SecureRandom().nextBytes(b);
         prefix = "cli-it-" + HexFormat.of().formatHex(b);
-        assertThat(Docker.ours()).isEmpty();
+        assertThat(EngineView.containersOf(InstanceId.current())).isEmpty();
     }
 
     @AfterEach
     void noContainerLeft() {
         try {
-            assertThat(Docker.ours()).as("containers of this test left behind").isEmpty();
+            assertThat(EngineView.containersOf(InstanceId.current())).as("containers of this test left behind").isEmpty();
         } finally {
-            Docker.removeOurs();
+            EngineView.removeAllOf(InstanceId.current());
         }
     }
 
     @AfterAll
     static void cleanUp() {
-        Docker.removeOurs();
+        EngineView.removeAllOf(InstanceId.current());
     }
 
     private static JsonNode json(String text) throws Exception {

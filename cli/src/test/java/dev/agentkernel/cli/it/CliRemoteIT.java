@@ -1,5 +1,6 @@
 package dev.agentkernel.cli.it;
 
+import dev.agentkernel.testkit.EngineView;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentkernel.cli.AgentKernelCli;
 import dev.agentkernel.cli.CliHarness;
@@ -54,7 +55,7 @@ class CliRemoteIT {
 
     @BeforeAll
     static void startServer() {
-        assertThat(Docker.ours()).isEmpty();
+        assertThat(EngineView.containersOf(InstanceId.current())).isEmpty();
         AgentKernelConfig config = ConfigLoader.defaults(home).withPool(new AgentKernelConfig.Pool(0, 0));
         kernel = AgentKernel.builder().backend(Backends.open(new BackendSettings(null, InstanceId.current(), Map.of())))
                 .config(config).build();
@@ -83,9 +84,9 @@ class CliRemoteIT {
             if (kernel != null) {
                 kernel.close();
             }
-            assertThat(Docker.ours()).as("containers left by the remote tests").isEmpty();
+            assertThat(EngineView.containersOf(InstanceId.current())).as("containers left by the remote tests").isEmpty();
         } finally {
-            Docker.removeOurs();
+            EngineView.removeAllOf(InstanceId.current());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.agentkernel.cli.mcp;
 
+import dev.agentkernel.testkit.EngineView;
+import dev.agentkernel.testkit.TestOwners;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -11,9 +13,6 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,9 +54,9 @@ class McpServerCliIT {
             McpSchema.InitializeResult init = client.initialize();
             assertThat(init.serverInfo().name()).isEqualTo("agentkernel");
             long pid = childPid(jar);
-            ownerPrefix = hostName() + "/" + pid + "/";
+            ownerPrefix = TestOwners.hostName() + "/" + pid + "/";
             // A new process: nothing of its own can exist before it; its warm pool may already be filling.
-            assertThat(containers(ownerPrefix)).as("containers before the first call").noneMatch(c -> c.contains(" named "));
+            assertThat(EngineView.describeOwnedByPrefix(ownerPrefix)).as("containers before the first call").noneMatch(c -> c.contains(" named "));
 
             assertThat(client.listTools().tools()).hasSize(9);
 
@@ -71,7 +70,7 @@ class McpServerCliIT {
             CallToolResult created = client.callTool(new CallToolRequest("sandbox_create",
                     Map.of("name", name, "image", BUSYBOX)));
             assertThat(created.isError()).as(created.toString()).isFalse();
-            assertThat(containers(ownerPrefix)).as("the named sandbox carries the server's owner label")
+            assertThat(EngineView.describeOwnedByPrefix(ownerPrefix)).as("the named sandbox carries the server's owner label")
                     .filteredOn(c -> c.contains(" named ")).singleElement().asString().contains("agentkernel-" + name);
             CallToolResult exec = client.callTool(new CallToolRequest("sandbox_exec",
                     Map.of("name", name, "command", List.of("pwd"), "cwd", "/tmp")));
@@ -84,13 +83,11 @@ class McpServerCliIT {
             client.closeGracefully();
             if (ownerPrefix != null) {
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!containers(ownerPrefix).isEmpty() && System.nanoTime() < end) {
+                while (!EngineView.describeOwnedByPrefix(ownerPrefix).isEmpty() && System.nanoTime() < end) {
                     Thread.sleep(250);
                 }
-                left = containers(ownerPrefix);
-                for (String container : left) {
-                    new ProcessBuilder("docker", "rm", "-f", container.split(" ")[0]).start().waitFor(60, TimeUnit.SECONDS);
-                }
+                left = EngineView.describeOwnedByPrefix(ownerPrefix);
+                EngineView.remove(left.stream().map(c -> c.split(" ")[0]).toList());
             }
             if (!stderr.isEmpty()) {
                 System.err.println("---- mcp-server stderr ----");
@@ -112,33 +109,5 @@ class McpServerCliIT {
                 .filter(p -> p.info().commandLine().map(c -> c.contains(jar.toString())).orElse(false))
                 .mapToLong(ProcessHandle::pid).findFirst()
                 .orElseThrow(() -> new AssertionError("server process not found"));
-    }
-
-    /** Containers whose owner label starts with {@code prefix} (Docker filters match labels exactly only). */
-    private static List<String> containers(String prefix) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("docker", "ps", "-a", "--filter", "label=dev.agentkernel.owner",
-                "--format", "{{.ID}} {{.Label \"dev.agentkernel.owner\"}} {{.Names}} {{.Label \"dev.agentkernel.kind\"}} {{.Status}}")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("docker ps failed: " + out);
-        }
-        // "id owner name kind status": kept whole for the failure message; the id comes first for docker rm.
-        return out.lines().filter(l -> {
-            String[] f = l.split(" ");
-            return f.length > 1 && f[1].startsWith(prefix);
-        }).toList();
-    }
-
-    private static String hostName() {
-        String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.agentkernel.cli.mcp;
 
+import dev.agentkernel.testkit.EngineView;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.agentkernel.cli.it.Docker;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
@@ -41,7 +41,7 @@ class McpServerRemoteIT {
 
     @Test
     void theToolsWorkAgainstARunningServer() throws Exception {
-        assertThat(Docker.ours()).as("containers of this JVM before").isEmpty();
+        assertThat(EngineView.containersOf(InstanceId.current())).as("containers of this JVM before").isEmpty();
         AgentKernelConfig config = ConfigLoader.defaults(home).withPool(new AgentKernelConfig.Pool(0, 0));
         AgentKernel kernel = AgentKernel.builder()
                 .backend(Backends.open(new BackendSettings(null, InstanceId.current(), Map.of()))).config(config).build();
@@ -71,7 +71,7 @@ class McpServerRemoteIT {
             CallToolResult created = client.callTool(new CallToolRequest("sandbox_create",
                     Map.of("name", name, "image", BUSYBOX)));
             assertThat(created.isError()).as(created.toString()).isFalse();
-            assertThat(Docker.ours()).as("the server (this JVM) made the sandbox").hasSize(1);
+            assertThat(EngineView.containersOf(InstanceId.current())).as("the server (this JVM) made the sandbox").hasSize(1);
             client.callTool(new CallToolRequest("sandbox_file_write",
                     Map.of("name", name, "path", "/tmp/x.txt", "content", "over http")));
             assertThat(data(client.callTool(new CallToolRequest("sandbox_file_read",
@@ -85,13 +85,13 @@ class McpServerRemoteIT {
             assertThat(data(missing)).containsEntry("code", "not_found");
 
             assertThat(client.callTool(new CallToolRequest("sandbox_remove", Map.of("name", name))).isError()).isFalse();
-            assertThat(Docker.ours()).isEmpty();
+            assertThat(EngineView.containersOf(InstanceId.current())).isEmpty();
         } finally {
             client.closeGracefully();
             server.close();
             kernel.close();
-            left = Docker.ours();
-            Docker.removeOurs();
+            left = EngineView.containersOf(InstanceId.current());
+            EngineView.removeAllOf(InstanceId.current());
         }
         // After the body, so that a failure in the body is the one reported.
         assertThat(left).as("containers left").isEmpty();

@@ -3,6 +3,7 @@ package dev.agentkernel.core.audit;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
@@ -69,8 +70,18 @@ public final class AuditingBackend implements Backend {
     }
 
     @Override
+    public LeaseStore leases() {
+        return delegate.leases();
+    }
+
+    @Override
     public String instanceId() {
         return delegate.instanceId();
+    }
+
+    @Override
+    public java.util.Set<dev.agentkernel.api.Capability> capabilities() {
+        return delegate.capabilities();
     }
 
     @Override

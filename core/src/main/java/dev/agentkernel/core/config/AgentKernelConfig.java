@@ -1,11 +1,13 @@
 package dev.agentkernel.core.config;
 
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The whole configuration: {@code agentkernel.toml} sections plus environment overrides ({@link ConfigLoader}).
@@ -16,12 +18,12 @@ import java.util.Map;
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
                                 Audit audit, Map<String, String> images, Map<String, Map<String, String>> backends) {
     public AgentKernelConfig {
-        java.util.Objects.requireNonNull(server, "server");
-        java.util.Objects.requireNonNull(sandbox, "sandbox");
-        java.util.Objects.requireNonNull(resources, "resources");
-        java.util.Objects.requireNonNull(pool, "pool");
-        java.util.Objects.requireNonNull(limits, "limits");
-        java.util.Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(sandbox, "sandbox");
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
         Map<String, Map<String, String>> copy = new java.util.TreeMap<>();
         if (backends != null) {
@@ -49,6 +51,12 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     /** {@code [server]}. */
     public record Server(String host, int port, List<String> allowedHosts, List<String> corsOrigins, long maxBodyBytes,
                          Duration idleTimeout, Duration shutdownGrace) {
+        /** Upper bound of {@code max_body_bytes}. */
+        public static final long MAX_BODY_BYTES = 1L << 30;
+        /** Upper bound of {@code idle_timeout_ms}. */
+        public static final Duration LONGEST_IDLE_TIMEOUT = Duration.ofHours(24);
+        /** Upper bound of {@code shutdown_grace_ms}. */
+        public static final Duration LONGEST_SHUTDOWN_GRACE = Duration.ofHours(1);
     }
 
     /** {@code [sandbox]}: the fallback image, the default profile and the backend id (null: auto). */
@@ -63,11 +71,41 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     public record Pool(int size, int max) {
     }
 
-    /** {@code [limits]}. */
+    /**
+     * {@code [limits]}. A command's own timeout may not exceed {@code maxTimeout} (refused with
+     * {@code INVALID_REQUEST}); the default {@code timeout} must not either.
+     */
     public record Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
-                         int maxExecsPerSandbox) {
+                         int maxExecsPerSandbox, Duration maxTimeout) {
         /** Commands at once in one named sandbox when the configuration does not say. */
         public static final int DEFAULT_MAX_EXECS_PER_SANDBOX = 8;
+        /** The longest timeout a command may ask for when the configuration does not say. */
+        public static final Duration DEFAULT_MAX_TIMEOUT = Duration.ofHours(24);
+        /** Upper bound of {@code max_timeout_ms}. */
+        public static final Duration LONGEST_MAX_TIMEOUT = Duration.ofDays(30);
+        /** Upper bound of {@code max_output_bytes} and {@code max_file_bytes}. */
+        public static final long MAX_BYTES = 1L << 30;
+        /** Upper bound of {@code max_concurrent_runs} and {@code max_execs_per_sandbox}. */
+        public static final int MAX_COMMANDS = 100_000;
+
+        public Limits {
+            Objects.requireNonNull(timeout, "timeout");
+            maxTimeout = Objects.requireNonNullElse(maxTimeout, DEFAULT_MAX_TIMEOUT);
+            if (timeout.compareTo(maxTimeout) > 0) {
+                throw new AgentKernelException.InvalidRequestException(
+                        "Invalid config: limits.timeout_ms must not be above limits.max_timeout_ms");
+            }
+        }
+
+        public Limits withMaxTimeout(Duration newMaxTimeout) {
+            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, newMaxTimeout);
+        }
+
+        /** Kept for callers written before {@code max_timeout_ms}: that limit gets its default. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                      int maxExecsPerSandbox) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT);
+        }
 
         /** Kept for callers written before {@code max_execs_per_sandbox}: that limit gets its default. */
         public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns) {
@@ -125,7 +163,7 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                 new Resources(1, 512),
                 new Pool(2, 16),
                 new Limits(Duration.ofMinutes(5), 10L * 1024 * 1024, 64L * 1024 * 1024, 32,
-                        Limits.DEFAULT_MAX_EXECS_PER_SANDBOX),
+                        Limits.DEFAULT_MAX_EXECS_PER_SANDBOX, Limits.DEFAULT_MAX_TIMEOUT),
                 new Audit(Path.of(System.getProperty("user.home"), ".agentkernel", "audit.jsonl"), true),
                 Map.of());
     }

@@ -33,8 +33,8 @@ import java.util.Optional;
  * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker"
  * [resources] vcpus = 1, memory_mb = 512
  * [pool]      size = 2 (warm sandboxes per key; 0 disables), max = 16 (overall)
- * [limits]    timeout_ms = 300000, max_output_bytes = 10485760, max_file_bytes = 67108864, max_concurrent_runs = 32,
- *             max_execs_per_sandbox = 8
+ * [limits]    timeout_ms = 300000, max_timeout_ms = 86400000, max_output_bytes = 10485760,
+ *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
  * [backends.docker]  host = "unix:///var/run/docker.sock", pull = true, exec = "auto"
@@ -55,6 +55,7 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_MAX</td><td>pool.max</td></tr>
  *   <tr><td>AGENTKERNEL_TIMEOUT_MS</td><td>limits.timeout_ms</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_TIMEOUT_MS</td><td>limits.max_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_OUTPUT_BYTES</td><td>limits.max_output_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_FILE_BYTES</td><td>limits.max_file_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_CONCURRENT_RUNS</td><td>limits.max_concurrent_runs</td></tr>
@@ -63,7 +64,10 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
  * </table>
  *
- * <p>Unknown sections or keys and values of the wrong type or out of range are
+ * <p>Every number has an upper bound (see {@link AgentKernelConfig.Server} and {@link AgentKernelConfig.Limits}:
+ * bodies, output and files at most 1 GiB, the idle timeout 24 h, the shutdown grace 1 h, {@code max_timeout_ms}
+ * 30 days, {@code timeout_ms} at most {@code max_timeout_ms}). Unknown sections or keys and values of the wrong
+ * type or out of range are
  * {@link AgentKernelException.InvalidRequestException}s naming the key and the file (or variable).
  */
 public final class ConfigLoader {
@@ -86,6 +90,7 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
         ENV.put("AGENTKERNEL_POOL_MAX", "pool.max");
         ENV.put("AGENTKERNEL_TIMEOUT_MS", "limits.timeout_ms");
+        ENV.put("AGENTKERNEL_MAX_TIMEOUT_MS", "limits.max_timeout_ms");
         ENV.put("AGENTKERNEL_MAX_OUTPUT_BYTES", "limits.max_output_bytes");
         ENV.put("AGENTKERNEL_MAX_FILE_BYTES", "limits.max_file_bytes");
         ENV.put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "limits.max_concurrent_runs");
@@ -191,7 +196,7 @@ public final class ConfigLoader {
                 b.set(section.getKey(), key.getKey(), key.getValue(), "in " + source);
             }
         }
-        return b.build();
+        return b.build("in " + source);
     }
 
     static AgentKernelConfig applyEnv(AgentKernelConfig base, Map<String, String> env, Path home) {
@@ -204,7 +209,7 @@ public final class ConfigLoader {
             String[] key = e.getValue().split("\\.");
             b.set(key[0], key[1], TextNode.valueOf(value.trim()), "from environment variable " + e.getKey());
         }
-        return b.build();
+        return b.build("with the AGENTKERNEL_* environment variables");
     }
 
     private static String firstLine(String s) {
@@ -233,6 +238,7 @@ public final class ConfigLoader {
         private int poolSize;
         private int poolMax;
         private Duration timeout;
+        private Duration maxTimeout;
         private long maxOutputBytes;
         private long maxFileBytes;
         private int maxConcurrentRuns;
@@ -259,6 +265,7 @@ public final class ConfigLoader {
             poolSize = c.pool().size();
             poolMax = c.pool().max();
             timeout = c.limits().timeout();
+            maxTimeout = c.limits().maxTimeout();
             maxOutputBytes = c.limits().maxOutputBytes();
             maxFileBytes = c.limits().maxFileBytes();
             maxConcurrentRuns = c.limits().maxConcurrentRuns();
@@ -294,7 +301,16 @@ public final class ConfigLoader {
             }
         }
 
-        AgentKernelConfig build() {
+        /** The config; a rule across keys (e.g. timeout and its maximum) is reported with {@code where}. */
+        AgentKernelConfig build(String where) {
+            try {
+                return build();
+            } catch (AgentKernelException.InvalidRequestException e) {
+                throw new AgentKernelException.InvalidRequestException(e.getMessage() + " " + where);
+            }
+        }
+
+        private AgentKernelConfig build() {
             return new AgentKernelConfig(
                     new AgentKernelConfig.Server(host, port, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
                             shutdownGrace),
@@ -302,7 +318,7 @@ public final class ConfigLoader {
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
                     new AgentKernelConfig.Pool(poolSize, poolMax),
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
-                            maxExecsPerSandbox),
+                            maxExecsPerSandbox, maxTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
                     images, backends);
         }
@@ -314,9 +330,10 @@ public final class ConfigLoader {
                 case "server.port" -> port = (int) val.integer(1, 65535);
                 case "server.allowed_hosts" -> allowedHosts = val.strings();
                 case "server.cors_origins" -> corsOrigins = val.strings();
-                case "server.max_body_bytes" -> maxBodyBytes = val.integer(1, Long.MAX_VALUE);
-                case "server.idle_timeout_ms" -> idleTimeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
-                case "server.shutdown_grace_ms" -> shutdownGrace = Duration.ofMillis(val.integer(0, Long.MAX_VALUE));
+                case "server.max_body_bytes" -> maxBodyBytes = val.integer(1, AgentKernelConfig.Server.MAX_BODY_BYTES);
+                case "server.idle_timeout_ms" -> idleTimeout = val.millis(1, AgentKernelConfig.Server.LONGEST_IDLE_TIMEOUT);
+                case "server.shutdown_grace_ms" -> shutdownGrace = val.millis(0,
+                        AgentKernelConfig.Server.LONGEST_SHUTDOWN_GRACE);
                 case "sandbox.image" -> image = val.image();
                 case "sandbox.profile" -> profile = val.profile();
                 case "sandbox.backend" -> backend = val.string();
@@ -325,11 +342,14 @@ public final class ConfigLoader {
                         Validation.MAX_MEMORY_MB);
                 case "pool.size" -> poolSize = (int) val.integer(0, 1024);
                 case "pool.max" -> poolMax = (int) val.integer(0, 4096);
-                case "limits.timeout_ms" -> timeout = Duration.ofMillis(val.integer(1, Long.MAX_VALUE));
-                case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, Long.MAX_VALUE);
-                case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, Long.MAX_VALUE);
-                case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1, 100_000);
-                case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1, 100_000);
+                case "limits.timeout_ms" -> timeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
+                case "limits.max_timeout_ms" -> maxTimeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
+                case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
+                case "limits.max_file_bytes" -> maxFileBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
+                case "limits.max_concurrent_runs" -> maxConcurrentRuns = (int) val.integer(1,
+                        AgentKernelConfig.Limits.MAX_COMMANDS);
+                case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1,
+                        AgentKernelConfig.Limits.MAX_COMMANDS);
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {
@@ -375,6 +395,10 @@ public final class ConfigLoader {
                 throw bad("must be between " + min + " and " + max);
             }
             return n;
+        }
+
+        Duration millis(long min, Duration max) {
+            return Duration.ofMillis(integer(min, max.toMillis()));
         }
 
         boolean bool() {

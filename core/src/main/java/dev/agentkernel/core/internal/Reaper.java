@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,29 +18,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * Reconcile: removes the {@code run} and {@code pool} sandboxes whose owner instance is gone; named sandboxes are
- * adopted as they are. Runs once when the kernel starts and then every interval, with extra periodic work (pool
+ * Reconcile: removes the {@code run} and {@code pool} sandboxes whose owner instance is gone ({@link OwnerLiveness}:
+ * its lease expired, or this host saw its process die); named sandboxes are adopted as they are. The lease
+ * records of dead owners with nothing left to reap are removed too. Runs once when the kernel starts and then every interval, with extra periodic work (pool
  * pruning) on the same thread. Every removal is audited with {@code reason=reconcile}. Thread-safe.
  */
 public final class Reaper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
 
     private final AuditingBackend backend;
-    private final Predicate<String> ownerMayBeAlive;
+    private final OwnerLiveness owners;
     private final Predicate<SandboxInfo> filter;
     private final Runnable alsoPeriodically;
     private ScheduledExecutorService schedule; // guarded by this
     private boolean closed; // guarded by this
 
     /**
-     * @param ownerMayBeAlive whether an owner id may still be alive; a sandbox is reaped only when this says no
+     * @param owners           who is alive; a sandbox is reaped only when its owner is not
      * @param filter          limits reconcile to matching sandboxes (tests sharing an engine); production: all
      * @param alsoPeriodically more work for each periodic pass (never at start)
      */
-    public Reaper(AuditingBackend backend, Predicate<String> ownerMayBeAlive, Predicate<SandboxInfo> filter,
+    public Reaper(AuditingBackend backend, OwnerLiveness owners, Predicate<SandboxInfo> filter,
                   Runnable alsoPeriodically) {
         this.backend = backend;
-        this.ownerMayBeAlive = ownerMayBeAlive;
+        this.owners = owners;
         this.filter = filter;
         this.alsoPeriodically = alsoPeriodically;
     }
@@ -47,21 +49,26 @@ public final class Reaper implements AutoCloseable {
     /** One pass: the sandboxes of dead owners removed. Never throws (an unreachable engine skips the pass). */
     public int reconcile() {
         List<SandboxInfo> all;
+        OwnerLiveness.Pass pass;
         try {
             all = backend.list();
+            pass = owners.pass();
         } catch (RuntimeException e) {
-            LOG.warn("Reconcile skipped: cannot list sandboxes: {}", e.getMessage());
+            LOG.warn("Reconcile skipped: cannot list sandboxes or leases: {}", e.getMessage());
             return 0;
         }
         int removed = 0;
+        List<SandboxInfo> remaining = new ArrayList<>();
         for (SandboxInfo s : all) {
-            if (s.kind() == SandboxKind.NAMED || !filter.test(s) || ownerMayBeAlive.test(s.owner())) {
-                continue; // named sandboxes are adopted; live owners keep theirs
-            }
-            if (reap(s)) {
+            if (s.kind() == SandboxKind.NAMED || !filter.test(s) || pass.mayBeAlive(s.owner())) {
+                remaining.add(s); // named sandboxes are adopted; live owners keep theirs
+            } else if (reap(s)) {
                 removed++;
+            } else {
+                remaining.add(s);
             }
         }
+        pass.forgetExpired(remaining);
         if (removed > 0) {
             LOG.info("Reconcile removed {} sandboxes of dead instances", removed);
         }

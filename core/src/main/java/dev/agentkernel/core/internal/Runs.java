@@ -73,6 +73,8 @@ public final class Runs {
     }
 
     public RunResult run(RunRequest request, RunListener l, Cancellation c) {
+        ExecRequest exec = limits.apply(new ExecRequest(request.command(), request.env(), request.workdir(),
+                request.timeout(), request.stdin(), 0));
         try (InFlightRegistry.Registration ignored0 = inFlight.track(c); Admission.Permit ignored = gate.run()) {
             ImageResolver.Choice choice = request.image() != null
                     ? images.offlineAlternative(request.image(), backend::imageAvailable)
@@ -84,8 +86,6 @@ public final class Runs {
                     request.profile() != null ? request.profile() : config.sandbox().profile(),
                     request.vcpus() != null ? request.vcpus() : config.resources().vcpus(),
                     request.memoryMb() != null ? request.memoryMb() : config.resources().memoryMb());
-            ExecRequest exec = limits.apply(new ExecRequest(request.command(), request.env(), request.workdir(),
-                    request.timeout(), request.stdin(), 0));
 
             SandboxInfo sandbox = request.fast() ? pool.claim(key).orElse(null) : null;
             boolean pooled = sandbox != null;
@@ -112,6 +112,8 @@ public final class Runs {
                 ExecResult result = backend.exec(name, exec, l, c, details);
                 l.onDone(result);
                 return new RunResult(name, key.image(), choice.note(), pooled, result);
+            } catch (AgentKernelException e) {
+                throw toldToTheCaller(e, name);
             } finally {
                 if (exists) {
                     temporaries.dispose(name);
@@ -122,11 +124,39 @@ public final class Runs {
         }
     }
 
+    /**
+     * A failure of a run's own sandbox as its caller hears it. The caller never named that sandbox (an internal
+     * {@code run-} or {@code pool-} name), so the message does not either. And a temporary sandbox that stopped, broke
+     * or vanished under the run is the service's trouble, not a conflict of the caller's making: it is
+     * {@code BACKEND_UNAVAILABLE} (503, retry: the next run gets a fresh sandbox), never a 409 about a name the caller
+     * cannot act on.
+     */
+    static AgentKernelException toldToTheCaller(AgentKernelException e, String sandbox) {
+        if (e instanceof AgentKernelException.SandboxBrokenException broken) {
+            return new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE, "The run's sandbox broke (" + broken.reason()
+                    + "); retry the run", e);
+        }
+        String message = String.valueOf(e.getMessage());
+        if (!message.contains(sandbox)) {
+            return e; // about something else (an image, the engine, the request)
+        }
+        ErrorCode code = e.code() == ErrorCode.CONFLICT || e.code() == ErrorCode.NOT_FOUND
+                ? ErrorCode.BACKEND_UNAVAILABLE : e.code();
+        String told = message.replace("Sandbox '" + sandbox + "'", "The run's sandbox")
+                .replace("sandbox '" + sandbox + "'", "the run's sandbox")
+                .replace("'" + sandbox + "'", "the run's sandbox")
+                .replace(sandbox, "the run's sandbox");
+        return new AgentKernelException(code, told, e);
+    }
+
     /** Every request in its own sandbox with bounded parallelism; results in input order. */
     public List<BatchOutcome> batch(List<RunRequest> requests) {
         if (requests.size() > Validation.MAX_BATCH) {
             throw Validation.invalid("Invalid commands: at most " + Validation.MAX_BATCH + " commands in one batch, got "
                     + requests.size());
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            limits.checkTimeout(requests.get(i).timeout(), "commands[" + i + "].timeout_ms");
         }
         inFlight.ensureOpen();
         List<Future<RunResult>> futures = new ArrayList<>();

@@ -99,9 +99,9 @@ class ConfigLoaderTest {
         assertThat(c.backends()).containsOnlyKeys("docker", "kubernetes");
         assertThat(c.backendProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "docker.host", "tcp://127.0.0.1:2375", "docker.pull", "false", "kubernetes.namespace", "sandboxes"));
-        assertThat(dev.agentkernel.core.KernelFactory.settings(c, "me").properties())
+        assertThat(dev.agentkernel.core.BackendSettings.fromConfig(c, "me").properties())
                 .isEqualTo(c.backendProperties());
-        assertThat(dev.agentkernel.core.KernelFactory.settings(c, "me").backendId()).isEqualTo("docker");
+        assertThat(dev.agentkernel.core.BackendSettings.fromConfig(c, "me").backendId()).isEqualTo("docker");
     }
 
     @Test
@@ -118,6 +118,15 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().profile()).isEqualTo(SecurityProfile.PERMISSIVE);
         assertThat(c.limits().timeout()).isEqualTo(Duration.ofMillis(42));
         assertThat(c.limits().maxExecsPerSandbox()).isEqualTo(2);
+    }
+
+    @Test
+    void maxTimeoutDefaultsToADayAndIsConfigurable() throws Exception {
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(24));
+        file("[limits]\nmax_timeout_ms = 3600000\n");
+        assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(load(Map.of("AGENTKERNEL_MAX_TIMEOUT_MS", "60000", "AGENTKERNEL_TIMEOUT_MS", "1000")).limits()
+                .maxTimeout()).isEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
@@ -161,6 +170,16 @@ class ConfigLoaderTest {
                 new String[]{"[images]\npython = 3\n", "'images.python'"},
                 new String[]{"[backends]\nhost = \"x\"\n", "'backends.host'"},
                 new String[]{"[backends.docker]\nhost = [\"x\"]\n", "'backends.docker.host'"},
+                // every number has an upper bound
+                new String[]{"[limits]\ntimeout_ms = 9223372036854775807\n", "'limits.timeout_ms'"},
+                new String[]{"[limits]\nmax_timeout_ms = 2592000001\n", "between 1 and 2592000000"},
+                new String[]{"[limits]\nmax_output_bytes = 1073741825\n", "'limits.max_output_bytes'"},
+                new String[]{"[limits]\nmax_file_bytes = 9223372036854775807\n", "'limits.max_file_bytes'"},
+                new String[]{"[limits]\nmax_concurrent_runs = 100001\n", "'limits.max_concurrent_runs'"},
+                new String[]{"[server]\nmax_body_bytes = 1073741825\n", "'server.max_body_bytes'"},
+                new String[]{"[server]\nidle_timeout_ms = 86400001\n", "'server.idle_timeout_ms'"},
+                new String[]{"[server]\nshutdown_grace_ms = 3600001\n", "'server.shutdown_grace_ms'"},
+                new String[]{"[limits]\ntimeout_ms = 7200000\nmax_timeout_ms = 3600000\n", "limits.max_timeout_ms"},
                 new String[]{"[server\nport = 1\n", "Invalid config file"});
         for (String[] c : cases) {
             file(c[0]);

@@ -55,8 +55,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>A subclass says how the implementation under test is made over a kernel built with {@link #config} and
  * {@link #backend}. The backend is the in-memory {@link FakeBackend} (its commands are busybox's: {@code echo},
  * {@code sleep}, {@code sh -c}, {@code yes}, {@code cat}...), plus one fault: the program {@value #FAULT_TIMEOUT}
- * fails as an engine that does not finish in time. A subclass over a real engine returns its backend and
- * {@code false} from {@link #injectsFaults()}.
+ * fails as an engine that does not finish in time. A subclass over a real engine returns its backend, its output
+ * {@link #flood()}, and {@code false} from {@link #injectsFaults()}.
  */
 public abstract class ApiContractTest {
     /** The program the fake turns into an operation timeout (not a command timeout: that is a result). */
@@ -91,6 +91,11 @@ public abstract class ApiContractTest {
     /** Whether {@link #backend} fails {@value #FAULT_TIMEOUT} with an operation timeout. */
     protected boolean injectsFaults() {
         return true;
+    }
+
+    /** A command that writes far more than {@value #OUTPUT_CAP} bytes to stdout, then ends. */
+    protected List<String> flood() {
+        return List.of("yes");
     }
 
     /** The image named sandboxes get by default. */
@@ -208,16 +213,16 @@ public abstract class ApiContractTest {
 
     @Test
     void outputOverTheCapIsCutAndMarked() {
-        RunResult run = sandboxes.run("yes");
+        RunResult run = sandboxes.run(RunRequest.of(flood()));
         assertThat(run.exec().truncated()).isTrue();
         assertThat(run.exec().stdout().length()).isLessThanOrEqualTo(OUTPUT_CAP);
-        RunResult streamed = sandboxes.runStreaming(RunRequest.of("yes"), RunListener.NONE, Cancellation.create());
+        RunResult streamed = sandboxes.runStreaming(RunRequest.of(flood()), RunListener.NONE, Cancellation.create());
         assertThat(streamed.exec().truncated()).as("a stream's result is marked too").isTrue();
         assertThat(streamed.exec().stdout().length()).isLessThanOrEqualTo(OUTPUT_CAP);
 
         try (SandboxSession box = sandboxes.session(SandboxSpec.named(name("cap")))) {
-            assertThat(box.exec("yes").truncated()).isTrue();
-            ExecResult s = box.execStreaming(ExecRequest.of("yes"), RunListener.NONE, Cancellation.create());
+            assertThat(box.exec(ExecRequest.of(flood())).truncated()).isTrue();
+            ExecResult s = box.execStreaming(ExecRequest.of(flood()), RunListener.NONE, Cancellation.create());
             assertThat(s.truncated()).isTrue();
             assertThat(s.stdout().length()).isLessThanOrEqualTo(OUTPUT_CAP);
         }

@@ -3,6 +3,7 @@ package dev.agentkernel.core.testing;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -41,13 +42,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The behaviour every real {@link Backend} must have, run against a real engine by each backend's IT
- * ({@code DockerBackendIT extends BackendContractTest}). Process-level cases (memory and fork bombs, process-tree
- * kill, network interfaces, capabilities) need a real isolation engine, so the in-memory fake does not run this.
+ * What every {@link Backend} must do that a caller can observe through the SPI: lifecycle, names, errors, exit
+ * codes, streams, stdin, env and workdir, timeouts and cancellation, output caps, and the file semantics (paths in
+ * the sandbox's own view, parents created, atomic writes, a symbolic link as the last component refused, a
+ * read-only root under the restrictive profile). Run by the in-memory {@link FakeBackend}
+ * ({@code FakeBackendContractTest}) and, through {@link EngineContractTest}, by each real backend's IT.
  *
- * <p>The image must be busybox-like: {@code sh}, {@code sleep}, {@code cat}, {@code head}, {@code grep}, with
- * {@code /workspace} owned by uid 65534. Every sandbox made here carries this run's own instance id, is removed
- * after each test even when it fails, and the count of sandboxes of that owner is checked before and after.
+ * <p>Commands are kept to what a busybox image and the fake both understand: {@code echo}, {@code cat},
+ * {@code sleep}, {@code env}, {@code pwd}, {@code true}, {@code wc -c}, {@code ln -s}, {@code mkdir -p}, and
+ * {@code sh -c} with {@code ;}-separated statements without quoting. Every sandbox made here carries this run's
+ * own instance id, is removed after each test even when it fails, and the count of sandboxes of that owner is
+ * checked before and after.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -118,12 +123,11 @@ public abstract class BackendContractTest {
         return backend.exec(sandbox, ExecRequest.of("sh", "-c", script).withTimeout(Duration.ofSeconds(60)));
     }
 
-    /** The command lines of every live process in the sandbox, read from /proc (no ps needed). */
-    protected List<String> processes(String sandbox) {
-        ExecResult r = sh(sandbox, "for p in /proc/[0-9]*; do [ -r $p/cmdline ] && tr '\\0' ' ' < $p/cmdline "
-                + "2>/dev/null && echo; done");
-        assertThat(r.exitCode()).as(r.stderr()).isZero();
-        return Arrays.stream(r.stdout().split("\n")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    /**
+     * Asserts that no process whose command line contains {@code commandLine} is left in the sandbox. Only a real
+     * engine has processes to look at: {@link EngineContractTest} checks them; here it is a no-op.
+     */
+    protected void assertNoProcess(String sandbox, String commandLine) {
     }
 
     // ---- lifecycle ------------------------------------------------------------------------------------------
@@ -145,18 +149,23 @@ public abstract class BackendContractTest {
         assertThat(backend.list()).extracting(SandboxInfo::name).contains(spec.name());
 
         backend.writeFile(spec.name(), new FileContent("/tmp/keep/me.txt", "kept".getBytes(StandardCharsets.UTF_8)));
-        assertThat(backend.stop(spec.name()).status()).isEqualTo(SandboxStatus.STOPPED);
-        assertThat(backend.inspect(spec.name())).get().extracting(SandboxInfo::status).isEqualTo(SandboxStatus.STOPPED);
-        assertThat(backend.stop(spec.name()).status()).as("stop is idempotent").isEqualTo(SandboxStatus.STOPPED);
-        AgentKernelException stopped = catchThrowableOfType(AgentKernelException.class,
-                () -> backend.exec(spec.name(), ExecRequest.of("true")));
-        assertThat(stopped.code()).isEqualTo(ErrorCode.CONFLICT);
-        assertThat(catchThrowableOfType(AgentKernelException.class,
-                () -> backend.readFile(spec.name(), "/tmp/keep/me.txt", 1024)).code()).isEqualTo(ErrorCode.CONFLICT);
+        if (backend.capabilities().contains(Capability.STOP_START)) {
+            assertThat(backend.stop(spec.name()).status()).isEqualTo(SandboxStatus.STOPPED);
+            assertThat(backend.inspect(spec.name())).get().extracting(SandboxInfo::status)
+                    .isEqualTo(SandboxStatus.STOPPED);
+            assertThat(backend.stop(spec.name()).status()).as("stop is idempotent").isEqualTo(SandboxStatus.STOPPED);
+            AgentKernelException stopped = catchThrowableOfType(AgentKernelException.class,
+                    () -> backend.exec(spec.name(), ExecRequest.of("true")));
+            assertThat(stopped.code()).isEqualTo(ErrorCode.CONFLICT);
+            assertThat(catchThrowableOfType(AgentKernelException.class,
+                    () -> backend.readFile(spec.name(), "/tmp/keep/me.txt", 1024)).code()).isEqualTo(ErrorCode.CONFLICT);
 
-        assertThat(backend.start(spec.name()).status()).isEqualTo(SandboxStatus.RUNNING);
-        assertThat(backend.start(spec.name()).status()).as("start is idempotent").isEqualTo(SandboxStatus.RUNNING);
-        assertThat(backend.readFile(spec.name(), "/tmp/keep/me.txt", 1024).utf8()).contains("kept");
+            assertThat(backend.start(spec.name()).status()).isEqualTo(SandboxStatus.RUNNING);
+            assertThat(backend.start(spec.name()).status()).as("start is idempotent").isEqualTo(SandboxStatus.RUNNING);
+            if (backend.capabilities().contains(Capability.STOP_KEEPS_FILES)) {
+                assertThat(backend.readFile(spec.name(), "/tmp/keep/me.txt", 1024).utf8()).contains("kept");
+            }
+        }
 
         backend.remove(spec.name());
         assertThat(backend.inspect(spec.name())).isEmpty();
@@ -173,6 +182,15 @@ public abstract class BackendContractTest {
         assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
         assertThat(e.getMessage()).isEqualTo("Sandbox '" + spec.name() + "' already exists");
         assertThat(backend.inspect(spec.name())).get().extracting(SandboxInfo::status).isEqualTo(SandboxStatus.RUNNING);
+    }
+
+    @Test
+    void namesTheWireAllowsWork() {
+        SandboxSpec spec = new SandboxSpec(newName("Upper_Case.v1"), image(), 1, 64, SecurityProfile.MODERATE, Map.of(),
+                Map.of(), SandboxKind.NAMED);
+        assertThat(backend.create(spec).name()).isEqualTo(spec.name());
+        assertThat(backend.inspect(spec.name())).get().extracting(SandboxInfo::name).isEqualTo(spec.name());
+        assertThat(backend.exec(spec.name(), ExecRequest.of("echo", "ok")).stdout()).isEqualTo("ok\n");
     }
 
     @Test
@@ -220,18 +238,7 @@ public abstract class BackendContractTest {
     }
 
     @Test
-    void memoryBombIsKilledWith137() {
-        SandboxSpec spec = spec("oom", SecurityProfile.MODERATE, 32);
-        backend.create(spec);
-        ExecResult r = backend.exec(spec.name(), ExecRequest.of("sh", "-c", "a=xxxxxxxxxxxxxxxx; while :; do a=$a$a; done")
-                .withTimeout(Duration.ofSeconds(90)));
-        assertThat(r.timedOut()).isFalse();
-        assertThat(r.exitCode()).isEqualTo(137);
-        assertThat(sh(spec.name(), "echo alive").stdout()).isEqualTo("alive\n");
-    }
-
-    @Test
-    void timeoutKillsTheWholeTreeQuickly() {
+    void timeoutKillsTheCommandQuickly() {
         String s = create("timeout", SecurityProfile.MODERATE);
         long t0 = System.nanoTime();
         ExecResult r = backend.exec(s, ExecRequest.of("sleep", "600").withTimeout(Duration.ofSeconds(1)));
@@ -239,25 +246,8 @@ public abstract class BackendContractTest {
         assertThat(r.timedOut()).isTrue();
         assertThat(r.exitCode()).isEqualTo(137);
         assertThat(took).isLessThan(Duration.ofSeconds(15));
-        assertThat(processes(s)).noneMatch(p -> p.contains("sleep 600"));
-
-        // A tree: background children, an orphaned grandchild, one that ignores SIGTERM.
-        ExecResult tree = backend.exec(s, ExecRequest.of("sh", "-c",
-                "sleep 601 & sh -c 'trap \"\" TERM; sleep 602' & (sleep 603 &) ; echo started; wait")
-                .withTimeout(Duration.ofSeconds(2)));
-        assertThat(tree.timedOut()).isTrue();
-        assertThat(tree.stdout()).isEqualTo("started\n");
-        assertThat(processes(s)).noneMatch(p -> p.matches(".*sleep 60[123].*"));
-    }
-
-    @Test
-    protected void timeoutAlsoKillsProcessesThatLeftTheSession() {
-        String s = create("setsid", SecurityProfile.RESTRICTIVE);
-        ExecResult r = backend.exec(s, ExecRequest.of("sh", "-c", "setsid sleep 605 & sleep 606 & echo started; wait")
-                .withTimeout(Duration.ofSeconds(2)));
-        assertThat(r.timedOut()).isTrue();
-        assertThat(r.stdout()).isEqualTo("started\n");
-        assertThat(processes(s)).noneMatch(p -> p.matches(".*sleep 60[56].*"));
+        assertNoProcess(s, "sleep 600");
+        assertThat(sh(s, "echo alive").stdout()).as("the sandbox outlives the kill").isEqualTo("alive\n");
     }
 
     @Test
@@ -278,33 +268,20 @@ public abstract class BackendContractTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(processes(s)).noneMatch(p -> p.contains("sleep 604"));
+        assertNoProcess(s, "sleep 604");
     }
 
     @Test
-    void forkBombIsContainedByThePidsLimit() {
-        String s = create("forkbomb", SecurityProfile.RESTRICTIVE);
-        // The bomb churns against the pids limit from a subshell; the outer shell then spins without forking
-        // (a shell whose fork fails gives up), so only the timeout ends the command.
-        ExecResult r = backend.exec(s, ExecRequest.of("sh", "-c", "(f() { f | f & }; f); while :; do :; done")
-                .withTimeout(Duration.ofSeconds(5)));
-        assertThat(r.timedOut()).isTrue();
-        assertThat(r.stderr()).as("the bomb hit the pids limit").containsIgnoringCase("fork");
-        ExecResult after = sh(s, "echo alive");
-        assertThat(after.exitCode()).isZero();
-        assertThat(after.stdout()).isEqualTo("alive\n");
-        assertThat(processes(s).size()).as("processes left").isLessThan(10);
-    }
-
-    @Test
-    void outputFloodIsCappedAndMarkedTruncated() {
+    void outputOverTheCapIsCutAndMarkedTruncated() {
         String s = create("flood", SecurityProfile.MODERATE);
-        ExecResult r = backend.exec(s, ExecRequest.of("sh", "-c", "yes abcdefghi | head -c 5000000; echo done >&2")
-                .withMaxOutputBytes(1024 * 1024).withTimeout(Duration.ofSeconds(60)));
+        byte[] big = new byte[3 * 1024 * 1024];
+        Arrays.fill(big, (byte) 'a');
+        ExecResult r = backend.exec(s, ExecRequest.of("cat").withStdin(big).withMaxOutputBytes(1024 * 1024)
+                .withTimeout(Duration.ofSeconds(60)));
         assertThat(r.exitCode()).isZero();
+        assertThat(r.timedOut()).isFalse();
         assertThat(r.truncated()).isTrue();
-        assertThat(r.stdout()).hasSize(1024 * 1024).startsWith("abcdefghi\nabcdefghi\n");
-        assertThat(r.stderr()).isEqualTo("done\n");
+        assertThat(r.stdout()).hasSize(1024 * 1024).matches("a+");
     }
 
     @Test
@@ -323,61 +300,36 @@ public abstract class BackendContractTest {
         ExecResult wc = backend.exec(s, ExecRequest.of("wc", "-c").withStdin(big).withTimeout(Duration.ofSeconds(30)));
         assertThat(wc.stdout().trim()).isEqualTo(Integer.toString(big.length));
 
-        ExecResult env = backend.exec(s, ExecRequest.of("sh", "-c", "echo \"$FOO|$BAR\"; pwd")
-                .withEnv(Map.of("FOO", "foo value", "BAR", "x=y")).withWorkdir("/tmp"));
-        assertThat(env.stdout()).isEqualTo("foo value|x=y\n/tmp\n");
+        ExecResult env = backend.exec(s, ExecRequest.of("env").withEnv(Map.of("FOO", "foo value", "BAR", "x=y")));
+        assertThat(env.stdout().lines()).contains("FOO=foo value", "BAR=x=y");
+        assertThat(backend.exec(s, ExecRequest.of("pwd").withWorkdir("/tmp")).stdout()).isEqualTo("/tmp\n");
     }
 
     @Test
-    void streamingListenerGetsChunksBeforeTheCommandEnds() throws Exception {
+    void outputReachesTheListenerBeforeTheCommandEnds() throws Exception {
         String s = create("stream", SecurityProfile.MODERATE);
-        String flag = "/tmp/go-" + UUID.randomUUID();
-        CountDownLatch first = new CountDownLatch(1);
         List<OutputChunk> chunks = new CopyOnWriteArrayList<>();
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            // The command only ends once the test saw its first line and released it: a listener that only
-            // got output at the end would leave it waiting until its timeout.
-            Future<ExecResult> f = pool.submit(() -> backend.exec(s, ExecRequest.of("sh", "-c",
-                    "echo first; echo warn >&2; while [ ! -e \"$1\" ]; do sleep 0.05; done; echo second", "sh", flag)
-                    .withTimeout(Duration.ofSeconds(30)), chunk -> {
-                        chunks.add(chunk);
-                        if (chunk.text().contains("first")) {
-                            first.countDown();
-                        }
-                    }, Cancellation.create()));
-            assertThat(first.await(20, TimeUnit.SECONDS)).isTrue();
-            backend.writeFile(s, new FileContent(flag, new byte[0]));
-            ExecResult r = f.get(30, TimeUnit.SECONDS);
-            assertThat(r.timedOut()).isFalse();
-            assertThat(r.stdout()).isEqualTo("first\nsecond\n");
-            assertThat(chunks).extracting(OutputChunk::stream).contains(OutputChunk.Stream.STDOUT, OutputChunk.Stream.STDERR);
-        } finally {
-            pool.shutdownNow();
-        }
+        long[] firstAt = {0};
+        long start = System.nanoTime();
+        ExecResult r = backend.exec(s, ExecRequest.of("sh", "-c", "echo first; echo warn >&2; sleep 2; echo second")
+                .withTimeout(Duration.ofSeconds(30)), chunk -> {
+                    if (chunks.isEmpty()) {
+                        firstAt[0] = System.nanoTime();
+                    }
+                    chunks.add(chunk);
+                }, Cancellation.create());
+        long end = System.nanoTime();
+        assertThat(r.stdout()).isEqualTo("first\nsecond\n");
+        assertThat(Duration.ofNanos(end - firstAt[0])).as("first output long before the end")
+                .isGreaterThan(Duration.ofMillis(1500));
+        assertThat(firstAt[0]).isGreaterThan(start);
+        assertThat(chunks).extracting(OutputChunk::stream).contains(OutputChunk.Stream.STDOUT, OutputChunk.Stream.STDERR);
     }
 
-    // ---- restrictive profile --------------------------------------------------------------------------------
+    // ---- files ----------------------------------------------------------------------------------------------
 
     @Test
-    void restrictiveHasNoNetworkNoRootNoCapabilitiesAndAReadOnlyRoot() {
-        String s = create("restrict", SecurityProfile.RESTRICTIVE);
-        ExecResult ifaces = sh(s, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
-        assertThat(ifaces.stdout().trim()).isEqualTo("lo");
-        assertThat(sh(s, "id -u").stdout().trim()).isEqualTo("65534");
-        assertThat(sh(s, "grep CapEff /proc/self/status").stdout()).contains("0000000000000000");
-        assertThat(sh(s, "grep NoNewPrivs /proc/self/status").stdout()).contains("1");
-        ExecResult touch = sh(s, "touch /should-not-exist");
-        assertThat(touch.exitCode()).isNotZero();
-        assertThat(sh(s, "[ -e /should-not-exist ] && echo yes || echo no").stdout()).isEqualTo("no\n");
-        AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
-                () -> backend.writeFile(s, new FileContent("/etc/evil", new byte[] {1})));
-        assertThat(e.code()).isIn(ErrorCode.FORBIDDEN, ErrorCode.INVALID_REQUEST);
-        assertThat(sh(s, "pwd").stdout()).isEqualTo("/workspace\n");
-    }
-
-    @Test
-    void binaryFilesRoundTripOnARestrictiveSandbox() {
+    void binaryFilesRoundTripAndParentsAreCreated() {
         String s = create("binary", SecurityProfile.RESTRICTIVE);
         byte[] all = new byte[256];
         for (int i = 0; i < 256; i++) {
@@ -390,10 +342,10 @@ public abstract class BackendContractTest {
             assertThat(back.content()).isEqualTo(all);
             assertThat(back.utf8()).isEmpty();
         }
-        assertThat(sh(s, "wc -c < /workspace/deep/er/all.bin").stdout().trim()).isEqualTo("256");
+        ExecResult cat = backend.exec(s, ExecRequest.of("cat", "/workspace/deep/er/all.bin"));
+        assertThat(cat.exitCode()).as("a command sees what was written").isZero();
+        assertThat(backend.exec(s, ExecRequest.of("wc", "-c").withStdin(all)).stdout().trim()).isEqualTo("256");
     }
-
-    // ---- files ----------------------------------------------------------------------------------------------
 
     @Test
     void fileErrorsAreClear() {
@@ -410,6 +362,9 @@ public abstract class BackendContractTest {
                 .isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(catchThrowableOfType(AgentKernelException.class,
                 () -> backend.writeFile(s, new FileContent("/tmp", new byte[1]))).code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(catchThrowableOfType(AgentKernelException.class,
+                () -> backend.writeFile(s, new FileContent("/tmp/f.txt/under", new byte[1]))).code())
+                .as("a parent that is a file (ENOTDIR)").isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(catchThrowableOfType(AgentKernelException.class, () -> backend.deleteFile(s, "/tmp")).code())
                 .isEqualTo(ErrorCode.INVALID_REQUEST);
 
@@ -423,7 +378,69 @@ public abstract class BackendContractTest {
         String odd = "/tmp/a b;$(touch /tmp/pwned)`id`'\"";
         backend.writeFile(s, new FileContent(odd, "odd".getBytes(StandardCharsets.UTF_8)));
         assertThat(backend.readFile(s, odd, 10).utf8()).contains("odd");
-        assertThat(sh(s, "[ -e /tmp/pwned ] && echo yes || echo no").stdout()).isEqualTo("no\n");
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> backend.readFile(s, "/tmp/pwned", 9)).code())
+                .isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    void aSymbolicLinkAsTheLastComponentIsNeverFollowedAndLinkedParentsResolveInside() {
+        String s = create("links", SecurityProfile.MODERATE);
+        byte[] secret = "secret".getBytes(StandardCharsets.UTF_8);
+        backend.writeFile(s, new FileContent("/tmp/real/target.txt", secret));
+        assertThat(sh(s, "ln -s /tmp/real/target.txt /tmp/link; ln -s /tmp/real /tmp/dirlink").exitCode()).isZero();
+
+        AgentKernelException read = catchThrowableOfType(AgentKernelException.class,
+                () -> backend.readFile(s, "/tmp/link", 100));
+        assertThat(read.code()).as("read through a link").isEqualTo(ErrorCode.INVALID_REQUEST);
+        AgentKernelException write = catchThrowableOfType(AgentKernelException.class,
+                () -> backend.writeFile(s, new FileContent("/tmp/link", "overwritten".getBytes(StandardCharsets.UTF_8))));
+        assertThat(write.code()).as("write through a link").isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(backend.readFile(s, "/tmp/real/target.txt", 100).content()).as("the target is untouched")
+                .isEqualTo(secret);
+
+        backend.writeFile(s, new FileContent("/tmp/dirlink/new.txt", "via parent".getBytes(StandardCharsets.UTF_8)));
+        assertThat(backend.readFile(s, "/tmp/real/new.txt", 100).utf8()).as("a linked parent resolves inside")
+                .contains("via parent");
+        assertThat(backend.readFile(s, "/tmp/dirlink/target.txt", 100).content()).isEqualTo(secret);
+
+        backend.deleteFile(s, "/tmp/link");
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> backend.readFile(s, "/tmp/link", 100)).code())
+                .as("delete removes the link").isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(backend.readFile(s, "/tmp/real/target.txt", 100).content()).as("never its target")
+                .isEqualTo(secret);
+    }
+
+    @Test
+    void writesAreAtomicAReaderSeesTheOldOrTheNewContentNeverAMix() throws Exception {
+        String s = create("atomic", SecurityProfile.MODERATE);
+        int size = 2 * 1024 * 1024; // big enough that a write in place takes a while
+        byte[] a = new byte[size];
+        byte[] b = new byte[size];
+        Arrays.fill(a, (byte) 'a');
+        Arrays.fill(b, (byte) 'b');
+        String path = "/tmp/atomic.bin";
+        backend.writeFile(s, new FileContent(path, a));
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> writes = writer.submit(() -> {
+                for (int i = 0; i < 20; i++) {
+                    backend.writeFile(s, new FileContent(path, i % 2 == 0 ? b : a));
+                }
+            });
+            int reads = 0;
+            while (!writes.isDone() || reads < 10) {
+                byte[] seen = backend.readFile(s, path, size * 2L).content();
+                reads++;
+                assertThat(seen.length).as("read %d: a whole file", reads).isEqualTo(size);
+                assertThat(seen[0] == seen[size - 1] && seen[size / 2] == seen[0]).as("read %d: one version", reads)
+                        .isTrue();
+                assertThat(new String(seen, StandardCharsets.ISO_8859_1).chars().distinct().count())
+                        .as("read %d: one version", reads).isEqualTo(1);
+            }
+            writes.get(2, TimeUnit.MINUTES);
+        } finally {
+            writer.shutdownNow();
+        }
     }
 
     @Test
@@ -438,6 +455,18 @@ public abstract class BackendContractTest {
         }
         assertThatThrownBy(() -> backend.exec(s, ExecRequest.of("echo", "a\0b")))
                 .isInstanceOf(AgentKernelException.class);
+    }
+
+    @Test
+    void restrictiveRootIsReadOnlyButTmpAndWorkspaceAreWritable() {
+        String s = create("readonly", SecurityProfile.RESTRICTIVE);
+        AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
+                () -> backend.writeFile(s, new FileContent("/etc/evil", new byte[] {1})));
+        assertThat(e.code()).isIn(ErrorCode.FORBIDDEN, ErrorCode.INVALID_REQUEST);
+        assertThat(backend.exec(s, ExecRequest.of("touch", "/should-not-exist")).exitCode()).isNotZero();
+        assertThat(catchThrowableOfType(AgentKernelException.class,
+                () -> backend.readFile(s, "/should-not-exist", 10)).code()).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(backend.exec(s, ExecRequest.of("pwd")).stdout()).isEqualTo("/workspace\n");
     }
 
     @Test

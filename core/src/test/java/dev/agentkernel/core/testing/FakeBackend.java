@@ -4,10 +4,12 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
 import dev.agentkernel.api.OutputListener;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -39,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An in-memory {@link Backend} for unit tests of core, the server and the CLI. Thread-safe.
  *
- * <p>It behaves like a real engine where callers can observe it: unique names ({@code CONFLICT} on a taken
+ * <p>It behaves like a real engine where callers can observe it, and passes the semantic part of the backend contract
+ * ({@link BackendContractTest}, run by {@code FakeBackendContractTest}): unique names ({@code CONFLICT} on a taken
  * name), {@code NOT_FOUND} for unknown sandboxes and files, {@code CONFLICT} for exec and file operations on a
  * stopped sandbox, stop/start keeping the files, labels, kind and owner kept on the sandbox, and exec output
  * collected by {@link OutputCollector} so output caps and truncation behave as in the real backends.
@@ -53,10 +57,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@code cat [FILE...]}</td><td>prints the files (or stdin when none); missing file: stderr, exit 1</td></tr>
  *   <tr><td>{@code touch FILE...}</td><td>creates empty files (kept like written files)</td></tr>
  *   <tr><td>{@code sleep SECONDS}</td><td>waits, honouring the timeout and cancellation (exit 137 when killed)</td></tr>
- *   <tr><td>{@code sh -c 'exit N'}</td><td>exits with N; {@code sh -c 'echo X >&2'} writes X to stderr</td></tr>
+ *   <tr><td>{@code sh -c 'S1; S2; ...'}</td><td>each statement one of these commands, {@code exit N}, or a command
+ *       followed by {@code >&2} (echo to stderr); words split at blanks, no quoting or expansion</td></tr>
+ *   <tr><td>{@code ln -s TARGET LINK}, {@code mkdir -p DIR...}</td><td>a symbolic link, directories</td></tr>
+ *   <tr><td>{@code wc -c}</td><td>counts stdin</td></tr>
  *   <tr><td>{@code true}, {@code false}</td><td>exit 0, exit 1</td></tr>
  *   <tr><td>{@code hostname}</td><td>prints the sandbox name</td></tr>
  *   <tr><td>{@code printenv NAME}</td><td>prints the exec env value (exit 1 when unset)</td></tr>
+ *   <tr><td>{@code env}</td><td>prints the exec env as {@code NAME=value} lines</td></tr>
  *   <tr><td>{@code pwd}</td><td>prints the workdir ({@code /workspace} when none)</td></tr>
  *   <tr><td>{@code yes}</td><td>prints {@code y\n} until the output cap is reached (output flood)</td></tr>
  *   <tr><td>anything else</td><td>stderr {@code sh: PROGRAM: not found}, exit 127</td></tr>
@@ -65,7 +73,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Test hooks: {@link #plant} inserts a sandbox with any owner and kind (e.g. one of a dead instance),
  * {@link #breakSandbox} makes one look dead as a crashed container would, {@link #setAvailable} takes the
- * whole engine down, {@link #localImages} limits which images are present.
+ * whole engine down, {@link #localImages} limits which images are present, {@link #killDelay} makes cancelling
+ * block as a kill sent to an agent that stopped reading would.
  */
 public final class FakeBackend implements Backend {
     /** Interprets one command. Runs on the caller's thread; must return the exit code. */
@@ -133,6 +142,16 @@ public final class FakeBackend implements Backend {
             backend.writeFile(sandbox, new FileContent(path, content));
         }
 
+        /** {@code ln -s}; false when the link's place is taken, its parent missing or read-only. */
+        public boolean symlink(String target, String link) {
+            return backend.onFiles(sandbox, fs -> fs.symlink(target, link));
+        }
+
+        /** {@code mkdir -p}; false when a file is in the way or the place is read-only. */
+        public boolean mkdirs(String path) {
+            return backend.onFiles(sandbox, fs -> fs.mkdirs(path));
+        }
+
         /**
          * Waits like a running process: returns true when the time passed, false when the command was killed
          * by its timeout or by cancellation (the exec then reports {@code timedOut}).
@@ -165,9 +184,12 @@ public final class FakeBackend implements Backend {
     public static final CommandHandler DEFAULT_HANDLER = FakeBackend::defaultCommand;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** What the fake shows as its backend-specific details. */
+    public static final Map<String, String> DETAILS = Map.of("engine", "in-memory");
 
     private final String instanceId;
-    private final Map<String, Box> boxes = new LinkedHashMap<>();
+    private final Engine engine;
+    private final LeaseStore leases = new FakeLeases();
     private final AtomicInteger creates = new AtomicInteger();
     private final AtomicInteger removes = new AtomicInteger();
     private final AtomicInteger execs = new AtomicInteger();
@@ -176,6 +198,9 @@ public final class FakeBackend implements Backend {
     private volatile CommandHandler handler = DEFAULT_HANDLER;
     private volatile boolean available = true;
     private volatile Set<String> localImages;
+    private volatile Set<Capability> capabilities = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
+            Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+    private volatile Duration killDelay = Duration.ZERO;
     private volatile boolean closed;
 
     public FakeBackend() {
@@ -183,7 +208,20 @@ public final class FakeBackend implements Backend {
     }
 
     public FakeBackend(String instanceId) {
+        this(instanceId, new Engine());
+    }
+
+    private FakeBackend(String instanceId, Engine engine) {
         this.instanceId = instanceId;
+        this.engine = engine;
+    }
+
+    /**
+     * Another instance's view of the same in-memory engine: the same sandboxes and leases, its own owner id,
+     * counters and availability (taking it down models that instance losing the engine, or dying).
+     */
+    public FakeBackend sharedWith(String otherInstanceId) {
+        return new FakeBackend(otherInstanceId, engine);
     }
 
     /** Replaces the command handler; returns this. */
@@ -198,26 +236,55 @@ public final class FakeBackend implements Backend {
         return this;
     }
 
+    /** Declares other capabilities (the default: stop/start keeping files, network isolation, PID limit). */
+    public FakeBackend capabilities(Set<Capability> declared) {
+        this.capabilities = declared.isEmpty() ? Set.of() : EnumSet.copyOf(declared);
+        return this;
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return leases;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    /**
+     * Cancelling a command blocks the cancelling thread this long before the kill lands, as writing a KILL to an agent
+     * that no longer reads would; returns this.
+     */
+    public FakeBackend killDelay(Duration delay) {
+        this.killDelay = delay;
+        return this;
+    }
+
     /** When false, health is down and every operation fails with {@code BACKEND_UNAVAILABLE}. */
     public void setAvailable(boolean up) {
         this.available = up;
     }
 
     /** Inserts a sandbox as another (perhaps dead) instance would have left it. */
-    public synchronized SandboxInfo plant(String name, SandboxKind kind, String owner, SandboxStatus status) {
-        if (boxes.containsKey(name)) {
-            throw new AgentKernelException.ConflictException("Sandbox '" + name + "' already exists");
+    public SandboxInfo plant(String name, SandboxKind kind, String owner, SandboxStatus status) {
+        synchronized (engine) {
+            if (engine.boxes.containsKey(name)) {
+                throw new AgentKernelException.ConflictException("Sandbox '" + name + "' already exists");
+            }
+            Box box = new Box(new SandboxInfo(name, status, id(), "agentkernel/busybox:local", 1, 512, Instant.now(),
+                    SecurityProfile.DEFAULT, kind, randomId(), owner, DETAILS), Map.of());
+            engine.boxes.put(name, box);
+            return box.info;
         }
-        Box box = new Box(new SandboxInfo(name, status, id(), "agentkernel/busybox:local", 1, 512, Instant.now(),
-                SecurityProfile.DEFAULT, kind, randomId(), owner, "fake-exec"), Map.of());
-        boxes.put(name, box);
-        return box.info;
     }
 
     /** Makes a sandbox look like a crashed container: its status becomes {@code UNKNOWN}. */
-    public synchronized void breakSandbox(String name) {
-        Box box = require(name);
-        box.info = with(box.info, SandboxStatus.UNKNOWN);
+    public void breakSandbox(String name) {
+        synchronized (engine) {
+            Box box = require(name);
+            box.info = box.info.withStatus(SandboxStatus.UNKNOWN);
+        }
     }
 
     public int createCount() {
@@ -242,8 +309,10 @@ public final class FakeBackend implements Backend {
         return Set.copyOf(execsInFlight);
     }
 
-    public synchronized Set<String> names() {
-        return new HashSet<>(boxes.keySet());
+    public Set<String> names() {
+        synchronized (engine) {
+            return new HashSet<>(engine.boxes.keySet());
+        }
     }
 
     public boolean isClosed() {
@@ -269,45 +338,51 @@ public final class FakeBackend implements Backend {
         if (localImages != null && !localImages.contains(spec.image())) {
             throw new AgentKernelException.NotFoundException("Image '" + spec.image() + "' not found");
         }
-        synchronized (this) {
-            if (boxes.containsKey(spec.name())) {
+        synchronized (engine) {
+            if (engine.boxes.containsKey(spec.name())) {
                 throw new AgentKernelException.ConflictException("Sandbox '" + spec.name() + "' already exists");
             }
             SandboxInfo info = new SandboxInfo(spec.name(), SandboxStatus.RUNNING, id(), spec.image(), spec.vcpus(),
-                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, "fake-exec");
-            boxes.put(spec.name(), new Box(info, spec.labels()));
+                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, DETAILS);
+            engine.boxes.put(spec.name(), new Box(info, spec.labels()));
             creates.incrementAndGet();
             return info;
         }
     }
 
     /** The user labels a sandbox was created with. */
-    public synchronized Map<String, String> labels(String name) {
-        return require(name).labels;
+    public Map<String, String> labels(String name) {
+        synchronized (engine) {
+            return require(name).labels;
+        }
     }
 
     @Override
-    public synchronized SandboxInfo start(String name) {
-        checkUp();
-        Box box = require(name);
-        box.info = with(box.info, SandboxStatus.RUNNING);
-        return box.info;
+    public SandboxInfo start(String name) {
+        synchronized (engine) {
+            checkUp();
+            Box box = require(name);
+            box.info = box.info.withStatus(SandboxStatus.RUNNING);
+            return box.info;
+        }
     }
 
     @Override
-    public synchronized SandboxInfo stop(String name) {
-        checkUp();
-        Box box = require(name);
-        box.info = with(box.info, SandboxStatus.STOPPED);
-        return box.info;
+    public SandboxInfo stop(String name) {
+        synchronized (engine) {
+            checkUp();
+            Box box = require(name);
+            box.info = box.info.withStatus(SandboxStatus.STOPPED);
+            return box.info;
+        }
     }
 
     @Override
     public void remove(String name) {
         checkUp();
         Command running;
-        synchronized (this) {
-            Box box = boxes.remove(name);
+        synchronized (engine) {
+            Box box = engine.boxes.remove(name);
             if (box == null) {
                 throw AgentKernelException.sandboxNotFound(name);
             }
@@ -320,18 +395,22 @@ public final class FakeBackend implements Backend {
     }
 
     @Override
-    public synchronized Optional<SandboxInfo> inspect(String name) {
-        checkUp();
-        Box box = boxes.get(name);
-        return box == null ? Optional.empty() : Optional.of(box.info);
+    public Optional<SandboxInfo> inspect(String name) {
+        synchronized (engine) {
+            checkUp();
+            Box box = engine.boxes.get(name);
+            return box == null ? Optional.empty() : Optional.of(box.info);
+        }
     }
 
     @Override
-    public synchronized List<SandboxInfo> list() {
-        checkUp();
-        List<SandboxInfo> out = new ArrayList<>();
-        boxes.values().forEach(b -> out.add(b.info));
-        return Collections.unmodifiableList(out);
+    public List<SandboxInfo> list() {
+        synchronized (engine) {
+            checkUp();
+            List<SandboxInfo> out = new ArrayList<>();
+            engine.boxes.values().forEach(b -> out.add(b.info));
+            return Collections.unmodifiableList(out);
+        }
     }
 
     @Override
@@ -339,13 +418,16 @@ public final class FakeBackend implements Backend {
         checkUp();
         OutputCollector collector = new OutputCollector(request.maxOutputBytes(), listener);
         Command command = new Command(this, name, request, collector, cancellation);
-        synchronized (this) {
+        synchronized (engine) {
             Box box = requireRunning(name);
             box.running = command;
         }
         execs.incrementAndGet();
         execsInFlight.add(name);
-        cancellation.onCancel(command::kill);
+        cancellation.onCancel(() -> {
+            sleepQuietly(killDelay);
+            command.kill();
+        });
         long start = System.nanoTime();
         try {
             int exit = handler.run(command);
@@ -356,8 +438,8 @@ public final class FakeBackend implements Backend {
             return collector.result(137, Duration.ofNanos(System.nanoTime() - start), true);
         } finally {
             execsInFlight.remove(name);
-            synchronized (this) {
-                Box box = boxes.get(name);
+            synchronized (engine) {
+                Box box = engine.boxes.get(name);
                 if (box != null && box.running == command) {
                     box.running = null;
                 }
@@ -370,30 +452,28 @@ public final class FakeBackend implements Backend {
         checkUp();
         String normal = Validation.sandboxPath(path);
         byte[] bytes;
-        synchronized (this) {
-            bytes = requireRunning(name).files.get(normal);
-        }
-        if (bytes == null) {
-            throw new AgentKernelException.NotFoundException("File '" + normal + "' not found in sandbox '" + name + "'");
+        synchronized (engine) {
+            bytes = requireRunning(name).files.read(normal, name);
         }
         if (bytes.length > maxBytes) {
             throw new AgentKernelException.TooLargeException("File '" + normal + "' is larger than " + maxBytes + " bytes");
         }
-        return new FileContent(normal, bytes.clone());
+        return new FileContent(normal, bytes);
     }
 
     @Override
-    public synchronized void writeFile(String name, FileContent file) {
+    public void writeFile(String name, FileContent file) {
         checkUp();
-        requireRunning(name).files.put(file.path(), file.content().clone());
+        synchronized (engine) {
+            requireRunning(name).files.write(file.path(), file.content(), name);
+        }
     }
 
     @Override
-    public synchronized void deleteFile(String name, String path) {
+    public void deleteFile(String name, String path) {
         checkUp();
-        String normal = Validation.sandboxPath(path);
-        if (requireRunning(name).files.remove(normal) == null) {
-            throw new AgentKernelException.NotFoundException("File '" + normal + "' not found in sandbox '" + name + "'");
+        synchronized (engine) {
+            requireRunning(name).files.delete(path, name);
         }
     }
 
@@ -414,10 +494,30 @@ public final class FakeBackend implements Backend {
         closed = true;
     }
 
-    private synchronized Optional<byte[]> fileOf(String name, String path) {
-        Box box = boxes.get(name);
-        byte[] bytes = box == null ? null : box.files.get(Validation.sandboxPath(path));
-        return Optional.ofNullable(bytes == null ? null : bytes.clone());
+    private Optional<byte[]> fileOf(String name, String path) {
+        synchronized (engine) {
+            Box box = engine.boxes.get(name);
+            return Optional.ofNullable(box == null ? null : box.files.contentFollowingLinks(path));
+        }
+    }
+
+    /** Runs {@code change} on a sandbox's files under the engine lock; false when the sandbox is gone. */
+    private boolean onFiles(String name, java.util.function.Predicate<FakeFileSystem> change) {
+        synchronized (engine) {
+            Box box = engine.boxes.get(name);
+            return box != null && change.test(box.files);
+        }
+    }
+
+    private static void sleepQuietly(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void checkUp() {
@@ -428,7 +528,7 @@ public final class FakeBackend implements Backend {
     }
 
     private Box require(String name) {
-        Box box = boxes.get(name);
+        Box box = engine.boxes.get(name);
         if (box == null) {
             throw AgentKernelException.sandboxNotFound(name);
         }
@@ -443,11 +543,6 @@ public final class FakeBackend implements Backend {
         return box;
     }
 
-    private static SandboxInfo with(SandboxInfo i, SandboxStatus status) {
-        return new SandboxInfo(i.name(), status, i.backend(), i.image(), i.vcpus(), i.memoryMb(), i.createdAt(),
-                i.profile(), i.kind(), i.id(), i.owner(), i.execVia());
-    }
-
     private static String randomId() {
         byte[] b = new byte[16];
         RANDOM.nextBytes(b);
@@ -455,13 +550,23 @@ public final class FakeBackend implements Backend {
     }
 
     private static int defaultCommand(Command c) throws InterruptedException {
-        List<String> argv = c.argv();
+        return builtin(c, c.argv(), false);
+    }
+
+    /** One command of the default handler; {@code toStderr} sends echo's output to stderr ({@code >&2}). */
+    private static int builtin(Command c, List<String> argv, boolean toStderr) throws InterruptedException {
         String program = argv.get(0);
         List<String> args = argv.subList(1, argv.size());
         switch (program) {
-            case "echo":
-                c.out(String.join(" ", args) + "\n");
+            case "echo": {
+                String line = String.join(" ", args) + "\n";
+                if (toStderr) {
+                    c.err(line);
+                } else {
+                    c.out(line);
+                }
                 return 0;
+            }
             case "true":
                 return 0;
             case "false":
@@ -471,6 +576,9 @@ public final class FakeBackend implements Backend {
                 return 0;
             case "pwd":
                 c.out((c.request().workdir() == null ? "/workspace" : c.request().workdir()) + "\n");
+                return 0;
+            case "env":
+                c.request().env().forEach((k, v) -> c.out(k + "=" + v + "\n"));
                 return 0;
             case "printenv": {
                 String value = args.isEmpty() ? null : c.request().env().get(args.get(0));
@@ -500,10 +608,36 @@ public final class FakeBackend implements Backend {
             case "touch":
                 for (String f : args) {
                     if (c.readFile(f).isEmpty()) {
-                        c.writeFile(f, new byte[0]);
+                        try {
+                            c.writeFile(f, new byte[0]);
+                        } catch (AgentKernelException e) {
+                            c.err("touch: " + f + ": " + e.getMessage() + "\n");
+                            return 1;
+                        }
                     }
                 }
                 return 0;
+            case "ln":
+                if (args.size() == 3 && args.get(0).equals("-s") && c.symlink(args.get(1), args.get(2))) {
+                    return 0;
+                }
+                c.err("ln: cannot create the link\n");
+                return 1;
+            case "mkdir":
+                for (String d : args) {
+                    if (!d.equals("-p") && !c.mkdirs(d)) {
+                        c.err("mkdir: cannot create directory '" + d + "'\n");
+                        return 1;
+                    }
+                }
+                return 0;
+            case "wc":
+                if (args.equals(List.of("-c"))) {
+                    c.out(c.stdin().length + "\n");
+                    return 0;
+                }
+                c.err("wc: only -c of stdin in the fake backend\n");
+                return 1;
             case "sleep": {
                 double seconds = args.isEmpty() ? 0 : Double.parseDouble(args.get(0));
                 return c.sleep(Duration.ofMillis((long) (seconds * 1000))) ? 0 : 137;
@@ -517,14 +651,7 @@ public final class FakeBackend implements Backend {
                 return 0;
             case "sh":
                 if (args.size() == 2 && args.get(0).equals("-c")) {
-                    String script = args.get(1).trim();
-                    if (script.startsWith("exit ")) {
-                        return Integer.parseInt(script.substring(5).trim());
-                    }
-                    if (script.startsWith("echo ") && script.endsWith(">&2")) {
-                        c.err(script.substring(5, script.length() - 3).trim() + "\n");
-                        return 0;
-                    }
+                    return script(c, args.get(1));
                 }
                 c.err("sh: unsupported script in the fake backend\n");
                 return 2;
@@ -534,15 +661,87 @@ public final class FakeBackend implements Backend {
         }
     }
 
+    /** What instances sharing the engine share; also the lock of everything in it. */
+    private static final class Engine {
+        final Map<String, Box> boxes = new LinkedHashMap<>();
+        final Map<String, LeaseStore.Lease> leases = new LinkedHashMap<>();
+    }
+
+    /** Leases in the shared engine, with this JVM's clock (the one clock of every fake instance). */
+    private final class FakeLeases implements LeaseStore {
+        @Override
+        public void renew(String holder, Duration ttl) {
+            checkUp();
+            synchronized (engine) {
+                engine.leases.put(holder, new Lease(holder, Instant.now().plus(ttl), true));
+            }
+        }
+
+        @Override
+        public void expire(String holder) {
+            checkUp();
+            synchronized (engine) {
+                engine.leases.put(holder, new Lease(holder, Instant.now(), false));
+            }
+        }
+
+        @Override
+        public void delete(String holder) {
+            checkUp();
+            synchronized (engine) {
+                engine.leases.remove(holder);
+            }
+        }
+
+        @Override
+        public Map<String, Lease> leases() {
+            checkUp();
+            Instant now = Instant.now();
+            Map<String, Lease> out = new LinkedHashMap<>();
+            synchronized (engine) {
+                engine.leases.values().forEach(l -> out.put(l.holder(), new Lease(l.holder(), l.expiresAt(),
+                        l.expiresAt().isAfter(now))));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * A tiny {@code sh -c}: statements separated by {@code ;}, words separated by blanks (no quoting, no
+     * expansion), {@code exit N}, and {@code >&2} after a command; each statement is one of the builtins.
+     */
+    private static int script(Command c, String script) throws InterruptedException {
+        int status = 0;
+        for (String statement : script.split(";")) {
+            List<String> words = new ArrayList<>(List.of(statement.trim().split("\\s+")));
+            if (words.get(0).isEmpty()) {
+                continue;
+            }
+            boolean toStderr = words.get(words.size() - 1).equals(">&2");
+            if (toStderr) {
+                words.remove(words.size() - 1);
+            }
+            if (words.get(0).equals("exit")) {
+                return words.size() > 1 ? Integer.parseInt(words.get(1)) : status;
+            }
+            status = builtin(c, words, toStderr);
+            if (c.killed()) {
+                return 137;
+            }
+        }
+        return status;
+    }
+
     private static final class Box {
         volatile SandboxInfo info;
         final Map<String, String> labels;
-        final Map<String, byte[]> files = new LinkedHashMap<>();
+        final FakeFileSystem files;
         Command running;
 
         Box(SandboxInfo info, Map<String, String> labels) {
             this.info = info;
             this.labels = Map.copyOf(labels);
+            this.files = new FakeFileSystem(info.profile() == null ? SecurityProfile.DEFAULT : info.profile());
         }
     }
 }

@@ -48,15 +48,15 @@ class FakeBackendTest {
     @Test
     void stopKeepsFilesAndRefusesExec() {
         create("s");
-        fake.writeFile("s", new FileContent("/w/a.txt", "x".getBytes(StandardCharsets.UTF_8)));
+        fake.writeFile("s", new FileContent("/workspace/a.txt", "x".getBytes(StandardCharsets.UTF_8)));
         fake.stop("s");
         assertThatThrownBy(() -> fake.exec("s", ExecRequest.of("true")))
                 .isInstanceOf(AgentKernelException.ConflictException.class);
-        assertThatThrownBy(() -> fake.readFile("s", "/w/a.txt", 10))
+        assertThatThrownBy(() -> fake.readFile("s", "/workspace/a.txt", 10))
                 .isInstanceOf(AgentKernelException.ConflictException.class);
         fake.start("s");
-        assertThat(fake.readFile("s", "/w/a.txt", 10).utf8()).contains("x");
-        assertThatThrownBy(() -> fake.readFile("s", "/w/a.txt", 0))
+        assertThat(fake.readFile("s", "/workspace/a.txt", 10).utf8()).contains("x");
+        assertThatThrownBy(() -> fake.readFile("s", "/workspace/a.txt", 0))
                 .isInstanceOf(AgentKernelException.TooLargeException.class);
         fake.remove("s");
         assertThatThrownBy(() -> fake.remove("s")).isInstanceOf(AgentKernelException.NotFoundException.class);

@@ -1,0 +1,134 @@
+package dev.agentkernel.core.internal;
+
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.LeaseStore;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Refuses, with {@code UNSUPPORTED}, what the backend's {@link Backend#capabilities} say it cannot do, before the
+ * backend is asked: stop and start without {@link Capability#STOP_START}; a profile without network on a backend
+ * without {@link Capability#NETWORK_ISOLATION} (it would silently get network). Sits under the auditing
+ * decorator, so each refusal is audited like any failed operation.
+ */
+public final class CapabilityGuard implements Backend {
+    private final Backend delegate;
+    private final Set<Capability> capabilities;
+
+    public CapabilityGuard(Backend delegate) {
+        this.delegate = delegate;
+        this.capabilities = Set.copyOf(delegate.capabilities());
+    }
+
+    /** Throws {@code UNSUPPORTED} unless the backend has {@code capability}; {@code what} completes "cannot ...". */
+    public void require(Capability capability, String what) {
+        if (!capabilities.contains(capability)) {
+            throw new AgentKernelException.UnsupportedException("The " + delegate.id() + " backend cannot " + what
+                    + " (it lacks the capability " + capability.wireName() + ")");
+        }
+    }
+
+    @Override
+    public String id() {
+        return delegate.id();
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return delegate.leases();
+    }
+
+    @Override
+    public String instanceId() {
+        return delegate.instanceId();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec) {
+        if (spec.profile().network() == SecurityProfile.Network.NONE) {
+            require(Capability.NETWORK_ISOLATION, "cut a sandbox off the network, which the "
+                    + spec.profile().wireName() + " profile requires");
+        }
+        return delegate.create(spec);
+    }
+
+    @Override
+    public SandboxInfo start(String name) {
+        require(Capability.STOP_START, "start a stopped sandbox");
+        return delegate.start(name);
+    }
+
+    @Override
+    public SandboxInfo stop(String name) {
+        require(Capability.STOP_START, "stop a sandbox");
+        return delegate.stop(name);
+    }
+
+    @Override
+    public void remove(String name) {
+        delegate.remove(name);
+    }
+
+    @Override
+    public Optional<SandboxInfo> inspect(String name) {
+        return delegate.inspect(name);
+    }
+
+    @Override
+    public List<SandboxInfo> list() {
+        return delegate.list();
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
+        return delegate.exec(name, request, listener, cancellation);
+    }
+
+    @Override
+    public FileContent readFile(String name, String path, long maxBytes) {
+        return delegate.readFile(name, path, maxBytes);
+    }
+
+    @Override
+    public void writeFile(String name, FileContent file) {
+        delegate.writeFile(name, file);
+    }
+
+    @Override
+    public void deleteFile(String name, String path) {
+        delegate.deleteFile(name, path);
+    }
+
+    @Override
+    public boolean imageAvailable(String image) {
+        return delegate.imageAvailable(image);
+    }
+
+    @Override
+    public BackendHealth health() {
+        return delegate.health();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.agentkernel.core.testing;
+
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The backend contract plus what only a real isolation engine can show: processes (a timeout or cancel leaves none
+ * behind, also of a whole tree or of processes that left the session), memory and fork bombs contained, and the
+ * restrictive profile seen from inside (no network interface but loopback, non-root, no capabilities). Each real
+ * backend's IT extends this ({@code DockerBackendIT}); the image must be busybox-like ({@code sh}, {@code sleep},
+ * {@code cat}, {@code head}, {@code grep}, {@code tr}, {@code setsid}).
+ */
+public abstract class EngineContractTest extends BackendContractTest {
+    /** The command lines of every live process in the sandbox, read from /proc (no ps needed). */
+    protected List<String> processes(String sandbox) {
+        ExecResult r = backend.exec(sandbox, ExecRequest.of("sh", "-c", "for p in /proc/[0-9]*; do [ -r $p/cmdline ] "
+                + "&& tr '\\0' ' ' < $p/cmdline 2>/dev/null && echo; done").withTimeout(Duration.ofSeconds(60)));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        return Arrays.stream(r.stdout().split("\n")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    @Override
+    protected void assertNoProcess(String sandbox, String commandLine) {
+        assertThat(processes(sandbox)).noneMatch(p -> p.contains(commandLine));
+    }
+
+    @Test
+    void memoryBombIsKilledWith137() {
+        SandboxSpec spec = spec("oom", SecurityProfile.MODERATE, 32);
+        backend.create(spec);
+        ExecResult r = backend.exec(spec.name(), ExecRequest.of("sh", "-c", "a=xxxxxxxxxxxxxxxx; while :; do a=$a$a; done")
+                .withTimeout(Duration.ofSeconds(90)));
+        assertThat(r.timedOut()).isFalse();
+        assertThat(r.exitCode()).isEqualTo(137);
+        assertThat(sh(spec.name(), "echo alive").stdout()).isEqualTo("alive\n");
+    }
+
+    @Test
+    void timeoutKillsTheWholeTree() {
+        String s = create("tree", SecurityProfile.MODERATE);
+        // Background children, an orphaned grandchild, one that ignores SIGTERM.
+        ExecResult tree = backend.exec(s, ExecRequest.of("sh", "-c",
+                "sleep 601 & sh -c 'trap \"\" TERM; sleep 602' & (sleep 603 &) ; echo started; wait")
+                .withTimeout(Duration.ofSeconds(2)));
+        assertThat(tree.timedOut()).isTrue();
+        assertThat(tree.stdout()).isEqualTo("started\n");
+        assertThat(processes(s)).noneMatch(p -> p.matches(".*sleep 60[123].*"));
+    }
+
+    @Test
+    protected void timeoutAlsoKillsProcessesThatLeftTheSession() {
+        String s = create("setsid", SecurityProfile.RESTRICTIVE);
+        ExecResult r = backend.exec(s, ExecRequest.of("sh", "-c", "setsid sleep 605 & sleep 606 & echo started; wait")
+                .withTimeout(Duration.ofSeconds(2)));
+        assertThat(r.timedOut()).isTrue();
+        assertThat(r.stdout()).isEqualTo("started\n");
+        assertThat(processes(s)).noneMatch(p -> p.matches(".*sleep 60[56].*"));
+    }
+
+    @Test
+    void forkBombIsContainedByThePidsLimit() {
+        String s = create("forkbomb", SecurityProfile.RESTRICTIVE);
+        // The bomb churns against the pids limit from a subshell; the outer shell then spins without forking
+        // (a shell whose fork fails gives up), so only the timeout ends the command.
+        ExecResult r = backend.exec(s, ExecRequest.of("sh", "-c", "(f() { f | f & }; f); while :; do :; done")
+                .withTimeout(Duration.ofSeconds(5)));
+        assertThat(r.timedOut()).isTrue();
+        assertThat(r.stderr()).as("the bomb hit the pids limit").containsIgnoringCase("fork");
+        ExecResult after = sh(s, "echo alive");
+        assertThat(after.exitCode()).isZero();
+        assertThat(after.stdout()).isEqualTo("alive\n");
+        assertThat(processes(s).size()).as("processes left").isLessThan(10);
+    }
+
+    @Test
+    void outputFloodOfARunningCommandIsCapped() {
+        String s = create("yes", SecurityProfile.MODERATE);
+        ExecResult r = backend.exec(s, ExecRequest.of("sh", "-c", "yes abcdefghi | head -c 5000000; echo done >&2")
+                .withMaxOutputBytes(1024 * 1024).withTimeout(Duration.ofSeconds(60)));
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.truncated()).isTrue();
+        assertThat(r.stdout()).hasSize(1024 * 1024).startsWith("abcdefghi\nabcdefghi\n");
+        assertThat(r.stderr()).isEqualTo("done\n");
+    }
+
+    @Test
+    void restrictiveHasNoNetworkNoRootAndNoCapabilities() {
+        String s = create("restrict", SecurityProfile.RESTRICTIVE);
+        ExecResult ifaces = sh(s, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
+        assertThat(ifaces.stdout().trim()).isEqualTo("lo");
+        assertThat(sh(s, "id -u").stdout().trim()).isEqualTo("65534");
+        assertThat(sh(s, "grep CapEff /proc/self/status").stdout()).contains("0000000000000000");
+        assertThat(sh(s, "grep NoNewPrivs /proc/self/status").stdout()).contains("1");
+        assertThat(sh(s, "[ -e /should-not-exist ] && echo yes || echo no").stdout()).isEqualTo("no\n");
+    }
+}
