@@ -9,7 +9,6 @@ import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.ApiContractTest;
 import dev.agentkernel.testkit.EngineView;
 import dev.agentkernel.testkit.TestOwners;
-import org.junit.jupiter.api.AfterEach;
 
 import java.util.List;
 import java.util.Map;
@@ -40,6 +39,11 @@ class DockerApiContractIT extends ApiContractTest {
         return List.of("sh", "-c", "yes | head -c 65536");
     }
 
+    @Override
+    protected List<String> printEnv(String variable) {
+        return List.of("sh", "-c", "echo \"$" + variable + "\"");
+    }
+
     /** The kernel under test: it reaps nothing but its own (the engine is shared with other test runs). */
     protected AgentKernel kernel(AgentKernelConfig config, Backend backend) {
         return AgentKernel.builder().backend(backend).config(config).reconcileFilter(s -> owner.equals(s.owner()))
@@ -51,8 +55,9 @@ class DockerApiContractIT extends ApiContractTest {
         return kernel(config, backend);
     }
 
-    @AfterEach
-    void nothingLeftBehind() {
+    /** After the contract's own cleanup (a subclass's {@code @AfterEach} would run before it). */
+    @Override
+    protected void closeFixture() {
         try {
             awaitTrue("no container of " + owner + " left", () -> EngineView.containersOf(owner).isEmpty());
         } finally {

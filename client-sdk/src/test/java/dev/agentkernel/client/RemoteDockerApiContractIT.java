@@ -25,6 +25,7 @@ class RemoteDockerApiContractIT extends DockerApiContractIT {
             server.close();
         } finally {
             kernel.close();
+            super.closeFixture();
         }
     }
 }

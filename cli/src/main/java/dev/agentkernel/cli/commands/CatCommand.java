@@ -1,8 +1,8 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.Sandboxes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -1,12 +1,10 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
-import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.Validation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

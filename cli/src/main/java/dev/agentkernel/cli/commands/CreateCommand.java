@@ -1,11 +1,11 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.Profiles;
-import dev.agentkernel.api.Sandboxes;
-import dev.agentkernel.api.SandboxInfo;
-import dev.agentkernel.api.SandboxSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,19 +1,19 @@
 package dev.agentkernel.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.setup.EngineProbe;
 import dev.agentkernel.cli.setup.EngineSetup;
-import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

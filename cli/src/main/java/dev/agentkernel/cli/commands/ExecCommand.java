@@ -1,16 +1,16 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.DurationConverter;
 import dev.agentkernel.cli.ExitStatus;
 import dev.agentkernel.cli.Interrupts;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.LiveOutput;
-import dev.agentkernel.api.Sandboxes;
-import dev.agentkernel.api.Cancellation;
-import dev.agentkernel.api.ExecRequest;
-import dev.agentkernel.api.ExecResult;
-import dev.agentkernel.api.RunListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,9 +1,9 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.api.Sandboxes;
-import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;

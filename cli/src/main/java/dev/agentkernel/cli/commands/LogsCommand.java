@@ -1,11 +1,11 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.Json;
-import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.api.Sandboxes;
-import dev.agentkernel.cli.Table;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.Sandboxes;
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;

@@ -1,11 +1,11 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.ExitCodes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.api.Sandboxes;
-import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 

@@ -1,10 +1,10 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Table;
-import dev.agentkernel.api.PoolStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

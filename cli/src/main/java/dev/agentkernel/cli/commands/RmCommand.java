@@ -1,9 +1,9 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,7 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.DefaultClientFactory;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.InstanceId;

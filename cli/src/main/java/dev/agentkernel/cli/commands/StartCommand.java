@@ -1,7 +1,7 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import picocli.CommandLine.Command;
 
 @Command(name = "start", mixinStandardHelpOptions = true,

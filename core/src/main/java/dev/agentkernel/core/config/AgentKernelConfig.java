@@ -5,9 +5,11 @@ import dev.agentkernel.api.SecurityProfile;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The whole configuration: {@code agentkernel.toml} sections plus environment overrides ({@link ConfigLoader}).
@@ -25,11 +27,11 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
-        Map<String, Map<String, String>> copy = new java.util.TreeMap<>();
+        Map<String, Map<String, String>> copy = new TreeMap<>();
         if (backends != null) {
             backends.forEach((id, settings) -> copy.put(id, Map.copyOf(settings)));
         }
-        backends = java.util.Collections.unmodifiableMap(copy);
+        backends = Collections.unmodifiableMap(copy);
     }
 
     /** Without backend settings. */
@@ -43,7 +45,7 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
      * backend is opened with ({@link dev.agentkernel.core.BackendSettings}). Each backend reads its own keys.
      */
     public Map<String, String> backendProperties() {
-        Map<String, String> out = new java.util.TreeMap<>();
+        Map<String, String> out = new TreeMap<>();
         backends.forEach((id, settings) -> settings.forEach((key, value) -> out.put(id + "." + key, value)));
         return Map.copyOf(out);
     }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Loads {@link AgentKernelConfig} from {@code agentkernel.toml} and {@code AGENTKERNEL_*} environment variables.
@@ -77,7 +78,7 @@ public final class ConfigLoader {
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
             "images", "backends");
     /** Backend ids and their setting names: what a {@code BackendSettings} property key is made of. */
-    private static final java.util.regex.Pattern SETTING_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+    private static final Pattern SETTING_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     static {
         ENV.put("AGENTKERNEL_HOST", "server.host");

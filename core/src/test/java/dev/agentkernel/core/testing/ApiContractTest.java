@@ -55,8 +55,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>A subclass says how the implementation under test is made over a kernel built with {@link #config} and
  * {@link #backend}. The backend is the in-memory {@link FakeBackend} (its commands are busybox's: {@code echo},
  * {@code sleep}, {@code sh -c}, {@code yes}, {@code cat}...), plus one fault: the program {@value #FAULT_TIMEOUT}
- * fails as an engine that does not finish in time. A subclass over a real engine returns its backend, its output
- * {@link #flood()}, and {@code false} from {@link #injectsFaults()}.
+ * fails as an engine that does not finish in time. A subclass over a real engine returns its backend, its
+ * {@link #flood()} and {@link #printEnv}, and {@code false} from {@link #injectsFaults()}.
  */
 public abstract class ApiContractTest {
     /** The program the fake turns into an operation timeout (not a command timeout: that is a result). */
@@ -96,6 +96,11 @@ public abstract class ApiContractTest {
     /** A command that writes far more than {@value #OUTPUT_CAP} bytes to stdout, then ends. */
     protected List<String> flood() {
         return List.of("yes");
+    }
+
+    /** A command that prints the value of an environment variable and a newline. */
+    protected List<String> printEnv(String variable) {
+        return List.of("printenv", variable);
     }
 
     /** The image named sandboxes get by default. */
@@ -165,9 +170,13 @@ public abstract class ApiContractTest {
         RunResult failed = sandboxes.run(RunRequest.of("sh", "-c", "exit 3").withImage(defaultImage()));
         assertThat(failed.exec().exitCode()).as("a non-zero exit is a result").isEqualTo(3);
         assertThat(failed.image()).isEqualTo(defaultImage());
-        assertThat(sandboxes.run("sh", "-c", "echo oops >&2").exec().stderr()).isEqualTo("oops\n");
+        RunResult stderr = sandboxes.run("sh", "-c", "echo oops >&2");
+        assertThat(stderr.exec().stderr()).isEqualTo("oops\n");
+        // The engine may be shared with other instances: only this test's temporary sandboxes are looked for.
+        List<String> made = List.of(ok.sandbox(), failed.sandbox(), stderr.sandbox());
+        assertThat(made).doesNotHaveDuplicates();
         awaitTrue("temporary sandboxes removed", () -> sandboxes.list().stream()
-                .noneMatch(s -> s.kind() == SandboxKind.RUN));
+                .noneMatch(s -> made.contains(s.name())));
     }
 
     @Test
@@ -330,7 +339,7 @@ public abstract class ApiContractTest {
     void execStopStartAndRemove() {
         String n = name("life");
         sandboxes.create(SandboxSpec.named(n));
-        ExecResult r = sandboxes.exec(n, ExecRequest.of("printenv", "GREETING").withEnv(Map.of("GREETING", "hi")));
+        ExecResult r = sandboxes.exec(n, ExecRequest.of(printEnv("GREETING")).withEnv(Map.of("GREETING", "hi")));
         assertThat(r.exitCode()).isZero();
         assertThat(r.stdout()).isEqualTo("hi\n");
         assertThat(sandboxes.exec(n, ExecRequest.of("sleep", "30").withTimeout(Duration.ofMillis(300))).timedOut())
