@@ -160,10 +160,6 @@ public final class AgentKernelClient implements Sandboxes {
     @Override
     public List<BatchOutcome> batch(List<RunRequest> requests) {
         Objects.requireNonNull(requests, "requests");
-        if (requests.size() > Validation.MAX_BATCH) {
-            throw Validation.invalid("Invalid commands: at most " + Validation.MAX_BATCH + " commands in one batch, got "
-                    + requests.size());
-        }
         BatchRequest body = new BatchRequest();
         Duration longest = null;
         for (RunRequest r : requests) {
