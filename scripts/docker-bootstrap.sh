@@ -2,20 +2,29 @@
 # Makes sure a Docker engine is reachable and the local base images exist.
 # Used by .ci/run, by the ./agentkernel launcher (setup) and by developers.
 #   scripts/docker-bootstrap.sh [--engine-only] [--images-only] [--quiet]
-# Idempotent: every step checks first and does nothing when already done.
+#   scripts/docker-bootstrap.sh --firewall-status | --firewall-remove
+# Idempotent: every step checks first and does nothing when already done. With the engine it installs the host
+# firewall of the sandbox network (see sandbox_firewall below and docs/security.md).
 set -euo pipefail
 
 BUSYBOX_IMAGE=${AGENTKERNEL_BUSYBOX_IMAGE:-agentkernel/busybox:local}
 PYTHON_IMAGE=${AGENTKERNEL_PYTHON_IMAGE:-agentkernel/python:local}
 STATE_DIR=${AGENTKERNEL_HOME:-$HOME/.agentkernel}
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/agentkernel-dockerd.log}
-QUIET=0; DO_ENGINE=1; DO_IMAGES=1
+# The sandbox network's bridge interfaces (backend-docker SandboxNetwork: network agentkernel-sandboxes, bridge
+# ak-sbx0) and the firewall chains of our own that guard them. Keep these names in step with SandboxNetwork.java.
+SANDBOX_BRIDGES=ak-sbx+
+FW_INPUT=AGENTKERNEL-INPUT
+FW_FORWARD=AGENTKERNEL-FORWARD
+QUIET=0; DO_ENGINE=1; DO_IMAGES=1; FIREWALL=install
 for a in "$@"; do
   case "$a" in
     --engine-only) DO_IMAGES=0 ;;
     --images-only) DO_ENGINE=0 ;;
     --quiet) QUIET=1 ;;
-    *) echo "usage: $0 [--engine-only|--images-only] [--quiet]" >&2; exit 2 ;;
+    --firewall-status) FIREWALL=status ;;
+    --firewall-remove) FIREWALL=remove ;;
+    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] | --firewall-status | --firewall-remove" >&2; exit 2 ;;
   esac
 done
 
@@ -149,7 +158,121 @@ build_python() {
   as_root rm -rf "$root" "$root.log"
 }
 
+# ---- the sandbox network's host firewall ----
+# Docker's own rules stop a sandbox reaching other bridges (DOCKER-ISOLATION) and, with icc off, its neighbours on
+# its own bridge; they do not stop it reaching the host: packets to any of the host's own addresses (the bridge
+# gateway, docker0's gateway, the host's LAN address) are delivered locally through INPUT, which Docker leaves
+# open, so every service the host binds on 0.0.0.0 is reachable. Nor do they stop it reaching private networks
+# routed through the host (the LAN, a cloud metadata service). Our rules, all matching only our bridges:
+#   INPUT  -i ak-sbx+ -> AGENTKERNEL-INPUT:   replies to connections the host made are let through, the rest refused;
+#   DOCKER-USER -i ak-sbx+ -> AGENTKERNEL-FORWARD: DNS to the host's own name servers let through, private,
+#          link-local, loopback, multicast and reserved ranges and the host's directly connected subnets refused;
+#          everything else (the internet) returns to Docker's chains, which masquerade it as usual;
+#   ip6tables: our network has no IPv6; INPUT and FORWARD from our bridges are refused outright.
+# docker0 and every other interface (loopback included) are untouched, so other containers on this engine are not
+# affected. Installing flushes and refills our chains (idempotent); --firewall-remove deletes the jumps and chains.
+ipt() { as_root iptables -w "$@"; }
+ip6t() { as_root ip6tables -w "$@"; }
+
+# The jumps into our chains: "table|chain|rule" per line.
+firewall_jumps() {
+  echo "ipt|INPUT|-i $SANDBOX_BRIDGES -j $FW_INPUT"
+  echo "ipt|DOCKER-USER|-i $SANDBOX_BRIDGES -j $FW_FORWARD"
+  echo "ip6t|INPUT|-i $SANDBOX_BRIDGES -j $FW_INPUT"
+  echo "ip6t|FORWARD|-i $SANDBOX_BRIDGES -j $FW_FORWARD"
+}
+
+# IPv4 name servers of this host that are not loopback (Docker's embedded DNS forwards to them from the sandbox).
+host_nameservers() {
+  awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ && $2 !~ /^127\./ {print $2}' /etc/resolv.conf 2>/dev/null || true
+}
+
+# Subnets the host reaches directly (its LAN), other than Docker's bridges.
+host_subnets() {
+  ip -4 -o route show scope link 2>/dev/null | awk '{print $1 " " $3}' \
+    | grep -vE ' (docker[0-9]*|br-[0-9a-f]+|ak-sbx[0-9]*|veth.*)$' | awk '$1 ~ /\// {print $1}' || true
+}
+
+firewall_in_place() {
+  local tool chain rule
+  while IFS='|' read -r tool chain rule; do
+    # shellcheck disable=SC2086
+    $tool -C "$chain" $rule 2>/dev/null || return 1
+  done < <(firewall_jumps)
+}
+
+firewall_install() {
+  if ! command -v iptables >/dev/null 2>&1 || ! command -v ip6tables >/dev/null 2>&1; then
+    say "installing iptables..."
+    apt_install iptables
+  fi
+  if ! ipt -n -L DOCKER-USER >/dev/null 2>&1; then
+    say "warning: the engine has no DOCKER-USER chain (started with --iptables=false?): the sandbox network is not guarded"
+    return 1
+  fi
+  # Two sandboxes on one bridge talk at layer 2: only with br_netfilter do their packets pass iptables at all,
+  # where Docker's icc=false rule and ours drop them.
+  if [[ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ]]; then
+    as_root modprobe br_netfilter || { say "warning: cannot load br_netfilter: traffic between sandboxes would bypass the firewall"; return 1; }
+  fi
+  for f in bridge-nf-call-iptables bridge-nf-call-ip6tables; do
+    [[ $(cat /proc/sys/net/bridge/$f) == 1 ]] || echo 1 | as_root tee /proc/sys/net/bridge/$f >/dev/null
+  done
+  local ns net
+  ipt -N "$FW_INPUT" 2>/dev/null || ipt -F "$FW_INPUT"
+  ipt -A "$FW_INPUT" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  ipt -A "$FW_INPUT" -j REJECT --reject-with icmp-port-unreachable
+  ipt -N "$FW_FORWARD" 2>/dev/null || ipt -F "$FW_FORWARD"
+  for ns in $(host_nameservers); do
+    ipt -A "$FW_FORWARD" -d "$ns/32" -p udp --dport 53 -j RETURN
+    ipt -A "$FW_FORWARD" -d "$ns/32" -p tcp --dport 53 -j RETURN
+  done
+  for net in 0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 172.16.0.0/12 192.0.0.0/24 \
+      192.168.0.0/16 198.18.0.0/15 224.0.0.0/4 240.0.0.0/4 $(host_subnets); do
+    ipt -A "$FW_FORWARD" -d "$net" -j REJECT --reject-with icmp-net-prohibited
+  done
+  ip6t -N "$FW_INPUT" 2>/dev/null || ip6t -F "$FW_INPUT"
+  ip6t -A "$FW_INPUT" -j REJECT
+  ip6t -N "$FW_FORWARD" 2>/dev/null || ip6t -F "$FW_FORWARD"
+  ip6t -A "$FW_FORWARD" -j REJECT
+  local tool chain rule
+  while IFS='|' read -r tool chain rule; do
+    # shellcheck disable=SC2086
+    $tool -C "$chain" $rule 2>/dev/null || $tool -I "$chain" 1 $rule
+  done < <(firewall_jumps)
+}
+
+firewall_remove() {
+  local tool chain rule
+  while IFS='|' read -r tool chain rule; do
+    # shellcheck disable=SC2086
+    while $tool -C "$chain" $rule 2>/dev/null; do $tool -D "$chain" $rule; done
+  done < <(firewall_jumps)
+  for tool in ipt ip6t; do
+    for chain in "$FW_INPUT" "$FW_FORWARD"; do
+      $tool -F "$chain" 2>/dev/null && $tool -X "$chain" || true
+    done
+  done
+}
+
+case $FIREWALL in
+  status)
+    if [[ $(id -u) != 0 ]]; then echo "unknown (only root can read the firewall)"; exit 2; fi
+    if firewall_in_place; then echo "in place ($FW_INPUT, $FW_FORWARD for $SANDBOX_BRIDGES)"; exit 0; fi
+    echo "missing"; exit 1 ;;
+  remove)
+    firewall_remove; say "sandbox network firewall removed"; exit 0 ;;
+esac
+
 [[ $DO_ENGINE == 1 ]] && ensure_engine
+if [[ $DO_ENGINE == 1 ]] && ! firewall_in_place; then
+  if [[ $(id -u) != 0 ]] && ! sudo -n true 2>/dev/null; then
+    say "warning: the sandbox network firewall needs root to check and install: run 'sudo agentkernel setup' once"
+  else
+    say "installing the sandbox network firewall ($FW_INPUT, $FW_FORWARD for $SANDBOX_BRIDGES)..."
+    firewall_install || true
+  fi
+fi
 if [[ $DO_IMAGES == 1 ]]; then
   engine_up || die "the Docker engine is not running (run without --images-only)"
   if ! image_present "$BUSYBOX_IMAGE" || ! image_present "$PYTHON_IMAGE"; then

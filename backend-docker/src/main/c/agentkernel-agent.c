@@ -371,16 +371,21 @@ static void pick_strays(void *arg) {
         if ((procs[i].mark & M_DESC) && !(procs[i].mark & M_KEEP)) procs[i].mark |= M_TARGET;
 }
 
-/* One pass: lists processes, lets pick mark targets, sends sig to those not in state skip; returns how many. */
-static int sweep(void (*pick)(void *), void *arg, int sig, char skip) {
+/*
+ * One pass: lists processes, lets pick mark targets, sends sig to those not in state skip; returns how many it
+ * signalled. *live (when given) is set to the number of live targets, signalled or not.
+ */
+static int sweep(void (*pick)(void *), void *arg, int sig, char skip, int *live) {
     list_procs();
     pick(arg);
-    int signalled = 0;
+    int signalled = 0, targets = 0;
     for (size_t i = 0; i < nprocs; i++) {
         struct proc *p = &procs[i];
-        if (!(p->mark & M_TARGET) || p->state == 'Z' || p->state == 'X' || p->state == skip) continue;
-        if (kill(p->pid, sig) == 0) signalled++;
+        if (!(p->mark & M_TARGET) || p->state == 'Z' || p->state == 'X') continue;
+        targets++;
+        if (p->state != skip && kill(p->pid, sig) == 0) signalled++;
     }
+    if (live) *live = targets;
     return signalled;
 }
 
@@ -390,10 +395,13 @@ static int sweep(void (*pick)(void *), void *arg, int sig, char skip) {
  */
 static void stop_then_kill(void (*pick)(void *), void *arg) {
     /* Stop first, so ancestry is still intact (nothing reparented yet) and nothing forks meanwhile. */
-    for (int i = 0; i < 50 && sweep(pick, arg, SIGSTOP, 'T') > 0; i++) service_input();
+    int live = 0;
+    if (sweep(pick, arg, SIGSTOP, 'T', &live) > 0)
+        for (int i = 0; i < 50 && sweep(pick, arg, SIGSTOP, 'T', NULL) > 0; i++) service_input();
+    if (live == 0) return; /* the usual end of an exec: nothing to kill, one look at /proc */
     /* Each pass lists its targets before signalling any, so a child is killed in the same pass as its
        parent, before being reparented would hide its ancestry. */
-    for (int i = 0; i < 200 && sweep(pick, arg, SIGKILL, 0) > 0; i++) {
+    for (int i = 0; i < 200 && sweep(pick, arg, SIGKILL, 0, NULL) > 0; i++) {
         struct timespec pause = { 0, 1000 * 1000 }; /* let the killed ones turn into zombies */
         nanosleep(&pause, NULL);
         reap(); /* zombies hold pids: free them for the next command */

@@ -13,8 +13,12 @@ import java.util.stream.Collectors;
  * {@link Capability#NETWORK_ISOLATION}.
  */
 public enum SecurityProfile {
-    /** Network, writable root, the engine's default capability set. */
-    PERMISSIVE(Network.ENABLED, false, false, List.of(), null),
+    /**
+     * Network, writable root, the container engine's usual default capability set minus NET_RAW (raw and packet
+     * sockets would let a sandbox forge ARP and IP packets and read its neighbours' traffic on the bridge).
+     */
+    PERMISSIVE(Network.ENABLED, false, true, List.of("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL",
+            "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"), null),
     /** Network, writable root, all capabilities dropped but the few a package manager needs. */
     MODERATE(Network.ENABLED, false, true,
             List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"), null),

@@ -26,6 +26,7 @@ import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentClient;
 import dev.agentkernel.docker.agent.AgentSupport;
@@ -56,6 +57,7 @@ import java.util.Set;
  * {@code docker exec} ({@link ContainerExec}, the fallback; forced with {@code docker.exec=docker-exec}).
  */
 public final class DockerBackend implements Backend {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerBackend.class);
     public static final String ID = "docker";
     /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
     public static final String EXEC_VIA = AgentSupport.VIA_DOCKER_EXEC;
@@ -63,9 +65,14 @@ public final class DockerBackend implements Backend {
     public static final String EXEC_MODE_ENV = "AGENTKERNEL_DOCKER_EXEC";
     /** Settings key overriding {@code DOCKER_HOST}. */
     public static final String DOCKER_HOST_PROPERTY = "docker.host";
-    /** Settings key: {@code false} never pulls (only local images are used). Default {@code true}. */
+    /**
+     * Settings key: {@code false} never pulls (only local images are used), {@code true} or {@code *} from any
+     * registry, else a comma-separated list of registries. Overrides {@value #PULL_ENV} and
+     * {@link BackendSettings#PULL_REGISTRIES}; without any, any registry ({@link ImagePolicy}: internal addresses are
+     * refused in every case).
+     */
     public static final String PULL_PROPERTY = "docker.pull";
-    /** Environment fallback for {@value #PULL_PROPERTY}; the test build sets it to {@code false} so no test reaches a registry. */
+    /** {@code false} turns pulling off unless {@value #PULL_PROPERTY} says otherwise; the test build sets it so no test reaches a registry. */
     public static final String PULL_ENV = "AGENTKERNEL_DOCKER_PULL";
     /** The agent (PID 1) or docker-init ends on SIGTERM from the engine, so stop is fast; this bounds a stuck one. */
     private static final int STOP_TIMEOUT_SECONDS = 2;
@@ -75,19 +82,21 @@ public final class DockerBackend implements Backend {
     private final String instanceId;
     private final ContainerExec execs;
     private final SandboxFiles files;
-    private final boolean pull;
+    private final ImagePolicy images;
     private final AgentSupport agents;
+    private final SandboxNetwork network;
     private final DockerLeases leases;
     private volatile int hostCpus;
 
-    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, boolean pull,
+    private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, ImagePolicy images,
                           AgentSupport.Mode execMode) {
         this.client = client;
         this.instanceId = instanceId;
-        this.pull = pull;
+        this.images = images;
         this.execs = new ContainerExec(client, endpoint);
         this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
+        this.network = new SandboxNetwork(client);
         this.leases = new DockerLeases(client);
     }
 
@@ -95,8 +104,20 @@ public final class DockerBackend implements Backend {
     public static DockerBackend open(BackendSettings settings) {
         DockerClientConfig config = config(settings);
         return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
-                !"false".equalsIgnoreCase(settings.property(PULL_PROPERTY, Objects.requireNonNullElse(System.getenv(PULL_ENV), "true"))),
+                ImagePolicy.parse(pullSetting(settings)),
                 AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))));
+    }
+
+    /** {@value #PULL_PROPERTY}, else {@code false} from {@value #PULL_ENV}, else the configured registries, else any. */
+    private static String pullSetting(BackendSettings settings) {
+        String explicit = settings.property(PULL_PROPERTY, null);
+        if (explicit != null) {
+            return explicit;
+        }
+        if ("false".equalsIgnoreCase(System.getenv(PULL_ENV))) {
+            return "false";
+        }
+        return settings.property(BackendSettings.PULL_REGISTRIES, ImagePolicy.ANY);
     }
 
     private static EngineSocket engineSocket(EngineEndpoint endpoint) {
@@ -221,9 +242,13 @@ public final class DockerBackend implements Backend {
                 return null;
             }
         }
+        boolean networked = spec.profile().network() != SecurityProfile.Network.NONE;
+        if (networked) {
+            network.ensure();
+        }
         String id;
         try {
-            id = cmd.exec().getId();
+            id = createContainer(cmd, networked);
         } catch (ConflictException e) {
             // Docker's name uniqueness is the lock: whoever created agentkernel-<name> first wins.
             throw new AgentKernelException.ConflictException("Sandbox '" + spec.name() + "' already exists");
@@ -242,6 +267,20 @@ public final class DockerBackend implements Backend {
                     + mapped.getMessage(), e);
         }
         return id;
+    }
+
+    /** Creates; a sandbox network removed behind our back (a prune) is made again once. */
+    private String createContainer(CreateContainerCmd cmd, boolean networked) {
+        try {
+            return cmd.exec().getId();
+        } catch (NotFoundException e) {
+            if (!networked) {
+                throw e;
+            }
+            network.forget();
+            network.ensure();
+            return cmd.exec().getId();
+        }
     }
 
     @Override
@@ -460,6 +499,8 @@ public final class DockerBackend implements Backend {
             Map<String, String> details = new LinkedHashMap<>();
             details.put("engine_version", String.valueOf(v.getVersion()));
             details.put("api_version", String.valueOf(v.getApiVersion()));
+            details.put("network", network.describe());
+            details.put("image_pulls", images.describe());
             details.put("exec_via", agents.enabled() ? AgentSupport.VIA_AGENT + " (" + agents.mode().wireName()
                     + ", fallback docker-exec)" : AgentSupport.VIA_DOCKER_EXEC + " (" + agents.unavailableReason() + ")");
             try {
@@ -513,9 +554,13 @@ public final class DockerBackend implements Backend {
         }
     }
 
-    /** Uses the local image when present, pulls it otherwise; a missing image is an error naming it. */
+    /**
+     * Uses the local image when present, pulls it otherwise where {@link ImagePolicy} allows; a missing image is an
+     * error naming it. A reference naming an internal address is refused before the engine sees it.
+     */
     private void ensureImage(String image) {
         dev.agentkernel.api.Validation.image(image);
+        images.checkReference(image);
         try {
             client.inspectImageCmd(image).exec();
             return;
@@ -524,10 +569,7 @@ public final class DockerBackend implements Backend {
         } catch (RuntimeException e) {
             throw DockerErrors.map(e);
         }
-        if (!pull) {
-            throw new AgentKernelException.InvalidRequestException("Image '" + image
-                    + "' is not available locally (pulling is turned off)");
-        }
+        images.checkPull(image);
         ImageReference ref = ImageReference.parse(image);
         try {
             boolean done = client.pullImageCmd(ref.repository())
@@ -544,8 +586,10 @@ public final class DockerBackend implements Backend {
         } catch (AgentKernelException e) {
             throw e;
         } catch (RuntimeException e) {
+            // The engine's text tells how the registry answered (an oracle for whoever names the registry): logged only.
+            LOG.warn("pulling image '{}' failed: {}", image, DockerErrors.engineMessage(e));
             throw new AgentKernelException.InvalidRequestException("Image '" + image
-                    + "' is not available locally and could not be pulled: " + DockerErrors.engineMessage(e));
+                    + "' is not available locally and could not be pulled");
         }
     }
 

@@ -5,9 +5,11 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import dev.agentkernel.api.SecurityProfile;
 
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one place where a {@link SecurityProfile} and the sandbox limits become Docker settings. Every kind
@@ -23,6 +25,16 @@ public final class ProfileMapping {
     static final int NOBODY = 65534;
     /** Container logs only hold the main process's output (a sleep), but bound them anyway. */
     static final String LOG_MAX_SIZE = "1m";
+    /**
+     * Capabilities no sandbox may hold, whatever a profile says: raw/packet sockets and network administration let
+     * one sandbox forge or read its neighbours' traffic (ARP spoofing on the bridge); the rest reach the host
+     * kernel or other processes directly.
+     */
+    static final Set<Capability> FORBIDDEN = EnumSet.of(Capability.NET_RAW, Capability.NET_ADMIN,
+            Capability.NET_BROADCAST, Capability.SYS_ADMIN, Capability.SYS_RESOURCE, Capability.AUDIT_CONTROL,
+            Capability.SYS_MODULE, Capability.SYS_RAWIO, Capability.SYS_PTRACE, Capability.SYS_BOOT, Capability.SYS_TIME,
+            Capability.MAC_ADMIN, Capability.MAC_OVERRIDE, Capability.BPF, Capability.PERFMON, Capability.DAC_READ_SEARCH,
+            Capability.LINUX_IMMUTABLE, Capability.SYSLOG, Capability.WAKE_ALARM, Capability.BLOCK_SUSPEND);
 
     private ProfileMapping() {
     }
@@ -35,7 +47,7 @@ public final class ProfileMapping {
         long memoryBytes = memoryMb * 1024L * 1024L;
         int effectiveCpus = hostCpus > 0 ? Math.min(vcpus, hostCpus) : vcpus;
         HostConfig hc = HostConfig.newHostConfig()
-                .withNetworkMode(profile.network() == SecurityProfile.Network.NONE ? "none" : "bridge")
+                .withNetworkMode(profile.network() == SecurityProfile.Network.NONE ? "none" : SandboxNetwork.NAME)
                 .withReadonlyRootfs(profile.readOnlyRoot())
                 .withPrivileged(false)
                 .withInit(true)
@@ -44,19 +56,45 @@ public final class ProfileMapping {
                 .withMemorySwap(memoryBytes)
                 .withNanoCPUs(effectiveCpus * 1_000_000_000L)
                 .withPidsLimit(pidsLimit(profile))
-                .withSecurityOpts(profile.noNewPrivileges() ? List.of("no-new-privileges:true") : List.of())
+                .withSecurityOpts(securityOpts(profile))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", LOG_MAX_SIZE, "max-file", "1")));
-        if (profile.dropAllCapabilities()) {
-            hc.withCapDrop(Capability.ALL);
-            if (!profile.addedCapabilities().isEmpty()) {
-                hc.withCapAdd(profile.addedCapabilities().stream().map(Capability::valueOf).toArray(Capability[]::new));
-            }
+        hc.withCapDrop(Capability.ALL);
+        Capability[] added = capabilities(profile).toArray(Capability[]::new);
+        if (added.length > 0) {
+            hc.withCapAdd(added);
         }
         if (profile.readOnlyRoot()) {
             hc.withTmpFs(tmpfs(memoryMb));
         }
         return hc;
+    }
+
+    /** no-new-privileges (every profile) and our own seccomp profile in every profile. */
+    static List<String> securityOpts(SecurityProfile profile) {
+        List<String> opts = new java.util.ArrayList<>();
+        if (profile.noNewPrivileges()) {
+            opts.add("no-new-privileges:true");
+        }
+        opts.add(SeccompProfile.securityOpt());
+        return opts;
+    }
+
+    /**
+     * The capabilities a sandbox of this profile holds: every profile drops all and adds back its list, so nothing
+     * depends on the engine's default set. A profile naming a {@link #FORBIDDEN} one is a programming error.
+     */
+    static List<Capability> capabilities(SecurityProfile profile) {
+        if (!profile.dropAllCapabilities()) {
+            throw new IllegalStateException("profile " + profile.wireName() + " must list its capabilities");
+        }
+        List<Capability> caps = profile.addedCapabilities().stream().map(Capability::valueOf).toList();
+        for (Capability c : caps) {
+            if (FORBIDDEN.contains(c)) {
+                throw new IllegalStateException("profile " + profile.wireName() + " adds the forbidden capability " + c);
+            }
+        }
+        return caps;
     }
 
     /**

@@ -114,16 +114,25 @@ class DockerBackendSpecificIT {
 
     @Test
     void aMissingImageIsAClearErrorNamingIt() {
-        // A registry on a closed loopback port: the pull fails at once without leaving the machine.
-        String image = "127.0.0.1:1/agentkernel/missing:none";
+        // Nothing may be pulled from Docker Hub here (the registry allowlist names another registry): no traffic.
+        String image = "agentkernel/missing:none";
         String name = name("noimage");
-        AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
-                () -> backend.create(resolved(SandboxSpec.named(name, image))));
-        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
-        assertThat(e.getMessage()).contains("Image '" + image + "'").doesNotContain("\tat ");
-        assertThat(backend.inspect(name)).isEmpty();
-        assertThat(backend.imageAvailable(image)).isFalse();
-        assertThat(backend.imageAvailable(DockerBackendIT.BUSYBOX)).isTrue();
+        try (DockerBackend hubless = DockerBackend.open(new BackendSettings("docker", owner,
+                Map.of("docker.pull", "registry.invalid")))) {
+            AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
+                    () -> hubless.create(resolved(SandboxSpec.named(name, image))));
+            assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(e.getMessage()).contains("Image '" + image + "'", "pulling from docker.io is not allowed")
+                    .doesNotContain("\tat ");
+            assertThat(hubless.inspect(name)).isEmpty();
+            assertThat(hubless.imageAvailable(image)).isFalse();
+            assertThat(hubless.imageAvailable(DockerBackendIT.BUSYBOX)).isTrue();
+            // A registry on loopback is refused before the engine is asked anything.
+            AgentKernelException loopback = catchThrowableOfType(AgentKernelException.class,
+                    () -> hubless.create(resolved(SandboxSpec.named(name, "127.0.0.1:1/agentkernel/missing:none"))));
+            assertThat(loopback.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(loopback.getMessage()).contains("loopback, link-local or private address");
+        }
         try (DockerBackend noPull = DockerBackend.open(new BackendSettings("docker", owner, Map.of("docker.pull", "false")))) {
             assertThat(catchThrowableOfType(AgentKernelException.class,
                     () -> noPull.create(resolved(SandboxSpec.named(name, image)))).getMessage()).contains("not available locally");
@@ -168,5 +177,19 @@ class DockerBackendSpecificIT {
         backend.remove(name);
         assertThat(catchThrowableOfType(NotFoundException.class, () -> plain.inspectContainerCmd(info.id()).exec()))
                 .isNotNull();
+    }
+
+    @Test
+    void bridgeProfilesJoinOurNetworkWithInterSandboxTrafficOff() {
+        String name = name("net");
+        SandboxInfo info = backend.create(new SandboxSpec(name, DockerBackendIT.BUSYBOX, 1, 64,
+                SecurityProfile.MODERATE, Map.of(), Map.of(), null));
+        var c = plain.inspectContainerCmd(info.id()).exec();
+        assertThat(c.getHostConfig().getNetworkMode()).isEqualTo(SandboxNetwork.NAME);
+        assertThat(c.getNetworkSettings().getNetworks()).containsOnlyKeys(SandboxNetwork.NAME);
+        var net = plain.inspectNetworkCmd().withNetworkId(SandboxNetwork.NAME).exec();
+        assertThat(net.getOptions()).containsEntry(SandboxNetwork.ICC_OPTION, "false")
+                .containsEntry(SandboxNetwork.BRIDGE_NAME_OPTION, SandboxNetwork.BRIDGE);
+        assertThat(backend.health().details().get("network")).contains(SandboxNetwork.NAME, "inter-sandbox traffic off");
     }
 }

@@ -22,7 +22,7 @@ class ProfileMappingTest {
         assertThat(hc.getPidsLimit()).isEqualTo(ProfileMapping.pidsLimit(p)).isPositive();
         assertThat(hc.getInit()).isTrue();
         assertThat(hc.getPrivileged()).isFalse();
-        assertThat(hc.getSecurityOpts()).containsExactly("no-new-privileges:true");
+        assertThat(hc.getSecurityOpts()).containsExactly("no-new-privileges:true", SeccompProfile.securityOpt());
         assertThat(hc.getBinds()).as("no host mounts, no docker socket").isNullOrEmpty();
         assertThat(hc.getMounts()).isNullOrEmpty();
         assertThat(hc.getLogConfig().getType()).isEqualTo(LogConfig.LoggingType.JSON_FILE);
@@ -60,7 +60,7 @@ class ProfileMappingTest {
     @Test
     void moderateDropsAllButAFewCapabilitiesOnABridge() {
         HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.MODERATE, 1, 512, 2);
-        assertThat(hc.getNetworkMode()).isEqualTo("bridge");
+        assertThat(hc.getNetworkMode()).as("our own bridge, not docker0").isEqualTo(SandboxNetwork.NAME);
         assertThat(hc.getReadonlyRootfs()).isFalse();
         assertThat(hc.getCapDrop()).containsExactly(Capability.ALL);
         assertThat(hc.getCapAdd()).containsExactlyInAnyOrder(Capability.CHOWN, Capability.DAC_OVERRIDE,
@@ -71,12 +71,25 @@ class ProfileMappingTest {
     }
 
     @Test
-    void permissiveKeepsTheEngineDefaultCapabilities() {
+    void permissiveHasTheEngineDefaultCapabilitiesButNetRaw() {
         HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.PERMISSIVE, 1, 512, 2);
-        assertThat(hc.getNetworkMode()).isEqualTo("bridge");
-        assertThat(hc.getCapDrop()).isNullOrEmpty();
-        assertThat(hc.getCapAdd()).isNullOrEmpty();
+        assertThat(hc.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(hc.getCapAdd()).containsExactlyInAnyOrder(Capability.AUDIT_WRITE, Capability.CHOWN,
+                Capability.DAC_OVERRIDE, Capability.FOWNER, Capability.FSETID, Capability.KILL, Capability.MKNOD,
+                Capability.NET_BIND_SERVICE, Capability.SETFCAP, Capability.SETGID, Capability.SETPCAP,
+                Capability.SETUID, Capability.SYS_CHROOT);
         assertThat(hc.getPidsLimit()).isEqualTo(1024L);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SecurityProfile.class)
+    void noProfileCanTouchItsNeighboursTraffic(SecurityProfile p) {
+        HostConfig hc = ProfileMapping.hostConfig(p, 1, 512, 2);
+        // Dropping ALL first is what makes the added list the whole set (the engine's default set has NET_RAW).
+        assertThat(hc.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(hc.getCapAdd() == null ? new Capability[0] : hc.getCapAdd())
+                .doesNotContain(Capability.NET_RAW, Capability.NET_ADMIN, Capability.NET_BROADCAST, Capability.SYS_ADMIN)
+                .doesNotContainAnyElementsOf(ProfileMapping.FORBIDDEN);
     }
 
     @Test
@@ -84,5 +97,26 @@ class ProfileMappingTest {
         assertThat(ProfileMapping.hostConfig(SecurityProfile.MODERATE, 8, 512, 2).getNanoCPUs()).isEqualTo(2_000_000_000L);
         assertThat(ProfileMapping.hostConfig(SecurityProfile.MODERATE, 8, 512, -1).getNanoCPUs())
                 .as("host count unknown").isEqualTo(8_000_000_000L);
+    }
+
+    @Test
+    void theSeccompProfileRefusesTheRiskyCallsWithEnosysAndAllowsTheUsualOnes() {
+        String json = SeccompProfile.json();
+        assertThat(json).doesNotContain("\n", "\", \"").startsWith("{").endsWith("}");
+        assertThat(json).contains("\"defaultAction\":\"SCMP_ACT_ERRNO\"", "\"errnoRet\":38");
+        String denied = json.substring(json.indexOf("refused:"));
+        String allowed = json.substring(0, json.indexOf("refused:"));
+        for (String call : new String[]{"io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd", "bpf",
+                "perf_event_open", "keyctl", "add_key", "request_key", "unshare", "setns", "clone3", "mount",
+                "open_by_handle_at", "name_to_handle_at", "kexec_load", "init_module", "ptrace_no_such_call"}) {
+            if (!call.endsWith("no_such_call")) {
+                assertThat(denied).as(call).contains("\"" + call + "\"");
+            }
+            assertThat(allowed).as(call).doesNotContain("\"" + call + "\"");
+        }
+        for (String call : new String[]{"read", "write", "openat", "execve", "close_range", "faccessat2", "rseq",
+                "ptrace", "socket", "statx", "getrandom", "futex", "epoll_pwait"}) {
+            assertThat(allowed).as(call).contains("\"" + call + "\"");
+        }
     }
 }

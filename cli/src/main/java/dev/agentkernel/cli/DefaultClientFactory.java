@@ -4,6 +4,7 @@ import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.setup.EngineSetup;
 import dev.agentkernel.connect.SandboxesFactory;
 import dev.agentkernel.connect.Target;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
@@ -33,13 +34,14 @@ public final class DefaultClientFactory implements ClientFactory {
 
     /**
      * Where the sandboxes are. A one-shot command's embedded kernel keeps no warm pool (it would start containers
-     * only to drain them when the command ends).
+     * only to drain them when the command ends) and pulls the images its user names from any registry; the
+     * long-running MCP server's serves a model, which names the images: pulled only from configured registries.
      */
     public Target target(ConnectionOptions connection, boolean oneShot) {
         return Target.choose(connection.url(), env, () -> {
             AgentKernelConfig config = ConfigFiles.load(connection.config(), env);
             return oneShot ? ConfigFiles.oneShot(config) : config;
-        }, InstanceId.current());
+        }, InstanceId.current(), oneShot ? BackendSettings.PULL_ANY : BackendSettings.PULL_NONE);
     }
 
     /** Makes the Docker engine ready when the configured backend is Docker (or left to the auto-pick). */

@@ -1,5 +1,7 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.server.logging.LogFormat;
+
 import java.util.Arrays;
 import java.util.List;
 
@@ -9,6 +11,12 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        try {
+            LogFormat.configure(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
         configureLogging(args);
         System.exit(AgentKernelCli.create().execute(args));
     }

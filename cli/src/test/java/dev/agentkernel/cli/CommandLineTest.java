@@ -98,6 +98,17 @@ class CommandLineTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void serveBeyondLoopbackWithoutAKeyIsRefusedInOneLineBeforeAnythingStarts() {
+        CliHarness.Result r = cli.run("serve", "--host", "0.0.0.0", "--port", "0");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: Refusing to listen on 0.0.0.0 without an API key")
+                .contains("AGENTKERNEL_API_KEY", "--insecure-no-auth").endsWith("\n");
+        assertThat(r.err().lines().count()).isEqualTo(1);
+        assertThat(r.out()).doesNotContain("listening");
+    }
+
+    @Test
     void badDurationIsAUsageError() {
         CliHarness.Result r = cli.run("run", "--timeout", "soon", "--", "true");
         assertThat(r.exitCode()).isEqualTo(2);

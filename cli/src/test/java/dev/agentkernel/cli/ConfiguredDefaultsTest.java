@@ -34,7 +34,9 @@ class ConfiguredDefaultsTest {
     @TempDir
     Path tmp;
 
-    private final String engine = "defaults-" + UUID.randomUUID();
+    /** The fake provider's engine a configuration names no other of: shared by this JVM, so names are unique. */
+    private final FakeBackend engine = FakeBackendProvider.engine("default");
+    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
 
     /** The configuration file of the embedded cases. */
     private Path configFile() throws Exception {
@@ -45,11 +47,9 @@ class ConfiguredDefaultsTest {
                 [resources]
                 vcpus = 2
                 memory_mb = 256
-                [backends.fake]
-                name = "%s"
                 [audit]
                 path = "%s"
-                """.formatted(engine, tmp.resolve("audit.jsonl")));
+                """.formatted(tmp.resolve("audit.jsonl")));
     }
 
     private static void assertConfigured(SandboxInfo info) {
@@ -68,10 +68,11 @@ class ConfiguredDefaultsTest {
     void createEmbedded() throws Exception {
         Map<String, String> env = Map.of("HOME", tmp.toString());
         CliHarness cli = new CliHarness(new DefaultClientFactory(env), env);
-        CliHarness.Result r = cli.run("--config", configFile().toString(), "create", "box", "--json");
+        String box = "box-" + suffix;
+        CliHarness.Result r = cli.run("--config", configFile().toString(), "create", box, "--json");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertConfigured(Json.MAPPER.readTree(r.out()));
-        assertConfigured(FakeBackendProvider.engine(engine).inspect("box").orElseThrow());
+        assertConfigured(engine.inspect(box).orElseThrow());
     }
 
     @Test
@@ -81,12 +82,12 @@ class ConfiguredDefaultsTest {
         connection.config = configFile();
         // What `agentkernel mcp-server` serves its tools on (it then only adds the stdio protocol).
         try (Sandboxes sandboxes = new DefaultClientFactory(env).openLongRunning(connection, console())) {
-            CallToolResult created = new SandboxTools(sandboxes, 1024).call("sandbox_create", Map.of("name", "agent-box"),
-                    ProgressSink.NONE);
+            CallToolResult created = new SandboxTools(sandboxes, 1024).call("sandbox_create",
+                    Map.of("name", "agent-box-" + suffix), ProgressSink.NONE);
             assertThat(created.isError()).as(created.toString()).isFalse();
             assertConfigured(Json.MAPPER.valueToTree(created.structuredContent()));
         }
-        assertConfigured(FakeBackendProvider.engine(engine).inspect("agent-box").orElseThrow());
+        assertConfigured(engine.inspect("agent-box-" + suffix).orElseThrow());
     }
 
     @Test

@@ -21,6 +21,7 @@ import dev.agentkernel.api.SandboxStatus;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.testkit.EngineView;
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
@@ -71,8 +72,8 @@ class AgentKernelClientIT {
         containersBefore = ownContainers().size();
         // Never pull: tests reach nothing beyond loopback and their own containers.
         AgentKernelConfig config = AgentKernelConfig.forTests(tmp.resolve("audit.jsonl"))
-                .withBackends(Map.of("docker", Map.of("pull", "false")));
-        kernel = KernelFactory.fromConfig(config, owner, b -> b);
+                .withBackendProperties(Map.of("docker.pull", "false"));
+        kernel = KernelFactory.fromConfig(config, owner, BackendSettings.PULL_NONE, b -> b);
         server = AgentKernelServer.start(kernel, ServerOptions.from(config, KEY).withHost("127.0.0.1").withPort(0));
         client = clientWithKey(KEY);
     }

@@ -41,7 +41,8 @@ public final class SandboxesFactory {
         }
         Target.Embedded embedded = (Target.Embedded) target;
         beforeEmbedded.accept(embedded.config());
-        var kernel = KernelFactory.fromConfig(embedded.config(), embedded.instanceId(), b -> b);
+        var kernel = KernelFactory.fromConfig(embedded.config(), embedded.instanceId(), embedded.pullWhenUnset(),
+                b -> b);
         try {
             return kernel.start();
         } catch (RuntimeException e) {

@@ -1,7 +1,9 @@
 package dev.agentkernel.connect;
 
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -16,11 +18,16 @@ public sealed interface Target {
     /** For logs, {@code version}, {@code doctor} and the MCP server's instructions. */
     String describe();
 
-    /** A kernel built here from {@code config}; its sandboxes carry {@code instanceId} as their owner. */
-    record Embedded(AgentKernelConfig config, String instanceId) implements Target {
+    /**
+     * A kernel built here from {@code config}; its sandboxes carry {@code instanceId} as their owner, and images
+     * are pulled from {@code pullWhenUnset} when the configuration names no registries
+     * ({@link BackendSettings#PULL_NONE} when a model, not the operator, names the images).
+     */
+    record Embedded(AgentKernelConfig config, String instanceId, List<String> pullWhenUnset) implements Target {
         public Embedded {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(instanceId, "instanceId");
+            pullWhenUnset = List.copyOf(pullWhenUnset);
         }
 
         @Override
@@ -53,12 +60,12 @@ public sealed interface Target {
      * then loaded).
      */
     static Target choose(String urlOption, Map<String, String> env, Supplier<AgentKernelConfig> config,
-                         String instanceId) {
+                         String instanceId, List<String> pullWhenUnset) {
         String url = urlOption != null && !urlOption.isBlank() ? urlOption : env.get(BASE_URL_ENV);
         if (url != null && !url.isBlank()) {
             String key = env.get(API_KEY_ENV);
             return new Remote(url, key == null || key.isBlank() ? null : key);
         }
-        return new Embedded(config.get(), instanceId);
+        return new Embedded(config.get(), instanceId, pullWhenUnset);
     }
 }

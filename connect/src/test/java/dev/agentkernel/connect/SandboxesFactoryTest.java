@@ -6,6 +6,7 @@ import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.client.AgentKernelClient;
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackendProvider;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class SandboxesFactoryTest {
     private AgentKernelConfig fakeConfig(String engine) {
         AgentKernelConfig d = AgentKernelConfig.forTests(tmp.resolve("audit.jsonl"));
         return d.withSandbox(new AgentKernelConfig.Sandbox(d.sandbox().image(), d.sandbox().profile(),
-                FakeBackendProvider.ID)).withBackends(Map.of(FakeBackendProvider.ID, Map.of("name", engine)));
+                FakeBackendProvider.ID)).withBackendProperties(Map.of(FakeBackendProvider.ID + ".name", engine));
     }
 
     @Test
@@ -37,15 +38,16 @@ class SandboxesFactoryTest {
         Target fromOption = Target.choose("http://option:2", env, () -> {
             loads.incrementAndGet();
             return AgentKernelConfig.defaults();
-        }, "me");
+        }, "me", BackendSettings.PULL_ANY);
         assertThat(fromOption).isEqualTo(new Target.Remote("http://option:2", "k"));
         assertThat(fromOption.toString()).doesNotContain("k]").contains("option");
-        assertThat(Target.choose(null, env, AgentKernelConfig::defaults, "me")).isEqualTo(new Target.Remote("http://env:1", "k"));
+        assertThat(Target.choose(null, env, AgentKernelConfig::defaults, "me", BackendSettings.PULL_ANY))
+                .isEqualTo(new Target.Remote("http://env:1", "k"));
         assertThat(loads).as("no configuration is read for a server").hasValue(0);
         Target embedded = Target.choose(" ", Map.of(), () -> {
             loads.incrementAndGet();
             return AgentKernelConfig.defaults();
-        }, "me");
+        }, "me", BackendSettings.PULL_NONE);
         assertThat(embedded).isInstanceOf(Target.Embedded.class);
         assertThat(embedded.describe()).isEqualTo("embedded (auto)");
         assertThat(loads).hasValue(1);
@@ -55,7 +57,7 @@ class SandboxesFactoryTest {
     void opensAStartedKernelOrTheClientOfAServer() {
         String engine = "factory-" + UUID.randomUUID();
         List<AgentKernelConfig> prepared = new java.util.ArrayList<>();
-        try (Sandboxes embedded = new SandboxesFactory(prepared::add).open(new Target.Embedded(fakeConfig(engine), "me"))) {
+        try (Sandboxes embedded = new SandboxesFactory(prepared::add).open(new Target.Embedded(fakeConfig(engine), "me", BackendSettings.PULL_ANY))) {
             assertThat(embedded).isInstanceOf(AgentKernel.class);
             assertThat(prepared).hasSize(1);
             embedded.create(SandboxSpec.named("made-here"));
@@ -77,7 +79,7 @@ class SandboxesFactoryTest {
             if (attempts.incrementAndGet() == 1) {
                 throw new AgentKernelException.BackendUnavailableException("engine down", null);
             }
-            return new SandboxesFactory().open(new Target.Embedded(fakeConfig(engine), "me"));
+            return new SandboxesFactory().open(new Target.Embedded(fakeConfig(engine), "me", BackendSettings.PULL_ANY));
         });
         assertThat(attempts).as("nothing is opened before the first call").hasValue(0);
         assertThatThrownBy(lazy::list).hasMessage("engine down");

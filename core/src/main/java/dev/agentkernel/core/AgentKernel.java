@@ -32,6 +32,8 @@ import dev.agentkernel.core.internal.Gate;
 import dev.agentkernel.core.internal.InFlightRegistry;
 import dev.agentkernel.core.internal.LazyAuditLog;
 import dev.agentkernel.core.internal.LeaseKeeper;
+import dev.agentkernel.core.internal.MeasuredBackend;
+import dev.agentkernel.core.internal.MetricsRelay;
 import dev.agentkernel.core.internal.OwnerLiveness;
 import dev.agentkernel.core.internal.Reaper;
 import dev.agentkernel.core.internal.Runs;
@@ -93,6 +95,7 @@ public final class AgentKernel implements Sandboxes {
     private final Reaper reaper;
     private final LeaseKeeper lease;
     private final Duration reconcileInterval;
+    private final MetricsRelay metrics = new MetricsRelay();
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -102,16 +105,20 @@ public final class AgentKernel implements Sandboxes {
         this.auditLog = given != null ? new LazyAuditLog(() -> given, given.enabled())
                 : new LazyAuditLog(() -> config.audit().enabled() ? AuditLog.open(config.audit().path())
                         : AuditLog.disabled(), config.audit().enabled());
-        this.backend = new AuditingBackend(new CapabilityGuard(b.backend), auditLog);
+        this.backend = new AuditingBackend(new CapabilityGuard(new MeasuredBackend(b.backend, metrics)), auditLog,
+                metrics);
         this.images = new ImageResolver(config.images(), config.sandbox().image(), b.imageAlternatives);
-        this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), b.admissionWait,
-                config.limits().maxExecsPerSandbox());
+        this.gate = new Gate(backend, config.limits().maxConcurrentRuns(), config.limits().maxQueuedRuns(),
+                b.admissionWait != null ? b.admissionWait : config.limits().queueTimeout(),
+                config.limits().maxExecsPerSandbox(), metrics);
         this.limits = new CommandLimits(config.limits());
         this.visibility = new Visibility(backend);
+        // Every run in flight or queued may leave its sandbox to the background: none waits for a removal.
         this.temporaries = new TemporarySandboxes(backend, b.destroyInBackground,
-                Math.max(1, config.limits().maxConcurrentRuns()));
-        this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), () -> newName("pool"),
-                b.poolThreads);
+                Math.max(1, config.limits().maxConcurrentRuns() + config.limits().maxQueuedRuns()));
+        this.pool = new SandboxPool(backend, config.pool().size(), config.pool().max(), config.pool().adaptive(),
+                () -> newName("pool"), b.poolThreads != null ? b.poolThreads : config.pool().createParallelism(),
+                metrics);
         this.runs = new Runs(config, backend, images, pool, temporaries, gate, inFlight, () -> newName("run"));
         this.reaper = new Reaper(backend, new OwnerLiveness(backend.leases(), backend.instanceId()),
                 b.reconcileFilter, pool::prune);
@@ -234,7 +241,11 @@ public final class AgentKernel implements Sandboxes {
 
     public void remove(String name) {
         get(name);
-        backend.remove(name);
+        try {
+            backend.remove(name);
+        } finally {
+            visibility.forget(name);
+        }
     }
 
     public FileContent readFile(String name, String path) {
@@ -310,6 +321,14 @@ public final class AgentKernel implements Sandboxes {
         return config;
     }
 
+    /**
+     * Sends the kernel's measurements (engine calls, admission waits, pool claims, audit appends) to
+     * {@code recorder} from now on, replacing the one attached before; none is attached at first.
+     */
+    public void recordMetrics(KernelMetrics recorder) {
+        metrics.attach(recorder);
+    }
+
     /** Sandboxes of dead instances removed by the reconcile of {@link #start()} (0 before it). */
     public int reconciledAtStart() {
         return reconciled;
@@ -354,10 +373,10 @@ public final class AgentKernel implements Sandboxes {
         start();
     }
 
-    /** A named sandbox the caller may act on (its inside or its state). */
-    private SandboxInfo named(String name) {
+    /** Checks that {@code name} is a named sandbox the caller may act on (its inside or its state). */
+    private void named(String name) {
         started();
-        return visibility.require(name, true);
+        visibility.requireNamed(name);
     }
 
     private static String newName(String prefix) {
@@ -372,10 +391,10 @@ public final class AgentKernel implements Sandboxes {
         private AgentKernelConfig config = AgentKernelConfig.defaults();
         private AuditLog auditLog;
         private Map<String, String> imageAlternatives;
-        private Duration admissionWait = Duration.ofSeconds(10);
+        private Duration admissionWait;
         private Predicate<SandboxInfo> reconcileFilter = s -> true;
         private Duration reconcileInterval = Duration.ofMinutes(5);
-        private int poolThreads = 2;
+        private Integer poolThreads;
         private boolean destroyInBackground;
         private Duration leaseTtl = Duration.ofSeconds(60);
 
@@ -401,7 +420,7 @@ public final class AgentKernel implements Sandboxes {
             return this;
         }
 
-        /** How long a command waits for a free slot before {@code BUSY} (default 10 s). */
+        /** How long a command waits for a free slot before {@code BUSY} (default {@code limits.queue_timeout_ms}). */
         public Builder admissionWait(Duration wait) {
             this.admissionWait = Objects.requireNonNull(wait, "wait");
             return this;
@@ -454,7 +473,7 @@ public final class AgentKernel implements Sandboxes {
             return this;
         }
 
-        /** Threads that create pool members in the background (default 2). */
+        /** Threads that create pool members in the background (default {@code pool.create_parallelism}). */
         public Builder poolThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("poolThreads must be at least 1");

@@ -3,6 +3,7 @@ package dev.agentkernel.mcp;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.connect.SandboxesFactory;
 import dev.agentkernel.connect.Target;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.ConfigLoader;
 
@@ -67,7 +68,8 @@ public final class Main {
         }
         Path file = configFile;
         Target target = Target.choose(url, System.getenv(), () -> ConfigLoader.load(file),
-                System.getProperty(INSTANCE_PROPERTY, InstanceId.current()));
+                System.getProperty(INSTANCE_PROPERTY, InstanceId.current()),
+                BackendSettings.PULL_NONE); // a model names the images: only configured registries, if any
         // Embedded, a tool result carries no more than the engine keeps; a server applies its own cap.
         long cap = target instanceof Target.Embedded e ? Math.min(maxOutput, e.config().limits().maxOutputBytes())
                 : maxOutput;

@@ -320,7 +320,7 @@ public final class SandboxTools {
     private static Map<String, Object> profileSchema() {
         return enumeration("Security profile. moderate (default): network on, most capabilities dropped. "
                 + "restrictive: no network, read-only root with writable /tmp and workdir, non-root user. "
-                + "permissive: network on, the container engine's default capabilities.", PROFILES, null);
+                + "permissive: network on, the container engine's default capabilities but raw sockets.", PROFILES, null);
     }
 
     private static Map<String, Object> vcpusSchema() {

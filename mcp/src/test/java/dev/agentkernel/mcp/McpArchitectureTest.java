@@ -5,7 +5,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The MCP server is written against the api's {@code Sandboxes} only and gets them from connect's one factory
- * (embedded or remote); of core it reads the configuration loader and the instance id (to choose the target),
+ * (embedded or remote); of core it reads the configuration loader, the instance id and the pull policy (to choose
+ * the target),
  * never the kernel or its internal parts, never the HTTP client; no engine, HTTP framework or CLI library.
  */
 class McpArchitectureTest {
@@ -13,6 +14,7 @@ class McpArchitectureTest {
     void importsOnlyWhatThisModuleMay() {
         ImportRules.mainSources().mayImport("dev.agentkernel.api.", "dev.agentkernel.connect.",
                         "dev.agentkernel.core.config.ConfigLoader", "dev.agentkernel.core.InstanceId",
+                        "dev.agentkernel.core.BackendSettings",
                         "dev.agentkernel.mcp.", "io.modelcontextprotocol.", "com.fasterxml.jackson.", "org.slf4j.")
                 .check();
     }

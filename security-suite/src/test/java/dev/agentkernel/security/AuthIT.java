@@ -208,4 +208,29 @@ class AuthIT extends SuiteBase {
         assertThat(r.status()).isBetween(400, 499);
         assertThat(r.header("Access-Control-Allow-Origin")).isNull();
     }
+
+    @Test
+    void serverRefusesToListenBeyondLoopbackWithoutAKey() throws Exception {
+        try (dev.agentkernel.testkit.ChildJvm jvm = ChildServer.launch(Files.createTempDirectory("ak-wall-"), null,
+                "--host", "0.0.0.0")) { // closing stops it should it serve after all (the wall removed)
+            String line = jvm.awaitLine(l -> l.contains("Refusing") || l.contains("listening on"),
+                    java.time.Duration.ofSeconds(90));
+            assertThat(jvm.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as(line).isTrue();
+            assertThat(jvm.process().exitValue()).isEqualTo(2);
+            assertThat(line).contains("Refusing to listen on 0.0.0.0 without an API key", "AGENTKERNEL_API_KEY",
+                    "127.0.0.1", "--insecure-no-auth");
+            Thread.sleep(200); // the rest of the output, drained in the background
+            assertThat(jvm.lines()).as("one line").containsExactly(line);
+        }
+    }
+
+    @Test
+    void insecureFlagOverridesTheWallAndSaysSoLoudly() throws Exception {
+        try (ChildServer c = ChildServer.start(Files.createTempDirectory("ak-wall-"), null, "--host", "0.0.0.0",
+                "--insecure-no-auth")) {
+            assertThat(String.join("\n", c.lines())).contains("listening on http://0.0.0.0:")
+                    .contains("INSECURE", "WITHOUT an API key");
+            assertThat(new RawHttp(c.port, null).get("/health").status()).isEqualTo(200);
+        }
+    }
 }

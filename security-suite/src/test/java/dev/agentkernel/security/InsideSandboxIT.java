@@ -227,6 +227,21 @@ class InsideSandboxIT extends SuiteBase {
         assertThat(r.path("output").asText().trim()).isEqualTo("lo");
     }
 
+    @ParameterizedTest(name = "[{index}] no raw sockets (ARP spoofing) in {0}")
+    @ValueSource(strings = {"permissive", "moderate", "restrictive"})
+    void noRawSocketsSoNoArpSpoofing(String profile) {
+        // An ARP request to the gateway, then a gratuitous ARP claiming the gateway's address (the spoofing attack).
+        JsonNode r = exec(profile, 15_000, "gw=$(ip route | awk '/default/ {print $3}'); "
+                + "arping -c 1 -w 2 -I eth0 ${gw:-172.17.0.1} 2>&1; arping -U -c 1 -w 1 -I eth0 -s ${gw:-172.17.0.1} "
+                + "${gw:-172.17.0.1} 2>&1; grep CapEff /proc/self/status; echo end");
+        String out = r.path("output").asText();
+        assertThat(out).contains("end").doesNotContain("Sent 1 probe", "Received 1 response");
+        long capEff = Long.parseLong(out.lines().filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow()
+                .substring(7).trim(), 16);
+        assertThat(capEff & (1L << 13)).as("CAP_NET_RAW in " + out).isZero();
+        assertThat(capEff & (1L << 12)).as("CAP_NET_ADMIN in " + out).isZero();
+    }
+
     @ParameterizedTest(name = "[{index}] setsid daemon in a /run sandbox in {0}")
     @ValueSource(strings = {"permissive", "moderate", "restrictive"})
     void daemonInTemporarySandboxGoesWithIt(String profile) {

@@ -1,8 +1,6 @@
 package dev.agentkernel.security;
 
 import com.github.dockerjava.api.model.Container;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -34,8 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with megabytes of stdin and clients that give up, a 3 MiB file write, a read), {@code /health} and another
  * sandbox's exec keep answering within about a second; the frozen sandbox's calls fail within their timeout plus a few
  * seconds with 409/503 naming it; DELETE works at once; no worker stays pinned. Also: an event-stream reader that
- * never reads, huge numbers, and {@code //} in paths. Each case runs on a server of its own, so a failure here cannot
- * stall the other classes of the suite.
+ * never reads, huge numbers, and {@code //} in paths.
  */
 @SuiteKind(Kind.STALLED)
 class StalledAgentIT extends SuiteBase {
@@ -46,25 +43,6 @@ class StalledAgentIT extends SuiteBase {
     static final Duration GRACE = Duration.ofSeconds(5);
     /** The backend's bound on one file operation. */
     static final Duration FILE_TIMEOUT = Duration.ofSeconds(60);
-
-    static SuiteServer own;
-
-    @BeforeAll
-    static void start() {
-        own = SuiteServer.start(SuiteServer.Options.defaults().withRuns(16, Duration.ofSeconds(2)));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (own != null) {
-            own.close();
-        }
-    }
-
-    @Override
-    protected SuiteServer server() {
-        return own;
-    }
 
     /** An answer and how long it took; status -1 when the client gave up first. */
     record Timed(int status, String body, Duration took) {
@@ -213,6 +191,11 @@ class StalledAgentIT extends SuiteBase {
             freezing.set(false);
             runFreezer.get(30, TimeUnit.SECONDS);
             monitor.close();
+            System.out.printf("stalled agent: slowest /health %d ms, slowest neighbour exec %d ms; frozen sandbox: exec %d "
+                            + "after %d ms, 3 MiB write %d after %d ms, read %d after %d ms; departed exec %d, departed run %d%n",
+                    monitor.slowestHealthNanos.get() / 1_000_000, monitor.slowestExecNanos.get() / 1_000_000,
+                    execResult.status(), execResult.took().toMillis(), writeResult.status(), writeResult.took().toMillis(),
+                    readResult.status(), readResult.took().toMillis(), goneExecResult.status(), goneRunResult.status());
             // The server's side first: nothing of the frozen sandbox reached /health or another sandbox.
             assertThat(monitor.failures).as("/health and the neighbour's exec while the agent is frozen").isEmpty();
             assertThat(Duration.ofNanos(monitor.slowestHealthNanos.get())).as("slowest /health").isLessThan(RESPONSIVE);
@@ -230,11 +213,14 @@ class StalledAgentIT extends SuiteBase {
         } finally {
             freezing.set(false);
             pool.shutdownNow();
+            pool.awaitTermination(60, TimeUnit.SECONDS);
         }
         long t0 = System.nanoTime();
         RawHttp.Response removed = track(http().delete("/sandboxes/" + frozen));
         assertThat(removed.status()).as(removed.text()).isEqualTo(200);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("DELETE of the frozen sandbox").isLessThan(Duration.ofSeconds(10));
+        Duration deleted = Duration.ofNanos(System.nanoTime() - t0);
+        System.out.printf("stalled agent: DELETE of the frozen sandbox took %d ms%n", deleted.toMillis());
+        assertThat(deleted).as("DELETE of the frozen sandbox").isLessThan(Duration.ofSeconds(10));
         assertThat(waitUntil(20_000, () -> metric("agentkernel_blocking_calls_in_flight") == 0))
                 .as("no worker stays pinned").isTrue();
         assertThat(waitUntil(60_000, () -> pausedRuns.stream().noneMatch(c -> Engine.owned(SuiteServer.owner()).stream()

@@ -30,25 +30,31 @@ final class SuiteServer implements AutoCloseable {
 
     /** What a case may want to change. */
     record Options(Duration idleTimeout, int maxConcurrentRuns, Duration admissionWait, Path auditPath,
-                   String dockerHost, Duration timeout) {
+                   String dockerHost, Duration timeout, String pull) {
         static Options defaults() {
-            return new Options(Duration.ofSeconds(10), 8, Duration.ofSeconds(2), null, null, Duration.ofSeconds(60));
+            return new Options(Duration.ofSeconds(10), 8, Duration.ofSeconds(2), null, null, Duration.ofSeconds(60),
+                    "false");
+        }
+
+        /** {@code docker.pull} of the backend; only cases whose images name loopback may turn it on. */
+        Options withPull(String p) {
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, p);
         }
 
         Options withIdleTimeout(Duration d) {
-            return new Options(d, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout);
+            return new Options(d, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, pull);
         }
 
         Options withRuns(int runs, Duration wait) {
-            return new Options(idleTimeout, runs, wait, auditPath, dockerHost, timeout);
+            return new Options(idleTimeout, runs, wait, auditPath, dockerHost, timeout, pull);
         }
 
         Options withAudit(Path p) {
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, p, dockerHost, timeout);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, p, dockerHost, timeout, pull);
         }
 
         Options withDockerHost(String h) {
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, h, timeout);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, h, timeout, pull);
         }
     }
 
@@ -76,7 +82,7 @@ final class SuiteServer implements AutoCloseable {
                 .withServer(new AgentKernelConfig.Server("127.0.0.1", 0, java.util.List.of(), java.util.List.of(),
                         d.server().maxBodyBytes(), o.idleTimeout(), Duration.ofSeconds(2)));
         Map<String, String> props = new LinkedHashMap<>();
-        props.put(DockerBackend.PULL_PROPERTY, "false");
+        props.put(DockerBackend.PULL_PROPERTY, o.pull());
         if (o.dockerHost() != null) {
             props.put(DockerBackend.DOCKER_HOST_PROPERTY, o.dockerHost());
         }

@@ -1,6 +1,8 @@
 package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.CallContext;
+import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.Validation;
@@ -35,16 +37,23 @@ public final class AgentKernelServer implements AutoCloseable {
     private final CancelExecutor cancels;
     private final CommandHandlers commands;
     private final ServerOptions options;
+    private final AgentKernel kernel;
+    private final ServerMetrics metrics;
+    private final AccessLog accessLog;
     private boolean closed;
 
     private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CancelExecutor cancels,
-                              CommandHandlers commands, ServerOptions options) {
+                              CommandHandlers commands, ServerOptions options, AgentKernel kernel,
+                              ServerMetrics metrics, AccessLog accessLog) {
+        this.accessLog = accessLog;
         this.vertx = vertx;
         this.http = http;
         this.workers = workers;
         this.cancels = cancels;
         this.commands = commands;
         this.options = options;
+        this.kernel = kernel;
+        this.metrics = metrics;
     }
 
     /**
@@ -53,11 +62,17 @@ public final class AgentKernelServer implements AutoCloseable {
      * @throws AgentKernelException ({@code conflict}) when the address cannot be bound
      */
     public static AgentKernelServer start(AgentKernel kernel, ServerOptions options) {
+        if (ApiWall.check(options)) {
+            ApiWall.warn(options);
+        }
         Vertx vertx = Vertx.vertx(vertxOptions(options));
         CancelExecutor cancels = new CancelExecutor();
+        ServerMetrics metrics = new ServerMetrics();
+        AccessLog accessLog = new AccessLog();
+        metrics.bindAccessLog(accessLog::dropped);
         try {
             BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
-            ServerMetrics metrics = new ServerMetrics();
+            metrics.bindInFlight(workers::inFlight);
             Calls calls = new Calls(workers);
             CommandHandlers commands = new CommandHandlers(kernel, calls, metrics, cancels,
                     SseStream.Limits.of(options));
@@ -65,7 +80,7 @@ public final class AgentKernelServer implements AutoCloseable {
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
             ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());
             ApiRouter.Guards guards = new ApiRouter.Guards(connections, new HostAllowlist(options.host(), options.allowedHosts()),
-                    new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics,
+                    new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics, accessLog,
                     (ctx, reason) -> auditRefusal(vertx, kernel, ctx, reason));
             Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system);
             HttpServerOptions httpOptions = new HttpServerOptions()
@@ -82,8 +97,11 @@ public final class AgentKernelServer implements AutoCloseable {
                     .toCompletionStage().toCompletableFuture(), Duration.ofSeconds(30));
             LOG.info("agentkernel API listening on http://{}:{} (API key {})", options.host(), http.actualPort(),
                     options.apiKey() == null ? "not required" : "required");
-            return new AgentKernelServer(vertx, http, workers, cancels, commands, options);
+            kernel.recordMetrics(metrics);
+            return new AgentKernelServer(vertx, http, workers, cancels, commands, options, kernel, metrics, accessLog);
         } catch (RuntimeException e) {
+            metrics.close();
+            accessLog.close();
             vertx.close();
             cancels.close();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -145,6 +163,9 @@ public final class AgentKernelServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.close();
+        kernel.recordMetrics(KernelMetrics.NONE); // the kernel outlives this server
+        metrics.close();
+        accessLog.close();
         try {
             await(vertx.close().toCompletionStage().toCompletableFuture(), Duration.ofSeconds(10));
         } catch (RuntimeException e) {
@@ -159,8 +180,9 @@ public final class AgentKernelServer implements AutoCloseable {
         details.put("reason", reason);
         details.put("route", ctx.request().method().name() + " " + Validation.printable(ctx.request().path()));
         details.put("caller", ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress());
+        CallContext caller = RequestIds.of(ctx);
         return vertx.executeBlocking(() -> {
-            try {
+            try (CallContext.Scope ignored = caller.enter()) {
                 kernel.auditRefusal("auth_failed", null, details);
             } catch (RuntimeException e) {
                 LOG.warn("could not audit a refused request: {}", e.getMessage());

@@ -32,21 +32,26 @@ final class ApiRouter {
 
     /** What the router needs besides the handlers. */
     record Guards(ConnectionGuard connections, HostAllowlist hosts, ApiKeyCheck apiKey, List<String> corsOrigins, long maxBodyBytes,
-                  ServerMetrics metrics, BiFunction<RoutingContext, String, Future<?>> refusalAudit) {
+                  ServerMetrics metrics, AccessLog accessLog, BiFunction<RoutingContext, String, Future<?>> refusalAudit) {
     }
 
     static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
                          SystemHandlers system) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
+            long started = System.nanoTime();
+            RequestIds.assign(ctx);
             if (guards.connections() != null) {
                 guards.connections().requestStarted(ctx.request());
                 ctx.addEndHandler(v -> guards.connections().requestEnded(ctx.request()));
             }
             ctx.addEndHandler(v -> {
                 ApiRoute op = ctx.get(OPERATION_KEY);
-                guards.metrics().request(op == null ? "unmatched" : op.operationId(), ctx.request().method().name(),
-                        ctx.response().getStatusCode());
+                String operation = op == null ? "unmatched" : op.operationId();
+                long took = System.nanoTime() - started;
+                int status = ctx.response().getStatusCode();
+                guards.metrics().request(operation, ctx.request().method().name(), status, took);
+                guards.accessLog().log(ctx, operation, status, took);
             });
             guards.hosts().check(ctx.request().headers().getAll("Host"));
             ctx.next();

@@ -22,8 +22,18 @@ final class Calls {
         return workers;
     }
 
+    /** Answers with a short call's result. */
     void respond(RoutingContext ctx, int status, Callable<JsonNode> call) {
-        workers.submit(() -> Buffer.buffer(Wire.writeBytes(Wire.ok(call.call())))).onComplete(ar -> {
+        answer(ctx, status, workers.submit(RequestIds.of(ctx), () -> Buffer.buffer(Wire.writeBytes(Wire.ok(call.call())))));
+    }
+
+    /** Answers with a command's result (see {@link BlockingCalls#command}). */
+    void respondToCommand(RoutingContext ctx, int status, Callable<JsonNode> call) {
+        answer(ctx, status, workers.command(RequestIds.of(ctx), () -> Buffer.buffer(Wire.writeBytes(Wire.ok(call.call())))));
+    }
+
+    private static void answer(RoutingContext ctx, int status, io.vertx.core.Future<Buffer> result) {
+        result.onComplete(ar -> {
             if (ar.succeeded()) {
                 Responses.json(ctx.response(), status, ar.result());
             } else {

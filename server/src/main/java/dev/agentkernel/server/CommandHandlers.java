@@ -43,18 +43,18 @@ final class CommandHandlers {
 
     void run(RoutingContext ctx) {
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
-        calls.respond(ctx, 200, () -> {
+        calls.respondToCommand(ctx, 200, () -> {
             RunRequest request = Requests.run(Calls.body(ctx));
             return Wire.run(counted("run", () -> kernel.runStreaming(request, NO_EVENTS, cancellation)));
         });
     }
 
     void batch(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> {
+        calls.respondToCommand(ctx, 200, () -> {
             List<BatchOutcome> outcomes = kernel.batch(Requests.batch(Calls.body(ctx)));
             for (BatchOutcome o : outcomes) {
                 if (o.result() != null) {
-                    metrics.command("batch", "ok", o.result().exec().duration().toMillis());
+                    metrics.command("batch", "ok", o.result().exec().duration().toNanos());
                 } else {
                     metrics.command("batch", o.error().code().code(), 0);
                 }
@@ -66,7 +66,7 @@ final class CommandHandlers {
     void exec(RoutingContext ctx) {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
-        calls.respond(ctx, 200, () -> {
+        calls.respondToCommand(ctx, 200, () -> {
             JsonRequest body = Calls.body(ctx);
             ExecRequest request = Requests.exec(body);
             checkSudo(name, body.bool("sudo", false));
@@ -121,14 +121,14 @@ final class CommandHandlers {
             openStreams.remove(cancellation);
             metrics.streamClosed();
         });
-        calls.workers().submit(() -> {
+        calls.workers().command(RequestIds.of(ctx), () -> {
             long start = System.nanoTime();
             try {
                 ExecResult result = call.call(sse, cancellation);
-                metrics.command(kind, result.timedOut() ? "timed_out" : "ok", result.duration().toMillis());
+                metrics.command(kind, result.timedOut() ? "timed_out" : "ok", System.nanoTime() - start);
                 sse.complete(result);
             } catch (Throwable t) {
-                metrics.command(kind, SseStream.outcomeOf(t), (System.nanoTime() - start) / 1_000_000);
+                metrics.command(kind, SseStream.outcomeOf(t), System.nanoTime() - start);
                 sse.fail(t);
             }
             return null;
@@ -160,10 +160,10 @@ final class CommandHandlers {
         try {
             T result = call.call();
             ExecResult exec = result instanceof RunResult r ? r.exec() : (ExecResult) result;
-            metrics.command(kind, exec.timedOut() ? "timed_out" : "ok", exec.duration().toMillis());
+            metrics.command(kind, exec.timedOut() ? "timed_out" : "ok", System.nanoTime() - start);
             return result;
         } catch (Exception e) {
-            metrics.command(kind, SseStream.outcomeOf(e), (System.nanoTime() - start) / 1_000_000);
+            metrics.command(kind, SseStream.outcomeOf(e), System.nanoTime() - start);
             throw e;
         }
     }

@@ -2,6 +2,7 @@ package dev.agentkernel.server;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ErrorCode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -73,6 +74,7 @@ final class FailureRenderer {
         } else {
             r = new Rendered(400, ErrorCode.INVALID_REQUEST, "Malformed HTTP request", Map.of());
         }
+        request.response().putHeader(RequestIds.HEADER, RequestIds.of(request).requestId());
         send(request.response(), r);
     }
 
@@ -91,6 +93,11 @@ final class FailureRenderer {
             return;
         }
         r.headers().forEach(response::putHeader);
-        Responses.json(response, r.status(), Wire.error(r.message(), r.code()));
+        ObjectNode body = Wire.error(r.message(), r.code());
+        String requestId = response.headers().get(RequestIds.HEADER);
+        if (requestId != null) {
+            body.put("request_id", requestId); // an extension beside the seed's {"success","error"}
+        }
+        Responses.json(response, r.status(), body);
     }
 }

@@ -2,17 +2,19 @@ package dev.agentkernel.server;
 
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
+import dev.agentkernel.server.logging.LogFormat;
 
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P]}, configured from
- * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}); the kernel is built from it by
- * {@link KernelFactory}, as everywhere else. The API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
+ * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P] [--insecure-no-auth]}, configured from
+ * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}). The kernel is built from it by
+ * {@link KernelFactory}, as everywhere else; the API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
  * SIGTERM/SIGINT: the server first, then the kernel (which drains the pool and removes temporaries).
  * The CLI's {@code serve} does the same with the full configuration.
  */
@@ -22,6 +24,13 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         AgentKernelConfig config;
+        try {
+            LogFormat.configure(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         try {
             config = ConfigLoader.load();
         } catch (AgentKernelException e) {
@@ -35,17 +44,31 @@ public final class Main {
             switch (args[i]) {
                 case "--host" -> options = options.withHost(require(args[i], value));
                 case "--port" -> options = options.withPort(Integer.parseInt(require(args[i], value)));
+                case ApiWall.INSECURE_FLAG -> {
+                    options = options.withInsecureNoAuth(true);
+                    continue;
+                }
                 default -> {
-                    System.err.println("Unknown option " + args[i] + "; usage: Main [--host HOST] [--port PORT]");
+                    System.err.println("Unknown option " + args[i] + "; usage: Main [--host HOST] [--port PORT] ["
+                            + ApiWall.INSECURE_FLAG + "]");
                     System.exit(2);
                 }
             }
             i++;
         }
+        try {
+            ApiWall.check(options);
+        } catch (AgentKernelException e) {
+            System.err.println("agentkernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         AgentKernel kernel;
         try {
-            // Started now: reconcile and warm the pool before the first request, not during it.
-            kernel = KernelFactory.fromConfig(config, InstanceId.current(), b -> b.destroyInBackground(true)).start();
+            // Started now: reconcile and warm the pool before the first request, not during it. Its callers name
+            // the images, so they are pulled only from the configured registries (none when unset).
+            kernel = KernelFactory.fromConfig(config, InstanceId.current(), BackendSettings.PULL_NONE,
+                    b -> b.destroyInBackground(true)).start();
         } catch (AgentKernelException e) {
             System.err.println("agentkernel: " + e.getMessage());
             System.exit(3);

@@ -3,6 +3,7 @@ package dev.agentkernel.server;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.SandboxInfo;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -11,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 /** {@code /health}, {@code /pool}, {@code /metrics} and {@code /openapi.yaml}. */
 final class SystemHandlers {
@@ -61,7 +63,7 @@ final class SystemHandlers {
             if (!h.available()) {
                 ctx.response().putHeader("Retry-After", "5");
             }
-            Responses.json(ctx.response(), h.available() ? 200 : 503, Wire.health(h, version));
+            Responses.json(ctx.response(), h.available() ? 200 : 503, Wire.health(h, version, kernel.capabilities()));
         });
     }
 
@@ -69,10 +71,27 @@ final class SystemHandlers {
         calls.respond(ctx, 200, () -> Wire.pool(kernel.poolStats()));
     }
 
+    /**
+     * The Prometheus text. Reads the pool and lists the sandboxes (one engine call) on a worker, outside admission
+     * control, so a busy server still reports; a figure that cannot be read is left out, never an error.
+     */
     void metrics(RoutingContext ctx) {
-        vertx.<PoolStats>executeBlocking(kernel::poolStats, false).onComplete(ar -> {
-            String text = metrics.render(calls.workers().inFlight(), ar.succeeded() ? ar.result() : null);
-            ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text);
+        vertx.executeBlocking(() -> {
+            PoolStats pool = null;
+            List<SandboxInfo> sandboxes = null;
+            try {
+                pool = kernel.poolStats();
+                sandboxes = kernel.list();
+            } catch (RuntimeException e) {
+                LOG.debug("metrics: figures left out: {}", e.getMessage());
+            }
+            return metrics.scrape(pool, sandboxes);
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
         });
     }
 

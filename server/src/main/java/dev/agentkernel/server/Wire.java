@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
@@ -254,14 +255,19 @@ final class Wire {
         return n;
     }
 
-    /** {@code {"status":"ok"}} plus the backend and version; {@code unavailable} with the reason when down. */
-    static ObjectNode health(BackendHealth h, String version) {
+    /**
+     * {@code {"status":"ok"}} plus the backend, version and what the backend can do; {@code unavailable} with the
+     * reason when down.
+     */
+    static ObjectNode health(BackendHealth h, String version, Collection<Capability> capabilities) {
         ObjectNode n = NODES.objectNode();
         n.put("status", h.available() ? "ok" : "unavailable");
         if (h.backend() != null) {
             n.put("backend", h.backend());
         }
         n.put("version", version);
+        ArrayNode caps = n.putArray("capabilities");
+        capabilities.stream().map(Capability::wireName).sorted().forEach(caps::add);
         if (!h.available() && h.message() != null) {
             n.put("message", h.message());
         }

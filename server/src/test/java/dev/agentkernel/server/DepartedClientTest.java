@@ -64,7 +64,7 @@ class DepartedClientTest {
             slowest = Math.max(slowest, System.nanoTime() - t0);
             Thread.sleep(50);
         }
-        assertThat(Duration.ofNanos(slowest)).as("slowest /health while the kill blocks").isLessThan(Duration.ofMillis(400));
+        assertThat(Duration.ofNanos(slowest)).as("slowest /health while the kill blocks").isLessThan(Duration.ofSeconds(1));
         ServerFixture.assertNothingRunning(fake);
         assertThat(BlockedLoopRecorder.drain()).as("blocked event loop warnings").isEmpty();
     }

@@ -54,6 +54,8 @@ class ServerApiTest {
         assertThat(r.header("Content-Type")).startsWith("application/json");
         assertThat(r.json().get("status").asText()).isEqualTo("ok");
         assertThat(r.json().has("success")).isFalse();
+        assertThat(r.json().get("capabilities").toString()).as("what the (fake) backend declares")
+                .isEqualTo("[\"network_isolation\",\"pid_limit\",\"stop_keeps_files\",\"stop_start\"]");
     }
 
     @Test
@@ -141,7 +143,9 @@ class ServerApiTest {
     void missingSandboxIsTheSeedsErrorEnvelope() {
         ServerFixture.Reply r = f.get("/sandboxes/missing");
         assertThat(r.status()).isEqualTo(404);
-        assertThat(r.body()).isEqualTo("{\"success\":false,\"error\":\"Sandbox 'missing' not found\",\"code\":\"not_found\"}");
+        // The seed's fields first, as the seed writes them; the extensions (code, request_id) after.
+        assertThat(r.body()).isEqualTo("{\"success\":false,\"error\":\"Sandbox 'missing' not found\",\"code\":\"not_found\","
+                + "\"request_id\":\"" + r.header("X-Request-Id") + "\"}");
     }
 
     @Test
@@ -258,7 +262,7 @@ class ServerApiTest {
         f.get("/health");
         ServerFixture.Reply metrics = f.get("/metrics");
         assertThat(metrics.header("Content-Type")).startsWith("text/plain");
-        assertThat(metrics.body()).contains("agentkernel_http_requests_total{operation=\"health\",method=\"GET\",status=\"200\"}");
+        assertThat(metrics.body()).contains("agentkernel_http_server_requests_seconds_count{method=\"GET\",operation=\"health\",status=\"200\"}");
         ServerFixture.Reply doc = f.get("/openapi.yaml");
         assertThat(doc.status()).isEqualTo(200);
         assertThat(doc.body()).startsWith("openapi: 3.1");

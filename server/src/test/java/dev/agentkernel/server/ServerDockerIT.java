@@ -218,7 +218,7 @@ class ServerDockerIT {
         ServerFixture.Reply r = f.get("/sandboxes/missing-" + SUFFIX);
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.body()).isEqualTo("{\"success\":false,\"error\":\"Sandbox 'missing-" + SUFFIX
-                + "' not found\",\"code\":\"not_found\"}");
+                + "' not found\",\"code\":\"not_found\",\"request_id\":\"" + r.header("X-Request-Id") + "\"}");
     }
 
     @Test

@@ -176,7 +176,8 @@ class SseTest {
         assertThat(missing.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
         try (InputStream in = missing.body()) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                    .isEqualTo("{\"success\":false,\"error\":\"Sandbox 'missing' not found\",\"code\":\"not_found\"}");
+                    .isEqualTo("{\"success\":false,\"error\":\"Sandbox 'missing' not found\",\"code\":\"not_found\","
+                            + "\"request_id\":\"" + missing.headers().firstValue("X-Request-Id").orElseThrow() + "\"}");
         }
         HttpResponse<InputStream> bad = open("/run/stream", "{\"command\": ");
         assertThat(bad.statusCode()).isEqualTo(400);

@@ -20,6 +20,7 @@ class UnsupportedTest {
         FakeBackend fake = new FakeBackend().capabilities(EnumSet.of(Capability.NETWORK_ISOLATION));
         try (ServerFixture f = new ServerFixture(fake, ServerFixture.config(4), dir.resolve("audit.jsonl"),
                 o -> o, b -> b)) {
+            assertThat(f.get("/health").json().get("capabilities").toString()).isEqualTo("[\"network_isolation\"]");
             assertThat(f.post("/sandboxes", "{\"name\": \"box\"}").status()).isEqualTo(201);
             ServerFixture.Reply r = f.post("/sandboxes/box/stop", "{}");
             assertThat(r.status()).isEqualTo(501);

@@ -12,9 +12,10 @@ import java.util.function.LongSupplier;
  * untrusted text: split into lines of at most {@link #MAX_LINE} bytes, control characters escaped (no ESC or CR
  * reaches a terminal or log viewer raw), every line tagged with the sandbox, and the volume limited by a token
  * bucket ({@link #BURST} bytes, refilled at {@link #RATE} bytes a second). What the bucket refuses is counted and
- * reported in one summary line once it has room again (or when the stream ends). Thread-safe.
+ * reported in one summary line once it has room again (or when the stream ends). Thread-safe. Public for the
+ * Kubernetes backend, whose agents write their stderr to the attach stream's channel 2.
  */
-final class AgentDiagnostics {
+public final class AgentDiagnostics {
     private static final Logger LOG = LoggerFactory.getLogger(AgentDiagnostics.class);
     static final int MAX_LINE = 1024;
     static final long BURST = 16 * 1024;
@@ -36,7 +37,7 @@ final class AgentDiagnostics {
         void line(String text);
     }
 
-    AgentDiagnostics(String sandbox) {
+    public AgentDiagnostics(String sandbox) {
         this(sandbox, System::nanoTime, text -> LOG.warn("{}", text));
     }
 
@@ -47,7 +48,7 @@ final class AgentDiagnostics {
         this.refilledAt = clock.getAsLong();
     }
 
-    synchronized void accept(byte[] bytes, int off, int len) {
+    public synchronized void accept(byte[] bytes, int off, int len) {
         for (int i = off; i < off + len; i++) {
             byte b = bytes[i];
             if (b == '\n') {
@@ -62,7 +63,7 @@ final class AgentDiagnostics {
     }
 
     /** The stream ended: says what was dropped since the last line that got through. */
-    synchronized void finish() {
+    public synchronized void finish() {
         if (line.size() > 0) {
             flushLine();
         }

@@ -138,6 +138,21 @@ final class BenchHttp {
                 : content.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** GET /pool: the pool's figures. */
+    JsonNode pool() throws IOException, InterruptedException {
+        return call("GET", "/pool", null);
+    }
+
+    /** GET /metrics: the Prometheus text. */
+    String metrics() throws IOException, InterruptedException {
+        HttpResponse<String> resp = http.send(request("GET", "/metrics", null).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (resp.statusCode() != 200) {
+            throw new HttpFailure(resp.statusCode(), "GET /metrics answered " + resp.statusCode());
+        }
+        return resp.body();
+    }
+
     void deleteSandbox(String name) throws IOException, InterruptedException {
         call("DELETE", "/sandboxes/" + name, null);
     }

@@ -35,6 +35,18 @@ final class ServerProcess implements AutoCloseable {
         this.jvmOptions = jvmOptions;
     }
 
+    /** The JVM options the launcher gives {@code agentkernel serve} (one line of {@code serve.jvm-options}). */
+    static String serveJvmOptions() {
+        try (var in = ServerProcess.class.getResourceAsStream("/dev/agentkernel/cli/serve.jvm-options")) {
+            if (in == null) {
+                throw new IllegalStateException("serve.jvm-options is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static boolean available() {
         try {
             Class.forName(MAIN, false, ServerProcess.class.getClassLoader());

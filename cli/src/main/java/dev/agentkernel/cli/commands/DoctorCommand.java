@@ -29,7 +29,7 @@ import java.util.Optional;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         header = "Check what agentkernel needs and say how to fix what is wrong.",
         description = {
-                "Embedded: the Docker engine (version, API, runtime, storage, cgroups), the default images, the backend, the configuration file, the pool settings and the audit log. With --url: the server's health and pool. Changes nothing (use 'agentkernel setup' to fix the engine and images). Exit status 0 when everything is fine, 1 otherwise.",
+                "Embedded: the Docker engine (version, API, runtime, storage, cgroups), the default images, the sandbox network and its host firewall, the backend, the configuration file, the pool settings and the audit log. With --url: the server's health and pool. Changes nothing (use 'agentkernel setup' to fix the engine and images). Exit status 0 when everything is fine, 1 otherwise.",
                 "",
                 "Example:",
                 "  agentkernel doctor"})
@@ -112,6 +112,7 @@ public final class DoctorCommand extends BaseCommand {
                 checks.add(new Check("image", present, image + (present ? " present" : " missing"),
                         present ? null : "agentkernel setup   (builds it offline, once)"));
             }
+            checks.add(firewallCheck(setup));
         }
 
         AgentKernelConfig config;
@@ -130,15 +131,35 @@ public final class DoctorCommand extends BaseCommand {
         checks.add(auditCheck(config));
 
         if (ping.ok()) {
-            try (Backend backend = Backends.open(BackendSettings.fromConfig(config, InstanceId.current()))) {
+            try (Backend backend = Backends.open(BackendSettings.from(config, InstanceId.current(),
+                    BackendSettings.PULL_NONE))) {
                 BackendHealth h = backend.health();
                 checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message()
                         + (h.details().containsKey("exec_via") ? "; commands via " + h.details().get("exec_via") : ""),
                         h.available() ? null : "agentkernel setup"));
+                String network = h.details().get("network");
+                if (network != null) {
+                    boolean usable = !network.startsWith("unusable");
+                    checks.add(new Check("network", usable, network, usable ? null : "see the message; then agentkernel doctor"));
+                }
+                if (h.details().containsKey("image_pulls")) {
+                    checks.add(new Check("pulls", true, "serve and the MCP server pull images: "
+                            + h.details().get("image_pulls") + " ([sandbox] pull_registries)", null));
+                }
             } catch (AgentKernelException e) {
                 checks.add(new Check("backend", false, e.getMessage(), "agentkernel setup"));
             }
         }
+    }
+
+    /** The host firewall that keeps sandboxes of the bridge profiles away from the host and private networks. */
+    private static Check firewallCheck(EngineSetup setup) {
+        EngineSetup.Firewall f = setup.firewall();
+        if (f.ok() == null) {
+            return new Check("firewall", true, "sandbox network firewall: " + f.found(), null);
+        }
+        return new Check("firewall", f.ok(), "sandbox network firewall " + f.found(), f.ok() ? null
+                : "agentkernel setup   (as root; without it bridge-profile sandboxes reach the host's services)");
     }
 
     private static Check auditCheck(AgentKernelConfig config) {

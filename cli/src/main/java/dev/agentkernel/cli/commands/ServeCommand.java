@@ -3,11 +3,14 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.DefaultClientFactory;
+import dev.agentkernel.cli.setup.EngineSetup;
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.server.AgentKernelServer;
+import dev.agentkernel.server.ApiWall;
 import dev.agentkernel.server.ServerOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,13 +29,18 @@ import java.util.concurrent.CountDownLatch;
                 "",
                 "Examples:",
                 "  agentkernel serve",
-                "  AGENTKERNEL_API_KEY=secret agentkernel serve --port 3000"})
+                "  AGENTKERNEL_API_KEY=secret agentkernel serve --port 3000",
+                "  AGENTKERNEL_API_KEY=secret agentkernel serve --host 0.0.0.0   (a non-loopback address needs a key)"})
 public final class ServeCommand extends BaseCommand {
     @Option(names = "--host", paramLabel = "HOST", description = "Address to bind (default: [server] host, 127.0.0.1).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT", description = "Port to bind, 0 for any free one (default: [server] port, 18888).")
     Integer port;
+
+    @Option(names = ApiWall.INSECURE_FLAG, description = "Listen on a non-loopback address without an API key "
+            + "(refused otherwise: anyone who can reach the port runs code on this host). Logged as INSECURE at start.")
+    boolean insecureNoAuth;
 
 
     @Override
@@ -48,9 +56,18 @@ public final class ServeCommand extends BaseCommand {
         if (port != null) {
             options = options.withPort(port);
         }
+        options = options.withInsecureNoAuth(insecureNoAuth);
+        ApiWall.check(options);
         new DefaultClientFactory(root().env()).prepareEngine(config, console());
-        // A long-running server: temporary sandboxes are removed right after answering instead of before.
-        AgentKernel kernel = KernelFactory.fromConfig(config, InstanceId.current(), b -> b.destroyInBackground(true));
+        boolean docker = config.sandbox().backend() == null || "docker".equals(config.sandbox().backend());
+        if (docker && new EngineSetup(root().env()).firewall().ok() == Boolean.FALSE) {
+            console().err().println("agentkernel: WARNING: the sandbox network firewall is not installed: sandboxes of the "
+                    + "bridge profiles can reach this host's services and private networks; fix: agentkernel setup (as root)");
+        }
+        // A long-running server: temporary sandboxes are removed right after answering instead of before; its
+        // callers name the images, so they are pulled only from the configured registries (none when unset).
+        AgentKernel kernel = KernelFactory.fromConfig(config, InstanceId.current(), BackendSettings.PULL_NONE,
+                b -> b.destroyInBackground(true));
         AgentKernelServer server;
         try {
             server = AgentKernelServer.start(kernel.start(), options);

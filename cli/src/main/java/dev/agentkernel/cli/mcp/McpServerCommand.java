@@ -45,8 +45,9 @@ public final class McpServerCommand extends BaseCommand {
         spec.commandLine().setOut(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
                 StandardCharsets.UTF_8), true));
         Console console = console();
-        // Long-running like serve: the configured warm pool is kept (one-shot commands turn it off), and the
-        // handshake is answered while the engine is made ready in the background.
+        // Long-running like serve: the configured warm pool is kept (one-shot commands turn it off), a model names
+        // the images (so nothing is pulled unless the configuration allows registries), and the handshake is
+        // answered while the engine is made ready in the background.
         Sandboxes sandboxes = root().clientFactory().openLongRunning(root().connection(), console);
         McpStdioServer.serveAndClose(sandboxes, where(), maxOutputBytes, System.in, protocol);
         return 0;

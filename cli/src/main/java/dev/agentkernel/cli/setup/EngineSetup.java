@@ -82,7 +82,15 @@ public final class EngineSetup {
 
     /** Runs the whole setup (each step checks first) and fails with the engine-unavailable error if it cannot. */
     public void run(Console console) {
-        int status = runScript(console);
+        run(console, List.of());
+    }
+
+    /** The whole setup with extra options of the bootstrap script (e.g. {@code --with-runsc}). */
+    public void run(Console console, List<String> options) {
+        int status = runScript(options, line -> {
+            console.err().println(line);
+            console.err().flush();
+        });
         if (status != 0) {
             throw new AgentKernelException.BackendUnavailableException(
                     "setup could not make the Docker engine ready (see the messages above); "
@@ -97,11 +105,32 @@ public final class EngineSetup {
         }
     }
 
-    /** Runs the bootstrap script, relaying its progress lines to our stderr as they come. */
-    private int runScript(Console console) {
+    /** Whether the sandbox network's host firewall is in place: {@code ok} null when that cannot be told (not root). */
+    public record Firewall(Boolean ok, String found) {
+    }
+
+    /** Asks the bootstrap script (which owns the rules) whether the firewall is in place; changes nothing. */
+    public Firewall firewall() {
+        StringBuilder out = new StringBuilder();
+        int status = runScript(List.of("--firewall-status"), line -> out.append(out.isEmpty() ? "" : "; ").append(line));
+        return new Firewall(status == 0 ? Boolean.TRUE : status == 1 ? Boolean.FALSE : null, out.toString());
+    }
+
+    /** Removes the sandbox network's host firewall. */
+    public void removeFirewall(Console console) {
+        if (runScript(List.of("--firewall-remove"), console.err()::println) != 0) {
+            throw new AgentKernelException.BackendUnavailableException("could not remove the sandbox network firewall "
+                    + "(see the messages above)", null);
+        }
+    }
+
+    /** Runs the bootstrap script, handing its output lines (progress and answers) to {@code lines} as they come. */
+    private int runScript(List<String> options, java.util.function.Consumer<String> sink) {
         Path script = extractScript();
         try {
-            ProcessBuilder pb = new ProcessBuilder("bash", script.toString())
+            List<String> argv = new ArrayList<>(List.of("bash", script.toString()));
+            argv.addAll(options);
+            ProcessBuilder pb = new ProcessBuilder(argv)
                     .redirectInput(ProcessBuilder.Redirect.INHERIT)
                     .redirectErrorStream(true);
             pb.environment().putAll(env);
@@ -109,8 +138,7 @@ public final class EngineSetup {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    console.err().println(line);
-                    console.err().flush();
+                    sink.accept(line);
                 }
             }
             return p.waitFor();

@@ -3,6 +3,8 @@ package dev.agentkernel.core.audit;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.CallContext;
+import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
@@ -38,30 +40,55 @@ import java.util.TreeSet;
  *
  * <p>What is recorded: argv, exit code, duration, timeout and truncation of commands; the names (never the
  * values) of exec environment variables and the size of stdin; path and size of files (never their content);
- * image, profile, limits, kind and owner of created sandboxes.
+ * image, profile, limits, kind and owner of created sandboxes; the caller's {@code request_id} and {@code traceparent}.
  */
 public final class AuditingBackend implements Backend {
     private final Backend delegate;
     private final AuditLog log;
+    private final KernelMetrics metrics;
 
     public AuditingBackend(Backend delegate, AuditLog log) {
+        this(delegate, log, KernelMetrics.NONE);
+    }
+
+    /** @param metrics hears how long each event took to be on disk */
+    public AuditingBackend(Backend delegate, AuditLog log, KernelMetrics metrics) {
         this.delegate = delegate;
         this.log = log;
+        this.metrics = metrics;
     }
 
     public AuditLog log() {
         return log;
     }
 
-    /** Records an event that is not a backend operation (refusals: auth, busy, policy). */
+    /**
+     * Records an event that is not a backend operation (refusals: auth, busy, policy). Every event carries the
+     * {@code request_id} and {@code traceparent} of the {@link CallContext} it was written in, if any.
+     */
     public void record(String event, String sandbox, Map<String, Object> details) {
         try {
-            log.record(new AuditEvent(Instant.now(), event, sandbox, details));
+            long start = System.nanoTime();
+            log.record(new AuditEvent(Instant.now(), event, sandbox, withCaller(details)));
+            metrics.auditAppend(System.nanoTime() - start);
         } catch (AgentKernelException e) {
             throw e;
         } catch (RuntimeException e) {
             throw AuditLog.unwritable(e);
         }
+    }
+
+    private static Map<String, Object> withCaller(Map<String, Object> details) {
+        CallContext call = CallContext.current();
+        if (call == null || details.containsKey("request_id")) {
+            return details;
+        }
+        Map<String, Object> d = new LinkedHashMap<>(details);
+        d.put("request_id", call.requestId());
+        if (call.traceparent() != null) {
+            d.put("traceparent", call.traceparent());
+        }
+        return d;
     }
 
     @Override

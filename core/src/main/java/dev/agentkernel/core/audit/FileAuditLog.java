@@ -36,12 +36,13 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The JSON Lines file behind {@link AuditLog}.
  *
- * <p>Appends run on one writer thread per log (callers wait for it, uninterruptibly) and are serialised twice more:
- * a lock per file within this JVM (a {@link FileLock} cannot be held twice
- * by one JVM) and a {@link FileLock} across processes (the CLI and a server may share the file). Under both,
- * the writer re-reads the tail when another writer changed the file, so the chain stays linear. Each line is
- * written with one positional write, then {@link FileChannel#force} — the event is on disk before
- * {@link #record} returns.
+ * <p>Appends are group commits ({@link GroupCommit}): each caller serialises its event (on its own thread) and waits;
+ * one writer thread per log takes every event waiting, chains them in arrival order, writes them with one
+ * positional write and then {@link FileChannel#force}s once — every event is on disk before its {@link #record}
+ * returns, and concurrent callers share one force instead of queueing for one each. Appends are serialised twice
+ * more: a lock per file within this JVM (a {@link FileLock} cannot be held twice by one JVM) and a {@link FileLock}
+ * across processes (the CLI and a server may share the file). Under both, the writer re-reads the tail when another
+ * writer changed the file, so the chain stays linear.
  *
  * <p>Crash safety: a torn last line (no trailing newline) is skipped by readers; the next append first writes
  * a newline so it starts on a fresh line, and chains to the last complete line.
@@ -51,6 +52,7 @@ final class FileAuditLog implements AuditLog {
     private static final Set<String> RESERVED = Set.of("timestamp", "event", "sandbox", "prev");
     private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     private static final int TAIL_BLOCK = 64 * 1024;
+    private static final byte[] PREV_FIELD = "\"prev\":\"".getBytes(StandardCharsets.US_ASCII);
 
     // Java time values in details are written as ISO-8601 text, like the timestamp.
     private final ObjectMapper json = new ObjectMapper()
@@ -61,15 +63,11 @@ final class FileAuditLog implements AuditLog {
     private final Path path;
     private final ReentrantLock lock;
     /**
-     * Writes happen on this one thread: a {@link FileChannel} is closed when a thread using it is interrupted, and
+     * Writes happen on its one thread: a {@link FileChannel} is closed when a thread using it is interrupted, and
      * callers' threads may be (cancelled requests, executor shutdowns). The writer thread is never interrupted.
      */
-    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
-            r -> {
-                Thread t = new Thread(r, "agentkernel-audit-writer");
-                t.setDaemon(true);
-                return t;
-            });
+    private final GroupCommit<byte[]> commits = new GroupCommit<>("agentkernel-audit-writer", this::append,
+            () -> AuditLog.unwritable(new IllegalStateException("the audit log is closed")));
     private FileChannel channel;
     private Object channelKey;
     private long knownSize = -1;
@@ -109,39 +107,20 @@ final class FileAuditLog implements AuditLog {
 
     @Override
     public void record(AuditEvent event) {
-        java.util.concurrent.Future<?> done;
+        byte[] open;
         try {
-            done = writer.submit(() -> {
-                append(event);
-                return null;
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            throw AuditLog.unwritable(e); // closed
+            open = lineWithoutPrev(event); // on the caller's thread: a bad detail fails this caller only
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw AuditLog.unwritable(e);
         }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    done.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the event is being written: wait for the answer anyway
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof dev.agentkernel.api.AgentKernelException ake) {
-                        throw ake;
-                    }
-                    throw AuditLog.unwritable(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        commits.submit(open);
     }
 
-    /** Runs on the writer thread only. */
-    private void append(AuditEvent event) {
+    /**
+     * Runs on the writer thread only: appends the events (each an object without its closing brace, see
+     * {@link #lineWithoutPrev}), chained in order, with one write and one force; all or none stay.
+     */
+    private void append(List<byte[]> events) {
         lock.lock();
         try {
             if (channel == null || !channel.isOpen() || replaced()) {
@@ -157,12 +136,23 @@ final class FileAuditLog implements AuditLog {
                 if (size != knownSize) {
                     readTail(size);
                 }
-                byte[] line = line(event, lastHash);
-                ByteBuffer buf = ByteBuffer.allocate(line.length + 2);
+                int length = 1;
+                for (byte[] e : events) {
+                    length += e.length + PREV_FIELD.length + 64 + 3;
+                }
+                ByteBuffer buf = ByteBuffer.allocate(length);
                 if (needsNewline) {
                     buf.put((byte) '\n');
                 }
-                buf.put(line).put((byte) '\n').flip();
+                String prev = lastHash;
+                for (byte[] e : events) {
+                    int start = buf.position();
+                    buf.put(e).put(PREV_FIELD).put(prev.getBytes(StandardCharsets.US_ASCII)).put((byte) '"')
+                            .put((byte) '}');
+                    prev = sha256(buf.array(), start, buf.position() - start);
+                    buf.put((byte) '\n');
+                }
+                buf.flip();
                 long pos = size;
                 try {
                     while (buf.hasRemaining()) {
@@ -170,7 +160,7 @@ final class FileAuditLog implements AuditLog {
                     }
                     channel.force(false);
                 } catch (IOException e) {
-                    // A partial line (volume full) would stay in the middle of the file once appends work again:
+                    // A partial batch (volume full) would stay in the middle of the file once appends work again:
                     // roll the file back to its last whole line, so every line stays one JSON object.
                     try {
                         channel.truncate(size);
@@ -180,7 +170,7 @@ final class FileAuditLog implements AuditLog {
                     throw e;
                 }
                 knownSize = pos;
-                lastHash = sha256(line);
+                lastHash = prev;
                 needsNewline = false;
             }
         } catch (IOException | RuntimeException e) {
@@ -242,7 +232,11 @@ final class FileAuditLog implements AuditLog {
         return -1;
     }
 
-    private byte[] line(AuditEvent event, String prev) throws JsonProcessingException {
+    /**
+     * The event's line up to its last field: {@code {"timestamp":...,<details>,} without the closing brace, so that
+     * the writer can add {@code "prev":"<hash>"}} — the line ends with the chain link, as it always did.
+     */
+    private byte[] lineWithoutPrev(AuditEvent event) throws JsonProcessingException {
         ObjectNode node = json.createObjectNode();
         node.put("timestamp", event.timestamp().toString());
         node.put("event", event.event());
@@ -256,9 +250,11 @@ final class FileAuditLog implements AuditLog {
                 node.set(e.getKey(), json.valueToTree(e.getValue()));
             }
         }
-        node.put("prev", prev);
         // Jackson escapes control characters (newlines included) inside strings: one event is one line.
-        return json.writeValueAsBytes(node);
+        byte[] whole = json.writeValueAsBytes(node); // {...}: at least timestamp and event, never empty
+        byte[] open = java.util.Arrays.copyOf(whole, whole.length); // ...,} becomes ..., to be continued
+        open[open.length - 1] = ',';
+        return open;
     }
 
     private ObjectNode parse(byte[] line) {
@@ -361,8 +357,14 @@ final class FileAuditLog implements AuditLog {
     }
 
     static String sha256(byte[] bytes) {
+        return sha256(bytes, 0, bytes.length);
+    }
+
+    static String sha256(byte[] bytes, int offset, int length) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(bytes, offset, length);
+            return HexFormat.of().formatHex(d.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the JDK", e);
         }
@@ -375,12 +377,7 @@ final class FileAuditLog implements AuditLog {
 
     @Override
     public void close() {
-        writer.shutdown();
-        try {
-            writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        commits.close();
         lock.lock();
         try {
             if (channel != null) {

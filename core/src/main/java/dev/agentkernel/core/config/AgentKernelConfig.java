@@ -5,20 +5,16 @@ import dev.agentkernel.api.SecurityProfile;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
- * The whole configuration: {@code agentkernel.toml} sections plus environment overrides ({@link ConfigLoader}).
- *
- * @param backends {@code [backends.ID]} sections: settings of one backend each (e.g. {@code [backends.docker]
- *                 host = "unix:///var/run/docker.sock"}), handed to that backend when it is opened
+ * The whole configuration: {@code agentkernel.toml} sections plus environment overrides.
+ * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
-                                Audit audit, Map<String, String> images, Map<String, Map<String, String>> backends) {
+                                Audit audit, Map<String, String> images, Map<String, String> backendProperties) {
     public AgentKernelConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(sandbox, "sandbox");
@@ -27,27 +23,13 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
-        Map<String, Map<String, String>> copy = new TreeMap<>();
-        if (backends != null) {
-            backends.forEach((id, settings) -> copy.put(id, Map.copyOf(settings)));
-        }
-        backends = Collections.unmodifiableMap(copy);
+        backendProperties = backendProperties == null ? Map.of() : Map.copyOf(backendProperties);
     }
 
-    /** Without backend settings. */
-    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits, Audit audit,
-                             Map<String, String> images) {
+    /** Without backend sections (callers written before them). */
+    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
+                             Audit audit, Map<String, String> images) {
         this(server, sandbox, resources, pool, limits, audit, images, Map.of());
-    }
-
-    /**
-     * Every {@code [backends.ID]} setting as {@code ID.KEY → value} (e.g. {@code docker.host}): the properties a
-     * backend is opened with ({@link dev.agentkernel.core.BackendSettings}). Each backend reads its own keys.
-     */
-    public Map<String, String> backendProperties() {
-        Map<String, String> out = new TreeMap<>();
-        backends.forEach((id, settings) -> settings.forEach((key, value) -> out.put(id + "." + key, value)));
-        return Map.copyOf(out);
     }
 
     /** {@code [server]}. */
@@ -61,24 +43,59 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         public static final Duration LONGEST_SHUTDOWN_GRACE = Duration.ofHours(1);
     }
 
-    /** {@code [sandbox]}: the fallback image, the default profile and the backend id (null: auto). */
-    public record Sandbox(String image, SecurityProfile profile, String backend) {
+    /**
+     * {@code [sandbox]}: the fallback image, the default profile, the backend id (null: auto) and the registries
+     * images may be pulled from ({@code ["*"]} any, empty none; null when not configured, which each command decides:
+     * {@code serve} and the MCP server pull from none, one-shot CLI commands from any).
+     */
+    public record Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries) {
+        public Sandbox {
+            pullRegistries = pullRegistries == null ? null : List.copyOf(pullRegistries);
+        }
+
+        public Sandbox(String image, SecurityProfile profile, String backend) {
+            this(image, profile, backend, null);
+        }
     }
 
     /** {@code [resources]}: defaults for sandboxes that do not say. */
     public record Resources(int vcpus, int memoryMb) {
     }
 
-    /** {@code [pool]}: warm sandboxes per key, and overall. */
-    public record Pool(int size, int max) {
+    /**
+     * {@code [pool]}.
+     *
+     * @param size              warm sandboxes kept per key at least (0 disables the pool)
+     * @param max               warm sandboxes over all keys at most
+     * @param adaptive          whether a key's target follows its recent demand (runs within seconds, over the last
+     *                          minutes) between {@code size} and {@code max}
+     * @param createParallelism pool creations run in parallel at most (the engine's best parallelism)
+     */
+    public record Pool(int size, int max, boolean adaptive, int createParallelism) {
+        public static final int DEFAULT_CREATE_PARALLELISM = 4;
+
+        public Pool {
+            if (createParallelism < 1) {
+                throw new IllegalArgumentException("createParallelism must be at least 1");
+            }
+        }
+
+        /** A pool of a fixed size per key (not adaptive), with the default create parallelism. */
+        public Pool(int size, int max) {
+            this(size, max, false, DEFAULT_CREATE_PARALLELISM);
+        }
     }
 
     /**
      * {@code [limits]}. A command's own timeout may not exceed {@code maxTimeout} (refused with
      * {@code INVALID_REQUEST}); the default {@code timeout} must not either.
+     *
+     * @param maxConcurrentRuns commands running at once; more wait in the admission queue
+     * @param maxQueuedRuns     commands waiting at once; one more is refused at once ({@code BUSY})
+     * @param queueTimeout      how long a command waits in the queue before it is refused ({@code BUSY})
      */
     public record Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
-                         int maxExecsPerSandbox, Duration maxTimeout) {
+                         int maxExecsPerSandbox, Duration maxTimeout, int maxQueuedRuns, Duration queueTimeout) {
         /** Commands at once in one named sandbox when the configuration does not say. */
         public static final int DEFAULT_MAX_EXECS_PER_SANDBOX = 8;
         /** The longest timeout a command may ask for when the configuration does not say. */
@@ -89,6 +106,8 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         public static final long MAX_BYTES = 1L << 30;
         /** Upper bound of {@code max_concurrent_runs} and {@code max_execs_per_sandbox}. */
         public static final int MAX_COMMANDS = 100_000;
+        public static final int DEFAULT_MAX_QUEUED_RUNS = 1000;
+        public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(60);
 
         public Limits {
             Objects.requireNonNull(timeout, "timeout");
@@ -97,13 +116,31 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                 throw new AgentKernelException.InvalidRequestException(
                         "Invalid config: limits.timeout_ms must not be above limits.max_timeout_ms");
             }
+            if (maxQueuedRuns < 0 || queueTimeout == null || queueTimeout.isNegative()) {
+                throw new IllegalArgumentException("maxQueuedRuns and queueTimeout must not be negative");
+            }
         }
 
         public Limits withMaxTimeout(Duration newMaxTimeout) {
-            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, newMaxTimeout);
+            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, newMaxTimeout,
+                    maxQueuedRuns, queueTimeout);
+        }
+
+        /** Kept for callers written before the admission queue's settings: they get their defaults. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                      int maxExecsPerSandbox, Duration maxTimeout) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, maxTimeout,
+                    DEFAULT_MAX_QUEUED_RUNS, DEFAULT_QUEUE_TIMEOUT);
         }
 
         /** Kept for callers written before {@code max_timeout_ms}: that limit gets its default. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                      int maxExecsPerSandbox, int maxQueuedRuns, Duration queueTimeout) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT,
+                    maxQueuedRuns, queueTimeout);
+        }
+
+        /** Kept for callers written before {@code max_timeout_ms}: the later limits get their defaults. */
         public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
                       int maxExecsPerSandbox) {
             this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT);
@@ -120,41 +157,46 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     public AgentKernelConfig withServer(Server newServer) {
-        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backends);
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withSandbox(Sandbox newSandbox) {
-        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backends);
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withResources(Resources newResources) {
-        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backends);
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withPool(Pool newPool) {
-        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backends);
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withLimits(Limits newLimits) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backends);
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backendProperties);
     }
 
     public AgentKernelConfig withAudit(Audit newAudit) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backends);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backendProperties);
+    }
+
+    /**
+     * The backend sections ({@code [kubernetes]}) as the flat properties a backend is opened with, e.g.
+     * {@code kubernetes.namespace} or {@code kubernetes.runtime_class.restrictive}.
+     */
+    public AgentKernelConfig withBackendProperties(Map<String, String> newProperties) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProperties);
     }
 
     public AgentKernelConfig withImages(Map<String, String> newImages) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backends);
-    }
-
-    public AgentKernelConfig withBackends(Map<String, Map<String, String>> newBackends) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newBackends);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backendProperties);
     }
 
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */
     public static AgentKernelConfig forTests(Path auditPath) {
         AgentKernelConfig d = defaults();
-        return d.withPool(new Pool(0, d.pool().max())).withAudit(new Audit(auditPath, true));
+        return d.withPool(new Pool(0, d.pool().max(), false, d.pool().createParallelism()))
+                .withAudit(new Audit(auditPath, true));
     }
 
     public static AgentKernelConfig defaults() {
@@ -163,7 +205,7 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                         Duration.ofSeconds(10)),
                 new Sandbox("agentkernel/busybox:local", SecurityProfile.DEFAULT, null),
                 new Resources(1, 512),
-                new Pool(2, 16),
+                new Pool(2, 128, true, Pool.DEFAULT_CREATE_PARALLELISM),
                 new Limits(Duration.ofMinutes(5), 10L * 1024 * 1024, 64L * 1024 * 1024, 32,
                         Limits.DEFAULT_MAX_EXECS_PER_SANDBOX, Limits.DEFAULT_MAX_TIMEOUT),
                 new Audit(Path.of(System.getProperty("user.home"), ".agentkernel", "audit.jsonl"), true),

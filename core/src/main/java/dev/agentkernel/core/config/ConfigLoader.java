@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
+import dev.agentkernel.core.BackendSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Loads {@link AgentKernelConfig} from {@code agentkernel.toml} and {@code AGENTKERNEL_*} environment variables.
@@ -31,15 +31,23 @@ import java.util.regex.Pattern;
  * <pre>
  * [server]    host = "127.0.0.1", port = 18888, allowed_hosts = ["myhost"], cors_origins = [],
  *             max_body_bytes = 16777216, idle_timeout_ms = 60000, shutdown_grace_ms = 10000
- * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker"
+ * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker",
+ *             pull_registries = ["docker.io"]  (registries images may be pulled from; "*" any, [] none;
+ *             unset: serve and the MCP server none, one-shot CLI commands any)
  * [resources] vcpus = 1, memory_mb = 512
- * [pool]      size = 2 (warm sandboxes per key; 0 disables), max = 16 (overall)
+ * [pool]      size = 2 (warm sandboxes per key at least; 0 disables), max = 128 (overall),
+ *             adaptive = true (a key's target follows its recent demand up to max), create_parallelism = 4
  * [limits]    timeout_ms = 300000, max_timeout_ms = 86400000, max_output_bytes = 10485760,
- *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8
+ *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8,
+ *             max_queued_runs = 1000, queue_timeout_ms = 60000
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
- * [backends.docker]  host = "unix:///var/run/docker.sock", pull = true, exec = "auto"
- *             (one section per backend id: its settings, handed to that backend as {@code ID.KEY} properties)
+ * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
+ *             passed on as the backend property {@code runtime.moderate})
+ * [docker]    host = "unix:///var/run/docker.sock", pull = true, exec = "auto" (the Docker backend's keys, passed
+ *             on as {@code docker.*} backend properties; see backend-docker/README.md)
+ * [kubernetes] namespace = "agentkernel", ... (the Kubernetes backend's own keys, see docs/kubernetes.md; passed
+ *             on as {@code kubernetes.*} backend properties, nested tables as {@code kubernetes.runtime_class.*})
  * </pre>
  *
  * <table>
@@ -51,18 +59,25 @@ import java.util.regex.Pattern;
  *   <tr><td>AGENTKERNEL_IMAGE</td><td>sandbox.image</td></tr>
  *   <tr><td>AGENTKERNEL_PROFILE</td><td>sandbox.profile</td></tr>
  *   <tr><td>AGENTKERNEL_BACKEND</td><td>sandbox.backend</td></tr>
+ *   <tr><td>AGENTKERNEL_PULL_REGISTRIES</td><td>sandbox.pull_registries (comma-separated; empty: none)</td></tr>
  *   <tr><td>AGENTKERNEL_VCPUS</td><td>resources.vcpus</td></tr>
  *   <tr><td>AGENTKERNEL_MEMORY_MB</td><td>resources.memory_mb</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_MAX</td><td>pool.max</td></tr>
+ *   <tr><td>AGENTKERNEL_POOL_ADAPTIVE</td><td>pool.adaptive</td></tr>
+ *   <tr><td>AGENTKERNEL_POOL_CREATE_PARALLELISM</td><td>pool.create_parallelism</td></tr>
  *   <tr><td>AGENTKERNEL_TIMEOUT_MS</td><td>limits.timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_TIMEOUT_MS</td><td>limits.max_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_OUTPUT_BYTES</td><td>limits.max_output_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_FILE_BYTES</td><td>limits.max_file_bytes</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_CONCURRENT_RUNS</td><td>limits.max_concurrent_runs</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_EXECS_PER_SANDBOX</td><td>limits.max_execs_per_sandbox</td></tr>
+ *   <tr><td>AGENTKERNEL_MAX_QUEUED_RUNS</td><td>limits.max_queued_runs</td></tr>
+ *   <tr><td>AGENTKERNEL_QUEUE_TIMEOUT_MS</td><td>limits.queue_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
+ *   <tr><td>AGENTKERNEL_DOCKER_KEY</td><td>docker.key (e.g. {@code AGENTKERNEL_DOCKER_PULL})</td></tr>
+ *   <tr><td>AGENTKERNEL_KUBERNETES_KEY</td><td>kubernetes.key ({@code __} for a nested key's dot)</td></tr>
  * </table>
  *
  * <p>Every number has an upper bound (see {@link AgentKernelConfig.Server} and {@link AgentKernelConfig.Limits}:
@@ -76,9 +91,14 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images", "backends");
-    /** Backend ids and their setting names: what a {@code BackendSettings} property key is made of. */
-    private static final Pattern SETTING_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+            "images", "profiles", "docker", "kubernetes");
+    /**
+     * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
+     * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
+     */
+    private static final List<String> BACKEND_SECTIONS = List.of("docker", "kubernetes");
+    /** {@code AGENTKERNEL_KUBERNETES_NAMESPACE} sets {@code kubernetes.namespace}; {@code __} nests a key. */
+    private static final String BACKEND_ENV_PREFIX = "AGENTKERNEL_";
 
     static {
         ENV.put("AGENTKERNEL_HOST", "server.host");
@@ -86,16 +106,21 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_IMAGE", "sandbox.image");
         ENV.put("AGENTKERNEL_PROFILE", "sandbox.profile");
         ENV.put("AGENTKERNEL_BACKEND", "sandbox.backend");
+        ENV.put("AGENTKERNEL_PULL_REGISTRIES", "sandbox.pull_registries");
         ENV.put("AGENTKERNEL_VCPUS", "resources.vcpus");
         ENV.put("AGENTKERNEL_MEMORY_MB", "resources.memory_mb");
         ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
         ENV.put("AGENTKERNEL_POOL_MAX", "pool.max");
+        ENV.put("AGENTKERNEL_POOL_ADAPTIVE", "pool.adaptive");
+        ENV.put("AGENTKERNEL_POOL_CREATE_PARALLELISM", "pool.create_parallelism");
         ENV.put("AGENTKERNEL_TIMEOUT_MS", "limits.timeout_ms");
         ENV.put("AGENTKERNEL_MAX_TIMEOUT_MS", "limits.max_timeout_ms");
         ENV.put("AGENTKERNEL_MAX_OUTPUT_BYTES", "limits.max_output_bytes");
         ENV.put("AGENTKERNEL_MAX_FILE_BYTES", "limits.max_file_bytes");
         ENV.put("AGENTKERNEL_MAX_CONCURRENT_RUNS", "limits.max_concurrent_runs");
         ENV.put("AGENTKERNEL_MAX_EXECS_PER_SANDBOX", "limits.max_execs_per_sandbox");
+        ENV.put("AGENTKERNEL_MAX_QUEUED_RUNS", "limits.max_queued_runs");
+        ENV.put("AGENTKERNEL_QUEUE_TIMEOUT_MS", "limits.queue_timeout_ms");
         ENV.put("AGENTKERNEL_AUDIT", "audit.enabled");
         ENV.put("AGENTKERNEL_AUDIT_PATH", "audit.path");
     }
@@ -187,8 +212,8 @@ public final class ConfigLoader {
                 throw new AgentKernelException.InvalidRequestException("Invalid config key '" + section.getKey()
                         + "' in " + source + ": expected a [" + section.getKey() + "] section");
             }
-            if (section.getKey().equals("backends")) {
-                b.backends(section.getValue(), source);
+            if (BACKEND_SECTIONS.contains(section.getKey())) {
+                flatten(section.getKey(), section.getValue(), b.backendProperties, "in " + source);
                 continue;
             }
             Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields();
@@ -210,7 +235,42 @@ public final class ConfigLoader {
             String[] key = e.getValue().split("\\.");
             b.set(key[0], key[1], TextNode.valueOf(value.trim()), "from environment variable " + e.getKey());
         }
+        for (String section : BACKEND_SECTIONS) {
+            String prefix = BACKEND_ENV_PREFIX + section.toUpperCase(Locale.ROOT) + "_";
+            env.forEach((k, v) -> {
+                if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                    String key = k.substring(prefix.length()).toLowerCase(Locale.ROOT).replace("__", ".");
+                    b.backendProperties.put(section + "." + key, v.trim());
+                }
+            });
+        }
         return b.build("with the AGENTKERNEL_* environment variables");
+    }
+
+    /**
+     * A backend section as flat properties: tables nest with {@code .}, arrays of strings become one
+     * comma-separated value, other scalars their text.
+     */
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out, String where) {
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                flatten(prefix + "." + f.getKey(), f.getValue(), out, where);
+            }
+        } else if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isValueNode() || item.asText().contains(",")) {
+                    throw new AgentKernelException.InvalidRequestException("Invalid config value for '" + prefix + "' "
+                            + where + ": must be an array of strings without commas");
+                }
+                items.add(item.asText());
+            }
+            out.put(prefix, String.join(",", items));
+        } else {
+            out.put(prefix, node.asText());
+        }
     }
 
     private static String firstLine(String s) {
@@ -234,20 +294,25 @@ public final class ConfigLoader {
         private String image;
         private SecurityProfile profile;
         private String backend;
+        private List<String> pullRegistries;
         private int vcpus;
         private int memoryMb;
         private int poolSize;
         private int poolMax;
+        private boolean poolAdaptive;
+        private int poolCreateParallelism;
         private Duration timeout;
         private Duration maxTimeout;
         private long maxOutputBytes;
         private long maxFileBytes;
         private int maxConcurrentRuns;
         private int maxExecsPerSandbox;
+        private int maxQueuedRuns;
+        private Duration queueTimeout;
         private Path auditPath;
         private boolean auditEnabled;
         private final Map<String, String> images;
-        private final Map<String, Map<String, String>> backends;
+        private final Map<String, String> backendProperties;
 
         Builder(AgentKernelConfig c, Path home) {
             this.home = home;
@@ -261,45 +326,25 @@ public final class ConfigLoader {
             image = c.sandbox().image();
             profile = c.sandbox().profile();
             backend = c.sandbox().backend();
+            pullRegistries = c.sandbox().pullRegistries();
             vcpus = c.resources().vcpus();
             memoryMb = c.resources().memoryMb();
             poolSize = c.pool().size();
             poolMax = c.pool().max();
+            poolAdaptive = c.pool().adaptive();
+            poolCreateParallelism = c.pool().createParallelism();
             timeout = c.limits().timeout();
             maxTimeout = c.limits().maxTimeout();
             maxOutputBytes = c.limits().maxOutputBytes();
             maxFileBytes = c.limits().maxFileBytes();
             maxConcurrentRuns = c.limits().maxConcurrentRuns();
             maxExecsPerSandbox = c.limits().maxExecsPerSandbox();
+            maxQueuedRuns = c.limits().maxQueuedRuns();
+            queueTimeout = c.limits().queueTimeout();
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
             images = new LinkedHashMap<>(c.images());
-            backends = new LinkedHashMap<>(c.backends());
-        }
-
-        /** {@code [backends.ID]} tables of scalar settings; a later file's table replaces the whole table. */
-        void backends(JsonNode tables, String source) {
-            Iterator<Map.Entry<String, JsonNode>> ids = tables.fields();
-            while (ids.hasNext()) {
-                Map.Entry<String, JsonNode> id = ids.next();
-                String where = "backends." + id.getKey();
-                if (!SETTING_NAME.matcher(id.getKey()).matches() || !id.getValue().isObject()) {
-                    throw new AgentKernelException.InvalidRequestException("Invalid config key '" + where + "' in "
-                            + source + ": expected a [backends.ID] section named by a backend id such as docker");
-                }
-                Map<String, String> settings = new LinkedHashMap<>();
-                Iterator<Map.Entry<String, JsonNode>> keys = id.getValue().fields();
-                while (keys.hasNext()) {
-                    Map.Entry<String, JsonNode> key = keys.next();
-                    JsonNode v = key.getValue();
-                    if (!SETTING_NAME.matcher(key.getKey()).matches() || !v.isValueNode() || v.isNull()) {
-                        throw new AgentKernelException.InvalidRequestException("Invalid config value for '" + where + "."
-                                + key.getKey() + "' in " + source + ": must be a string, number or boolean");
-                    }
-                    settings.put(key.getKey(), v.asText());
-                }
-                backends.put(id.getKey(), settings);
-            }
+            backendProperties = new LinkedHashMap<>(c.backendProperties());
         }
 
         /** The config; a rule across keys (e.g. timeout and its maximum) is reported with {@code where}. */
@@ -315,13 +360,13 @@ public final class ConfigLoader {
             return new AgentKernelConfig(
                     new AgentKernelConfig.Server(host, port, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
                             shutdownGrace),
-                    new AgentKernelConfig.Sandbox(image, profile, backend),
+                    new AgentKernelConfig.Sandbox(image, profile, backend, pullRegistries),
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
-                    new AgentKernelConfig.Pool(poolSize, poolMax),
+                    new AgentKernelConfig.Pool(poolSize, poolMax, poolAdaptive, poolCreateParallelism),
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
-                            maxExecsPerSandbox, maxTimeout),
+                            maxExecsPerSandbox, maxTimeout, maxQueuedRuns, queueTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
-                    images, backends);
+                    images, backendProperties);
         }
 
         void set(String section, String key, JsonNode v, String where) {
@@ -338,11 +383,14 @@ public final class ConfigLoader {
                 case "sandbox.image" -> image = val.image();
                 case "sandbox.profile" -> profile = val.profile();
                 case "sandbox.backend" -> backend = val.string();
+                case "sandbox.pull_registries" -> pullRegistries = val.registries();
                 case "resources.vcpus" -> vcpus = (int) val.integer(Validation.MIN_VCPUS, Validation.MAX_VCPUS);
                 case "resources.memory_mb" -> memoryMb = (int) val.integer(Validation.MIN_MEMORY_MB,
                         Validation.MAX_MEMORY_MB);
                 case "pool.size" -> poolSize = (int) val.integer(0, 1024);
                 case "pool.max" -> poolMax = (int) val.integer(0, 4096);
+                case "pool.adaptive" -> poolAdaptive = val.bool();
+                case "pool.create_parallelism" -> poolCreateParallelism = (int) val.integer(1, 64);
                 case "limits.timeout_ms" -> timeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "limits.max_timeout_ms" -> maxTimeout = val.millis(1, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "limits.max_output_bytes" -> maxOutputBytes = val.integer(1, AgentKernelConfig.Limits.MAX_BYTES);
@@ -351,10 +399,17 @@ public final class ConfigLoader {
                         AgentKernelConfig.Limits.MAX_COMMANDS);
                 case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1,
                         AgentKernelConfig.Limits.MAX_COMMANDS);
+                case "limits.max_queued_runs" -> maxQueuedRuns = (int) val.integer(0, 1_000_000);
+                case "limits.queue_timeout_ms" -> queueTimeout = Duration.ofMillis(val.integer(0, 86_400_000));
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {
-                    if (section.equals("images")) {
+                    if (section.equals("profiles")) {
+                        String runtime = val.profileRuntime();
+                        if (runtime != null) {
+                            backendProperties.put(BackendSettings.runtimeKey(val.profileName(key)), runtime);
+                        }
+                    } else if (section.equals("images")) {
                         images.put(key, val.image());
                     } else {
                         throw new AgentKernelException.InvalidRequestException("Unknown config key '" + section + "."
@@ -448,6 +503,48 @@ public final class ConfigLoader {
             } catch (AgentKernelException e) {
                 throw bad("not a valid image reference");
             }
+        }
+
+        /** Registry host names (with an optional port), or {@code *}. */
+        List<String> registries() {
+            List<String> out = strings();
+            for (String r : out) {
+                if (!r.equals("*") && !r.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
+                    throw bad("'" + r + "' is not a registry (host or host:port, or *)");
+                }
+            }
+            return out;
+        }
+
+        /** The key of a {@code [profiles.NAME]} table. */
+        SecurityProfile profileName(String name) {
+            try {
+                return SecurityProfile.fromWire(name);
+            } catch (AgentKernelException e) {
+                throw new AgentKernelException.InvalidRequestException("Unknown config key 'profiles." + name + "' "
+                        + where + ": the profiles are permissive, moderate, restrictive");
+            }
+        }
+
+        /** A {@code [profiles.NAME]} table: {@code runtime = "runsc"}; the runtime or null. */
+        String profileRuntime() {
+            if (!node.isObject()) {
+                throw bad("expected a table such as [" + key + "] with runtime = \"runsc\"");
+            }
+            String runtime = null;
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                Value v = new Value(key + "." + f.getKey(), f.getValue(), where);
+                if (!f.getKey().equals("runtime")) {
+                    throw new AgentKernelException.InvalidRequestException("Unknown config key '" + v.key + "' " + where);
+                }
+                runtime = v.string();
+                if (!runtime.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                    throw v.bad("not a runtime name");
+                }
+            }
+            return runtime;
         }
 
         SecurityProfile profile() {

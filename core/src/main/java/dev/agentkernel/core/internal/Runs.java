@@ -13,6 +13,7 @@ import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Validation;
+import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.audit.AuditingBackend;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
@@ -87,7 +88,7 @@ public final class Runs {
                     request.vcpus() != null ? request.vcpus() : config.resources().vcpus(),
                     request.memoryMb() != null ? request.memoryMb() : config.resources().memoryMb());
 
-            SandboxInfo sandbox = request.fast() ? pool.claim(key).orElse(null) : null;
+            SandboxInfo sandbox = request.fast() ? pool.claim(key, gate.queued()).orElse(null) : null;
             boolean pooled = sandbox != null;
             String name = pooled ? sandbox.name() : runNames.get();
             temporaries.add(name);
@@ -161,7 +162,7 @@ public final class Runs {
         inFlight.ensureOpen();
         List<Future<RunResult>> futures = new ArrayList<>();
         for (RunRequest r : requests) {
-            futures.add(batchExecutor.submit(() -> run(r, SILENT, Cancellation.create())));
+            futures.add(batchExecutor.submit(CallContext.carried(() -> run(r, SILENT, Cancellation.create()))));
         }
         List<BatchOutcome> out = new ArrayList<>();
         for (Future<RunResult> f : futures) {

@@ -1,6 +1,7 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.audit.AuditingBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TemporarySandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(TemporarySandboxes.class);
+    /**
+     * Background removals in parallel. Fewer than the pool's creations: in a burst the engine serves the creations
+     * that answers wait for first; the sandboxes waiting for removal are idle (their commands ended).
+     */
+    static final int REMOVAL_PARALLELISM = 2;
 
     private final AuditingBackend backend;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
@@ -34,7 +40,8 @@ public final class TemporarySandboxes {
      */
     public TemporarySandboxes(AuditingBackend backend, boolean background, int maxPending) {
         this.backend = backend;
-        this.destroyer = background ? DaemonThreads.executor("agentkernel-destroy", 4, Duration.ofSeconds(30)) : null;
+        this.destroyer = background ? DaemonThreads.executor("agentkernel-destroy", REMOVAL_PARALLELISM,
+                Duration.ofSeconds(30)) : null;
         this.pending = new Semaphore(Math.max(1, maxPending));
     }
 
@@ -55,13 +62,13 @@ public final class TemporarySandboxes {
     public void dispose(String name) {
         if (destroyer != null && pending.tryAcquire()) {
             try {
-                destroyer.execute(() -> {
+                destroyer.execute(CallContext.carried(() -> {
                     try {
                         remove(name);
                     } finally {
                         pending.release();
                     }
-                });
+                }));
                 return;
             } catch (RejectedExecutionException closing) {
                 pending.release();

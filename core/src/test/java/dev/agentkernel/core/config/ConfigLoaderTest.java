@@ -2,6 +2,7 @@ package dev.agentkernel.core.config;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.core.BackendSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,12 +57,16 @@ class ConfigLoaderTest {
                 [pool]
                 size = 3
                 max = 9
+                adaptive = false
+                create_parallelism = 6
                 [limits]
                 timeout_ms = 1500
                 max_output_bytes = 100
                 max_file_bytes = 200
                 max_concurrent_runs = 5
                 max_execs_per_sandbox = 3
+                max_queued_runs = 7
+                queue_timeout_ms = 2500
                 [audit]
                 path = "~/logs/a.jsonl"
                 enabled = false
@@ -78,30 +83,29 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().profile()).isEqualTo(SecurityProfile.RESTRICTIVE);
         assertThat(c.sandbox().backend()).isEqualTo("docker");
         assertThat(c.resources()).isEqualTo(new AgentKernelConfig.Resources(2, 1024));
-        assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(3, 9));
-        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3));
+        assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(3, 9, false, 6));
+        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3, 7,
+                Duration.ofMillis(2500)));
         assertThat(c.audit()).isEqualTo(new AgentKernelConfig.Audit(home.resolve("logs/a.jsonl"), false));
         assertThat(c.images()).containsEntry("python3", "agentkernel/python:local").containsEntry("g++", "gcc:13");
     }
 
     @Test
-    void eachBackendHasItsOwnSectionHandedToItAsProperties() throws Exception {
+    void theDockerSectionIsHandedToTheBackendAndItsVariablesOverrideIt() throws Exception {
         file("""
                 [sandbox]
                 backend = "docker"
-                [backends.docker]
+                [docker]
                 host = "tcp://127.0.0.1:2375"
-                pull = false
-                [backends.kubernetes]
-                namespace = "sandboxes"
+                pull = true
+                exec = "agent"
                 """);
-        AgentKernelConfig c = load(Map.of());
-        assertThat(c.backends()).containsOnlyKeys("docker", "kubernetes");
-        assertThat(c.backendProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "docker.host", "tcp://127.0.0.1:2375", "docker.pull", "false", "kubernetes.namespace", "sandboxes"));
-        assertThat(dev.agentkernel.core.BackendSettings.fromConfig(c, "me").properties())
-                .isEqualTo(c.backendProperties());
-        assertThat(dev.agentkernel.core.BackendSettings.fromConfig(c, "me").backendId()).isEqualTo("docker");
+        AgentKernelConfig c = load(Map.of("AGENTKERNEL_DOCKER_PULL", "false"));
+        assertThat(c.backendProperties()).containsEntry("docker.host", "tcp://127.0.0.1:2375")
+                .containsEntry("docker.pull", "false").containsEntry("docker.exec", "agent");
+        BackendSettings settings = BackendSettings.from(c, "me", BackendSettings.PULL_NONE);
+        assertThat(settings.backendId()).isEqualTo("docker");
+        assertThat(settings.property("docker.host", null)).isEqualTo("tcp://127.0.0.1:2375");
     }
 
     @Test
@@ -118,6 +122,20 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().profile()).isEqualTo(SecurityProfile.PERMISSIVE);
         assertThat(c.limits().timeout()).isEqualTo(Duration.ofMillis(42));
         assertThat(c.limits().maxExecsPerSandbox()).isEqualTo(2);
+        c = load(Map.of("AGENTKERNEL_MAX_QUEUED_RUNS", "0", "AGENTKERNEL_QUEUE_TIMEOUT_MS", "5",
+                "AGENTKERNEL_POOL_ADAPTIVE", "0", "AGENTKERNEL_POOL_CREATE_PARALLELISM", "2"));
+        assertThat(c.limits().maxQueuedRuns()).isZero();
+        assertThat(c.limits().queueTimeout()).isEqualTo(Duration.ofMillis(5));
+        assertThat(c.pool().adaptive()).isFalse();
+        assertThat(c.pool().createParallelism()).isEqualTo(2);
+    }
+
+    @Test
+    void aBurstIsQueuedByDefaultAndThePoolAdapts() throws Exception {
+        AgentKernelConfig c = load(Map.of());
+        assertThat(c.limits().maxQueuedRuns()).isEqualTo(1000);
+        assertThat(c.limits().queueTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(2, 128, true, 4));
     }
 
     @Test
@@ -127,6 +145,30 @@ class ConfigLoaderTest {
         assertThat(load(Map.of()).limits().maxTimeout()).isEqualTo(Duration.ofHours(1));
         assertThat(load(Map.of("AGENTKERNEL_MAX_TIMEOUT_MS", "60000", "AGENTKERNEL_TIMEOUT_MS", "1000")).limits()
                 .maxTimeout()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void theKubernetesSectionReachesTheBackendAsFlatProperties() throws Exception {
+        file("""
+                [kubernetes]
+                namespace = "sandboxes"
+                image_pull_secrets = ["regcred", "other"]
+                [kubernetes.runtime_class]
+                restrictive = "gvisor"
+                [kubernetes.node_selector]
+                "agentkernel.dev/pool" = "sandboxes"
+                """);
+        AgentKernelConfig c = load(Map.of("AGENTKERNEL_KUBERNETES_CONTEXT", "kind-kind",
+                "AGENTKERNEL_KUBERNETES_RUNTIME_CLASS__MODERATE", "kata"));
+        assertThat(c.backendProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "kubernetes.namespace", "sandboxes",
+                "kubernetes.image_pull_secrets", "regcred,other",
+                "kubernetes.runtime_class.restrictive", "gvisor",
+                "kubernetes.runtime_class.moderate", "kata",
+                "kubernetes.node_selector.agentkernel.dev/pool", "sandboxes",
+                "kubernetes.context", "kind-kind"));
+        file("[kubernetes]\ntolerations = [{ key = \"x\" }]\n");
+        assertThatThrownBy(() -> load(Map.of())).hasMessageContaining("kubernetes.tolerations");
     }
 
     @Test
@@ -167,9 +209,14 @@ class ConfigLoaderTest {
                 new String[]{"[audit]\nenabled = \"yes\"\n", "'audit.enabled'"},
                 new String[]{"[limits]\nmax_concurrent_runs = 0\n", "'limits.max_concurrent_runs'"},
                 new String[]{"[limits]\nmax_execs_per_sandbox = 0\n", "'limits.max_execs_per_sandbox'"},
+                new String[]{"[limits]\nqueue_timeout_ms = -1\n", "'limits.queue_timeout_ms'"},
+                new String[]{"[pool]\ncreate_parallelism = 0\n", "'pool.create_parallelism'"},
+                new String[]{"[pool]\nadaptive = 3\n", "'pool.adaptive'"},
                 new String[]{"[images]\npython = 3\n", "'images.python'"},
-                new String[]{"[backends]\nhost = \"x\"\n", "'backends.host'"},
-                new String[]{"[backends.docker]\nhost = [\"x\"]\n", "'backends.docker.host'"},
+                new String[]{"[sandbox]\npull_registries = [\"a b\"]\n", "'sandbox.pull_registries'"},
+                new String[]{"[profiles.loose]\nruntime = \"runsc\"\n", "Unknown config key 'profiles.loose'"},
+                new String[]{"[profiles.moderate]\nruntim = \"runsc\"\n", "Unknown config key 'profiles.moderate.runtim'"},
+                new String[]{"[profiles.moderate]\nruntime = \"run sc\"\n", "'profiles.moderate.runtime'"},
                 // every number has an upper bound
                 new String[]{"[limits]\ntimeout_ms = 9223372036854775807\n", "'limits.timeout_ms'"},
                 new String[]{"[limits]\nmax_timeout_ms = 2592000001\n", "between 1 and 2592000000"},
@@ -197,5 +244,23 @@ class ConfigLoaderTest {
                 .hasMessageContaining("AGENTKERNEL_PORT").hasMessageContaining("integer");
         assertThatThrownBy(() -> load(Map.of("AGENTKERNEL_AUDIT", "maybe")))
                 .hasMessageContaining("AGENTKERNEL_AUDIT");
+    }
+
+    @Test
+    void pullRegistriesAndProfileRuntimesReachTheBackendSettings() throws Exception {
+        AgentKernelConfig unset = load(Map.of());
+        assertThat(unset.sandbox().pullRegistries()).as("unset: each command decides").isNull();
+        assertThat(dev.agentkernel.core.BackendSettings.from(unset, "i", dev.agentkernel.core.BackendSettings.PULL_NONE)
+                .properties()).containsEntry("pull.registries", "").doesNotContainKey("runtime.moderate");
+
+        file("[sandbox]\npull_registries = [\"ghcr.io\", \"registry.example.com:5000\"]\n"
+                + "[profiles.moderate]\nruntime = \"runsc\"\n");
+        AgentKernelConfig c = load(Map.of());
+        assertThat(c.sandbox().pullRegistries()).containsExactly("ghcr.io", "registry.example.com:5000");
+        assertThat(c.backendProperties()).containsEntry("runtime.moderate", "runsc");
+        assertThat(dev.agentkernel.core.BackendSettings.from(c, "i", dev.agentkernel.core.BackendSettings.PULL_ANY)
+                .properties()).containsEntry("pull.registries", "ghcr.io,registry.example.com:5000")
+                .containsEntry("runtime.moderate", "runsc");
+        assertThat(load(Map.of("AGENTKERNEL_PULL_REGISTRIES", "")).sandbox().pullRegistries()).as("env: none").isEmpty();
     }
 }

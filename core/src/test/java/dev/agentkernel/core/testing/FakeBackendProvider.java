@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@link FakeBackend} as a provider (id {@value #ID}), so tests can go through the real wiring of a front end, from
  * a configuration file to {@code KernelFactory} and {@code Backends.open}: {@code [sandbox] backend = "fake"}. The
- * setting {@code [backends.fake] name = "..."} names an in-memory engine shared by every kernel of this JVM that
- * names it (as the kernels of several CLI commands share one Docker engine); {@link #engine} gives it to the test.
+ * backend property {@code fake.name} (default {@code default}) names an in-memory engine shared by every kernel of
+ * this JVM that names it (as the kernels of several CLI commands share one Docker engine); {@link #engine} gives it
+ * to the test.
  *
  * <p>Available only when chosen by id: where a backend is picked automatically, the fake never competes.
  */

@@ -1,0 +1,138 @@
+package dev.agentkernel.core.internal;
+
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.KernelMetrics;
+import dev.agentkernel.core.LeaseStore;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Times every engine call (the raw backend, below the audit) and reports it to {@link KernelMetrics} by operation:
+ * what the engine costs, apart from what the kernel adds around it.
+ */
+public final class MeasuredBackend implements Backend {
+    private final Backend delegate;
+    private final KernelMetrics metrics;
+
+    public MeasuredBackend(Backend delegate, KernelMetrics metrics) {
+        this.delegate = delegate;
+        this.metrics = metrics;
+    }
+
+    private <T> T timed(String operation, Supplier<T> call) {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+            T result = call.get();
+            ok = true;
+            return result;
+        } finally {
+            metrics.engineCall(operation, System.nanoTime() - start, ok);
+        }
+    }
+
+    private void timed(String operation, Runnable call) {
+        timed(operation, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    @Override
+    public String id() {
+        return delegate.id();
+    }
+
+    @Override
+    public String instanceId() {
+        return delegate.instanceId();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return delegate.capabilities();
+    }
+
+    /** Leases are engine calls too, but periodic and small: not measured. */
+    @Override
+    public LeaseStore leases() {
+        return delegate.leases();
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec) {
+        return timed("create", () -> delegate.create(spec));
+    }
+
+    @Override
+    public SandboxInfo start(String name) {
+        return timed("start", () -> delegate.start(name));
+    }
+
+    @Override
+    public SandboxInfo stop(String name) {
+        return timed("stop", () -> delegate.stop(name));
+    }
+
+    @Override
+    public void remove(String name) {
+        timed("remove", () -> delegate.remove(name));
+    }
+
+    @Override
+    public Optional<SandboxInfo> inspect(String name) {
+        return timed("inspect", () -> delegate.inspect(name));
+    }
+
+    @Override
+    public List<SandboxInfo> list() {
+        return timed("list", delegate::list);
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
+        return timed("exec", () -> delegate.exec(name, request, listener, cancellation));
+    }
+
+    @Override
+    public FileContent readFile(String name, String path, long maxBytes) {
+        return timed("read_file", () -> delegate.readFile(name, path, maxBytes));
+    }
+
+    @Override
+    public void writeFile(String name, FileContent file) {
+        timed("write_file", () -> delegate.writeFile(name, file));
+    }
+
+    @Override
+    public void deleteFile(String name, String path) {
+        timed("delete_file", () -> delegate.deleteFile(name, path));
+    }
+
+    @Override
+    public boolean imageAvailable(String image) {
+        return timed("image_available", () -> delegate.imageAvailable(image));
+    }
+
+    @Override
+    public BackendHealth health() {
+        return timed("health", delegate::health);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
