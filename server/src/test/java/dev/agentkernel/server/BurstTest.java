@@ -27,8 +27,7 @@ class BurstTest {
     private ServerFixture server(int maxRuns, int maxQueued, Duration queueTimeout) {
         AgentKernelConfig d = ServerFixture.config(maxRuns);
         AgentKernelConfig.Limits l = d.limits();
-        AgentKernelConfig c = d.withLimits(new AgentKernelConfig.Limits(l.timeout(), l.maxOutputBytes(),
-                l.maxFileBytes(), maxRuns, l.maxExecsPerSandbox(), maxQueued, queueTimeout));
+        AgentKernelConfig c = d.withLimits(l.withQueue(maxQueued, queueTimeout));
         return new ServerFixture(fake, c, dir.resolve("audit.jsonl"), o -> o, b -> b);
     }
 

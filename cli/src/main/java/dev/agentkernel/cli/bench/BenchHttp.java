@@ -138,6 +138,11 @@ final class BenchHttp {
                 : content.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** GET /sandboxes: named sandboxes and the temporary ones still there. */
+    JsonNode sandboxes() throws IOException, InterruptedException {
+        return call("GET", "/sandboxes", null);
+    }
+
     /** GET /pool: the pool's figures. */
     JsonNode pool() throws IOException, InterruptedException {
         return call("GET", "/pool", null);

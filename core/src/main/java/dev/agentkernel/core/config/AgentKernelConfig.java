@@ -126,6 +126,12 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
                     maxQueuedRuns, queueTimeout);
         }
 
+        /** The admission queue's settings changed. */
+        public Limits withQueue(int newMaxQueuedRuns, Duration newQueueTimeout) {
+            return new Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, maxTimeout,
+                    newMaxQueuedRuns, newQueueTimeout);
+        }
+
         /** Kept for callers written before the admission queue's settings: they get their defaults. */
         public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
                       int maxExecsPerSandbox, Duration maxTimeout) {

@@ -400,7 +400,7 @@ public final class ConfigLoader {
                 case "limits.max_execs_per_sandbox" -> maxExecsPerSandbox = (int) val.integer(1,
                         AgentKernelConfig.Limits.MAX_COMMANDS);
                 case "limits.max_queued_runs" -> maxQueuedRuns = (int) val.integer(0, 1_000_000);
-                case "limits.queue_timeout_ms" -> queueTimeout = Duration.ofMillis(val.integer(0, 86_400_000));
+                case "limits.queue_timeout_ms" -> queueTimeout = val.millis(0, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
                 default -> {

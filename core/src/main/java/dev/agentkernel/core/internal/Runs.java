@@ -97,8 +97,10 @@ public final class Runs {
                 l.onStarted(name, key.image(), choice.note(), pooled);
                 l.onProgress(RunListener.Stage.CREATING);
                 if (!pooled) {
-                    backend.create(new SandboxSpec(name, key.image(), key.vcpus(), key.memoryMb(), key.profile(),
-                            Map.of(), Map.of(), SandboxKind.RUN));
+                    try (SandboxPool.Foreground waitedFor = pool.foreground()) {
+                        backend.create(new SandboxSpec(name, key.image(), key.vcpus(), key.memoryMb(), key.profile(),
+                                Map.of(), Map.of(), SandboxKind.RUN));
+                    }
                     exists = true;
                 }
                 l.onProgress(RunListener.Stage.STARTING);

@@ -46,6 +46,9 @@ import java.util.function.Supplier;
  * served by the pool's creations at the engine's best parallelism, instead of each run creating its own sandbox on
  * top of them); otherwise — no creation on its way, or a fixed-size pool — the claim answers at once (a miss).
  * When demand falls, {@link #prune} removes idle members above the target.
+ *
+ * <p>Creations a caller waits for come first: while a run creates its own sandbox ({@link #foreground}), the pool's
+ * creations that no claim waits for hold back (a refill is a guess at the future; the run is a user now).
  */
 public final class SandboxPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
@@ -54,6 +57,8 @@ public final class SandboxPool implements AutoCloseable {
     static final int MAX_KEYS = 64;
     /** How long a claim waits for a member on its way before it gives up (a miss). */
     static final Duration MAX_CLAIM_WAIT = Duration.ofMinutes(2);
+    /** How long a refill holds back for callers' own creations at most: a steady stream of them must not starve it. */
+    static final Duration MAX_YIELD = Duration.ofSeconds(10);
 
     /** What a warm sandbox must match to serve a run. */
     public record Key(String image, SecurityProfile profile, int vcpus, int memoryMb) {
@@ -132,6 +137,8 @@ public final class SandboxPool implements AutoCloseable {
     private long created;
     private long failures;
     private boolean closed;
+    /** Creations callers wait for outside the pool (cold runs) now. Guarded by this. */
+    private int foreground;
 
     /**
      * @param backend   creates and removes members (the auditing backend: pool members are audited too)
@@ -168,6 +175,50 @@ public final class SandboxPool implements AutoCloseable {
 
     public boolean enabled() {
         return minPerKey > 0 && max > 0;
+    }
+
+    /** Marks a creation a caller waits for, until closed; see the class comment. */
+    public interface Foreground extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Holds back the pool's speculative creations until the returned mark is closed. */
+    public Foreground foreground() {
+        synchronized (this) {
+            foreground++;
+        }
+        boolean[] done = {false};
+        return () -> {
+            synchronized (this) {
+                if (!done[0]) {
+                    done[0] = true;
+                    foreground--;
+                    notifyAll();
+                }
+            }
+        };
+    }
+
+    /**
+     * Waits (at most {@link #MAX_YIELD}) while callers wait for creations of their own and no claim waits for this
+     * key's members.
+     */
+    private synchronized void yieldToForeground(Key key) {
+        long end = clock.getAsLong() + MAX_YIELD.toNanos();
+        while (foreground > 0 && !closed) {
+            KeyState s = keys.get(key);
+            long left = end - clock.getAsLong();
+            if (s != null && s.waiting > 0 || left <= 0) {
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Registers a key and starts filling it in the background. */
@@ -441,6 +492,7 @@ public final class SandboxPool implements AutoCloseable {
 
         @Override
         public void run() {
+            yieldToForeground(key);
             SandboxInfo info = null;
             try {
                 info = backend.create(new SandboxSpec(names.get(), key.image(), key.vcpus(), key.memoryMb(),

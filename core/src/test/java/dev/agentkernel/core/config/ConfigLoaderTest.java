@@ -84,8 +84,8 @@ class ConfigLoaderTest {
         assertThat(c.sandbox().backend()).isEqualTo("docker");
         assertThat(c.resources()).isEqualTo(new AgentKernelConfig.Resources(2, 1024));
         assertThat(c.pool()).isEqualTo(new AgentKernelConfig.Pool(3, 9, false, 6));
-        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3, 7,
-                Duration.ofMillis(2500)));
+        assertThat(c.limits()).isEqualTo(new AgentKernelConfig.Limits(Duration.ofMillis(1500), 100, 200, 5, 3,
+                AgentKernelConfig.Limits.DEFAULT_MAX_TIMEOUT, 7, Duration.ofMillis(2500)));
         assertThat(c.audit()).isEqualTo(new AgentKernelConfig.Audit(home.resolve("logs/a.jsonl"), false));
         assertThat(c.images()).containsEntry("python3", "agentkernel/python:local").containsEntry("g++", "gcc:13");
     }

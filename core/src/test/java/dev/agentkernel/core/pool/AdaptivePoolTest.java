@@ -132,6 +132,20 @@ class AdaptivePoolTest {
     }
 
     @Test
+    void refillsHoldBackForACallersOwnCreationButNotForAWaitingClaim() throws Exception {
+        pool(2, 8, true);
+        try (SandboxPool.Foreground coldRun = pool.foreground()) {
+            pool.warm(KEY);
+            Thread.sleep(300);
+            assertThat(warm()).as("refills wait while a cold run creates").isZero();
+            java.util.concurrent.CompletableFuture<Optional<SandboxInfo>> claim =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> pool.claim(KEY));
+            assertThat(claim.get(20, TimeUnit.SECONDS)).as("a claim waiting for the key lets them go").isPresent();
+        }
+        waitUntil(() -> pool.stats().size() == 2);
+    }
+
+    @Test
     void keysAreBounded() throws Exception {
         pool(1, 4, true);
         for (int i = 0; i < SandboxPool.MAX_KEYS + 20; i++) {
