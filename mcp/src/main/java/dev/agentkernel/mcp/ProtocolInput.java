@@ -21,9 +21,8 @@ import java.util.concurrent.CountDownLatch;
  * session on the first line it cannot parse. A malformed line gets the JSON-RPC parse error (-32700) instead,
  * and the server keeps serving.
  *
- * <p>Cancellation, which the SDK does not implement: each {@code tools/call} is registered with
- * {@link CallCancellations} and tagged with its id in {@code params._meta}; a {@code notifications/cancelled} fires
- * the call's cancellation here and goes no further.
+ * <p>Cancellation, which the SDK does not implement: every message is screened by {@link CallCancellations} before
+ * the SDK sees it.
  *
  * <p>When the client closes stdin, {@code ended} is counted down but the transport does not see the end yet:
  * it would close the session at once and drop the answers of calls still running. {@link #release()} lets it
@@ -102,20 +101,11 @@ final class ProtocolInput extends InputStream {
                 reject(message == null ? "the line is not valid JSON" : "a JSON-RPC message must be a JSON object");
                 continue;
             }
-            String method = message.path("method").asText("");
-            if (method.equals("notifications/cancelled")) {
-                calls.cancel(message.path("params").path("requestId").toString());
-                continue;
+            String passed = calls.screen((ObjectNode) message, line);
+            if (passed == null) {
+                continue; // a cancellation, handled here
             }
-            if (method.equals("tools/call") && message.hasNonNull("id") && message.path("params").isObject()) {
-                String id = message.get("id").toString();
-                calls.opened(id);
-                ObjectNode params = (ObjectNode) message.get("params");
-                JsonNode meta = params.path("_meta");
-                (meta.isObject() ? (ObjectNode) meta : params.putObject("_meta")).put(CallCancellations.META_KEY, id);
-                line = JSON.writeValueAsString(message);
-            }
-            current = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            current = (passed + "\n").getBytes(StandardCharsets.UTF_8);
             position = 0;
         }
         return true;

@@ -86,7 +86,9 @@ class ProtocolInputTest {
         assertThat(calls.of(meta7).isCancelled()).isTrue();
         assertThat(calls.of(meta8).isCancelled()).isFalse();
         calls.closed(meta8);
-        calls.cancel("\"s-8\"");
+        assertThat(calls.screen((com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"s-8\"}}"), "x"))
+                .as("a cancellation goes no further").isNull();
         assertThat(calls.of(meta8).isCancelled()).as("a finished call is no longer known").isFalse();
     }
 }
