@@ -22,6 +22,25 @@ public class AgentKernelException extends RuntimeException {
         return code;
     }
 
+    /**
+     * The exception of a code, as its subclass where there is one, so that a failure reported by a server is
+     * caught by the same {@code catch} as the same failure in process.
+     */
+    public static AgentKernelException of(ErrorCode code, String message) {
+        return switch (code) {
+            case NOT_FOUND -> new NotFoundException(message);
+            case CONFLICT -> new ConflictException(message);
+            case SANDBOX_BROKEN -> new SandboxBrokenException(message);
+            case UNSUPPORTED -> new UnsupportedException(message);
+            case INVALID_REQUEST -> new InvalidRequestException(message);
+            case TIMEOUT -> new OperationTimeoutException(message);
+            case BACKEND_UNAVAILABLE -> new BackendUnavailableException(message, null);
+            case BUSY -> new BusyException(message);
+            case PAYLOAD_TOO_LARGE -> new TooLargeException(message);
+            case UNAUTHORIZED, FORBIDDEN, INTERNAL -> new AgentKernelException(code, message);
+        };
+    }
+
     public static NotFoundException sandboxNotFound(String name) {
         return new NotFoundException("Sandbox '" + name + "' not found");
     }
@@ -53,6 +72,12 @@ public class AgentKernelException extends RuntimeException {
             this.reason = reason;
         }
 
+        /** As a server reported it: the message is the whole sentence, the reason is not known apart. */
+        SandboxBrokenException(String message) {
+            super(ErrorCode.SANDBOX_BROKEN, message);
+            this.reason = null;
+        }
+
         /** What broke, e.g. "its agent stopped answering". */
         public String reason() {
             return reason;
@@ -70,6 +95,10 @@ public class AgentKernelException extends RuntimeException {
     public static class OperationTimeoutException extends AgentKernelException {
         public OperationTimeoutException(String message) {
             super(ErrorCode.TIMEOUT, message);
+        }
+
+        public OperationTimeoutException(String message, Throwable cause) {
+            super(ErrorCode.TIMEOUT, message, cause);
         }
     }
 

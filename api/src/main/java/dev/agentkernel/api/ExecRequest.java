@@ -12,7 +12,9 @@ import java.util.Map;
  * @param workdir        absolute working directory, or null for the sandbox default
  * @param timeout        after this the command's whole process tree is killed; null means no limit
  * @param stdin          bytes written to the command's stdin, followed by EOF; null means an empty stdin
- * @param maxOutputBytes cap per stream (stdout, stderr); output beyond it is dropped and {@code truncated} set
+ * @param maxOutputBytes cap per stream (stdout, stderr); output beyond it is dropped and {@code truncated} set.
+ *                       0 leaves it to the kernel ({@code limits.max_output_bytes}; a backend called directly
+ *                       gets {@link #DEFAULT_MAX_OUTPUT_BYTES})
  */
 public record ExecRequest(List<String> argv, Map<String, String> env, String workdir, Duration timeout, byte[] stdin,
                           long maxOutputBytes) {

@@ -5,6 +5,9 @@ package dev.agentkernel.api;
  * as produced, then {@code done}. Errors are thrown by the streaming call itself. Called on backend threads.
  */
 public interface RunListener extends OutputListener {
+    /** Listens to nothing. */
+    RunListener NONE = new RunListener() { };
+
     /** Stages of a run, in order. An exec in a named sandbox reports only {@link #EXECUTING}. */
     enum Stage {
         CREATING, STARTING, EXECUTING;
@@ -14,7 +17,11 @@ public interface RunListener extends OutputListener {
         }
     }
 
-    default void onStarted(String sandbox) {
+    /**
+     * A run has its temporary sandbox: the name, the image it runs in, why that image when it is a fallback
+     * (else null), and whether a warm pool sandbox serves it. An exec in a named sandbox does not report this.
+     */
+    default void onStarted(String sandbox, String image, String imageNote, boolean pooled) {
     }
 
     default void onProgress(Stage stage) {

@@ -63,6 +63,10 @@ public record RunRequest(List<String> command, String image, SecurityProfile pro
         return new RunRequest(command, image, profile, fast, vcpus, memoryMb, newEnv, workdir, timeout, stdin);
     }
 
+    public RunRequest withWorkdir(String newWorkdir) {
+        return new RunRequest(command, image, profile, fast, vcpus, memoryMb, env, newWorkdir, timeout, stdin);
+    }
+
     public RunRequest withStdin(byte[] newStdin) {
         return new RunRequest(command, image, profile, fast, vcpus, memoryMb, env, workdir, timeout, newStdin);
     }

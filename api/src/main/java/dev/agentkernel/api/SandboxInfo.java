@@ -1,12 +1,15 @@
 package dev.agentkernel.api;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * What a backend knows about a sandbox. Nullable fields are unknown and are omitted on the wire.
  *
+ * @param createdAt when it was made, to the second (the precision of the wire form {@code 2026-01-30T12:00:00Z},
+ *                  which {@link Instant#toString()} then gives everywhere)
  * @param id      the backend's own id (e.g. a container id or a pod uid), or null
  * @param owner   the id of the agentkernel instance that made the sandbox, or null
  * @param details backend-specific facts for people and diagnostics (e.g. Docker's {@code exec_via}: how commands
@@ -20,6 +23,7 @@ public record SandboxInfo(String name, SandboxStatus status, String backend, Str
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(backend, "backend");
         kind = Objects.requireNonNullElse(kind, SandboxKind.NAMED);
+        createdAt = createdAt == null ? null : createdAt.truncatedTo(ChronoUnit.SECONDS);
         details = details == null ? Map.of() : Map.copyOf(details);
     }
 

@@ -4,22 +4,25 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What to create. {@code image} may be null only before image resolution; backends receive a resolved image.
+ * What to create. {@code image}, {@code vcpus}, {@code memoryMb} and {@code profile} may be null: the kernel
+ * then applies the configured defaults ({@code [sandbox] image} and {@code profile}, {@code [resources]}), once,
+ * for every front end alike. Backends receive a resolved spec (nothing null).
  *
  * @param labels user labels; keys starting with {@value #RESERVED_LABEL_PREFIX} are reserved for agentkernel
  */
-public record SandboxSpec(String name, String image, int vcpus, int memoryMb, SecurityProfile profile,
+public record SandboxSpec(String name, String image, Integer vcpus, Integer memoryMb, SecurityProfile profile,
                           Map<String, String> env, Map<String, String> labels, SandboxKind kind) {
-    public static final int DEFAULT_VCPUS = 1;
-    public static final int DEFAULT_MEMORY_MB = 512;
     public static final String RESERVED_LABEL_PREFIX = "dev.agentkernel.";
 
     public SandboxSpec {
         Validation.sandboxName(name);
         Validation.image(image);
-        Validation.vcpus(vcpus);
-        Validation.memoryMb(memoryMb);
-        profile = profile == null ? SecurityProfile.DEFAULT : profile;
+        if (vcpus != null) {
+            Validation.vcpus(vcpus);
+        }
+        if (memoryMb != null) {
+            Validation.memoryMb(memoryMb);
+        }
         env = env == null ? Map.of() : Map.copyOf(env);
         env.forEach((k, v) -> {
             Validation.envKey(k);
@@ -36,10 +39,14 @@ public record SandboxSpec(String name, String image, int vcpus, int memoryMb, Se
         kind = Objects.requireNonNullElse(kind, SandboxKind.NAMED);
     }
 
-    /** A named sandbox with default limits and profile. */
+    /** A named sandbox with the configured limits and profile ({@code image} null: the configured image). */
     public static SandboxSpec named(String name, String image) {
-        return new SandboxSpec(name, image, DEFAULT_VCPUS, DEFAULT_MEMORY_MB, SecurityProfile.DEFAULT, Map.of(), Map.of(),
-                SandboxKind.NAMED);
+        return new SandboxSpec(name, image, null, null, null, Map.of(), Map.of(), SandboxKind.NAMED);
+    }
+
+    /** A named sandbox with every default. */
+    public static SandboxSpec named(String name) {
+        return named(name, null);
     }
 
     public SandboxSpec withImage(String newImage) {
@@ -54,11 +61,22 @@ public record SandboxSpec(String name, String image, int vcpus, int memoryMb, Se
         return new SandboxSpec(name, image, vcpus, memoryMb, newProfile, env, labels, kind);
     }
 
-    public SandboxSpec withLimits(int newVcpus, int newMemoryMb) {
+    public SandboxSpec withLimits(Integer newVcpus, Integer newMemoryMb) {
         return new SandboxSpec(name, image, newVcpus, newMemoryMb, profile, env, labels, kind);
+    }
+
+    public SandboxSpec withEnv(Map<String, String> newEnv) {
+        return new SandboxSpec(name, image, vcpus, memoryMb, profile, newEnv, labels, kind);
     }
 
     public SandboxSpec withKind(SandboxKind newKind) {
         return new SandboxSpec(name, image, vcpus, memoryMb, profile, env, labels, newKind);
+    }
+
+    /** This spec with its null profile and limits replaced by the given defaults (the kernel's resolution). */
+    public SandboxSpec withDefaults(SecurityProfile defaultProfile, int defaultVcpus, int defaultMemoryMb) {
+        return new SandboxSpec(name, image, vcpus != null ? vcpus : defaultVcpus,
+                memoryMb != null ? memoryMb : defaultMemoryMb, profile != null ? profile : defaultProfile, env, labels,
+                kind);
     }
 }

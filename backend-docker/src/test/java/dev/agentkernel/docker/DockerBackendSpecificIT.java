@@ -58,6 +58,11 @@ class DockerBackendSpecificIT {
         }
     }
 
+    /** A backend receives specs the kernel has resolved: no null profile or limits. */
+    private static SandboxSpec resolved(SandboxSpec spec) {
+        return spec.withDefaults(SecurityProfile.DEFAULT, 1, 512);
+    }
+
     private String name(String hint) {
         String n = "it-" + hint + "-" + UUID.randomUUID().toString().substring(0, 8);
         ours.add(n);
@@ -86,7 +91,7 @@ class DockerBackendSpecificIT {
             assertThat(catchThrowableOfType(AgentKernelException.class, op::run).code()).isEqualTo(ErrorCode.NOT_FOUND);
         }
         AgentKernelException taken = catchThrowableOfType(AgentKernelException.class,
-                () -> backend.create(SandboxSpec.named(name, DockerBackendIT.BUSYBOX)));
+                () -> backend.create(resolved(SandboxSpec.named(name, DockerBackendIT.BUSYBOX))));
         assertThat(taken.code()).isEqualTo(ErrorCode.CONFLICT);
         // Both are still there, untouched.
         assertThat(plain.inspectContainerCmd(id).exec().getConfig().getLabels()).doesNotContainKey("dev.agentkernel.managed");
@@ -115,7 +120,7 @@ class DockerBackendSpecificIT {
         try (DockerBackend hubless = DockerBackend.open(new BackendSettings("docker", owner,
                 Map.of("docker.pull", "registry.invalid")))) {
             AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
-                    () -> hubless.create(SandboxSpec.named(name, image)));
+                    () -> hubless.create(resolved(SandboxSpec.named(name, image))));
             assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
             assertThat(e.getMessage()).contains("Image '" + image + "'", "pulling from docker.io is not allowed")
                     .doesNotContain("\tat ");
@@ -124,13 +129,13 @@ class DockerBackendSpecificIT {
             assertThat(hubless.imageAvailable(DockerBackendIT.BUSYBOX)).isTrue();
             // A registry on loopback is refused before the engine is asked anything.
             AgentKernelException loopback = catchThrowableOfType(AgentKernelException.class,
-                    () -> hubless.create(SandboxSpec.named(name, "127.0.0.1:1/agentkernel/missing:none")));
+                    () -> hubless.create(resolved(SandboxSpec.named(name, "127.0.0.1:1/agentkernel/missing:none"))));
             assertThat(loopback.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
             assertThat(loopback.getMessage()).contains("loopback, link-local or private address");
         }
         try (DockerBackend noPull = DockerBackend.open(new BackendSettings("docker", owner, Map.of("docker.pull", "false")))) {
             assertThat(catchThrowableOfType(AgentKernelException.class,
-                    () -> noPull.create(SandboxSpec.named(name, image))).getMessage()).contains("not available locally");
+                    () -> noPull.create(resolved(SandboxSpec.named(name, image)))).getMessage()).contains("not available locally");
         }
     }
 

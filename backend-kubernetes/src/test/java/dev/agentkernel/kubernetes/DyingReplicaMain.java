@@ -2,6 +2,7 @@ package dev.agentkernel.kubernetes;
 
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.config.AgentKernelConfig;
@@ -29,7 +30,8 @@ public final class DyingReplicaMain {
         AgentKernel kernel = AgentKernel.builder().backend(backend).config(AgentKernelConfig.forTests(audit))
                 .reconcileFilter(s -> false).leaseTtl(lease).build().start();
         String name = "dying-" + Long.toHexString(System.nanoTime());
-        backend.create(new SandboxSpec(name, SimCluster.IMAGE, 1, 64, null, Map.of(), Map.of(), SandboxKind.RUN));
+        backend.create(new SandboxSpec(name, SimCluster.IMAGE, 1, 64, SecurityProfile.DEFAULT, Map.of(), Map.of(),
+                SandboxKind.RUN)); // a backend gets resolved specs: the kernel fills in the defaults
         System.out.println("SANDBOX " + name);
         System.out.println("READY");
         System.out.flush();

@@ -1,19 +1,19 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.setup.EngineSetup;
-import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.Backend;
+import dev.agentkernel.connect.SandboxesFactory;
+import dev.agentkernel.connect.Target;
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 
 import java.util.Map;
 
 /**
- * Remote when a URL is given (--url, else $AGENTKERNEL_BASE_URL); otherwise embedded: the configuration, a Docker
- * engine made ready on first use (setup runs by itself when the engine or the default images are missing), the
- * backend found by {@link Backends#open}, and the {@link AgentKernel} facade over it.
+ * The CLI's use of the front ends' one factory ({@link SandboxesFactory}): remote when a URL is given (--url, else
+ * $AGENTKERNEL_BASE_URL), otherwise embedded from the configuration, with the Docker engine made ready first (setup
+ * runs by itself when the engine or the default images are missing).
  */
 public final class DefaultClientFactory implements ClientFactory {
     private final Map<String, String> env;
@@ -23,41 +23,35 @@ public final class DefaultClientFactory implements ClientFactory {
     }
 
     @Override
-    public SandboxClient open(ConnectionOptions connection, Console console) {
-        String url = connection.url() != null ? connection.url() : env.get("AGENTKERNEL_BASE_URL");
-        if (url != null && !url.isBlank()) {
-            return new RemoteClient(url, env.get("AGENTKERNEL_API_KEY"));
-        }
-        return openEmbedded(ConfigFiles.oneShot(ConfigFiles.load(connection.config(), env)), console);
+    public Sandboxes open(ConnectionOptions connection, Console console) {
+        return factory(console).open(target(connection, true));
     }
 
-    /** The embedded client with the engine made ready first. */
-    public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console) {
-        return openEmbedded(config, console, false);
+    @Override
+    public Sandboxes openLongRunning(ConnectionOptions connection, Console console) {
+        return factory(console).openLazily(target(connection, false));
     }
 
     /**
-     * @param serving a long-lived server: temporary sandboxes are removed right after answering instead of before
-     *                (see {@link AgentKernel.Builder#destroyInBackground}), and images are pulled only from the
-     *                configured registries (none when unset): its callers name images the operator did not choose
+     * Where the sandboxes are. A one-shot command's embedded kernel keeps no warm pool (it would start containers
+     * only to drain them when the command ends) and pulls the images its user names from any registry; the
+     * long-running MCP server's serves a model, which names the images: pulled only from configured registries.
      */
-    public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console, boolean serving) {
-        return openEmbedded(config, console, serving, serving ? BackendSettings.PULL_NONE : BackendSettings.PULL_ANY);
+    public Target target(ConnectionOptions connection, boolean oneShot) {
+        return Target.choose(connection.url(), env, () -> {
+            AgentKernelConfig config = ConfigFiles.load(connection.config(), env);
+            return oneShot ? ConfigFiles.oneShot(config) : config;
+        }, InstanceId.current(), oneShot ? BackendSettings.PULL_ANY : BackendSettings.PULL_NONE);
     }
 
-    /** @param pullWhenUnset registries to pull from when the configuration names none */
-    public EmbeddedClient openEmbedded(AgentKernelConfig config, Console console, boolean serving,
-                                       java.util.List<String> pullWhenUnset) {
+    /** Makes the Docker engine ready when the configured backend is Docker (or left to the auto-pick). */
+    public void prepareEngine(AgentKernelConfig config, Console console) {
         if (config.sandbox().backend() == null || "docker".equals(config.sandbox().backend())) {
             new EngineSetup(env).ensureReady(console);
         }
-        Backend backend = Backends.open(BackendSettings.from(config, InstanceId.current(), pullWhenUnset));
-        try {
-            return new EmbeddedClient(AgentKernel.builder().backend(backend).config(config)
-                    .destroyInBackground(serving).build().start());
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+    }
+
+    private SandboxesFactory factory(Console console) {
+        return new SandboxesFactory(config -> prepareEngine(config, console));
     }
 }

@@ -28,8 +28,9 @@ public final class LiveOutput implements RunListener {
     }
 
     @Override
-    public void onStarted(String sandbox) {
-        console.detail("sandbox " + sandbox);
+    public void onStarted(String sandbox, String image, String imageNote, boolean pooled) {
+        console.detail("sandbox " + sandbox + (pooled ? " (warm, from the pool)" : "")
+                + (image == null ? "" : ", image " + image) + (imageNote == null ? "" : ": " + imageNote));
     }
 
     @Override

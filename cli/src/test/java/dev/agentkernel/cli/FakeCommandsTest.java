@@ -33,7 +33,7 @@ class FakeCommandsTest {
         AgentKernelConfig config = ConfigFiles.oneShot(new AgentKernelConfig(d.server(), d.sandbox(), d.resources(), d.pool(),
                 d.limits(), new AgentKernelConfig.Audit(auditFile, true), d.images()));
         cli = new CliHarness((connection, console) ->
-                new EmbeddedClient(AgentKernel.builder().backend(fake).config(config).build()),
+                AgentKernel.builder().backend(fake).config(config).build(),
                 Map.of("AGENTKERNEL_HOME", tmp.toString()));
     }
 

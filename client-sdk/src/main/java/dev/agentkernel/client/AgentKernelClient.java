@@ -1,7 +1,23 @@
 package dev.agentkernel.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.agentkernel.client.generated.model.AuditEvent;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
+import dev.agentkernel.api.Validation;
 import dev.agentkernel.client.generated.model.AuditEventListResponse;
 import dev.agentkernel.client.generated.model.BatchRequest;
 import dev.agentkernel.client.generated.model.BatchResponse;
@@ -19,10 +35,7 @@ import dev.agentkernel.client.generated.model.WriteFileRequest;
 
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -30,23 +43,34 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
- * Client of a remote agentkernel server ({@code agentkernel serve}). Thread-safe; make one and share it.
+ * {@link Sandboxes} over HTTP: every operation of a remote agentkernel server ({@code agentkernel serve}), with the
+ * same results and the same {@link AgentKernelException}s (and codes) as the in-process kernel. Thread-safe; make
+ * one and share it.
  *
  * <pre>{@code
  * AgentKernelClient client = AgentKernelClient.create();       // AGENTKERNEL_BASE_URL, AGENTKERNEL_API_KEY
- * ExecResult r = client.run("python3", "-c", "print(1+1)");
+ * RunResult r = client.run("python3", "-c", "print(1+1)");
  * }</pre>
  *
- * Every method throws an unchecked {@link AgentKernelClientException} (or one of its subclasses) when the server
- * refuses the call or cannot be reached. A command that exits non-zero is a normal {@link ExecResult}.
+ * <p>A server that cannot be reached is {@code BACKEND_UNAVAILABLE}, no answer in time is {@code TIMEOUT}; an error
+ * answer is the exception of its {@code code} (or, without one, of its HTTP status). Streaming calls use the
+ * server's Server-Sent Events; cancelling one closes the connection, and the server kills the command. For
+ * iterating events yourself, {@link #runStream(RunRequest)} and {@link #execStream} return the raw
+ * {@link EventStream}.
  */
-public final class AgentKernelClient {
+public final class AgentKernelClient implements Sandboxes {
     /** Used when neither the builder nor {@code AGENTKERNEL_BASE_URL} gives a base URL. */
     public static final String DEFAULT_BASE_URL = "http://localhost:18888";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Added to a command's own timeout so the server can answer before the client gives up. */
     private static final Duration SERVER_MARGIN = Duration.ofSeconds(30);
+    /**
+     * How long a command without its own timeout may run on a server with the default configuration
+     * ({@code limits.timeout_ms}): the client waits that long (plus the margin) rather than giving up on a command
+     * the server still runs, as an in-process call would wait for it.
+     */
+    public static final Duration SERVER_DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
     private final URI baseUri;
     private final Duration timeout;
@@ -91,46 +115,50 @@ public final class AgentKernelClient {
         return baseUri;
     }
 
+    /** The server's base URL. */
+    @Override
+    public String toString() {
+        return baseUri.toString();
+    }
+
     // ---- server
 
-    /** {@code GET /health}. A server whose engine is down answers {@code unavailable} (not an exception). */
-    public Health health() {
-        try {
-            return Wire.health(transport.call("GET", "health", null, dev.agentkernel.client.generated.model.Health.class, timeout));
-        } catch (UnavailableException e) {
-            return new Health("unavailable", null, null, e.getMessage());
-        }
+    /** {@code GET /health}. A server whose engine is down answers 503: that is an answer, not an exception. */
+    @Override
+    public BackendHealth health() {
+        return Wire.health(transport.call("GET", "health", null, dev.agentkernel.client.generated.model.Health.class,
+                timeout, 503));
     }
 
     /** {@code GET /pool}: the warm pool's figures. */
-    public PoolStats pool() {
+    @Override
+    public PoolStats poolStats() {
         return Wire.pool(transport.call("GET", "pool", null, PoolResponse.class, timeout).getData());
     }
 
     // ---- temporary sandboxes
 
-    /** Runs a command in a temporary sandbox: {@code client.run("python3", "-c", "print(1+1)")}. */
-    public ExecResult run(String... command) {
-        return run(RunRequest.of(command));
-    }
-
-    public ExecResult run(RunRequest request) {
+    /** {@code POST /run}. */
+    @Override
+    public RunResult run(RunRequest request) {
         return Wire.runResult(transport.call("POST", "run", Wire.runBody(request), RunResponse.class,
                 timeoutFor(request.timeout())).getData());
     }
 
-    /** Runs a command in a temporary sandbox and streams its events; close the stream to cancel the command. */
+    /** {@code POST /run/stream}. */
+    @Override
+    public RunResult runStreaming(RunRequest request, RunListener listener, Cancellation cancellation) {
+        return ListenedStream.run(runStream(request), listener, cancellation);
+    }
+
+    /** The events of {@code POST /run/stream}; close the stream to cancel the command. */
     public EventStream runStream(RunRequest request) {
         return transport.stream("run/stream", Wire.runBody(request));
     }
 
-    /** Streams to {@code listener} on this thread until the end; returns the terminal event (Done or Error). */
-    public StreamEvent runStream(RunRequest request, StreamListener listener) {
-        return terminal(runStream(request), listener);
-    }
-
-    /** Runs every command in its own temporary sandbox, in parallel; results in input order. */
-    public List<BatchResult> batch(List<RunRequest> requests) {
+    /** {@code POST /batch/run}. */
+    @Override
+    public List<BatchOutcome> batch(List<RunRequest> requests) {
         Objects.requireNonNull(requests, "requests");
         BatchRequest body = new BatchRequest();
         Duration longest = null;
@@ -149,6 +177,7 @@ public final class AgentKernelClient {
 
     // ---- named sandboxes
 
+    @Override
     public List<SandboxInfo> list() {
         List<Sandbox> data = transport.call("GET", "sandboxes", null, SandboxListResponse.class, timeout).getData();
         if (data == null) {
@@ -157,152 +186,135 @@ public final class AgentKernelClient {
         return data.stream().map(Wire::sandbox).toList();
     }
 
-    /** Creates and starts a named sandbox. A taken name is a {@link ConflictException}. */
-    public SandboxInfo create(String name, SandboxSpec spec) {
-        return Wire.sandbox(transport.call("POST", "sandboxes", Wire.createBody(name, spec), SandboxResponse.class,
-                timeout).getData());
+    /**
+     * {@code POST /sandboxes}, then {@code GET} of the new sandbox: the create answer has only its name, status and
+     * backend (as the seed API shows), and callers get the whole {@link SandboxInfo}, as in process.
+     */
+    @Override
+    public SandboxInfo create(SandboxSpec spec) {
+        SandboxInfo created = Wire.sandbox(transport.call("POST", "sandboxes", Wire.createBody(spec),
+                SandboxResponse.class, timeout).getData());
+        try {
+            return get(created.name());
+        } catch (AgentKernelException.NotFoundException removedMeanwhile) {
+            return created;
+        }
     }
 
-    public SandboxInfo create(String name) {
-        return create(name, SandboxSpec.defaults());
-    }
-
+    @Override
     public SandboxInfo get(String name) {
         return Wire.sandbox(transport.call("GET", sandboxPath(name), null, SandboxResponse.class, timeout).getData());
     }
 
-    public ExecResult exec(String name, String... command) {
-        return exec(name, ExecRequest.of(command));
-    }
-
+    /** {@code POST /sandboxes/{name}/exec}. */
+    @Override
     public ExecResult exec(String name, ExecRequest request) {
         return Wire.execResult(transport.call("POST", sandboxPath(name) + "/exec", Wire.execBody(request),
                 ExecResponse.class, timeoutFor(request.timeout())).getData());
     }
 
-    /** Streams a command's events in a named sandbox; close the stream to cancel (the server kills the command). */
+    /** {@code POST /sandboxes/{name}/exec/stream}. */
+    @Override
+    public ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation) {
+        return ListenedStream.exec(execStream(name, request), listener, cancellation);
+    }
+
+    /** The events of {@code POST /sandboxes/{name}/exec/stream}; close the stream to cancel the command. */
     public EventStream execStream(String name, ExecRequest request) {
         return transport.stream(sandboxPath(name) + "/exec/stream", Wire.execBody(request));
     }
 
-    /** Streams to {@code listener} on this thread until the end; returns the terminal event (Done or Error). */
-    public StreamEvent execStream(String name, ExecRequest request, StreamListener listener) {
-        return terminal(execStream(name, request), listener);
-    }
-
-    /** Stops the sandbox; it keeps its filesystem and can be started again. */
+    @Override
     public SandboxInfo stop(String name) {
         return Wire.sandbox(transport.call("POST", sandboxPath(name) + "/stop", null, SandboxResponse.class, timeout)
                 .getData());
     }
 
-    /** Starts a stopped sandbox again. */
+    @Override
     public SandboxInfo start(String name) {
         return Wire.sandbox(transport.call("POST", sandboxPath(name) + "/start", null, SandboxResponse.class, timeout)
                 .getData());
     }
 
-    /** Removes the sandbox and its container; a missing sandbox is a {@link NotFoundException}. */
+    @Override
     public void remove(String name) {
         transport.call("DELETE", sandboxPath(name), null, MessageResponse.class, timeout);
     }
 
-    /**
-     * Creates a sandbox and returns a session that removes it on {@link SandboxSession#close()}: use it in a
-     * try-with-resources block so the sandbox goes away even when the block throws.
-     */
-    public SandboxSession sandbox(String name, SandboxSpec spec) {
-        create(name, spec);
-        return new SandboxSession(this, name);
-    }
-
-    public SandboxSession sandbox(String name) {
-        return sandbox(name, SandboxSpec.defaults());
-    }
-
     // ---- files
 
-    /** Reads a file as UTF-8 text (bytes that are not UTF-8 become U+FFFD; use {@link #readFileBytes} for binary). */
-    public String readFile(String name, String path) {
-        return new String(readFileBytes(name, path), StandardCharsets.UTF_8);
-    }
-
-    public byte[] readFileBytes(String name, String path) {
-        FileData d = transport.call("GET", filesPath(name, path), null, FileResponse.class, timeout).getData();
+    @Override
+    public FileContent readFile(String name, String path) {
+        String normal = Validation.sandboxPath(path);
+        FileData d = transport.call("GET", filesPath(name, normal), null, FileResponse.class, timeout).getData();
         if (d == null || d.getContent() == null) {
             throw Errors.protocol("file answer without content", null);
         }
         if (d.getEncoding() == FileEncoding.BASE64) {
             try {
-                return Base64.getDecoder().decode(d.getContent());
+                return new FileContent(normal, Base64.getDecoder().decode(d.getContent()));
             } catch (IllegalArgumentException e) {
                 throw Errors.protocol("file content is not valid base64", e);
             }
         }
-        return d.getContent().getBytes(StandardCharsets.UTF_8);
+        return new FileContent(normal, d.getContent().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    /** Writes a UTF-8 text file, creating parent folders; returns the server's message. */
-    public String writeFile(String name, String path, String content) {
-        WriteFileRequest body = new WriteFileRequest().content(content).encoding(FileEncoding.UTF8);
-        return transport.call("PUT", filesPath(name, path), body, MessageResponse.class, timeout).getData();
-    }
-
-    /** Writes bytes (sent base64-encoded), creating parent folders; returns the server's message. */
-    public String writeFile(String name, String path, byte[] content) {
+    /** Writes bytes (sent base64-encoded), creating parent folders. */
+    @Override
+    public FileContent writeFile(String name, String path, byte[] content) {
+        FileContent file = new FileContent(path, content);
         WriteFileRequest body = new WriteFileRequest()
-                .content(Base64.getEncoder().encodeToString(content)).encoding(FileEncoding.BASE64);
-        return transport.call("PUT", filesPath(name, path), body, MessageResponse.class, timeout).getData();
+                .content(Base64.getEncoder().encodeToString(file.content())).encoding(FileEncoding.BASE64);
+        transport.call("PUT", filesPath(name, file.path()), body, MessageResponse.class, timeout);
+        return file;
     }
 
-    /** Deletes a file; returns the server's message. */
+    @Override
     public String deleteFile(String name, String path) {
-        return transport.call("DELETE", filesPath(name, path), null, MessageResponse.class, timeout).getData();
+        String normal = Validation.sandboxPath(path);
+        transport.call("DELETE", filesPath(name, normal), null, MessageResponse.class, timeout);
+        return normal;
     }
 
     // ---- audit
 
-    /** The audit log of a sandbox, oldest first; still readable after the sandbox was removed. */
-    public List<AuditEntry> logs(String name) {
-        return logs(name, null, 0);
-    }
-
-    /** Entries at or after {@code since} (null: all), at most the {@code limit} most recent (0: all). */
-    public List<AuditEntry> logs(String name, Instant since, int limit) {
-        StringBuilder query = new StringBuilder();
-        if (since != null) {
-            query.append("since=").append(HttpTransport.segment(since.toString()));
+    /** Entries at or after {@code query.since()} (null: all), at most the {@code limit} most recent (0: all). */
+    @Override
+    public List<AuditEvent> logs(String name, LogQuery query) {
+        LogQuery q = query == null ? LogQuery.ALL : query;
+        StringBuilder params = new StringBuilder();
+        if (q.since() != null) {
+            params.append("since=").append(HttpTransport.segment(q.since().toString()));
         }
-        if (limit > 0) {
-            query.append(query.length() > 0 ? "&" : "").append("limit=").append(limit);
+        if (q.limit() > 0) {
+            params.append(params.length() > 0 ? "&" : "").append("limit=").append(q.limit());
         }
-        String path = sandboxPath(name) + "/logs" + (query.length() > 0 ? "?" + query : "");
-        List<AuditEvent> data = transport.call("GET", path, null, AuditEventListResponse.class, timeout).getData();
+        String path = sandboxPath(name) + "/logs" + (params.length() > 0 ? "?" + params : "");
+        List<dev.agentkernel.client.generated.model.AuditEvent> data =
+                transport.call("GET", path, null, AuditEventListResponse.class, timeout).getData();
         if (data == null) {
             throw Errors.protocol("log answer without data", null);
         }
         return data.stream().map(Wire::audit).toList();
     }
 
+    /** Nothing to release: the JDK's HTTP client keeps no resource that outlives its idle connections. */
+    @Override
+    public void close() {
+    }
+
     // ---- helpers
 
+    /** How long to wait for the answer of a command call: the command's time (its own, else the server's). */
     private Duration timeoutFor(Duration commandTimeout) {
-        if (commandTimeout == null) {
-            return timeout;
-        }
-        Duration needed = commandTimeout.plus(SERVER_MARGIN);
+        Duration needed = (commandTimeout != null ? commandTimeout : SERVER_DEFAULT_COMMAND_TIMEOUT).plus(SERVER_MARGIN);
         return needed.compareTo(timeout) > 0 ? needed : timeout;
     }
 
-    private static StreamEvent terminal(EventStream stream, StreamListener listener) {
-        return stream.forEachEvent(listener).orElseThrow(() -> Errors.protocol("the stream was closed before its end", null));
-    }
-
+    /** Names are checked here with the kernel's own rule, so a bad one fails the same way as in process. */
     private static String sandboxPath(String name) {
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("sandbox name must not be blank");
-        }
-        return "sandboxes/" + HttpTransport.segment(name);
+        return "sandboxes/" + HttpTransport.segment(Validation.sandboxName(name));
     }
 
     private static String filesPath(String name, String path) {
@@ -348,7 +360,10 @@ public final class AgentKernelClient {
             return this;
         }
 
-        /** How long to wait for an answer (default 30 s); commands with a longer own timeout get that plus 30 s. */
+        /**
+         * How long to wait for an answer (default 30 s). A command call waits for its command: its own timeout plus
+         * 30 s, or without one, {@link #SERVER_DEFAULT_COMMAND_TIMEOUT} plus 30 s, when that is longer.
+         */
         public Builder timeout(Duration value) {
             this.timeout = positive(value, "timeout");
             return this;

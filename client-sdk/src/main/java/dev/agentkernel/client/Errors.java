@@ -2,21 +2,25 @@ package dev.agentkernel.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpTimeoutException;
-import java.time.Duration;
-import java.util.Optional;
 
-/** The one table from a server error answer (or a transport failure) to the client's exceptions. */
+/**
+ * From a server's error answer (or a failed connection) to the {@link AgentKernelException} the same failure
+ * raises in process: the answer's {@code code} when it has one, else its status read through the one
+ * code↔status table ({@link ErrorCode#ofHttpStatus}).
+ */
 final class Errors {
     private Errors() {
     }
 
-    /** Maps an error answer: the envelope's {@code error} text and {@code code}, the status, {@code Retry-After}. */
-    static AgentKernelClientException fromResponse(ObjectMapper mapper, int status, String body,
-                                                   Optional<String> retryAfter) {
+    /** Maps an error answer: the envelope's {@code error} text and {@code code}, else the status. */
+    static AgentKernelException fromResponse(ObjectMapper mapper, int status, String body) {
         String message = null;
         String code = null;
         try {
@@ -35,46 +39,42 @@ final class Errors {
             String snippet = body == null ? "" : body.strip();
             message = "HTTP " + status + (snippet.isEmpty() ? "" : ": " + abbreviate(snippet));
         }
-        return of(status, code, message, retryAfter.flatMap(Errors::parseRetryAfter).orElse(null));
+        return AgentKernelException.of(ErrorCode.fromWire(code).orElseGet(() -> ErrorCode.ofHttpStatus(status)), message);
     }
 
-    static AgentKernelClientException of(int status, String code, String message, Duration retryAfter) {
-        return switch (status) {
-            case 400, 413 -> new ValidationException(status, code, message);
-            case 401 -> new UnauthorizedException(status, code, message);
-            case 404 -> new NotFoundException(status, code, message);
-            case 409 -> new ConflictException(status, code, message);
-            case 429, 503 -> new UnavailableException(status, code, message, retryAfter);
-            default -> new AgentKernelClientException(status, code, message);
-        };
+    /** The failure an error event of a stream stands for. */
+    static AgentKernelException fromEvent(String code, String message) {
+        return AgentKernelException.of(ErrorCode.fromWire(code).orElse(ErrorCode.INTERNAL), message);
     }
 
-    /** Wraps a failure of the connection itself; restores the interrupt flag when it was an interrupt. */
-    static AgentKernelClientException transport(String what, Exception e) {
+    /**
+     * A failure of the connection itself: no answer in time is {@code TIMEOUT}, anything else (refused, reset)
+     * {@code BACKEND_UNAVAILABLE}, as when the engine behind an embedded kernel is down. Restores the interrupt
+     * flag when it was an interrupt.
+     *
+     * @param server the server's base URL, or null where it is not known
+     * @param what   the request, e.g. {@code GET sandboxes}
+     */
+    static AgentKernelException transport(URI server, String what, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
+        String at = server == null ? "" : " at " + server.toString().replaceAll("/$", "");
         if (e instanceof HttpTimeoutException) {
-            return new AgentKernelClientException(AgentKernelClientException.NO_STATUS,
-                    AgentKernelClientException.CODE_TIMEOUT, what + ": no answer in time (" + e.getMessage() + ")", e);
+            return new AgentKernelException.OperationTimeoutException("no answer from the agentkernel server" + at
+                    + " in time (" + what + ")", e);
         }
-        String reason = e instanceof ConnectException ? "cannot connect" : e.getClass().getSimpleName();
-        String detail = e.getMessage() == null ? "" : ": " + e.getMessage();
-        return new AgentKernelClientException(AgentKernelClientException.NO_STATUS,
-                AgentKernelClientException.CODE_NETWORK, what + ": " + reason + detail, e);
+        String reason = e instanceof ConnectException ? "connection refused"
+                : "the connection failed (" + e.getClass().getSimpleName() + ")";
+        String detail = e.getMessage() == null || e.getMessage().isBlank() ? "" : ": " + e.getMessage();
+        return new AgentKernelException.BackendUnavailableException("cannot reach the agentkernel server" + at + " ("
+                + what + "): " + reason + detail, e);
     }
 
-    static AgentKernelClientException protocol(String message, Throwable cause) {
-        return new AgentKernelClientException(AgentKernelClientException.NO_STATUS,
-                AgentKernelClientException.CODE_PROTOCOL, message, cause);
-    }
-
-    private static Optional<Duration> parseRetryAfter(String value) {
-        try {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(value.trim())));
-        } catch (NumberFormatException httpDate) {
-            return Optional.empty(); // the HTTP-date form is not used by our server
-        }
+    /** The server answered something this client does not understand. */
+    static AgentKernelException protocol(String message, Throwable cause) {
+        return new AgentKernelException(ErrorCode.INTERNAL, "Unexpected answer from the agentkernel server: " + message,
+                cause);
     }
 
     private static String text(JsonNode node, String field) {

@@ -27,7 +27,8 @@ import java.util.stream.StreamSupport;
  * {@link StreamEvent.Error}. {@link #close()} (from any thread, e.g. a timeout or a UI "stop" button) closes the
  * connection, which makes the server kill the command; the iteration then ends quietly.
  *
- * <p>A connection that breaks before the terminal event raises an {@link AgentKernelClientException}.
+ * <p>A connection that breaks before the terminal event raises a {@code BACKEND_UNAVAILABLE}
+ * {@link dev.agentkernel.api.AgentKernelException}.
  */
 public final class EventStream implements Iterable<StreamEvent>, AutoCloseable {
     private final InputStream body;
@@ -145,7 +146,7 @@ public final class EventStream implements Iterable<StreamEvent>, AutoCloseable {
                 return null; // closed by the caller (perhaps from another thread): a quiet end
             }
             close();
-            throw Errors.transport("stream broke before its end", e);
+            throw Errors.transport(null, "the stream broke before its end", e);
         }
         if (closed) {
             return null;
@@ -158,7 +159,11 @@ public final class EventStream implements Iterable<StreamEvent>, AutoCloseable {
     static Optional<StreamEvent> decode(SseParser.Message message, ObjectMapper mapper) {
         try {
             return Optional.ofNullable(switch (message.event()) {
-                case "started" -> new StreamEvent.Started(mapper.readValue(message.data(), StartedEvent.class).getSandbox());
+                case "started" -> {
+                    StartedEvent e = mapper.readValue(message.data(), StartedEvent.class);
+                    yield new StreamEvent.Started(e.getSandbox(), e.getImage(), e.getImageNote(),
+                            Boolean.TRUE.equals(e.getPooled()));
+                }
                 case "progress" -> {
                     ProgressEvent e = mapper.readValue(message.data(), ProgressEvent.class);
                     yield new StreamEvent.Progress(e.getStage() == null ? "" : e.getStage().getValue());
@@ -174,7 +179,7 @@ public final class EventStream implements Iterable<StreamEvent>, AutoCloseable {
                     }
                     yield new StreamEvent.Done(e.getExitCode(),
                             e.getDurationMs() == null ? null : Duration.ofMillis(e.getDurationMs()),
-                            Boolean.TRUE.equals(e.getTimedOut()));
+                            Boolean.TRUE.equals(e.getTimedOut()), Boolean.TRUE.equals(e.getTruncated()));
                 }
                 case "error" -> {
                     ErrorEvent e = mapper.readValue(message.data(), ErrorEvent.class);

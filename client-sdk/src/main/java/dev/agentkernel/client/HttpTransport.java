@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -42,6 +41,11 @@ final class HttpTransport {
      * (an envelope model). A {@code "success": false} answer or an error status is thrown as an exception.
      */
     <T> T call(String method, String path, Object body, Class<T> type, Duration requestTimeout) {
+        return call(method, path, body, type, requestTimeout, 0);
+    }
+
+    /** Like {@link #call}, reading an answer of status {@code alsoRead} (e.g. a 503 health report) as a result. */
+    <T> T call(String method, String path, Object body, Class<T> type, Duration requestTimeout, int alsoRead) {
         HttpRequest.Builder request = request(path, requestTimeout).header("Accept", "application/json");
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
@@ -53,12 +57,12 @@ final class HttpTransport {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException | InterruptedException e) {
-            throw Errors.transport(method + " " + path, e);
+            throw Errors.transport(baseUri, method + " " + path, e);
         }
         // Always UTF-8, whatever the platform charset (JSON is UTF-8 by definition).
         String text = new String(response.body(), StandardCharsets.UTF_8);
-        if (response.statusCode() >= 400) {
-            throw Errors.fromResponse(mapper, response.statusCode(), text, response.headers().firstValue("Retry-After"));
+        if (response.statusCode() >= 400 && response.statusCode() != alsoRead) {
+            throw Errors.fromResponse(mapper, response.statusCode(), text);
         }
         return read(text, type, method + " " + path);
     }
@@ -75,7 +79,7 @@ final class HttpTransport {
             throw Errors.protocol(what + ": expected a JSON object, got: " + abbreviate(text), null);
         }
         if (node.has("success") && !node.get("success").asBoolean()) {
-            throw Errors.fromResponse(mapper, 500, text, Optional.empty());
+            throw Errors.fromResponse(mapper, 500, text);
         }
         try {
             return mapper.treeToValue(node, type);
@@ -95,7 +99,7 @@ final class HttpTransport {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException | InterruptedException e) {
-            throw Errors.transport("POST " + path, e);
+            throw Errors.transport(baseUri, "POST " + path, e);
         }
         String type = response.headers().firstValue("Content-Type").orElse("");
         if (response.statusCode() >= 400 || !type.startsWith("text/event-stream")) {
@@ -103,11 +107,10 @@ final class HttpTransport {
             try (InputStream in = response.body()) {
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw Errors.transport("POST " + path, e);
+                throw Errors.transport(baseUri, "POST " + path, e);
             }
             if (response.statusCode() >= 400) {
-                throw Errors.fromResponse(mapper, response.statusCode(), text,
-                        response.headers().firstValue("Retry-After"));
+                throw Errors.fromResponse(mapper, response.statusCode(), text);
             }
             throw Errors.protocol("POST " + path + " answered " + type + " instead of an event stream", null);
         }

@@ -15,8 +15,11 @@ public sealed interface StreamEvent {
         return false;
     }
 
-    /** The command started in {@code sandbox} (a temporary name for {@code runStream}). */
-    record Started(String sandbox) implements StreamEvent {
+    /**
+     * A run started in its temporary sandbox {@code sandbox}, in {@code image} ({@code imageNote} says why when it
+     * is a fallback), served by the warm pool when {@code pooled}. Fields the server did not send are null/false.
+     */
+    record Started(String sandbox, String image, String imageNote, boolean pooled) implements StreamEvent {
     }
 
     /** A stage of the run: {@code creating}, {@code starting}, {@code executing}. */
@@ -41,8 +44,8 @@ public sealed interface StreamEvent {
         }
     }
 
-    /** The command ended; a non-zero exit code is a normal end. */
-    record Done(int exitCode, Duration duration, boolean timedOut) implements StreamEvent {
+    /** The command ended; a non-zero exit code is a normal end. {@code truncated}: output went over the cap. */
+    record Done(int exitCode, Duration duration, boolean timedOut, boolean truncated) implements StreamEvent {
         public Done {
             duration = Objects.requireNonNullElse(duration, Duration.ZERO);
         }

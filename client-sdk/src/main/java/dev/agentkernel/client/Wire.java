@@ -1,24 +1,43 @@
 package dev.agentkernel.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.SandboxStatus;
+import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.client.generated.ApiClient;
 import dev.agentkernel.client.generated.model.BatchItemResult;
 import dev.agentkernel.client.generated.model.CreateSandboxRequest;
+import dev.agentkernel.client.generated.model.PoolKeyStats;
 import dev.agentkernel.client.generated.model.Profile;
-import dev.agentkernel.client.generated.model.RunResult;
 import dev.agentkernel.client.generated.model.Sandbox;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * Converts between the client's public records and the models generated from the server's OpenAPI document
- * ({@code dev.agentkernel.client.generated.model}). The generated models carry the wire format (snake_case
- * names, types, enums); a change of the document that breaks a field breaks this class at compile time.
- * The public API never exposes generated types, so regenerating cannot break callers.
+ * Converts between the api values ({@code dev.agentkernel.api}) and the models generated from the server's OpenAPI
+ * document ({@code dev.agentkernel.client.generated.model}). The generated models carry the wire format (snake_case
+ * names, types, enums); a change of the document that breaks a field breaks this class at compile time. The public
+ * API never exposes generated types, so regenerating cannot break callers.
  */
 final class Wire {
     private Wire() {
@@ -41,23 +60,28 @@ final class Wire {
                 .memoryMb(r.memoryMb())
                 .env(r.env().isEmpty() ? null : r.env())
                 .workdir(r.workdir())
-                .timeoutMs(r.timeout() == null ? null : r.timeout().toMillis())
-                .stdin(r.stdin());
+                .timeoutMs(millis(r.timeout()))
+                .stdin(text(r.stdin()));
     }
 
     static dev.agentkernel.client.generated.model.ExecRequest execBody(ExecRequest r) {
         return new dev.agentkernel.client.generated.model.ExecRequest()
-                .command(r.command())
+                .command(r.argv())
                 .env(r.env().isEmpty() ? null : r.env())
                 .workdir(r.workdir())
-                .timeoutMs(r.timeout() == null ? null : r.timeout().toMillis())
-                .stdin(r.stdin())
+                .timeoutMs(millis(r.timeout()))
+                .stdin(text(r.stdin()))
                 .sudo(null); // the generated default (false) would be sent otherwise
     }
 
-    static CreateSandboxRequest createBody(String name, SandboxSpec spec) {
+    /** Labels are not part of the HTTP API: refused rather than dropped. */
+    static CreateSandboxRequest createBody(SandboxSpec spec) {
+        if (!spec.labels().isEmpty()) {
+            throw new AgentKernelException.InvalidRequestException("Invalid labels: the HTTP API does not carry "
+                    + "sandbox labels");
+        }
         return new CreateSandboxRequest()
-                .name(name)
+                .name(spec.name())
                 .image(spec.image())
                 .vcpus(spec.vcpus())
                 .memoryMb(spec.memoryMb())
@@ -65,15 +89,8 @@ final class Wire {
                 .env(spec.env().isEmpty() ? null : spec.env());
     }
 
-    private static Profile profile(String value) {
-        if (value == null) {
-            return null;
-        }
-        return Arrays.stream(Profile.values())
-                .filter(p -> p != Profile.UNKNOWN_DEFAULT_OPEN_API && p.getValue().equals(value))
-                .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown profile '" + value
-                        + "': use permissive, moderate or restrictive"));
+    private static Profile profile(SecurityProfile p) {
+        return p == null ? null : Profile.fromValue(p.wireName());
     }
 
     // ---- responses
@@ -84,44 +101,73 @@ final class Wire {
                 d.getTimedOut(), d.getTruncated());
     }
 
-    static ExecResult runResult(RunResult d) {
+    static RunResult runResult(dev.agentkernel.client.generated.model.RunResult d) {
         require(d, "run result");
-        return result(d.getExitCode(), d.getStdout(), d.getStderr(), d.getOutput(), d.getDurationMs(),
-                d.getTimedOut(), d.getTruncated());
+        return new RunResult(orUnknown(d.getSandbox()), d.getImage(), d.getImageNote(), isTrue(d.getPooled()),
+                result(d.getExitCode(), d.getStdout(), d.getStderr(), d.getOutput(), d.getDurationMs(),
+                        d.getTimedOut(), d.getTruncated()));
     }
 
-    static BatchResult batchItem(BatchItemResult d) {
+    /** A failed item keeps its code; a server too old to send one gives {@code INTERNAL}. */
+    static BatchOutcome batchItem(BatchItemResult d) {
         require(d, "batch item");
         if (d.getError() != null) {
-            return new BatchResult(null, d.getError());
+            ErrorCode code = d.getCode() == null ? ErrorCode.INTERNAL
+                    : ErrorCode.fromWire(d.getCode().getValue()).orElse(ErrorCode.INTERNAL);
+            return BatchOutcome.failed(AgentKernelException.of(code, d.getError()));
         }
-        return new BatchResult(result(d.getExitCode(), d.getStdout(), d.getStderr(), d.getOutput(), d.getDurationMs(),
-                d.getTimedOut(), d.getTruncated()), null);
+        return BatchOutcome.ok(new RunResult(orUnknown(d.getSandbox()), d.getImage(), d.getImageNote(),
+                isTrue(d.getPooled()), result(d.getExitCode(), d.getStdout(), d.getStderr(), d.getOutput(),
+                d.getDurationMs(), d.getTimedOut(), d.getTruncated())));
     }
 
     static SandboxInfo sandbox(Sandbox d) {
         require(d, "sandbox");
-        return new SandboxInfo(d.getName(), enumValue(d.getStatus() == null ? null : d.getStatus().getValue(),
-                d.getStatus()), d.getBackend(), d.getImage(), d.getVcpus(), d.getMemoryMb(), instant(d.getCreatedAt()),
-                d.getProfile() == null ? null : enumValue(d.getProfile().getValue(), d.getProfile()));
+        require(d.getName(), "sandbox name");
+        return new SandboxInfo(d.getName(), status(d.getStatus() == null ? null : d.getStatus().getValue()),
+                Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getImage(), d.getVcpus(), d.getMemoryMb(),
+                instant(d.getCreatedAt()), d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()),
+                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d));
     }
 
-    static AuditEntry audit(dev.agentkernel.client.generated.model.AuditEvent d) {
+    /** The backend's details; an older server sent Docker's {@code exec_via} alone. */
+    private static Map<String, String> details(Sandbox d) {
+        Map<String, String> details = new java.util.TreeMap<>(d.getDetails() == null ? Map.of() : d.getDetails());
+        if (d.getExecVia() != null) {
+            details.putIfAbsent("exec_via", d.getExecVia());
+        }
+        return details;
+    }
+
+    static AuditEvent audit(dev.agentkernel.client.generated.model.AuditEvent d) {
         require(d, "audit event");
-        return new AuditEntry(instant(d.getTimestamp()), d.getEvent(), d.getSandbox(), d.getDetails());
+        require(d.getTimestamp(), "audit timestamp");
+        return new AuditEvent(instant(d.getTimestamp()), d.getEvent(), d.getSandbox(), d.getDetails());
     }
 
     static PoolStats pool(dev.agentkernel.client.generated.model.PoolStats d) {
         require(d, "pool figures");
+        List<PoolStats.KeyStats> keys = d.getKeys() == null ? List.of() : d.getKeys().stream().map(Wire::poolKey).toList();
         return new PoolStats(isTrue(d.getEnabled()), orZero(d.getTargetPerKey()), orZero(d.getMax()),
                 orZero(d.getSize()), orZero(d.getHits()), orZero(d.getMisses()), orZero(d.getCreations()),
-                orZero(d.getFailures()), orZero(d.getClaimLatencyP50Ms()), orZero(d.getClaimLatencyP99Ms()));
+                orZero(d.getFailures()), orZero(d.getClaimLatencyP50Ms()), orZero(d.getClaimLatencyP99Ms()), keys);
     }
 
-    static Health health(dev.agentkernel.client.generated.model.Health d) {
+    private static PoolStats.KeyStats poolKey(PoolKeyStats k) {
+        return new PoolStats.KeyStats(k.getImage(), k.getProfile(), orZero(k.getVcpus()), orZero(k.getMemoryMb()),
+                orZero(k.getSize()), orZero(k.getTarget()), orZero(k.getHits()), orZero(k.getMisses()));
+    }
+
+    /** {@code ok} is available; anything else is down with the server's reason. The version goes into details. */
+    static BackendHealth health(dev.agentkernel.client.generated.model.Health d) {
         require(d, "health");
-        return new Health(d.getStatus() == null ? null : enumValue(d.getStatus().getValue(), d.getStatus()),
-                d.getBackend(), d.getVersion(), d.getMessage());
+        String backend = Objects.requireNonNullElse(d.getBackend(), "unknown");
+        boolean ok = d.getStatus() != null && "ok".equals(d.getStatus().getValue());
+        if (ok) {
+            return BackendHealth.up(backend, d.getVersion() == null ? Map.of() : Map.of("version", d.getVersion()));
+        }
+        return new BackendHealth(false, backend, Objects.requireNonNullElse(d.getMessage(), "unavailable"),
+                d.getVersion() == null ? Map.of() : Map.of("version", d.getVersion()));
     }
 
     // ---- helpers
@@ -131,7 +177,30 @@ final class Wire {
                                      Boolean timedOut, Boolean truncated) {
         // A server that sends only the seed's "output" (no stdout/stderr split) still gives a usable stdout.
         return new ExecResult(orZero(exitCode), stdout == null && stderr == null ? output : stdout, stderr, output,
-                millis(durationMs), isTrue(timedOut), isTrue(truncated));
+                durationMs == null ? null : Duration.ofMillis(durationMs), isTrue(timedOut), isTrue(truncated));
+    }
+
+    static SandboxStatus status(String wire) {
+        if (wire != null) {
+            for (SandboxStatus s : SandboxStatus.values()) {
+                if (s.wireName().equals(wire)) {
+                    return s;
+                }
+            }
+        }
+        return SandboxStatus.UNKNOWN; // a newer server's state, or none sent
+    }
+
+    private static SecurityProfile knownProfile(String wire) {
+        return Arrays.stream(SecurityProfile.values()).filter(p -> p.wireName().equals(wire)).findFirst().orElse(null);
+    }
+
+    private static SandboxKind kind(String wire) {
+        try {
+            return SandboxKind.fromWire(wire.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException unknown) {
+            return null;
+        }
     }
 
     private static void require(Object value, String what) {
@@ -140,17 +209,20 @@ final class Wire {
         }
     }
 
-    /** A value this client's generated enums do not know comes back as "unknown". */
-    private static String enumValue(String value, Enum<?> constant) {
-        return constant != null && constant.name().equals("UNKNOWN_DEFAULT_OPEN_API") ? "unknown" : value;
+    private static Long millis(Duration d) {
+        return d == null ? null : d.toMillis();
+    }
+
+    private static String text(byte[] bytes) {
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static String orUnknown(String sandbox) {
+        return sandbox == null ? "unknown" : sandbox;
     }
 
     private static Instant instant(OffsetDateTime t) {
         return t == null ? null : t.toInstant();
-    }
-
-    private static Duration millis(Long ms) {
-        return ms == null ? null : Duration.ofMillis(ms);
     }
 
     private static boolean isTrue(Boolean b) {

@@ -1,5 +1,6 @@
 package dev.agentkernel.client;
 
+import dev.agentkernel.api.AgentKernelException;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -44,7 +45,19 @@ class AgentKernelClientBuilderTest {
     void networkFailureIsWrapped() {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
         AgentKernelClient client = new AgentKernelClient.Builder(k -> null).baseUrl("http://127.0.0.1:1").build();
-        assertThatThrownBy(client::list).isInstanceOf(AgentKernelClientException.class)
-                .satisfies(e -> assertThat(((AgentKernelClientException) e).isNetworkFailure()).isTrue());
+        assertThatThrownBy(client::list).isInstanceOf(AgentKernelException.BackendUnavailableException.class)
+                .hasMessageStartingWith("cannot reach the agentkernel server at http://127.0.0.1:1");
+    }
+
+    @Test
+    void noAnswerInTimeIsATimeout() throws Exception {
+        // A loopback listener that accepts and never answers: the client's own timeout must end the call.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            AgentKernelClient impatient = new AgentKernelClient.Builder(k -> null)
+                    .baseUrl("http://127.0.0.1:" + silent.getLocalPort()).timeout(java.time.Duration.ofMillis(300)).build();
+            assertThatThrownBy(impatient::list).isInstanceOfSatisfying(AgentKernelException.class,
+                    e -> assertThat(e.code()).isEqualTo(dev.agentkernel.api.ErrorCode.TIMEOUT))
+                    .hasMessageContaining("in time");
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.agentkernel.client;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.ErrorCode;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -19,7 +21,7 @@ class EventStreamTest {
     private static final String RUN = """
             id: 1\r
             event: started\r
-            data: {"sandbox":"sandbox-abc123"}\r
+            data: {"sandbox":"sandbox-abc123","image":"busybox:1.36","pooled":true}\r
             \r
             event: progress
             data: {"stage":"creating"}
@@ -36,7 +38,7 @@ class EventStreamTest {
             data: {"content":"oops\\n","stream":"stderr"}
 
             event: done
-            data: {"exit_code":3,"duration_ms":1234,"timed_out":false}
+            data: {"exit_code":3,"duration_ms":1234,"timed_out":false,"truncated":true}
 
             event: output
             data: {"content":"after the end"}
@@ -51,11 +53,11 @@ class EventStreamTest {
     void deliversEventsInOrderAndStopsAtDone() {
         List<StreamEvent> events = stream(RUN).stream().toList();
         assertThat(events).containsExactly(
-                new StreamEvent.Started("sandbox-abc123"),
+                new StreamEvent.Started("sandbox-abc123", "busybox:1.36", null, true),
                 new StreamEvent.Progress("creating"),
                 new StreamEvent.Output("step 1\n", "stdout"),
                 new StreamEvent.Output("oops\n", "stderr"),
-                new StreamEvent.Done(3, Duration.ofMillis(1234), false));
+                new StreamEvent.Done(3, Duration.ofMillis(1234), false, true));
     }
 
     @Test
@@ -70,7 +72,7 @@ class EventStreamTest {
         };
         List<StreamEvent> seen = new ArrayList<>();
         EventStream stream = new EventStream(body, Wire.newMapper());
-        assertThat(stream.forEachEvent(seen::add)).contains(new StreamEvent.Done(3, Duration.ofMillis(1234), false));
+        assertThat(stream.forEachEvent(seen::add)).contains(new StreamEvent.Done(3, Duration.ofMillis(1234), false, true));
         assertThat(seen).hasSize(5);
         assertThat(closed).isTrue();
     }
@@ -94,23 +96,23 @@ class EventStreamTest {
         EventStream s = stream("event: started\ndata: {\"sandbox\":\"x\"}\n\nevent: output\ndata: {\"content\":\"partial");
         List<StreamEvent> seen = new ArrayList<>();
         assertThatThrownBy(() -> s.forEach(seen::add))
-                .isInstanceOf(AgentKernelClientException.class)
-                .satisfies(e -> assertThat(((AgentKernelClientException) e).code())
-                        .isEqualTo(AgentKernelClientException.CODE_PROTOCOL));
-        assertThat(seen).containsExactly(new StreamEvent.Started("x"));
+                .isInstanceOf(AgentKernelException.class)
+                .satisfies(e -> assertThat(((AgentKernelException) e).code()).isEqualTo(ErrorCode.INTERNAL))
+                .hasMessageContaining("without a done or error event");
+        assertThat(seen).containsExactly(new StreamEvent.Started("x", null, null, false));
     }
 
     @Test
     void badJsonIsAProtocolErrorNamingTheEvent() {
         assertThatThrownBy(() -> stream("event: done\ndata: {nope\n\n").stream().toList())
-                .isInstanceOf(AgentKernelClientException.class).hasMessageContaining("'done'");
+                .isInstanceOf(AgentKernelException.class).hasMessageContaining("'done'");
     }
 
     @Test
     void closingEndsIterationQuietly() {
         EventStream s = stream(RUN);
         var it = s.iterator();
-        assertThat(it.next()).isEqualTo(new StreamEvent.Started("sandbox-abc123"));
+        assertThat(it.next()).isEqualTo(new StreamEvent.Started("sandbox-abc123", "busybox:1.36", null, true));
         s.close();
         assertThat(it.hasNext()).isFalse();
         assertThat(s.isClosed()).isTrue();

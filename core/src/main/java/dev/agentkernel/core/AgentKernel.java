@@ -18,6 +18,7 @@ import dev.agentkernel.api.RunResult;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.Validation;
 
 import dev.agentkernel.core.audit.AuditLog;
@@ -71,7 +72,7 @@ import java.util.function.Predicate;
  * flight are bounded by {@code limits.max_concurrent_runs} and {@code limits.max_execs_per_sandbox}
  * ({@link Gate}). Which sandboxes a caller sees: {@link Visibility}.
  */
-public final class AgentKernel implements AutoCloseable {
+public final class AgentKernel implements Sandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(AgentKernel.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final RunListener NO_LISTENER = new RunListener() { };
@@ -178,15 +179,17 @@ public final class AgentKernel implements AutoCloseable {
     }
 
     /**
-     * Creates and starts a named sandbox; a null image is resolved from the configuration ({@code [sandbox] image}).
-     * The kind is always {@code named}. An image that is unavailable offline is replaced by its configured local
-     * alternative (see {@link ImageResolver#offlineAlternative}); the returned info shows the image used and the
-     * audit event carries {@code image_note}.
+     * Creates and starts a named sandbox. What the spec leaves null is resolved here, and only here, from the
+     * configuration: the image ({@code [sandbox] image}), the profile ({@code [sandbox] profile}) and the limits
+     * ({@code [resources]}). The kind is always {@code named}. An image that is unavailable offline is replaced by
+     * its configured local alternative (see {@link ImageResolver#offlineAlternative}); the returned info shows the
+     * image used and the audit event carries {@code image_note}.
      */
     public SandboxInfo create(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
         started();
-        SandboxSpec s = spec.withKind(SandboxKind.NAMED);
+        SandboxSpec s = spec.withKind(SandboxKind.NAMED).withDefaults(config.sandbox().profile(),
+                config.resources().vcpus(), config.resources().memoryMb());
         ImageResolver.Choice choice = images.offlineAlternative(
                 s.image() == null ? config.sandbox().image() : s.image(), backend::imageAvailable);
         if (choice.note() != null) {

@@ -517,7 +517,7 @@ class AgentKernelTest {
         }
 
         @Override
-        public void onStarted(String sandbox) {
+        public void onStarted(String sandbox, String image, String imageNote, boolean pooled) {
             seen.add("started:" + sandbox);
         }
 

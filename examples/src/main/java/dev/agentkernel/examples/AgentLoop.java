@@ -1,10 +1,10 @@
 package dev.agentkernel.examples;
 
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.SandboxSession;
+import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.client.AgentKernelClient;
-import dev.agentkernel.client.ExecRequest;
-import dev.agentkernel.client.ExecResult;
-import dev.agentkernel.client.SandboxSession;
-import dev.agentkernel.client.SandboxSpec;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +32,7 @@ public final class AgentLoop {
     public static void main(String[] args) {
         AgentKernelClient client = AgentKernelClient.create();
         // tag::agent-loop[]
-        try (SandboxSession box = client.sandbox("agent-loop", SandboxSpec.image(Images.python()).withLimits(1, 256))) {
+        try (SandboxSession box = client.session(SandboxSpec.named("agent-loop", Images.python()).withLimits(1, 256))) {
             String feedback = "";
             for (int attempt = 0; attempt < 5; attempt++) {
                 String code = generateCode(attempt, feedback);
@@ -45,7 +45,7 @@ public final class AgentLoop {
                     feedback = "exit " + r.exitCode() + ": " + r.stderr().strip();
                 } else {
                     System.out.println("attempt " + attempt + " succeeded: " + r.stdout().strip());
-                    System.out.println("answer file: " + box.readFile("/workspace/answer.json"));
+                    System.out.println("answer file: " + box.readFile("/workspace/answer.json").utf8().orElse("?"));
                     break;
                 }
                 System.out.println("attempt " + attempt + " failed: " + feedback);

@@ -1,8 +1,8 @@
 package dev.agentkernel.examples;
 
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.client.AgentKernelClient;
-import dev.agentkernel.client.BatchResult;
-import dev.agentkernel.client.RunRequest;
 
 import java.util.List;
 
@@ -15,14 +15,14 @@ public final class BatchExample {
         AgentKernelClient client = AgentKernelClient.create();
         String image = Images.python();
         // tag::batch[]
-        List<BatchResult> results = client.batch(List.of(
+        List<BatchOutcome> results = client.batch(List.of(
                 RunRequest.of("echo", "hello").withImage(image),
                 RunRequest.of("python3", "-c", "print(2+2)").withImage(image),
                 RunRequest.of("python3", "-c", "import sys; sys.exit(3)").withImage(image)));
-        for (BatchResult r : results) {
-            System.out.println(r.isOk()
-                    ? "exit " + r.result().exitCode() + ": " + r.result().output().strip()
-                    : "error: " + r.error());
+        for (BatchOutcome r : results) {
+            System.out.println(r.error() == null
+                    ? "exit " + r.result().exec().exitCode() + ": " + r.result().exec().output().strip()
+                    : "error (" + r.error().code().code() + "): " + r.error().getMessage());
         }
         // end::batch[]
     }

@@ -1,8 +1,8 @@
 package dev.agentkernel.examples;
 
 import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Backends;
+import dev.agentkernel.core.KernelFactory;
+import dev.agentkernel.core.config.ConfigLoader;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.RunRequest;
@@ -22,9 +22,8 @@ public final class EmbeddedQuickstart {
     public static void main(String[] args) {
         String image = Images.python();
         // tag::embedded[]
-        try (AgentKernel kernel = AgentKernel.builder()
-                .backend(Backends.open(BackendSettings.of("docker")))
-                .build()) {
+        // agentkernel.toml (or ~/.agentkernel/config.toml) and AGENTKERNEL_* variables; the defaults without them.
+        try (AgentKernel kernel = KernelFactory.fromConfig(ConfigLoader.load())) {
             // A one-off command in a temporary sandbox, removed afterwards.
             RunResult run = kernel.run(RunRequest.of("python3", "-c", "print(1+1)").withImage(image));
             System.out.print("run: " + run.exec().stdout());

@@ -1,9 +1,9 @@
 package dev.agentkernel.examples;
 
+import dev.agentkernel.api.AgentKernelException.NotFoundException;
+import dev.agentkernel.api.SandboxSession;
+import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.client.AgentKernelClient;
-import dev.agentkernel.client.NotFoundException;
-import dev.agentkernel.client.SandboxSession;
-import dev.agentkernel.client.SandboxSpec;
 
 /** A sandbox session is removed when its block ends, also when the block throws. */
 public final class SessionCleanup {
@@ -13,7 +13,7 @@ public final class SessionCleanup {
     public static void main(String[] args) {
         AgentKernelClient client = AgentKernelClient.create();
         // tag::session[]
-        try (SandboxSession box = client.sandbox("cleanup-demo", SandboxSpec.image(Images.python()))) {
+        try (SandboxSession box = client.session(SandboxSpec.named("cleanup-demo", Images.python()))) {
             box.writeFile("/workspace/data.txt", "important intermediate state");
             throw new IllegalStateException("something went wrong in the middle of the work");
         } catch (IllegalStateException e) {

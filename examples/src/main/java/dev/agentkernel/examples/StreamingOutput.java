@@ -1,8 +1,8 @@
 package dev.agentkernel.examples;
 
+import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.client.AgentKernelClient;
 import dev.agentkernel.client.EventStream;
-import dev.agentkernel.client.RunRequest;
 import dev.agentkernel.client.StreamEvent;
 
 /** Prints a command's output as it is produced, through the server's Server-Sent Events stream. */

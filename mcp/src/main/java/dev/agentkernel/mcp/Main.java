@@ -1,12 +1,10 @@
 package dev.agentkernel.mcp;
 
-import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.core.Backend;
+import dev.agentkernel.connect.SandboxesFactory;
+import dev.agentkernel.connect.Target;
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
 
 import java.io.OutputStream;
@@ -19,7 +17,8 @@ import java.util.List;
 /**
  * Standalone entry point of the MCP server ({@code java -cp ... dev.agentkernel.mcp.Main [mcp-server|config]}),
  * for use without the CLI and for the integration tests. The {@code agentkernel} CLI offers the same as
- * {@code agentkernel mcp-server} and {@code agentkernel mcp config}.
+ * {@code agentkernel mcp-server} and {@code agentkernel mcp config}. The sandboxes are embedded, or, with
+ * {@code --url} (else {@code AGENTKERNEL_BASE_URL}), those of that server: {@link Target#choose}, as in the CLI.
  */
 public final class Main {
     /** Per-stream output a tool result carries by default: enough for build logs, small for an agent's context. */
@@ -58,26 +57,25 @@ public final class Main {
         OutputStream protocol = McpStdioServer.claimStdout();
         long maxOutput = DEFAULT_MAX_OUTPUT_BYTES;
         Path configFile = null;
+        String url = null;
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--max-output-bytes" -> maxOutput = parsePositive(value(args, ++i, "--max-output-bytes"));
                 case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
+                case "--url" -> url = value(args, ++i, "--url");
                 default -> throw new AgentKernelException.InvalidRequestException("unknown option " + args.get(i));
             }
         }
-        AgentKernelConfig config = ConfigLoader.load(configFile);
-        String instance = System.getProperty(INSTANCE_PROPERTY, InstanceId.current());
-        long cap = Math.min(maxOutput, config.limits().maxOutputBytes());
-        SandboxOperations ops = new LazySandboxes("embedded", () -> openEmbedded(config, instance)).openInBackground();
-        McpStdioServer.serveAndClose(ops, cap, System.in, protocol);
+        Path file = configFile;
+        Target target = Target.choose(url, System.getenv(), () -> ConfigLoader.load(file),
+                System.getProperty(INSTANCE_PROPERTY, InstanceId.current()),
+                BackendSettings.PULL_NONE); // a model names the images: only configured registries, if any
+        // Embedded, a tool result carries no more than the engine keeps; a server applies its own cap.
+        long cap = target instanceof Target.Embedded e ? Math.min(maxOutput, e.config().limits().maxOutputBytes())
+                : maxOutput;
+        McpStdioServer.serveAndClose(new SandboxesFactory().openLazily(target), target.describe(), cap, System.in,
+                protocol);
         return 0;
-    }
-
-    /** The in-process engine: the configured (or only available) backend behind an {@link AgentKernel}. */
-    static SandboxOperations openEmbedded(AgentKernelConfig config, String instanceId) {
-        Backend backend = Backends.open(BackendSettings.from(config, instanceId, BackendSettings.PULL_NONE));
-        AgentKernel kernel = AgentKernel.builder().backend(backend).config(config).build().start();
-        return new EmbeddedSandboxes(kernel, backend.id());
     }
 
     private static int config(List<String> args, PrintStream err) {
@@ -119,7 +117,7 @@ public final class Main {
 
     private static int usage(PrintStream err, String problem) {
         err.println("agentkernel-mcp: " + problem);
-        err.println("usage: Main [mcp-server [--config FILE] [--max-output-bytes N]] | config [--client "
+        err.println("usage: Main [mcp-server [--config FILE | --url URL] [--max-output-bytes N]] | config [--client "
                 + String.join("|", ClientConfig.wireNames()) + "] [--name NAME]");
         return 2;
     }

@@ -1,6 +1,7 @@
 package dev.agentkernel.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentkernel.api.Sandboxes;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
@@ -51,13 +52,16 @@ public final class McpStdioServer {
     /**
      * Serves the sandbox tools on {@code ops} until {@code in} ends, then closes {@code ops} (which removes the
      * temporary sandboxes it made). Also closes them when the process is terminated while serving.
+     *
+     * @param description where the sandboxes are (e.g. {@code embedded (docker)} or a server's URL), for the
+     *                    instructions and the log
      */
-    public static void serveAndClose(SandboxOperations ops, long maxOutputBytes, InputStream in, OutputStream out)
-            throws InterruptedException {
+    public static void serveAndClose(Sandboxes ops, String description, long maxOutputBytes, InputStream in,
+                                     OutputStream out) throws InterruptedException {
         Thread hook = new Thread(ops::close, "agentkernel-mcp-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            serve(new SandboxTools(ops, maxOutputBytes), ops.describe(), in, out);
+            serve(new SandboxTools(ops, maxOutputBytes), description, in, out);
         } finally {
             ops.close();
             try {
@@ -73,8 +77,9 @@ public final class McpStdioServer {
             throws InterruptedException {
         CountDownLatch inputClosed = new CountDownLatch(1);
         InFlight inFlight = new InFlight();
+        CallCancellations calls = new CallCancellations();
         McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
-        ProtocolInput input = new ProtocolInput(in, out, inputClosed);
+        ProtocolInput input = new ProtocolInput(in, out, inputClosed, calls);
         var transport = new StdioServerTransportProvider(mapper, input, out);
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo(new McpSchema.Implementation(SERVER_NAME, "agentkernel sandboxes", version()))
@@ -84,7 +89,7 @@ public final class McpStdioServer {
                 .jsonSchemaValidator(new DefaultJsonSchemaValidator())
                 // The handlers check every argument with messages that name the tool, the field and the rule.
                 .validateToolInputs(false)
-                .tools(specifications(tools, inFlight))
+                .tools(specifications(tools, inFlight, calls))
                 .build();
         LOG.info("MCP server on stdio ready: {} tools, sandboxes {}", tools.tools().size(), description);
         try {
@@ -101,7 +106,7 @@ public final class McpStdioServer {
         }
     }
 
-    static List<SyncToolSpecification> specifications(SandboxTools tools, InFlight inFlight) {
+    static List<SyncToolSpecification> specifications(SandboxTools tools, InFlight inFlight, CallCancellations calls) {
         return tools.tools().stream()
                 .map(tool -> SyncToolSpecification.builder()
                         .tool(tool)
@@ -109,8 +114,10 @@ public final class McpStdioServer {
                             inFlight.begin();
                             try {
                                 return tools.call(tool.name(), request.arguments(),
-                                        ExchangeProgress.of(exchange, request.progressToken()));
+                                        ExchangeProgress.of(exchange, request.progressToken()),
+                                        calls.of(request.meta()));
                             } finally {
+                                calls.closed(request.meta());
                                 inFlight.end();
                             }
                         })

@@ -32,8 +32,8 @@ final class ProgressListener implements RunListener {
     }
 
     @Override
-    public void onStarted(String sandbox) {
-        sink.report("sandbox " + sandbox + " started");
+    public void onStarted(String sandbox, String image, String imageNote, boolean pooled) {
+        sink.report("sandbox " + sandbox + " started (image " + image + ")");
     }
 
     @Override

@@ -21,6 +21,9 @@ import java.util.concurrent.CountDownLatch;
  * session on the first line it cannot parse. A malformed line gets the JSON-RPC parse error (-32700) instead,
  * and the server keeps serving.
  *
+ * <p>Cancellation, which the SDK does not implement: every message is screened by {@link CallCancellations} before
+ * the SDK sees it.
+ *
  * <p>When the client closes stdin, {@code ended} is counted down but the transport does not see the end yet:
  * it would close the session at once and drop the answers of calls still running. {@link #release()} lets it
  * see the end once those answers are out.
@@ -32,6 +35,7 @@ final class ProtocolInput extends InputStream {
     private final BufferedReader lines;
     private final OutputStream protocolOut;
     private final CountDownLatch ended;
+    private final CallCancellations calls;
     private final CountDownLatch released = new CountDownLatch(1);
     private byte[] current = new byte[0];
     private int position;
@@ -40,10 +44,11 @@ final class ProtocolInput extends InputStream {
      * @param protocolOut where parse errors are written; the SDK's transport writes its messages while holding
      *                    this object's monitor, and so do we, so lines never interleave
      */
-    ProtocolInput(InputStream raw, OutputStream protocolOut, CountDownLatch ended) {
+    ProtocolInput(InputStream raw, OutputStream protocolOut, CountDownLatch ended, CallCancellations calls) {
         this.lines = new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8));
         this.protocolOut = protocolOut;
         this.ended = ended;
+        this.calls = calls;
     }
 
     @Override
@@ -86,12 +91,21 @@ final class ProtocolInput extends InputStream {
             if (line.isBlank()) {
                 continue;
             }
-            String problem = check(line);
-            if (problem != null) {
-                reject(problem);
+            JsonNode message;
+            try {
+                message = JSON.readTree(line);
+            } catch (IOException e) {
+                message = null;
+            }
+            if (message == null || !message.isObject()) {
+                reject(message == null ? "the line is not valid JSON" : "a JSON-RPC message must be a JSON object");
                 continue;
             }
-            current = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            String passed = calls.screen((ObjectNode) message, line);
+            if (passed == null) {
+                continue; // a cancellation, handled here
+            }
+            current = (passed + "\n").getBytes(StandardCharsets.UTF_8);
             position = 0;
         }
         return true;
@@ -108,15 +122,6 @@ final class ProtocolInput extends InputStream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted at the end of input");
-        }
-    }
-
-    private static String check(String line) {
-        try {
-            JsonNode n = JSON.readTree(line);
-            return n != null && n.isObject() ? null : "a JSON-RPC message must be a JSON object";
-        } catch (IOException e) {
-            return "the line is not valid JSON";
         }
     }
 

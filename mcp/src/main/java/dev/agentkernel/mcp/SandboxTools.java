@@ -2,9 +2,13 @@ package dev.agentkernel.mcp;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.SandboxKind;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -48,14 +52,14 @@ public final class SandboxTools {
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxTools.class);
 
-    private final SandboxOperations ops;
+    private final Sandboxes ops;
     private final long maxOutputBytes;
     private final Map<String, Definition> tools = new LinkedHashMap<>();
 
     /**
      * @param maxOutputBytes the most output (per stream) or file content one tool result may carry
      */
-    public SandboxTools(SandboxOperations ops, long maxOutputBytes) {
+    public SandboxTools(Sandboxes ops, long maxOutputBytes) {
         this.ops = Objects.requireNonNull(ops, "ops");
         if (maxOutputBytes <= 0) {
             throw new IllegalArgumentException("maxOutputBytes must be positive");
@@ -77,8 +81,17 @@ public final class SandboxTools {
         return tools.values().stream().map(Definition::tool).toList();
     }
 
-    /** Calls a tool. Never throws: failures are {@code isError} results. */
+    /** Calls a tool that cannot be cancelled. Never throws: failures are {@code isError} results. */
     public CallToolResult call(String name, Map<String, Object> arguments, ProgressSink progress) {
+        return call(name, arguments, progress, Cancellation.create());
+    }
+
+    /**
+     * Calls a tool. Never throws: failures are {@code isError} results. Cancelling (the client's
+     * {@code notifications/cancelled}) kills a running command with its process tree.
+     */
+    public CallToolResult call(String name, Map<String, Object> arguments, ProgressSink progress,
+                               Cancellation cancellation) {
         Definition d = tools.get(name);
         if (d == null) {
             return ToolResults.error(new InvalidRequestException("Unknown tool '" + name + "'; available: "
@@ -86,7 +99,8 @@ public final class SandboxTools {
         }
         try {
             ToolArguments args = new ToolArguments(name, arguments).allowOnly(d.arguments());
-            return d.handler().handle(args, progress == null ? ProgressSink.NONE : progress);
+            return d.handler().handle(args, progress == null ? ProgressSink.NONE : progress,
+                    cancellation == null ? Cancellation.create() : cancellation);
         } catch (AgentKernelException e) {
             LOG.debug("{} failed: {}", name, e.getMessage());
             return ToolResults.error(e);
@@ -120,13 +134,13 @@ public final class SandboxTools {
                         + "several commands that share files or installed packages, use sandbox_create and "
                         + "sandbox_exec instead.",
                 schema, annotations(false, false, false),
-                (a, progress) -> {
+                (a, progress, cancellation) -> {
                     RunRequest request = new RunRequest(a.requiredStringList("command"), a.optionalString("image"),
                             profile(a), !Boolean.FALSE.equals(a.optionalBoolean("fast")),
                             a.optionalInt("vcpus", Validation.MIN_VCPUS, Validation.MAX_VCPUS),
                             a.optionalInt("memory_mb", Validation.MIN_MEMORY_MB, Validation.MAX_MEMORY_MB),
                             a.stringMap("env"), a.aliasedString("workdir", "cwd"), timeout(a), stdin(a));
-                    var result = ops.run(request, new ProgressListener(progress));
+                    var result = ops.runStreaming(request, new ProgressListener(progress), cancellation);
                     var capped = OutputCap.limit(result.exec(), outputLimit(a));
                     return ToolResults.run(new dev.agentkernel.api.RunResult(result.sandbox(), result.image(),
                             result.imageNote(), result.pooled(), capped));
@@ -147,13 +161,14 @@ public final class SandboxTools {
                         + "between sandbox_exec calls until sandbox_remove. Fails with a conflict if the name is "
                         + "taken (sandbox_list shows existing ones). Remove it with sandbox_remove when done.",
                 schema, annotations(false, false, false),
-                (a, progress) -> {
+                (a, progress, cancellation) -> {
                     String name = Validation.sandboxName(a.requiredString("name"));
                     progress.report("creating sandbox " + name);
-                    var info = ops.create(new SandboxOperations.NewSandbox(name, a.optionalString("image"),
+                    // What the agent leaves out (image, limits, profile) the kernel fills in from its configuration.
+                    var info = ops.create(new SandboxSpec(name, a.optionalString("image"),
                             a.optionalInt("vcpus", Validation.MIN_VCPUS, Validation.MAX_VCPUS),
                             a.optionalInt("memory_mb", Validation.MIN_MEMORY_MB, Validation.MAX_MEMORY_MB),
-                            profile(a), a.stringMap("env")));
+                            profile(a), a.stringMap("env"), Map.of(), SandboxKind.NAMED));
                     return ToolResults.sandbox("created", info);
                 });
     }
@@ -170,11 +185,11 @@ public final class SandboxTools {
                         + "a non-zero exit_code is a normal result. A stopped sandbox must be started first "
                         + "(sandbox_start).",
                 schema, annotations(false, false, false),
-                (a, progress) -> {
+                (a, progress, cancellation) -> {
                     String name = Validation.sandboxName(a.requiredString("name"));
                     ExecRequest request = new ExecRequest(a.requiredStringList("command"), a.stringMap("env"),
                             a.aliasedString("workdir", "cwd"), timeout(a), stdin(a), outputLimit(a));
-                    var result = ops.exec(name, request, new ProgressListener(progress));
+                    var result = ops.execStreaming(name, request, new ProgressListener(progress), cancellation);
                     return ToolResults.exec(name, OutputCap.limit(result, outputLimit(a)));
                 });
     }
@@ -183,14 +198,14 @@ public final class SandboxTools {
         define("sandbox_list", "List sandboxes",
                 "List the sandboxes with their status (running or stopped), image and security profile.",
                 object(), annotations(true, false, true),
-                (a, progress) -> ToolResults.list(ops.list()));
+                (a, progress, cancellation) -> ToolResults.list(ops.list()));
     }
 
     private void defineRemove() {
         define("sandbox_remove", "Remove a sandbox",
                 "Remove a sandbox and everything in it, running or stopped. This cannot be undone.",
                 object().required("name", nameSchema()), annotations(false, true, true),
-                (a, progress) -> {
+                (a, progress, cancellation) -> {
                     String name = Validation.sandboxName(a.requiredString("name"));
                     ops.remove(name);
                     return ToolResults.removed(name);
@@ -209,7 +224,7 @@ public final class SandboxTools {
                         + "existing file. Text by default; for binary content encode it as base64 and set "
                         + "encoding to base64.",
                 schema, annotations(false, true, true),
-                (a, progress) -> {
+                (a, progress, cancellation) -> {
                     String name = Validation.sandboxName(a.requiredString("name"));
                     String path = Validation.sandboxPath(a.requiredString("path"));
                     String content = a.requiredString("content");
@@ -237,7 +252,7 @@ public final class SandboxTools {
                 "Read a file from a running sandbox. UTF-8 text comes back as is, other content as base64 "
                         + "('encoding' says which); a file longer than max_bytes is cut and 'truncated' is set.",
                 schema, annotations(true, false, true),
-                (a, progress) -> {
+                (a, progress, cancellation) -> {
                     String name = Validation.sandboxName(a.requiredString("name"));
                     String path = Validation.sandboxPath(a.requiredString("path"));
                     Long max = a.optionalLong("max_bytes", 1, maxOutputBytes);
@@ -250,7 +265,7 @@ public final class SandboxTools {
                 "Start a stopped sandbox; its files are as they were when it stopped. Starting a running "
                         + "sandbox does nothing.",
                 object().required("name", nameSchema()), annotations(false, false, true),
-                (a, progress) -> ToolResults.sandbox("started",
+                (a, progress, cancellation) -> ToolResults.sandbox("started",
                         ops.start(Validation.sandboxName(a.requiredString("name")))));
     }
 
@@ -259,7 +274,7 @@ public final class SandboxTools {
                 "Stop a running sandbox, keeping its files (sandbox_start starts it again). Processes running in "
                         + "it are terminated. Stopping a stopped sandbox does nothing.",
                 object().required("name", nameSchema()), annotations(false, false, true),
-                (a, progress) -> ToolResults.sandbox("stopped",
+                (a, progress, cancellation) -> ToolResults.sandbox("stopped",
                         ops.stop(Validation.sandboxName(a.requiredString("name")))));
     }
 
@@ -360,7 +375,7 @@ public final class SandboxTools {
 
     @FunctionalInterface
     private interface Handler {
-        CallToolResult handle(ToolArguments arguments, ProgressSink progress);
+        CallToolResult handle(ToolArguments arguments, ProgressSink progress, Cancellation cancellation);
     }
 
     private record Definition(McpSchema.Tool tool, Set<String> arguments, Handler handler) {

@@ -19,7 +19,7 @@ class ProgressListenerTest {
         ProgressListener l = new ProgressListener(reports::add, 100, clock::get);
 
         l.onProgress(RunListener.Stage.CREATING);
-        l.onStarted("run-1");
+        l.onStarted("run-1", "img:1", null, false);
         l.onOutput(new OutputChunk(OutputChunk.Stream.STDOUT, new byte[10]));
         l.onOutput(new OutputChunk(OutputChunk.Stream.STDERR, new byte[5])); // same instant: throttled
         clock.addAndGet(100);
@@ -27,7 +27,7 @@ class ProgressListenerTest {
 
         assertThat(reports).containsExactly(
                 "creating",
-                "sandbox run-1 started",
+                "sandbox run-1 started (image img:1)",
                 "running: 10 bytes of stdout, 0 bytes of stderr so far",
                 "running: 11 bytes of stdout, 5 bytes of stderr so far");
     }

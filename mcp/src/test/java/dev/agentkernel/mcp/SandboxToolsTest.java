@@ -25,7 +25,7 @@ class SandboxToolsTest {
     Path dir;
 
     private FakeBackend backend;
-    private SandboxOperations ops;
+    private AgentKernel ops;
     private SandboxTools tools;
 
     @BeforeEach
@@ -35,8 +35,7 @@ class SandboxToolsTest {
         // The engine's own cap (above the tools' 1024) keeps the output floods of these tests small.
         config = config.withLimits(new AgentKernelConfig.Limits(config.limits().timeout(), 64 * 1024,
                 config.limits().maxFileBytes(), config.limits().maxConcurrentRuns()));
-        AgentKernel kernel = AgentKernel.builder().backend(backend).config(config).build();
-        ops = new EmbeddedSandboxes(kernel, backend.id());
+        ops = AgentKernel.builder().backend(backend).config(config).build();
         tools = new SandboxTools(ops, 1024);
     }
 

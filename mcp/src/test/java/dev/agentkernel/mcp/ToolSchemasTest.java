@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The declared tools: upstream names, valid and strict schemas, validation that agrees with the handlers. */
 class ToolSchemasTest {
-    private final SandboxTools tools = new SandboxTools(new UnusedOperations(), 4096);
+    private final SandboxTools tools = new SandboxTools(UnusedOperations.sandboxes(), 4096);
     private final DefaultJsonSchemaValidator validator = new DefaultJsonSchemaValidator();
 
     @Test

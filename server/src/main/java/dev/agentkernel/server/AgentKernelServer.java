@@ -73,11 +73,10 @@ public final class AgentKernelServer implements AutoCloseable {
         try {
             BlockingCalls workers = new BlockingCalls(vertx, options.workerThreads(), options.maxInFlight());
             metrics.bindInFlight(workers::inFlight);
-            Requests requests = new Requests(kernel.config());
             Calls calls = new Calls(workers);
-            CommandHandlers commands = new CommandHandlers(kernel, requests, calls, metrics, cancels,
+            CommandHandlers commands = new CommandHandlers(kernel, calls, metrics, cancels,
                     SseStream.Limits.of(options));
-            SandboxHandlers sandboxes = new SandboxHandlers(kernel, requests, calls);
+            SandboxHandlers sandboxes = new SandboxHandlers(kernel, calls);
             SystemHandlers system = new SystemHandlers(vertx, kernel, calls, metrics, version());
             ConnectionGuard connections = new ConnectionGuard(vertx, options.idleTimeout());
             ApiRouter.Guards guards = new ApiRouter.Guards(connections, new HostAllowlist(options.host(), options.allowedHosts()),

@@ -25,7 +25,6 @@ final class CommandHandlers {
     private static final RunListener NO_EVENTS = new RunListener() { };
 
     private final AgentKernel kernel;
-    private final Requests requests;
     private final Calls calls;
     private final ServerMetrics metrics;
     private final CancelExecutor cancels;
@@ -33,10 +32,9 @@ final class CommandHandlers {
     /** Cancellations of the open streams, fired when the server shuts down for good. */
     private final Set<Cancellation> openStreams = ConcurrentHashMap.newKeySet();
 
-    CommandHandlers(AgentKernel kernel, Requests requests, Calls calls, ServerMetrics metrics, CancelExecutor cancels,
+    CommandHandlers(AgentKernel kernel, Calls calls, ServerMetrics metrics, CancelExecutor cancels,
                     SseStream.Limits streamLimits) {
         this.kernel = kernel;
-        this.requests = requests;
         this.calls = calls;
         this.metrics = metrics;
         this.cancels = cancels;
@@ -46,14 +44,14 @@ final class CommandHandlers {
     void run(RoutingContext ctx) {
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respondToCommand(ctx, 200, () -> {
-            RunRequest request = requests.run(Calls.body(ctx));
+            RunRequest request = Requests.run(Calls.body(ctx));
             return Wire.run(counted("run", () -> kernel.runStreaming(request, NO_EVENTS, cancellation)));
         });
     }
 
     void batch(RoutingContext ctx) {
         calls.respondToCommand(ctx, 200, () -> {
-            List<BatchOutcome> outcomes = kernel.batch(requests.batch(Calls.body(ctx)));
+            List<BatchOutcome> outcomes = kernel.batch(Requests.batch(Calls.body(ctx)));
             for (BatchOutcome o : outcomes) {
                 if (o.result() != null) {
                     metrics.command("batch", "ok", o.result().exec().duration().toNanos());
@@ -70,7 +68,7 @@ final class CommandHandlers {
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respondToCommand(ctx, 200, () -> {
             JsonRequest body = Calls.body(ctx);
-            ExecRequest request = requests.exec(body);
+            ExecRequest request = Requests.exec(body);
             checkSudo(name, body.bool("sudo", false));
             return Wire.exec(counted("exec", () -> kernel.execStreaming(name, request, NO_EVENTS, cancellation)));
         });
@@ -94,7 +92,7 @@ final class CommandHandlers {
 
     void runStream(RoutingContext ctx) {
         stream(ctx, "run", (sse, cancel) -> {
-            RunRequest request = requests.run(Calls.body(ctx));
+            RunRequest request = Requests.run(Calls.body(ctx));
             return kernel.runStreaming(request, sse, cancel).exec();
         });
     }
@@ -103,7 +101,7 @@ final class CommandHandlers {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         stream(ctx, "exec", (sse, cancel) -> {
             JsonRequest body = Calls.body(ctx);
-            ExecRequest request = requests.exec(body);
+            ExecRequest request = Requests.exec(body);
             checkSudo(name, body.bool("sudo", false));
             return kernel.execStreaming(name, request, sse, cancel);
         });

@@ -3,8 +3,8 @@ package dev.agentkernel.server;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.config.ConfigLoader;
 import dev.agentkernel.server.logging.LogFormat;
@@ -13,8 +13,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Standalone server: {@code java dev.agentkernel.server.Main [--host H] [--port P] [--insecure-no-auth]}, configured from
- * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}). The backend is found on the
- * class path ({@link Backends#open}); the API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
+ * {@code agentkernel.toml} and {@code AGENTKERNEL_*} variables ({@link ConfigLoader}). The kernel is built from it by
+ * {@link KernelFactory}, as everywhere else; the API key comes from {@code AGENTKERNEL_API_KEY}. Stops gracefully on
  * SIGTERM/SIGINT: the server first, then the kernel (which drains the pool and removes temporaries).
  * The CLI's {@code serve} does the same with the full configuration.
  */
@@ -65,12 +65,10 @@ public final class Main {
         }
         AgentKernel kernel;
         try {
-            kernel = AgentKernel.builder()
-                    .destroyInBackground(true)
-                    .backend(Backends.open(BackendSettings.from(config, InstanceId.current(), BackendSettings.PULL_NONE)))
-                    .config(config)
-                    .build()
-                    .start(); // reconcile and warm the pool before the first request, not during it
+            // Started now: reconcile and warm the pool before the first request, not during it. Its callers name
+            // the images, so they are pulled only from the configured registries (none when unset).
+            kernel = KernelFactory.fromConfig(config, InstanceId.current(), BackendSettings.PULL_NONE,
+                    b -> b.destroyInBackground(true)).start();
         } catch (AgentKernelException e) {
             System.err.println("agentkernel: " + e.getMessage());
             System.exit(3);

@@ -7,7 +7,6 @@ import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
-import dev.agentkernel.core.config.AgentKernelConfig;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,16 +16,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-/** Turns JSON request bodies and query parameters into the core's validated value types. */
+/**
+ * Turns JSON request bodies and query parameters into the core's validated value types. Fields a request leaves
+ * out stay null: the kernel applies the configured defaults, as it does for every other front end.
+ */
 final class Requests {
-    private final AgentKernelConfig config;
-
-    Requests(AgentKernelConfig config) {
-        this.config = config;
+    private Requests() {
     }
 
     /** The body of {@code /run}, {@code /run/stream} and each batch item. */
-    RunRequest run(JsonRequest body) {
+    static RunRequest run(JsonRequest body) {
         List<String> command = body.command("command");
         String image = body.string("image");
         String profile = body.string("profile");
@@ -42,31 +41,28 @@ final class Requests {
     }
 
     /** The body of {@code /sandboxes/{name}/exec}; {@code sudo} is read by the caller. */
-    ExecRequest exec(JsonRequest body) {
+    static ExecRequest exec(JsonRequest body) {
         List<String> command = body.command("command");
         Map<String, String> env = body.env("env");
         String workdir = body.string("workdir");
         Duration timeout = timeout(body);
         byte[] stdin = stdin(body);
-        return new ExecRequest(command, env, workdir, timeout, stdin, config.limits().maxOutputBytes());
+        return new ExecRequest(command, env, workdir, timeout, stdin, 0);
     }
 
-    List<RunRequest> batch(JsonRequest body) {
-        return body.objects("commands").stream().map(this::run).toList();
+    static List<RunRequest> batch(JsonRequest body) {
+        return body.objects("commands").stream().map(Requests::run).toList();
     }
 
-    /** The body of {@code POST /sandboxes}; limits default to the configured {@code [resources]}. */
-    SandboxSpec create(JsonRequest body) {
+    /** The body of {@code POST /sandboxes}. */
+    static SandboxSpec create(JsonRequest body) {
         String name = body.requiredString("name");
         String image = body.string("image");
         Integer vcpus = body.integer("vcpus");
         Integer memoryMb = body.integer("memory_mb");
         String profile = body.string("profile");
         Map<String, String> env = body.env("env");
-        return new SandboxSpec(name, image,
-                vcpus == null ? config.resources().vcpus() : vcpus,
-                memoryMb == null ? config.resources().memoryMb() : memoryMb,
-                profile == null ? config.sandbox().profile() : SecurityProfile.fromWire(profile),
+        return new SandboxSpec(name, image, vcpus, memoryMb, profile == null ? null : SecurityProfile.fromWire(profile),
                 env, Map.of(), SandboxKind.NAMED);
     }
 

@@ -9,12 +9,10 @@ import io.vertx.ext.web.RoutingContext;
 /** Named sandboxes: list, create, get, stop, start, remove, their files and their audit log. */
 final class SandboxHandlers {
     private final AgentKernel kernel;
-    private final Requests requests;
     private final Calls calls;
 
-    SandboxHandlers(AgentKernel kernel, Requests requests, Calls calls) {
+    SandboxHandlers(AgentKernel kernel, Calls calls) {
         this.kernel = kernel;
-        this.requests = requests;
         this.calls = calls;
     }
 
@@ -24,7 +22,7 @@ final class SandboxHandlers {
 
     /** 201 with exactly {@code name}, {@code status}, {@code backend}, as the seed shows. */
     void create(RoutingContext ctx) {
-        calls.respond(ctx, 201, () -> Wire.sandboxSummary(kernel.create(requests.create(Calls.body(ctx)))));
+        calls.respond(ctx, 201, () -> Wire.sandboxSummary(kernel.create(Requests.create(Calls.body(ctx)))));
     }
 
     void get(RoutingContext ctx) {

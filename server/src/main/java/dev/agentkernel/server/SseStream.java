@@ -121,9 +121,10 @@ final class SseStream implements RunListener {
     }
 
     @Override
-    public void onStarted(String sandbox) {
+    public void onStarted(String sandbox, String image, String imageNote, boolean pooled) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("sandbox", sandbox);
+        Wire.putRunExtensions(n, image, imageNote, pooled);
         event("started", n);
     }
 
@@ -150,6 +151,7 @@ final class SseStream implements RunListener {
         n.put("exit_code", result.exitCode());
         n.put("duration_ms", result.duration().toMillis());
         n.put("timed_out", result.timedOut());
+        n.put("truncated", result.truncated());
         event("done", n);
         doneSent = true;
     }

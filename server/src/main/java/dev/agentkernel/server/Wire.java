@@ -81,11 +81,6 @@ final class Wire {
         return NODES.textNode(s);
     }
 
-    /** ISO-8601 in UTC to the second, as the seed shows: {@code 2026-01-30T12:00:00Z}. */
-    static String seconds(Instant t) {
-        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
-    }
-
     /** ISO-8601 in UTC to the millisecond (the fraction only when non-zero), for audit timestamps. */
     static String millis(Instant t) {
         return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
@@ -113,7 +108,9 @@ final class Wire {
             n.put("memory_mb", s.memoryMb());
         }
         if (s.createdAt() != null) {
-            n.put("created_at", seconds(s.createdAt()));
+            // ISO-8601 UTC to the second, as the seed shows (2026-01-30T12:00:00Z): SandboxInfo keeps the time to
+            // the second, so its toString() is that form, the one every front end prints.
+            n.put("created_at", s.createdAt().toString());
         }
         if (s.profile() != null) {
             n.put("profile", s.profile().wireName());
@@ -160,13 +157,18 @@ final class Wire {
 
     private static void putRunExtensions(ObjectNode n, RunResult r) {
         n.put("sandbox", r.sandbox());
-        if (r.image() != null) {
-            n.put("image", r.image());
+        putRunExtensions(n, r.image(), r.imageNote(), r.pooled());
+    }
+
+    /** What a run adds: the image used, why when it is a fallback, whether the pool served it. */
+    static void putRunExtensions(ObjectNode n, String image, String imageNote, boolean pooled) {
+        if (image != null) {
+            n.put("image", image);
         }
-        if (r.imageNote() != null) {
-            n.put("image_note", r.imageNote());
+        if (imageNote != null) {
+            n.put("image_note", imageNote);
         }
-        n.put("pooled", r.pooled());
+        n.put("pooled", pooled);
     }
 
     /** {@code {"results":[{"output","error"}, ...]}} in input order; a failed item has a null output. */

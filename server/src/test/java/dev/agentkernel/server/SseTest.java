@@ -108,6 +108,8 @@ class SseTest {
         List<String> names = events.stream().map(Event::name).toList();
         assertThat(names.subList(0, 4)).containsExactly("started", "progress", "progress", "progress");
         assertThat(events.get(0).data().get("sandbox").asText()).startsWith("run-");
+        assertThat(events.get(0).data().get("image").asText()).isNotBlank();
+        assertThat(events.get(0).data().get("pooled").asBoolean()).isFalse();
         assertThat(events.subList(1, 4).stream().map(e -> e.data().get("stage").asText()))
                 .containsExactly("creating", "starting", "executing");
         assertThat(names.get(names.size() - 1)).isEqualTo("done");
@@ -115,6 +117,7 @@ class SseTest {
         assertThat(done.get("exit_code").asInt()).isEqualTo(7);
         assertThat(done.get("timed_out").asBoolean()).isFalse();
         assertThat(done.has("duration_ms")).isTrue();
+        assertThat(done.get("truncated").asBoolean()).isFalse();
 
         List<Event> outputs = events.stream().filter(e -> e.name().equals("output")).toList();
         StringBuilder stdout = new StringBuilder();

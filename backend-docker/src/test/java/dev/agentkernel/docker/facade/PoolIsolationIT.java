@@ -137,7 +137,8 @@ class PoolIsolationIT {
             String name = "facade-eng-" + FacadeSupport.suffix();
             long t = System.nanoTime();
             counter.create(dev.agentkernel.api.SandboxSpec.named(name, BUSYBOX)
-                    .withKind(dev.agentkernel.api.SandboxKind.RUN));
+                    .withKind(dev.agentkernel.api.SandboxKind.RUN)
+                    .withDefaults(dev.agentkernel.api.SecurityProfile.DEFAULT, 1, 512)); // a backend gets resolved specs
             create[i] = System.nanoTime() - t;
             try {
                 t = System.nanoTime();

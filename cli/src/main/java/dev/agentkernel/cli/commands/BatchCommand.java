@@ -1,12 +1,12 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.BatchFile;
-import dev.agentkernel.cli.Json;
-import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.Sandboxes;
+import dev.agentkernel.cli.BatchFile;
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -35,7 +35,7 @@ public final class BatchCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) throws IOException {
+    protected int execute(Sandboxes client) throws IOException {
         String text;
         try {
             text = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)

@@ -1,8 +1,8 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.Sandboxes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -18,7 +18,7 @@ public final class CatCommand extends ClientCommand {
     String path;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         FileContent file = client.readFile(name, path);
         String text = file.utf8().orElseThrow(() -> new AgentKernelException.InvalidRequestException(
                 "'" + file.path() + "' is not UTF-8 text (" + file.size() + " bytes); copy it out with: agentkernel cp "

@@ -1,16 +1,16 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
+import dev.agentkernel.api.Sandboxes;
 
-/** A command that works on sandboxes, embedded or through a server. */
+/** A command that works on sandboxes, embedded or through a server: written against {@link Sandboxes} only. */
 public abstract class ClientCommand extends BaseCommand {
 
     @Override
     protected final int execute() throws Exception {
-        try (SandboxClient client = root().clientFactory().open(root().connection(), console())) {
-            return execute(client);
+        try (Sandboxes sandboxes = root().clientFactory().open(root().connection(), console())) {
+            return execute(sandboxes);
         }
     }
 
-    protected abstract int execute(SandboxClient client) throws Exception;
+    protected abstract int execute(Sandboxes client) throws Exception;
 }

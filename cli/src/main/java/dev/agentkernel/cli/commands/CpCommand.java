@@ -1,12 +1,10 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
-import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.Validation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -57,7 +55,7 @@ public final class CpCommand extends ClientCommand {
     }
 
     @Override
-    protected int execute(SandboxClient client) throws IOException {
+    protected int execute(Sandboxes client) throws IOException {
         Remote from = remote(source);
         Remote to = remote(destination);
         if ((from == null) == (to == null)) {
@@ -69,7 +67,7 @@ public final class CpCommand extends ClientCommand {
         return 0;
     }
 
-    private int upload(SandboxClient client, Path local, Remote to) throws IOException {
+    private int upload(Sandboxes client, Path local, Remote to) throws IOException {
         if (!Files.exists(local)) {
             throw new AgentKernelException.NotFoundException("No such local file or directory: " + local);
         }
@@ -92,7 +90,7 @@ public final class CpCommand extends ClientCommand {
         return regular.size();
     }
 
-    private int download(SandboxClient client, Remote from, Path local) throws IOException {
+    private int download(Sandboxes client, Remote from, Path local) throws IOException {
         String root = Validation.sandboxPath(from.path());
         List<String> files = regularFiles(client, from.sandbox(), root);
         boolean single = files.size() == 1 && files.get(0).equals(root);
@@ -128,9 +126,8 @@ public final class CpCommand extends ClientCommand {
     }
 
     /** Regular files at or under {@code root} in the sandbox's own view (NUL-separated, so any name survives). */
-    private List<String> regularFiles(SandboxClient client, String sandbox, String root) {
-        ExecResult r = client.exec(sandbox, ExecRequest.of("find", root, "-type", "f", "-print0"),
-                new RunListener() { }, Cancellation.create());
+    private List<String> regularFiles(Sandboxes client, String sandbox, String root) {
+        ExecResult r = client.exec(sandbox, ExecRequest.of("find", root, "-type", "f", "-print0"));
         if (r.exitCode() != 0) {
             throw new AgentKernelException.NotFoundException("No such file or directory in sandbox '" + sandbox + "': "
                     + root);
@@ -151,9 +148,8 @@ public final class CpCommand extends ClientCommand {
         return files;
     }
 
-    private static boolean isDirectory(SandboxClient client, String sandbox, String path) {
-        return client.exec(sandbox, ExecRequest.of("test", "-d", path), new RunListener() { }, Cancellation.create())
-                .exitCode() == 0;
+    private static boolean isDirectory(Sandboxes client, String sandbox, String path) {
+        return client.exec(sandbox, ExecRequest.of("test", "-d", path)).exitCode() == 0;
     }
 
     private static String join(String dir, String name) {

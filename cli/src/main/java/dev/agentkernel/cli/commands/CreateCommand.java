@@ -1,11 +1,11 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.Profiles;
-import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.api.SandboxInfo;
-import dev.agentkernel.api.SandboxSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,15 +26,16 @@ public final class CreateCommand extends ClientCommand {
     @Option(names = "--image", paramLabel = "IMAGE", description = "Image (default: the configured base image).")
     String image;
 
-    @Option(names = "--vcpus", paramLabel = "N", description = "CPUs (default: ${DEFAULT-VALUE}).", defaultValue = "1")
-    int vcpus;
+    @Option(names = "--vcpus", paramLabel = "N", description = "CPUs (default: [resources] vcpus of the configuration, 1).")
+    Integer vcpus;
 
-    @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: ${DEFAULT-VALUE}).",
-            defaultValue = "512")
-    int memoryMb;
+    @Option(names = "--memory", paramLabel = "MB",
+            description = "Memory in MB, swap included (default: [resources] memory_mb of the configuration, 512).")
+    Integer memoryMb;
 
     @Option(names = "--profile", paramLabel = "PROFILE", completionCandidates = Profiles.class,
-            description = "Security profile: ${COMPLETION-CANDIDATES} (default: moderate).")
+            description = "Security profile: ${COMPLETION-CANDIDATES} (default: [sandbox] profile of the configuration, "
+                    + "moderate).")
     String profile;
 
     @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment of every command in it (repeatable).")
@@ -44,7 +45,7 @@ public final class CreateCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         SandboxSpec spec = new SandboxSpec(name, image, vcpus, memoryMb, Profiles.choose(profile, false), env, Map.of(),
                 null);
         SandboxInfo info = client.create(spec);

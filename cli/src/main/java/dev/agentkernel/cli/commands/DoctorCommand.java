@@ -1,19 +1,19 @@
 package dev.agentkernel.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.cli.setup.EngineProbe;
 import dev.agentkernel.cli.setup.EngineSetup;
-import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
-import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,7 +47,7 @@ public final class DoctorCommand extends BaseCommand {
         List<Check> checks = new ArrayList<>();
         String url = root().connection().url() != null ? root().connection().url() : root().env().get("AGENTKERNEL_BASE_URL");
         if (url != null && !url.isBlank()) {
-            remoteChecks(checks);
+            remoteChecks(checks, url);
         } else {
             embeddedChecks(checks);
         }
@@ -79,12 +79,12 @@ public final class DoctorCommand extends BaseCommand {
         return ok ? 0 : 1;
     }
 
-    private void remoteChecks(List<Check> checks) {
-        try (SandboxClient client = root().clientFactory().open(root().connection(), console())) {
+    private void remoteChecks(List<Check> checks, String url) {
+        try (Sandboxes client = root().clientFactory().open(root().connection(), console())) {
             BackendHealth h = client.health();
-            checks.add(new Check("server", h.available(), client.target() + ": " + h.message() + " " + h.details(),
+            checks.add(new Check("server", h.available(), url + ": " + h.message() + " " + h.details(),
                     h.available() ? null : "the server's backend is down: run 'agentkernel doctor' on the server's machine"));
-            PoolStats p = client.pool();
+            PoolStats p = client.poolStats();
             checks.add(new Check("pool", true, (p.enabled() ? "enabled" : "disabled") + ", " + p.size() + " warm, target "
                     + p.targetPerKey() + " per key, max " + p.max(), null));
         } catch (AgentKernelException e) {
@@ -131,7 +131,8 @@ public final class DoctorCommand extends BaseCommand {
         checks.add(auditCheck(config));
 
         if (ping.ok()) {
-            try (Backend backend = Backends.open(BackendSettings.from(config, InstanceId.current(), BackendSettings.PULL_NONE))) {
+            try (Backend backend = Backends.open(BackendSettings.from(config, InstanceId.current(),
+                    BackendSettings.PULL_NONE))) {
                 BackendHealth h = backend.health();
                 checks.add(new Check("backend", h.available(), backend.id() + ": " + h.message()
                         + (h.details().containsKey("exec_via") ? "; commands via " + h.details().get("exec_via") : ""),

@@ -1,16 +1,16 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.DurationConverter;
 import dev.agentkernel.cli.ExitStatus;
 import dev.agentkernel.cli.Interrupts;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
 import dev.agentkernel.cli.LiveOutput;
-import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.api.Cancellation;
-import dev.agentkernel.api.ExecRequest;
-import dev.agentkernel.api.ExecResult;
-import dev.agentkernel.api.RunListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,12 +47,12 @@ public final class ExecCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         ExecRequest request = new ExecRequest(command, env, workdir, timeout, null, 0);
         LiveOutput live = new LiveOutput(console());
-        RunListener listener = json.json() ? new RunListener() { } : live;
+        RunListener listener = json.json() ? RunListener.NONE : live;
         Cancellation cancellation = Cancellation.create();
-        ExecResult result = Interrupts.cancelOnExit(cancellation, () -> client.exec(name, request, listener, cancellation));
+        ExecResult result = Interrupts.cancelOnExit(cancellation, () -> client.execStreaming(name, request, listener, cancellation));
         live.finish();
         if (json.json()) {
             console().out().println(Json.write(Json.exec(result)));

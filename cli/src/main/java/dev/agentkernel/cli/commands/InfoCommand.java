@@ -1,9 +1,9 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -19,7 +19,7 @@ public final class InfoCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         SandboxInfo info = client.get(name);
         if (json.json()) {
             console().out().println(Json.write(Json.sandbox(info)));

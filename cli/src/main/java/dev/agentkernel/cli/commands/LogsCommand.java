@@ -1,11 +1,11 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.Json;
-import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.cli.Table;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.Sandboxes;
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -36,7 +36,7 @@ public final class LogsCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         List<AuditEvent> events = client.logs(name, new LogQuery(since, limit));
         if (json.json()) {
             console().out().println(Json.write(events.stream().map(Json::audit).toList()));

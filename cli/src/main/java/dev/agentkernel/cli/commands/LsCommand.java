@@ -1,9 +1,9 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -18,7 +18,7 @@ public final class LsCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         List<SandboxInfo> list = client.list().stream().sorted(Comparator.comparing(SandboxInfo::name)).toList();
         if (json.json()) {
             console().out().println(Json.write(Json.sandboxes(list)));

@@ -1,11 +1,11 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.ExitCodes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.api.SandboxInfo;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
@@ -25,10 +25,10 @@ abstract class NamesCommand extends ClientCommand {
     JsonOption json;
 
     /** Acts on one sandbox; returns what to report, or null to report nothing. */
-    protected abstract SandboxInfo apply(SandboxClient client, String name);
+    protected abstract SandboxInfo apply(Sandboxes client, String name);
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         int status = 0;
         List<Map<String, Object>> done = new ArrayList<>();
         for (String name : names) {

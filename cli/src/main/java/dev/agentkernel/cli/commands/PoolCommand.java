@@ -1,10 +1,10 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.cli.Table;
-import dev.agentkernel.api.PoolStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -17,8 +17,8 @@ public final class PoolCommand extends ClientCommand {
     JsonOption json;
 
     @Override
-    protected int execute(SandboxClient client) {
-        PoolStats p = client.pool();
+    protected int execute(Sandboxes client) {
+        PoolStats p = client.poolStats();
         if (json.json()) {
             console().out().println(Json.write(Json.pool(p)));
             return 0;

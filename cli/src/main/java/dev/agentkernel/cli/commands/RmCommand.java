@@ -1,9 +1,9 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,7 +16,7 @@ public final class RmCommand extends NamesCommand {
     boolean force;
 
     @Override
-    protected SandboxInfo apply(SandboxClient client, String name) {
+    protected SandboxInfo apply(Sandboxes client, String name) {
         if (force) {
             try {
                 client.remove(name);

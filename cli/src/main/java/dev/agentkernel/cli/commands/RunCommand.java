@@ -1,13 +1,5 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.DurationConverter;
-import dev.agentkernel.cli.ExitStatus;
-import dev.agentkernel.cli.Interrupts;
-import dev.agentkernel.cli.Json;
-import dev.agentkernel.cli.JsonOption;
-import dev.agentkernel.cli.LiveOutput;
-import dev.agentkernel.cli.Profiles;
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -16,7 +8,17 @@ import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.cli.ConfigFiles;
+import dev.agentkernel.cli.DurationConverter;
+import dev.agentkernel.cli.ExitStatus;
+import dev.agentkernel.cli.Interrupts;
+import dev.agentkernel.cli.Json;
+import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.LiveOutput;
+import dev.agentkernel.cli.Profiles;
+import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.image.ImageResolver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,7 +73,7 @@ public final class RunCommand extends ClientCommand {
     @Option(names = "--vcpus", paramLabel = "N", description = "CPUs (default: from the configuration, 1).")
     Integer vcpus;
 
-    @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: 512).")
+    @Option(names = "--memory", paramLabel = "MB", description = "Memory in MB, swap included (default: from the configuration, 512).")
     Integer memoryMb;
 
     @Option(names = "--no-pool",
@@ -85,29 +87,21 @@ public final class RunCommand extends ClientCommand {
     List<String> command;
 
     @Override
-    protected int execute(SandboxClient client) {
+    protected int execute(Sandboxes client) {
         SecurityProfile chosen = Profiles.choose(profile, noNetwork);
-        String chosenImage = image;
-        if (chosenImage == null) {
-            Optional<ImageResolver.Choice> choice = client.resolveImage(command, projectDirFor(command));
-            if (choice.isPresent()) {
-                chosenImage = choice.get().image();
-                console().detail("image " + chosenImage + (choice.get().note() == null ? "" : ": " + choice.get().note()));
-            }
-        }
+        String chosenImage = image != null ? image : projectImage(command).orElse(null);
         RunRequest request = new RunRequest(command, chosenImage, chosen, !noPool, vcpus, memoryMb, env, workdir, timeout,
                 null);
         if (keep) {
-            return runKept(client, request);
+            // A named sandbox has no command to detect its image from: it is named here, as a run would detect it.
+            return runKept(client, request.withImage(image != null ? image : detectedImage(command)));
         }
         LiveOutput live = new LiveOutput(console());
-        RunListener listener = json.json() ? new RunListener() { } : live;
+        RunListener listener = json.json() ? RunListener.NONE : live;
         Cancellation cancellation = Cancellation.create();
-        RunResult result = Interrupts.cancelOnExit(cancellation, () -> client.run(request, listener, cancellation));
+        RunResult result = Interrupts.cancelOnExit(cancellation, () -> client.runStreaming(request, listener,
+                cancellation));
         live.finish();
-        if (result.imageNote() != null) {
-            console().detail("image " + result.image() + ": " + result.imageNote());
-        }
         if (json.json()) {
             console().out().println(Json.write(Json.run(result)));
         }
@@ -115,22 +109,38 @@ public final class RunCommand extends ClientCommand {
     }
 
     /**
-     * The project files of the current directory choose the image only for programs the image table does not
-     * know (e.g. {@code ./manage.py} in a directory with requirements.txt): a known program such as {@code sh}
-     * keeps its own small image rather than, in a Maven project, a JDK image that may not exist offline.
+     * The image the project files of the current directory imply, for a program the image table does not know
+     * (e.g. {@code ./manage.py} in a directory with requirements.txt), with the configuration's {@code [images]}
+     * overrides; empty otherwise, and then agentkernel (embedded or the server) detects it from the command. A
+     * known program such as {@code sh} keeps its own small image rather than, in a Maven project, a JDK image that
+     * may not exist offline. The directory is this machine's, so this holds for remote runs too; the image is then
+     * named in the request, and its offline alternative still applies.
      */
-    static Path projectDirFor(List<String> command) {
-        return ImageResolver.tableImage(command.get(0)).isPresent() ? null : Path.of("").toAbsolutePath();
+    private Optional<String> projectImage(List<String> command) {
+        if (ImageResolver.tableImage(command.get(0)).isPresent()
+                || ImageResolver.projectProgram(Path.of("").toAbsolutePath()).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(detectedImage(command));
+    }
+
+    /**
+     * The image a run of {@code command} would be detected to need, with the configuration's {@code [images]}
+     * (its offline alternative is applied by agentkernel when it creates the sandbox).
+     */
+    private String detectedImage(List<String> command) {
+        AgentKernelConfig config = ConfigFiles.load(root().connection().config(), root().env());
+        Path projectDir = ImageResolver.tableImage(command.get(0)).isPresent() ? null : Path.of("").toAbsolutePath();
+        return new ImageResolver(config.images(), config.sandbox().image(), null)
+                .resolve(command, projectDir, anyImage -> true).image();
     }
 
     /** --keep: the same command in a named sandbox that outlives this process. */
-    private int runKept(SandboxClient client, RunRequest request) {
+    private int runKept(Sandboxes client, RunRequest request) {
         byte[] id = new byte[4];
         new SecureRandom().nextBytes(id);
         String name = "kept-" + HexFormat.of().formatHex(id);
-        SandboxSpec spec = new SandboxSpec(name, request.image(),
-                request.vcpus() == null ? SandboxSpec.DEFAULT_VCPUS : request.vcpus(),
-                request.memoryMb() == null ? SandboxSpec.DEFAULT_MEMORY_MB : request.memoryMb(),
+        SandboxSpec spec = new SandboxSpec(name, request.image(), request.vcpus(), request.memoryMb(),
                 request.profile(), Map.of(), Map.of(), null);
         SandboxInfo info = client.create(spec);
         console().err().println("agentkernel: kept sandbox " + info.name()
@@ -139,7 +149,7 @@ public final class RunCommand extends ClientCommand {
         LiveOutput live = new LiveOutput(console());
         Cancellation cancellation = Cancellation.create();
         ExecResult result = Interrupts.cancelOnExit(cancellation,
-                () -> client.exec(info.name(), exec, json.json() ? new RunListener() { } : live, cancellation));
+                () -> client.execStreaming(info.name(), exec, json.json() ? RunListener.NONE : live, cancellation));
         live.finish();
         if (json.json()) {
             Map<String, Object> out = new LinkedHashMap<>(Map.of("sandbox", info.name()));

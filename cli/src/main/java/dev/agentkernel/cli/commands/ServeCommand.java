@@ -1,10 +1,13 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.cli.ConfigFiles;
 import dev.agentkernel.cli.DefaultClientFactory;
-import dev.agentkernel.cli.EmbeddedClient;
 import dev.agentkernel.cli.setup.EngineSetup;
-import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.InstanceId;
+import dev.agentkernel.core.KernelFactory;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ApiWall;
@@ -55,22 +58,26 @@ public final class ServeCommand extends BaseCommand {
         }
         options = options.withInsecureNoAuth(insecureNoAuth);
         ApiWall.check(options);
-        EmbeddedClient client = new DefaultClientFactory(root().env()).openEmbedded(config, console(), true);
+        new DefaultClientFactory(root().env()).prepareEngine(config, console());
         boolean docker = config.sandbox().backend() == null || "docker".equals(config.sandbox().backend());
         if (docker && new EngineSetup(root().env()).firewall().ok() == Boolean.FALSE) {
             console().err().println("agentkernel: WARNING: the sandbox network firewall is not installed: sandboxes of the "
                     + "bridge profiles can reach this host's services and private networks; fix: agentkernel setup (as root)");
         }
+        // A long-running server: temporary sandboxes are removed right after answering instead of before; its
+        // callers name the images, so they are pulled only from the configured registries (none when unset).
+        AgentKernel kernel = KernelFactory.fromConfig(config, InstanceId.current(), BackendSettings.PULL_NONE,
+                b -> b.destroyInBackground(true));
         AgentKernelServer server;
         try {
-            server = AgentKernelServer.start(client.kernel(), options);
+            server = AgentKernelServer.start(kernel.start(), options);
         } catch (RuntimeException e) {
-            client.close();
+            kernel.close();
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            stop(server, client);
+            stop(server, kernel);
             stopped.countDown();
         }, "agentkernel-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -82,16 +89,16 @@ public final class ServeCommand extends BaseCommand {
         } catch (InterruptedException e) {
             // Stopped by the embedding program (e.g. a test) rather than by a signal.
             Runtime.getRuntime().removeShutdownHook(hook);
-            stop(server, client);
+            stop(server, kernel);
         }
         return 0;
     }
 
-    private static void stop(AgentKernelServer server, EmbeddedClient client) {
+    private static void stop(AgentKernelServer server, AgentKernel kernel) {
         try {
             server.close();
         } finally {
-            client.close();
+            kernel.close();
         }
     }
 

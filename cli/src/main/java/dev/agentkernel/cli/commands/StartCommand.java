@@ -1,7 +1,7 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import picocli.CommandLine.Command;
 
 @Command(name = "start", mixinStandardHelpOptions = true,
@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = {"Prints each name started.", "", "Example:", "  agentkernel start dev"})
 public final class StartCommand extends NamesCommand {
     @Override
-    protected SandboxInfo apply(SandboxClient client, String name) {
+    protected SandboxInfo apply(Sandboxes client, String name) {
         return client.start(name);
     }
 }

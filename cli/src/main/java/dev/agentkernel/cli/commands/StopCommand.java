@@ -1,7 +1,7 @@
 package dev.agentkernel.cli.commands;
 
-import dev.agentkernel.cli.SandboxClient;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.Sandboxes;
 import picocli.CommandLine.Command;
 
 @Command(name = "stop", mixinStandardHelpOptions = true,
@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = {"Prints each name stopped.", "", "Example:", "  agentkernel stop dev"})
 public final class StopCommand extends NamesCommand {
     @Override
-    protected SandboxInfo apply(SandboxClient client, String name) {
+    protected SandboxInfo apply(Sandboxes client, String name) {
         return client.stop(name);
     }
 }

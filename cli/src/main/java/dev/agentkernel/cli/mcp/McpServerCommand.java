@@ -1,14 +1,11 @@
 package dev.agentkernel.cli.mcp;
 
-import dev.agentkernel.cli.ConfigFiles;
-import dev.agentkernel.cli.Console;
-import dev.agentkernel.cli.DefaultClientFactory;
-import dev.agentkernel.cli.SandboxClient;
-import dev.agentkernel.cli.commands.BaseCommand;
 import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.mcp.LazySandboxes;
+import dev.agentkernel.api.Sandboxes;
+import dev.agentkernel.cli.Console;
+import dev.agentkernel.cli.commands.BaseCommand;
+import dev.agentkernel.connect.Target;
 import dev.agentkernel.mcp.McpStdioServer;
-import dev.agentkernel.mcp.SandboxOperations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,26 +45,18 @@ public final class McpServerCommand extends BaseCommand {
         spec.commandLine().setOut(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
                 StandardCharsets.UTF_8), true));
         Console console = console();
-        String url = url();
-        SandboxOperations ops = new LazySandboxes(url != null ? url : "embedded",
-                () -> new ClientSandboxes(open(url, console))).openInBackground();
-        McpStdioServer.serveAndClose(ops, maxOutputBytes, System.in, protocol);
+        // Long-running like serve: the configured warm pool is kept (one-shot commands turn it off), a model names
+        // the images (so nothing is pulled unless the configuration allows registries), and the handshake is
+        // answered while the engine is made ready in the background.
+        Sandboxes sandboxes = root().clientFactory().openLongRunning(root().connection(), console);
+        McpStdioServer.serveAndClose(sandboxes, where(), maxOutputBytes, System.in, protocol);
         return 0;
     }
 
-    private String url() {
+    /** For the MCP instructions: the server's URL, or embedded. */
+    private String where() {
         String url = root().connection().url() != null ? root().connection().url()
-                : root().env().get("AGENTKERNEL_BASE_URL");
-        return url == null || url.isBlank() ? null : url;
-    }
-
-    private SandboxClient open(String url, Console console) {
-        if (url != null) {
-            return root().clientFactory().open(root().connection(), console);
-        }
-        // Long-running like serve: the configured warm pool is kept (one-shot commands turn it off). A model names
-        // the images, so nothing is pulled unless the configuration allows registries.
-        return new DefaultClientFactory(root().env()).openEmbedded(ConfigFiles.load(root().connection().config(),
-                root().env()), console, false, dev.agentkernel.core.BackendSettings.PULL_NONE);
+                : root().env().get(Target.BASE_URL_ENV);
+        return url == null || url.isBlank() ? "embedded" : url;
     }
 }

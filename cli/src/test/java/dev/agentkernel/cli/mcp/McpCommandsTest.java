@@ -4,25 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.agentkernel.cli.CliHarness;
-import dev.agentkernel.cli.EmbeddedClient;
-import dev.agentkernel.core.AgentKernel;
-import dev.agentkernel.core.config.AgentKernelConfig;
-import dev.agentkernel.core.testing.FakeBackend;
-import dev.agentkernel.mcp.ProgressSink;
-import dev.agentkernel.mcp.SandboxTools;
 import dev.agentkernel.mcp.ServerLaunch;
-import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code agentkernel mcp config} and the MCP tools over the CLI's own client (in-memory fake backend). */
+/** {@code agentkernel mcp config} and {@code mcp-server --help}. */
 class McpCommandsTest {
     @TempDir
     Path tmp;
@@ -104,32 +96,5 @@ class McpCommandsTest {
         CliHarness.Result r = cli.run("mcp-server", "--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("sandbox_run").contains("--url").contains("--max-output-bytes");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> data(CallToolResult r) {
-        return (Map<String, Object>) r.structuredContent();
-    }
-
-    @Test
-    void toolsWorkOverTheCliClient() {
-        FakeBackend fake = new FakeBackend();
-        AgentKernel kernel = AgentKernel.builder().backend(fake)
-                .config(AgentKernelConfig.forTests(tmp.resolve("audit.jsonl"))).build();
-        try (ClientSandboxes ops = new ClientSandboxes(new EmbeddedClient(kernel))) {
-            SandboxTools tools = new SandboxTools(ops, 1024);
-            CallToolResult run = tools.call("sandbox_run", Map.of("command", List.of("echo", "hi")), ProgressSink.NONE);
-            assertThat(run.isError()).isFalse();
-            assertThat(data(run)).containsEntry("stdout", "hi\n").containsEntry("exit_code", 0);
-
-            CallToolResult created = tools.call("sandbox_create", Map.of("name", "box", "memory_mb", 64), ProgressSink.NONE);
-            assertThat(data(created)).containsEntry("memory_mb", 64).containsEntry("vcpus", 1);
-            tools.call("sandbox_file_write", Map.of("name", "box", "path", "/w/f", "content", "data"), ProgressSink.NONE);
-            CallToolResult cat = tools.call("sandbox_exec", Map.of("name", "box", "command", List.of("cat", "/w/f")),
-                    ProgressSink.NONE);
-            assertThat(data(cat)).containsEntry("stdout", "data");
-            assertThat(tools.call("sandbox_remove", Map.of("name", "box"), ProgressSink.NONE).isError()).isFalse();
-            assertThat(fake.names()).isEmpty();
-        }
     }
 }

@@ -44,8 +44,9 @@ import java.util.Optional;
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
  * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
  *             passed on as the backend property {@code runtime.moderate})
- * [docker]    disk_mb = 1024, disk_inodes = 65536, pull = "...", exec = "auto", host = "unix:///..." (the Docker
- *             backend's own keys, passed on as {@code docker.*} backend properties; see backend-docker/README.md)
+ * [docker]    host = "unix:///var/run/docker.sock", pull = true, exec = "auto", disk_mb = 1024, disk_inodes = 65536
+ *             (the Docker backend's own keys, passed on as {@code docker.*} backend properties; see
+ *             backend-docker/README.md)
  * [kubernetes] namespace = "agentkernel", ... (the Kubernetes backend's own keys, see docs/kubernetes.md; passed
  *             on as {@code kubernetes.*} backend properties, nested tables as {@code kubernetes.runtime_class.*})
  * </pre>
@@ -76,6 +77,7 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_QUEUE_TIMEOUT_MS</td><td>limits.queue_timeout_ms</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
+ *   <tr><td>AGENTKERNEL_DOCKER_KEY</td><td>docker.key (e.g. {@code AGENTKERNEL_DOCKER_PULL})</td></tr>
  *   <tr><td>AGENTKERNEL_KUBERNETES_KEY</td><td>kubernetes.key ({@code __} for a nested key's dot)</td></tr>
  * </table>
  *

@@ -94,7 +94,7 @@ public final class Runs {
             temporaries.add(name);
             boolean exists = pooled;
             try {
-                l.onStarted(name);
+                l.onStarted(name, key.image(), choice.note(), pooled);
                 l.onProgress(RunListener.Stage.CREATING);
                 if (!pooled) {
                     try (SandboxPool.Foreground waitedFor = pool.foreground()) {

@@ -2,6 +2,7 @@ package dev.agentkernel.core.config;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.core.BackendSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,6 +88,24 @@ class ConfigLoaderTest {
                 AgentKernelConfig.Limits.DEFAULT_MAX_TIMEOUT, 7, Duration.ofMillis(2500)));
         assertThat(c.audit()).isEqualTo(new AgentKernelConfig.Audit(home.resolve("logs/a.jsonl"), false));
         assertThat(c.images()).containsEntry("python3", "agentkernel/python:local").containsEntry("g++", "gcc:13");
+    }
+
+    @Test
+    void theDockerSectionIsHandedToTheBackendAndItsVariablesOverrideIt() throws Exception {
+        file("""
+                [sandbox]
+                backend = "docker"
+                [docker]
+                host = "tcp://127.0.0.1:2375"
+                pull = true
+                exec = "agent"
+                """);
+        AgentKernelConfig c = load(Map.of("AGENTKERNEL_DOCKER_PULL", "false"));
+        assertThat(c.backendProperties()).containsEntry("docker.host", "tcp://127.0.0.1:2375")
+                .containsEntry("docker.pull", "false").containsEntry("docker.exec", "agent");
+        BackendSettings settings = BackendSettings.from(c, "me", BackendSettings.PULL_NONE);
+        assertThat(settings.backendId()).isEqualTo("docker");
+        assertThat(settings.property("docker.host", null)).isEqualTo("tcp://127.0.0.1:2375");
     }
 
     @Test

@@ -1,0 +1,100 @@
+package dev.agentkernel.api;
+
+import java.util.List;
+
+/**
+ * Every sandbox operation, whoever performs it: the in-process kernel ({@code AgentKernel} in core) or a remote
+ * server reached over HTTP ({@code AgentKernelClient} in the client SDK). The CLI and the MCP server are written
+ * against this interface only, so an operation behaves the same embedded and remote: the same results, the same
+ * {@link AgentKernelException}s with the same {@link ErrorCode}s. Implementations are thread-safe.
+ *
+ * <p>Defaults are resolved by the kernel, never by a caller: a {@code null} image, profile or limit in a
+ * {@link RunRequest} or {@link SandboxSpec} means the configured default ({@code [sandbox]}, {@code [resources]}),
+ * and a command without a timeout gets {@code limits.timeout_ms}.
+ *
+ * <p>Streaming calls report through a {@link RunListener} on the implementation's threads and can be cancelled
+ * from any thread with their {@link Cancellation}: the command is killed with its process tree, a temporary
+ * sandbox is removed, and the call returns its result (marked timed out) or throws.
+ */
+public interface Sandboxes extends AutoCloseable {
+
+    /** Runs a command in a temporary sandbox (a warm one from the pool when {@code fast}) removed afterwards. */
+    default RunResult run(RunRequest request) {
+        return runStreaming(request, RunListener.NONE, Cancellation.create());
+    }
+
+    /** {@code run("python3", "-c", "print(1+1)")}: a command with every default. */
+    default RunResult run(String... command) {
+        return run(RunRequest.of(command));
+    }
+
+    /** Like {@link #run(RunRequest)}, with its events as they happen. */
+    RunResult runStreaming(RunRequest request, RunListener listener, Cancellation cancellation);
+
+    /**
+     * Runs every request in its own temporary sandbox, in parallel; one outcome per request, in input order.
+     * A request that could not run is an outcome with its error (and code), not an exception.
+     */
+    List<BatchOutcome> batch(List<RunRequest> requests);
+
+    /** Creates and starts a named sandbox; it stays until {@link #remove}. A taken name is {@code CONFLICT}. */
+    SandboxInfo create(SandboxSpec spec);
+
+    /** A named sandbox, or a temporary one while its run lasts; {@code NOT_FOUND} otherwise. */
+    SandboxInfo get(String name);
+
+    /** Named sandboxes, and temporary ones while they run. */
+    List<SandboxInfo> list();
+
+    default ExecResult exec(String name, ExecRequest request) {
+        return execStreaming(name, request, RunListener.NONE, Cancellation.create());
+    }
+
+    /** {@code exec("dev", "ls", "-la")}: a command with every default. */
+    default ExecResult exec(String name, String... command) {
+        return exec(name, ExecRequest.of(command));
+    }
+
+    /** Runs a command in a running named sandbox; a stopped one is {@code CONFLICT}. */
+    ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation);
+
+    /** Starts a stopped sandbox; a running one is left as it is. */
+    SandboxInfo start(String name);
+
+    /** Stops a running sandbox, which keeps its files; a stopped one is left as it is. */
+    SandboxInfo stop(String name);
+
+    /** Removes a sandbox and everything in it. */
+    void remove(String name);
+
+    /** A file of a running sandbox; bigger than {@code limits.max_file_bytes} is {@code PAYLOAD_TOO_LARGE}. */
+    FileContent readFile(String name, String path);
+
+    /** Writes a file, creating its parent directories; returns the normalised path and the size written. */
+    FileContent writeFile(String name, String path, byte[] content);
+
+    /** Deletes a file; returns its normalised path. */
+    String deleteFile(String name, String path);
+
+    /** The audit events of one sandbox (exact name), oldest first; still there after the sandbox is removed. */
+    List<AuditEvent> logs(String name, LogQuery query);
+
+    /** The warm pool's figures. */
+    PoolStats poolStats();
+
+    /** Whether sandboxes can be made now; a backend that is down is an answer ({@code available} false). */
+    BackendHealth health();
+
+    /**
+     * A named sandbox that lives as long as the returned session: created now, removed by
+     * {@link SandboxSession#close()} (use try-with-resources, so it goes away even when the block throws).
+     */
+    default SandboxSession session(SandboxSpec spec) {
+        create(spec);
+        return new SandboxSession(this, spec.name());
+    }
+
+    /** Releases what this instance holds (an embedded kernel removes its temporary sandboxes). Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,166 @@
+package dev.agentkernel.connect;
+
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.AuditEvent;
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.LogQuery;
+import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.RunListener;
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.api.Sandboxes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Opens the real {@link Sandboxes} on first use (the one decorator of the interface). A failed opening is the
+ * failure of that call and is tried again on the next one; once closed, calls fail instead of opening again.
+ */
+final class LazySandboxes implements Sandboxes {
+    private static final Logger LOG = LoggerFactory.getLogger(LazySandboxes.class);
+
+    private final Supplier<Sandboxes> opener;
+    private Sandboxes delegate;
+    private boolean closed;
+
+    LazySandboxes(Supplier<Sandboxes> opener) {
+        this.opener = Objects.requireNonNull(opener, "opener");
+    }
+
+    /** Starts opening now on a background thread, so the first call does not wait; a failure is only logged. */
+    LazySandboxes openInBackground() {
+        Thread t = new Thread(() -> {
+            try {
+                delegate();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("Sandboxes not ready yet ({}); the next call tries again", e.getMessage());
+            }
+        }, "agentkernel-open");
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
+    private synchronized Sandboxes delegate() {
+        if (closed) {
+            throw new AgentKernelException(ErrorCode.BACKEND_UNAVAILABLE, "agentkernel is shutting down");
+        }
+        if (delegate == null) {
+            delegate = opener.get();
+        }
+        return delegate;
+    }
+
+    @Override
+    public RunResult run(RunRequest request) {
+        return delegate().run(request);
+    }
+
+    @Override
+    public RunResult runStreaming(RunRequest request, RunListener listener, Cancellation cancellation) {
+        return delegate().runStreaming(request, listener, cancellation);
+    }
+
+    @Override
+    public List<BatchOutcome> batch(List<RunRequest> requests) {
+        return delegate().batch(requests);
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec) {
+        return delegate().create(spec);
+    }
+
+    @Override
+    public SandboxInfo get(String name) {
+        return delegate().get(name);
+    }
+
+    @Override
+    public List<SandboxInfo> list() {
+        return delegate().list();
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request) {
+        return delegate().exec(name, request);
+    }
+
+    @Override
+    public ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation) {
+        return delegate().execStreaming(name, request, listener, cancellation);
+    }
+
+    @Override
+    public SandboxInfo start(String name) {
+        return delegate().start(name);
+    }
+
+    @Override
+    public SandboxInfo stop(String name) {
+        return delegate().stop(name);
+    }
+
+    @Override
+    public void remove(String name) {
+        delegate().remove(name);
+    }
+
+    @Override
+    public FileContent readFile(String name, String path) {
+        return delegate().readFile(name, path);
+    }
+
+    @Override
+    public FileContent writeFile(String name, String path, byte[] content) {
+        return delegate().writeFile(name, path, content);
+    }
+
+    @Override
+    public String deleteFile(String name, String path) {
+        return delegate().deleteFile(name, path);
+    }
+
+    @Override
+    public List<AuditEvent> logs(String name, LogQuery query) {
+        return delegate().logs(name, query);
+    }
+
+    @Override
+    public PoolStats poolStats() {
+        return delegate().poolStats();
+    }
+
+    @Override
+    public BackendHealth health() {
+        return delegate().health();
+    }
+
+    /** Closes what was opened, once. */
+    @Override
+    public void close() {
+        Sandboxes toClose;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toClose = delegate;
+        }
+        if (toClose != null) {
+            toClose.close();
+        }
+    }
+}
