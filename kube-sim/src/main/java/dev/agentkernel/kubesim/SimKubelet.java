@@ -210,7 +210,7 @@ final class SimKubelet implements AutoCloseable {
         String id;
         try {
             CreateContainerCmd cmd = docker.createContainerCmd(image)
-                    .withName("kubesim-" + namespace + "-" + name + "-" + uid.substring(0, 8))
+                    .withName("kubesim-" + namespace + "-" + name + "-" + uid) // the mock's uids differ only at the end
                     .withLabels(containerLabels(pod));
             PodContainers.configure(cmd, pod, node());
             id = cmd.exec().getId();

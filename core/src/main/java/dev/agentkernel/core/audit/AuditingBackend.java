@@ -4,9 +4,8 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.CallContext;
+import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
-import dev.agentkernel.core.LeaseStore;
-import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
@@ -21,7 +20,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -42,8 +40,7 @@ import java.util.TreeSet;
  * values) of exec environment variables and the size of stdin; path and size of files (never their content);
  * image, profile, limits, kind and owner of created sandboxes; the caller's {@code request_id} and {@code traceparent}.
  */
-public final class AuditingBackend implements Backend {
-    private final Backend delegate;
+public final class AuditingBackend extends ForwardingBackend {
     private final AuditLog log;
     private final KernelMetrics metrics;
 
@@ -53,7 +50,7 @@ public final class AuditingBackend implements Backend {
 
     /** @param metrics hears how long each event took to be on disk */
     public AuditingBackend(Backend delegate, AuditLog log, KernelMetrics metrics) {
-        this.delegate = delegate;
+        super(delegate);
         this.log = log;
         this.metrics = metrics;
     }
@@ -89,26 +86,6 @@ public final class AuditingBackend implements Backend {
             d.put("traceparent", call.traceparent());
         }
         return d;
-    }
-
-    @Override
-    public String id() {
-        return delegate.id();
-    }
-
-    @Override
-    public LeaseStore leases() {
-        return delegate.leases();
-    }
-
-    @Override
-    public String instanceId() {
-        return delegate.instanceId();
-    }
-
-    @Override
-    public java.util.Set<dev.agentkernel.api.Capability> capabilities() {
-        return delegate.capabilities();
     }
 
     @Override
@@ -177,16 +154,6 @@ public final class AuditingBackend implements Backend {
     }
 
     @Override
-    public Optional<SandboxInfo> inspect(String name) {
-        return delegate.inspect(name);
-    }
-
-    @Override
-    public List<SandboxInfo> list() {
-        return delegate.list();
-    }
-
-    @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
         return exec(name, request, listener, cancellation, Map.of());
     }
@@ -247,21 +214,6 @@ public final class AuditingBackend implements Backend {
             return null;
         });
         record("file_deleted", name, Map.of("path", Validation.sandboxPath(path)));
-    }
-
-    @Override
-    public boolean imageAvailable(String image) {
-        return delegate.imageAvailable(image);
-    }
-
-    @Override
-    public BackendHealth health() {
-        return delegate.health();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 
     private interface Op<T> {

@@ -141,6 +141,13 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
 
         /** Kept for callers written before {@code max_timeout_ms}: that limit gets its default. */
         public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
+                      int maxExecsPerSandbox, int maxQueuedRuns, Duration queueTimeout) {
+            this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT,
+                    maxQueuedRuns, queueTimeout);
+        }
+
+        /** Kept for callers written before {@code max_timeout_ms}: the later limits get their defaults. */
+        public Limits(Duration timeout, long maxOutputBytes, long maxFileBytes, int maxConcurrentRuns,
                       int maxExecsPerSandbox) {
             this(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns, maxExecsPerSandbox, DEFAULT_MAX_TIMEOUT);
         }

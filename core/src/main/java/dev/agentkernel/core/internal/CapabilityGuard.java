@@ -1,21 +1,13 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
-import dev.agentkernel.api.BackendHealth;
-import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
-import dev.agentkernel.api.ExecRequest;
-import dev.agentkernel.api.ExecResult;
-import dev.agentkernel.api.FileContent;
-import dev.agentkernel.api.OutputListener;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.Backend;
-import dev.agentkernel.core.LeaseStore;
+import dev.agentkernel.core.ForwardingBackend;
 
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,12 +16,11 @@ import java.util.Set;
  * without {@link Capability#NETWORK_ISOLATION} (it would silently get network). Sits under the auditing
  * decorator, so each refusal is audited like any failed operation.
  */
-public final class CapabilityGuard implements Backend {
-    private final Backend delegate;
+public final class CapabilityGuard extends ForwardingBackend {
     private final Set<Capability> capabilities;
 
     public CapabilityGuard(Backend delegate) {
-        this.delegate = delegate;
+        super(delegate);
         this.capabilities = Set.copyOf(delegate.capabilities());
     }
 
@@ -39,21 +30,6 @@ public final class CapabilityGuard implements Backend {
             throw new AgentKernelException.UnsupportedException("The " + delegate.id() + " backend cannot " + what
                     + " (it lacks the capability " + capability.wireName() + ")");
         }
-    }
-
-    @Override
-    public String id() {
-        return delegate.id();
-    }
-
-    @Override
-    public LeaseStore leases() {
-        return delegate.leases();
-    }
-
-    @Override
-    public String instanceId() {
-        return delegate.instanceId();
     }
 
     @Override
@@ -80,55 +56,5 @@ public final class CapabilityGuard implements Backend {
     public SandboxInfo stop(String name) {
         require(Capability.STOP_START, "stop a sandbox");
         return delegate.stop(name);
-    }
-
-    @Override
-    public void remove(String name) {
-        delegate.remove(name);
-    }
-
-    @Override
-    public Optional<SandboxInfo> inspect(String name) {
-        return delegate.inspect(name);
-    }
-
-    @Override
-    public List<SandboxInfo> list() {
-        return delegate.list();
-    }
-
-    @Override
-    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
-        return delegate.exec(name, request, listener, cancellation);
-    }
-
-    @Override
-    public FileContent readFile(String name, String path, long maxBytes) {
-        return delegate.readFile(name, path, maxBytes);
-    }
-
-    @Override
-    public void writeFile(String name, FileContent file) {
-        delegate.writeFile(name, file);
-    }
-
-    @Override
-    public void deleteFile(String name, String path) {
-        delegate.deleteFile(name, path);
-    }
-
-    @Override
-    public boolean imageAvailable(String image) {
-        return delegate.imageAvailable(image);
-    }
-
-    @Override
-    public BackendHealth health() {
-        return delegate.health();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

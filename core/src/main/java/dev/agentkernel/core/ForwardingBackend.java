@@ -1,0 +1,112 @@
+package dev.agentkernel.core;
+
+import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SandboxSpec;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A {@link Backend} that hands every call to another one: the base of decorators (auditing, capability checks, test
+ * doubles), which override only what they add to.
+ */
+public abstract class ForwardingBackend implements Backend {
+    protected final Backend delegate;
+
+    protected ForwardingBackend(Backend delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public String id() {
+        return delegate.id();
+    }
+
+    @Override
+    public String instanceId() {
+        return delegate.instanceId();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return delegate.capabilities();
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return delegate.leases();
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec) {
+        return delegate.create(spec);
+    }
+
+    @Override
+    public SandboxInfo start(String name) {
+        return delegate.start(name);
+    }
+
+    @Override
+    public SandboxInfo stop(String name) {
+        return delegate.stop(name);
+    }
+
+    @Override
+    public void remove(String name) {
+        delegate.remove(name);
+    }
+
+    @Override
+    public Optional<SandboxInfo> inspect(String name) {
+        return delegate.inspect(name);
+    }
+
+    @Override
+    public List<SandboxInfo> list() {
+        return delegate.list();
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
+        return delegate.exec(name, request, listener, cancellation);
+    }
+
+    @Override
+    public FileContent readFile(String name, String path, long maxBytes) {
+        return delegate.readFile(name, path, maxBytes);
+    }
+
+    @Override
+    public void writeFile(String name, FileContent file) {
+        delegate.writeFile(name, file);
+    }
+
+    @Override
+    public void deleteFile(String name, String path) {
+        delegate.deleteFile(name, path);
+    }
+
+    @Override
+    public boolean imageAvailable(String image) {
+        return delegate.imageAvailable(image);
+    }
+
+    @Override
+    public BackendHealth health() {
+        return delegate.health();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
