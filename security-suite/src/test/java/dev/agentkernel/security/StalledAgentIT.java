@@ -73,7 +73,8 @@ class StalledAgentIT extends SuiteBase {
     long metric(String name) {
         for (String line : http().get("/metrics").text().split("\n")) {
             if (line.startsWith(name + " ")) {
-                return Long.parseLong(line.substring(name.length() + 1).trim());
+                // Prometheus renders every sample as a float ("1.0"); NaN would mean a broken gauge and fails here
+                return (long) Double.parseDouble(line.substring(name.length() + 1).trim());
             }
         }
         throw new AssertionError("no metric " + name);

@@ -59,6 +59,7 @@ final class ServerMetrics implements KernelMetrics, AutoCloseable {
     private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final AtomicReference<PoolStats> pool = new AtomicReference<>();
+    private volatile java.util.function.LongSupplier accessLogDropped;
     private final MultiGauge poolSize;
     private final MultiGauge poolTarget;
     private final MultiGauge sandboxes;
@@ -112,13 +113,16 @@ final class ServerMetrics implements KernelMetrics, AutoCloseable {
 
     /** Access log lines dropped because the log did not keep up. */
     void bindAccessLog(java.util.function.LongSupplier dropped) {
+        accessLogDropped = dropped; // Micrometer holds it weakly (see bindInFlight)
         FunctionCounter.builder("agentkernel.access.log.dropped", dropped, java.util.function.LongSupplier::getAsLong)
                 .description("Access log lines dropped because the log destination did not keep up.").register(registry);
     }
 
     /** Calls into the kernel running or queued on the worker pool. */
     void bindInFlight(IntSupplier inFlight) {
-        Gauge.builder("agentkernel.blocking.calls.in.flight", inFlight, IntSupplier::getAsInt)
+        // Strong: Micrometer holds a gauge's object weakly, and a method reference has no other holder, so it
+        // would be collected and the gauge read NaN.
+        Gauge.builder("agentkernel.blocking.calls.in.flight", inFlight, IntSupplier::getAsInt).strongReference(true)
                 .description("Kernel calls running or queued.").register(registry);
     }
 
