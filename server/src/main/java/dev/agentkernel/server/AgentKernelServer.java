@@ -45,7 +45,6 @@ public final class AgentKernelServer implements AutoCloseable {
     private AgentKernelServer(Vertx vertx, HttpServer http, BlockingCalls workers, CancelExecutor cancels,
                               CommandHandlers commands, ServerOptions options, AgentKernel kernel,
                               ServerMetrics metrics, AccessLog accessLog) {
-        this.accessLog = accessLog;
         this.vertx = vertx;
         this.http = http;
         this.workers = workers;
@@ -54,6 +53,7 @@ public final class AgentKernelServer implements AutoCloseable {
         this.options = options;
         this.kernel = kernel;
         this.metrics = metrics;
+        this.accessLog = accessLog;
     }
 
     /**

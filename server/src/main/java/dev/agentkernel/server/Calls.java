@@ -24,12 +24,17 @@ final class Calls {
 
     /** Answers with a short call's result. */
     void respond(RoutingContext ctx, int status, Callable<JsonNode> call) {
-        answer(ctx, status, workers.submit(RequestIds.of(ctx), () -> Buffer.buffer(Wire.writeBytes(Wire.ok(call.call())))));
+        answer(ctx, status, workers.submit(RequestIds.of(ctx), envelope(call)));
     }
 
     /** Answers with a command's result (see {@link BlockingCalls#command}). */
     void respondToCommand(RoutingContext ctx, int status, Callable<JsonNode> call) {
-        answer(ctx, status, workers.command(RequestIds.of(ctx), () -> Buffer.buffer(Wire.writeBytes(Wire.ok(call.call())))));
+        answer(ctx, status, workers.command(RequestIds.of(ctx), envelope(call)));
+    }
+
+    /** The call, then its answer serialised, both on the worker. */
+    private static Callable<Buffer> envelope(Callable<JsonNode> call) {
+        return () -> Buffer.buffer(Wire.writeBytes(Wire.ok(call.call())));
     }
 
     private static void answer(RoutingContext ctx, int status, io.vertx.core.Future<Buffer> result) {

@@ -83,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--named", defaultValue = "100", description = "Named sandboxes held for the RSS figure (default: ${DEFAULT-VALUE}).")
     int named;
 
-    @Option(names = "--adapt-seconds", defaultValue = "180",
+    @Option(names = "--adapt-seconds", defaultValue = "300",
             description = "How long to wait for the pool to adapt after the first burst (default: ${DEFAULT-VALUE}).")
     int adaptSeconds;
 

@@ -69,7 +69,8 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
      * @param max               warm sandboxes over all keys at most
      * @param adaptive          whether a key's target follows its recent demand (runs within seconds, over the last
      *                          minutes) between {@code size} and {@code max}
-     * @param createParallelism pool creations run in parallel at most (the engine's best parallelism)
+     * @param createParallelism pool creations run in parallel at most while runs wait for members (the engine's best
+     *                          parallelism); a refill nobody waits for runs one at a time
      */
     public record Pool(int size, int max, boolean adaptive, int createParallelism) {
         public static final int DEFAULT_CREATE_PARALLELISM = 4;

@@ -1,7 +1,6 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.BackendHealth;
-import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -10,24 +9,23 @@ import dev.agentkernel.api.OutputListener;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.Backend;
+import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
-import dev.agentkernel.core.LeaseStore;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Times every engine call (the raw backend, below the audit) and reports it to {@link KernelMetrics} by operation:
- * what the engine costs, apart from what the kernel adds around it.
+ * Times every engine call (the raw backend, below the capability guard and the audit) and reports it to
+ * {@link KernelMetrics} by operation: what the engine costs, apart from what the kernel adds around it. Identity,
+ * capabilities and leases are forwarded unmeasured (no engine work, or periodic and small).
  */
-public final class MeasuredBackend implements Backend {
-    private final Backend delegate;
+public final class MeasuredBackend extends ForwardingBackend {
     private final KernelMetrics metrics;
 
     public MeasuredBackend(Backend delegate, KernelMetrics metrics) {
-        this.delegate = delegate;
+        super(delegate);
         this.metrics = metrics;
     }
 
@@ -48,27 +46,6 @@ public final class MeasuredBackend implements Backend {
             call.run();
             return null;
         });
-    }
-
-    @Override
-    public String id() {
-        return delegate.id();
-    }
-
-    @Override
-    public String instanceId() {
-        return delegate.instanceId();
-    }
-
-    @Override
-    public Set<Capability> capabilities() {
-        return delegate.capabilities();
-    }
-
-    /** Leases are engine calls too, but periodic and small: not measured. */
-    @Override
-    public LeaseStore leases() {
-        return delegate.leases();
     }
 
     @Override
@@ -129,10 +106,5 @@ public final class MeasuredBackend implements Backend {
     @Override
     public BackendHealth health() {
         return timed("health", delegate::health);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

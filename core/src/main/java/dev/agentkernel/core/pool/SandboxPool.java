@@ -47,8 +47,10 @@ import java.util.function.Supplier;
  * top of them); otherwise — no creation on its way, or a fixed-size pool — the claim answers at once (a miss).
  * When demand falls, {@link #prune} removes idle members above the target.
  *
- * <p>Creations a caller waits for come first: while a run creates its own sandbox ({@link #foreground}), the pool's
- * creations that no claim waits for hold back (a refill is a guess at the future; the run is a user now).
+ * <p>Creations a caller waits for come first. Creations that claims wait for run at {@code threads} at once (the
+ * engine's best parallelism); a refill nobody waits for yet is a guess at the future and runs one at a time, and not
+ * at all while a run creates its own sandbox ({@link #foreground}): container creation is CPU-heavy for the engine,
+ * and the runs, execs and cold creates of users now must not queue behind it.
  */
 public final class SandboxPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
@@ -139,6 +141,8 @@ public final class SandboxPool implements AutoCloseable {
     private boolean closed;
     /** Creations callers wait for outside the pool (cold runs) now. Guarded by this. */
     private int foreground;
+    /** Refills no claim waits for: one at a time. */
+    private final java.util.concurrent.Semaphore speculative = new java.util.concurrent.Semaphore(1);
 
     /**
      * @param backend   creates and removes members (the auditing backend: pool members are audited too)
@@ -198,6 +202,12 @@ public final class SandboxPool implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /** Whether claims wait for members of {@code key} now (or the pool closes: nothing is held back then). */
+    private synchronized boolean awaited(Key key) {
+        KeyState s = keys.get(key);
+        return closed || s != null && s.waiting > 0;
     }
 
     /**
@@ -492,13 +502,29 @@ public final class SandboxPool implements AutoCloseable {
 
         @Override
         public void run() {
-            yieldToForeground(key);
+            boolean permit = false;
+            if (!awaited(key)) {
+                yieldToForeground(key);
+                // a claim may start waiting meanwhile: then this creation is no longer a guess
+                while (!awaited(key) && !permit) {
+                    try {
+                        permit = speculative.tryAcquire(100, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
             SandboxInfo info = null;
             try {
                 info = backend.create(new SandboxSpec(names.get(), key.image(), key.vcpus(), key.memoryMb(),
                         key.profile(), Map.of(), Map.of(), SandboxKind.POOL));
             } catch (RuntimeException e) {
                 LOG.warn("Pool refill for {} failed: {}", key.image(), e.getMessage());
+            } finally {
+                if (permit) {
+                    speculative.release();
+                }
             }
             boolean keep;
             synchronized (SandboxPool.this) {

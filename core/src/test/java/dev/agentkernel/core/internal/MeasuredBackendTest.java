@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,17 +28,17 @@ class MeasuredBackendTest {
     };
 
     @Test
-    void everyBackendMethodIsDelegatedNotInherited() throws NoSuchMethodException {
-        // A default method of Backend left to the interface would answer for the engine: each must be declared here.
+    void everyEngineOperationIsMeasured() throws NoSuchMethodException {
+        // What is not an engine call (identity, capabilities, leases, close, the convenience exec) is forwarded
+        // unmeasured; a new Backend method must be decided on here.
+        Set<String> unmeasured = Set.of("id", "instanceId", "capabilities", "leases", "close");
         for (Method m : Backend.class.getMethods()) {
-            if (Modifier.isStatic(m.getModifiers())) {
+            boolean convenienceExec = m.getName().equals("exec") && m.getParameterCount() == 2;
+            if (Modifier.isStatic(m.getModifiers()) || unmeasured.contains(m.getName()) || convenienceExec) {
                 continue;
             }
-            Method own = MeasuredBackend.class.getMethod(m.getName(), m.getParameterTypes());
-            boolean convenienceOverload = m.isDefault() && m.getName().equals("exec") && m.getParameterCount() == 2;
-            if (!convenienceOverload) {
-                assertThat(own.getDeclaringClass()).as(m.toString()).isEqualTo(MeasuredBackend.class);
-            }
+            assertThat(MeasuredBackend.class.getMethod(m.getName(), m.getParameterTypes()).getDeclaringClass())
+                    .as(m.toString()).isEqualTo(MeasuredBackend.class);
         }
     }
 

@@ -146,6 +146,33 @@ class AdaptivePoolTest {
     }
 
     @Test
+    void refillsNobodyWaitsForRunOneAtATime() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger atOnce = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        dev.agentkernel.core.Backend slow = new dev.agentkernel.core.ForwardingBackend(fake) {
+            @Override
+            public SandboxInfo create(dev.agentkernel.api.SandboxSpec spec) {
+                most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(20);
+                    return super.create(spec);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    atOnce.decrementAndGet();
+                }
+            }
+        };
+        pool = new SandboxPool(slow, 8, 16, true, () -> "pool-t" + n.incrementAndGet(), 4, KernelMetrics.NONE, now::get);
+        pool.warm(KEY);
+        waitUntil(() -> pool.stats().size() == 8);
+        assertThat(most).as("a refill nobody waits for").hasValue(1);
+        most.set(0);
+        assertThat(burst(16)).isEqualTo(16);
+        assertThat(most.get()).as("creations claims wait for run in parallel").isGreaterThan(1);
+    }
+
+    @Test
     void keysAreBounded() throws Exception {
         pool(1, 4, true);
         for (int i = 0; i < SandboxPool.MAX_KEYS + 20; i++) {
