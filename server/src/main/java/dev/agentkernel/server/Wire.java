@@ -261,6 +261,13 @@ final class Wire {
      */
     static ObjectNode health(BackendHealth h, String version, Collection<Capability> capabilities) {
         ObjectNode n = NODES.objectNode();
+        // The seed's {"status":"ok"} and the upstream SDKs' envelope {"success":true,"data":"ok"} at once.
+        n.put("success", h.available());
+        if (h.available()) {
+            n.put("data", "ok");
+        } else {
+            n.put("error", "backend unavailable");
+        }
         n.put("status", h.available() ? "ok" : "unavailable");
         if (h.backend() != null) {
             n.put("backend", h.backend());
