@@ -69,7 +69,6 @@ final class CommandHandlers {
         calls.respondToCommand(ctx, 200, () -> {
             JsonRequest body = Calls.body(ctx);
             ExecRequest request = Requests.exec(body);
-            checkSudo(name, body.bool("sudo", false));
             return Wire.exec(counted("exec", () -> kernel.execStreaming(name, request, NO_EVENTS, cancellation)));
         });
     }
@@ -102,7 +101,6 @@ final class CommandHandlers {
         stream(ctx, "exec", (sse, cancel) -> {
             JsonRequest body = Calls.body(ctx);
             ExecRequest request = Requests.exec(body);
-            checkSudo(name, body.bool("sudo", false));
             return kernel.execStreaming(name, request, sse, cancel);
         });
     }
@@ -138,21 +136,6 @@ final class CommandHandlers {
     /** Cancels every open stream: their commands are killed and temporary sandboxes removed. */
     void cancelAll() {
         openStreams.forEach(Cancellation::cancel);
-    }
-
-    /**
-     * {@code sudo} (sent by the upstream SDKs): the restrictive profile runs as a non-root user and cannot grant it;
-     * the other profiles run commands as the image's default user.
-     */
-    private void checkSudo(String name, boolean sudo) {
-        if (!sudo) {
-            return;
-        }
-        SandboxInfo info = kernel.get(name);
-        if (info.profile() == SecurityProfile.RESTRICTIVE) {
-            throw HttpFailure.of(ErrorCode.FORBIDDEN,
-                    "sudo is not allowed: sandbox '" + name + "' uses the restrictive profile (non-root)");
-        }
     }
 
     private <T> T counted(String kind, Callable<T> call) throws Exception {
