@@ -31,6 +31,8 @@ import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentClient;
 import dev.agentkernel.docker.agent.AgentSupport;
+import dev.agentkernel.docker.agent.AgentProtocol;
+import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.docker.agent.EngineSocket;
 
 import java.io.IOException;
@@ -235,7 +237,9 @@ public final class DockerBackend implements Backend {
                 Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
+            c.add(Capability.DETACHED_COMMANDS);
         }
+        c.add(Capability.SUDO);
         return Collections.unmodifiableSet(c);
     }
 
@@ -463,14 +467,89 @@ public final class DockerBackend implements Backend {
         OutputListener l = listener == null ? OutputListener.NONE : listener;
         Cancellation cancel = cancellation == null ? Cancellation.create() : cancellation;
         String live = agents.liveContainer(name);
-        if (live != null) {
+        if (live != null && (!request.sudo() || agentIsRoot(live, name))) {
             return viaAgent(live, name, agent -> agent.exec(request, l, cancel));
         }
         InspectContainerResponse c = requireRunningContainer(name);
-        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
+        if (AgentSupport.usesAgent(c.getConfig().getLabels()) && (!request.sudo() || agentIsRoot(c.getId(), name))) {
             return viaAgent(c.getId(), name, agent -> agent.exec(request, l, cancel));
         }
+        // docker exec: as the container's user, or as root for sudo (the agent runs as the sandbox's user and
+        // cannot become root; the engine can start a process as any user, with the profile's capabilities).
         return execs.run(c.getId(), request, l, cancel, problem(name));
+    }
+
+    /** Whether the agent (and so every command it starts) runs as root already: then sudo needs nothing more. */
+    private boolean agentIsRoot(String containerId, String name) {
+        return viaAgent(containerId, name, a -> a.hello().uid() == 0);
+    }
+
+    // ---- detached commands: kept by the sandbox's agent (see agentkernel-agent.c), so they outlive us
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        String agent = detachedAgent(name);
+        if (request.sudo() && !agentIsRoot(agent, name)) {
+            throw new AgentKernelException.UnsupportedException("Sandbox '" + name + "' runs its agent as a non-root "
+                    + "user: a detached command cannot run as root there (run it without sudo)");
+        }
+        int pid = viaAgent(agent, name, a -> a.detachedStart(id, request));
+        return new DetachedCommand(id, name, request.argv(), pid, DetachedCommand.Status.RUNNING, null,
+                Instant.now(), false);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        InspectContainerResponse c = require(name);
+        if (!Boolean.TRUE.equals(c.getState().getRunning())) {
+            return List.of(); // they died with the sandbox
+        }
+        return viaAgent(detachedAgent(name), name, a -> a.detachedList(null)).stream()
+                .map(i -> detached(name, i))
+                .sorted(Comparator.comparing(DetachedCommand::startedAt).thenComparing(DetachedCommand::id))
+                .toList();
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return viaAgent(detachedAgent(name, id), name, a -> a.detachedLogs(id,
+                stream == DetachedCommand.Stream.STDERR ? 1 : 0, Integer.MAX_VALUE - 16));
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        String agent = detachedAgent(name, id);
+        return viaAgent(agent, name, a -> {
+            a.detachedKill(id);
+            return detached(name, a.detachedList(id).get(0));
+        });
+    }
+
+    /** The agent of a running sandbox, for a detached command: a stopped sandbox has none left (NOT_FOUND). */
+    private String detachedAgent(String name, String id) {
+        InspectContainerResponse c = require(name);
+        if (!Boolean.TRUE.equals(c.getState().getRunning())) {
+            throw dev.agentkernel.core.AgentKernel.detachedNotFound(name, id);
+        }
+        return detachedAgent(name);
+    }
+
+    private String detachedAgent(String name) {
+        String agent = agentContainer(name);
+        if (agent == null) {
+            throw new AgentKernelException.UnsupportedException("Sandbox '" + name + "' runs commands through docker "
+                    + "exec, which cannot keep detached commands: they need the in-sandbox agent (docker.exec=auto)");
+        }
+        return agent;
+    }
+
+    private static DetachedCommand detached(String name, AgentProtocol.DetachedInfo i) {
+        Integer code = i.exitCode();
+        DetachedCommand.Status status = i.running() ? DetachedCommand.Status.RUNNING
+                : code == 0 && !i.has(AgentProtocol.EXIT_CANCELLED) ? DetachedCommand.Status.COMPLETED
+                : DetachedCommand.Status.FAILED;
+        return new DetachedCommand(i.id(), name, i.argv(), i.pid(), status, code, Instant.ofEpochMilli(i.startedMs()),
+                i.has(AgentProtocol.EXIT_TRUNCATED));
     }
 
     /** The container of a sandbox that runs the agent and is running, or null when it must be looked at first. */
