@@ -151,4 +151,119 @@ class NodeSdkIT {
         assertThat(e.get("error").asText()).isEqualTo("NotFoundError");
         assertThat(e.get("message").asText()).contains("not found");
     }
+
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands, sudo ----
+
+    @Test
+    void getSandboxByUuid() {
+        JsonNode r = withSandbox("node-uuid", """
+                const info = await client.getSandbox(name);
+                const byUuid = await client.getSandboxByUuid(info.uuid);
+                let bad, missing;
+                try { await client.getSandboxByUuid('not-a-uuid'); } catch (e) { bad = e.constructor.name; }
+                try { await client.getSandboxByUuid('01890000-0000-7000-8000-000000000000'); }
+                catch (e) { missing = e.constructor.name; }
+                return { info, byUuid, bad, missing };
+                """);
+        assertThat(r.at("/info/uuid").asText()).matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        assertThat(r.at("/byUuid/name").asText()).isEqualTo(name("node-uuid"));
+        assertThat(r.at("/byUuid/uuid").asText()).isEqualTo(r.at("/info/uuid").asText());
+        assertThat(r.get("bad").asText()).isEqualTo("ValidationError");
+        assertThat(r.get("missing").asText()).isEqualTo("NotFoundError");
+    }
+
+    @Test
+    void writeFiles() {
+        JsonNode r = withSandbox("node-files", """
+                const written = await client.writeFiles(name, { '/tmp/w/a.txt': 'alpha', '/tmp/w/deep/b.txt': 'beta' });
+                const a = await client.readFile(name, '/tmp/w/a.txt');
+                const b = await client.readFile(name, '/tmp/w/deep/b.txt');
+                let refused;
+                try { await client.writeFiles(name, { '/tmp/w/c.txt': 'c', '/tmp/../etc/x': 'x' }); }
+                catch (e) { refused = e.constructor.name + ': ' + e.message; }
+                const c = await client.execInSandbox(name, ['sh', '-c', 'ls /tmp/w/c.txt 2>&1 || true']);
+                return { written, a: a.content, b: b.content, refused, c: c.output };
+                """);
+        assertThat(r.at("/written/written").asInt()).isEqualTo(2);
+        assertThat(r.get("a").asText()).isEqualTo("alpha");
+        assertThat(r.get("b").asText()).isEqualTo("beta");
+        assertThat(r.get("refused").asText()).startsWith("ValidationError").contains("files");
+        assertThat(r.get("c").asText()).as("nothing written when one path is bad").contains("No such file");
+    }
+
+    @Test
+    void detachedCommands() {
+        JsonNode r = withSandbox("node-detached", """
+                const started = await client.execDetached(name, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+                let status = started;
+                for (let i = 0; i < 100 && status.status === 'running'; i++) {
+                  await new Promise(res => setTimeout(res, 100));
+                  status = await client.detachedStatus(name, started.id);
+                }
+                const stdout = await client.detachedLogs(name, started.id);
+                const stderr = await client.detachedLogs(name, started.id, 'stderr');
+                const sleeper = await client.execDetached(name, ['sleep', '300']);
+                const list = await client.detachedList(name);
+                const killed = await client.detachedKill(name, sleeper.id);
+                const afterKill = await client.detachedStatus(name, sleeper.id);
+                let unknown;
+                try { await client.detachedStatus(name, 'ffffffff'); } catch (e) { unknown = e.constructor.name; }
+                return { started, status, stdout, stderr, list: list.map(c => c.id), sleeper: sleeper.id, killed,
+                         afterKill, unknown };
+                """);
+        assertThat(r.at("/started/status").asText()).isEqualTo("running");
+        assertThat(r.at("/started/pid").asInt()).isPositive();
+        assertThat(r.at("/started/command/2").asText()).isEqualTo("echo out; echo err >&2; exit 3");
+        assertThat(r.at("/status/status").asText()).isEqualTo("failed");
+        assertThat(r.at("/status/exit_code").asInt()).isEqualTo(3);
+        assertThat(fieldNamesOf(r.get("stdout"))).containsExactly("stdout");
+        assertThat(r.at("/stdout/stdout").asText()).isEqualTo("out\n");
+        assertThat(fieldNamesOf(r.get("stderr"))).containsExactly("stderr");
+        assertThat(r.at("/stderr/stderr").asText()).isEqualTo("err\n");
+        assertThat(r.get("list")).extracting(JsonNode::asText)
+                .containsExactly(r.at("/started/id").asText(), r.get("sleeper").asText());
+        assertThat(r.get("killed").asText()).isEqualTo("Command killed");
+        assertThat(r.at("/afterKill/status").asText()).isEqualTo("failed");
+        assertThat(r.at("/afterKill/exit_code").asInt()).isEqualTo(137);
+        assertThat(r.get("unknown").asText()).isEqualTo("NotFoundError");
+    }
+
+    @Test
+    void extendTtl() {
+        JsonNode r = withSandbox("node-ttl", """
+                const first = await client.extendTtl(name, { by: '30m' });
+                const second = await client.extendTtl(name, { by: '1h30m' });
+                const info = await client.getSandbox(name);
+                let bad;
+                try { await client.extendTtl(name, { by: 'soon' }); } catch (e) { bad = e.constructor.name + ': ' + e.message; }
+                return { first, second, info, bad };
+                """);
+        java.time.Instant first = java.time.Instant.parse(r.at("/first/expires_at").asText());
+        java.time.Instant second = java.time.Instant.parse(r.at("/second/expires_at").asText());
+        assertThat(first).isBetween(java.time.Instant.now().plusSeconds(29 * 60), java.time.Instant.now().plusSeconds(31 * 60));
+        assertThat(java.time.Duration.between(first, second)).isEqualTo(java.time.Duration.ofMinutes(90));
+        assertThat(r.at("/info/expires_at").asText()).isEqualTo(r.at("/second/expires_at").asText());
+        assertThat(r.get("bad").asText()).startsWith("ValidationError").contains("by");
+    }
+
+    @Test
+    void sudo() {
+        JsonNode r = withSandbox("node-sudo", """
+                const root = await client.execInSandbox(name, ['id', '-u'], { sudo: true });
+                return { root: root.output };
+                """);
+        assertThat(r.get("root").asText()).isEqualTo("0\n");
+        JsonNode e = value("const name = " + js(name("node-sudo-r")) + ";\n"
+                + "await client.createSandbox(name, { image: " + js(BUSYBOX) + ", profile: 'restrictive' });\n"
+                + "try { await client.execInSandbox(name, ['id', '-u'], { sudo: true }); return 'ran'; }\n"
+                + "catch (e) { return e.constructor.name + ': ' + e.message; }\n"
+                + "finally { await client.removeSandbox(name); }");
+        assertThat(e.asText()).startsWith("ServerError").contains("restrictive");
+    }
+
+    static java.util.List<String> fieldNamesOf(JsonNode n) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
 }

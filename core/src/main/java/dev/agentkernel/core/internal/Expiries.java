@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -66,7 +67,7 @@ public final class Expiries implements AutoCloseable {
     /** Sets the expiry to now + {@code ttl}. */
     public synchronized Instant set(String uuid, Duration ttl) {
         load();
-        Instant at = clock.get().plus(ttl);
+        Instant at = clock.get().plus(ttl).truncatedTo(ChronoUnit.SECONDS); // the precision of the wire form
         byUuid.put(uuid, at);
         save();
         return at;
@@ -77,7 +78,7 @@ public final class Expiries implements AutoCloseable {
         load();
         Instant now = clock.get();
         Instant current = byUuid.get(uuid);
-        Instant at = (current == null || current.isBefore(now) ? now : current).plus(by);
+        Instant at = (current == null || current.isBefore(now) ? now : current).plus(by).truncatedTo(ChronoUnit.SECONDS);
         byUuid.put(uuid, at);
         save();
         return at;
