@@ -91,4 +91,8 @@ public record SandboxSpec(String name, String image, Integer vcpus, Integer memo
                 memoryMb != null ? memoryMb : defaultMemoryMb, profile != null ? profile : defaultProfile, env, labels,
                 kind, ttl);
     }
+
+    public SandboxSpec withTtl(Duration newTtl) {
+        return new SandboxSpec(name, image, vcpus, memoryMb, profile, env, labels, kind, newTtl);
+    }
 }
