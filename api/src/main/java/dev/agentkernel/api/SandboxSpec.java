@@ -40,8 +40,8 @@ public record SandboxSpec(String name, String image, Integer vcpus, Integer memo
             Validation.noNul("label " + k, k + v);
         });
         kind = Objects.requireNonNullElse(kind, SandboxKind.NAMED);
-        if (ttl != null && (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Validation.MAX_TTL) > 0)) {
-            throw Validation.invalid("Invalid ttl: must be between 1 second and " + Validation.MAX_TTL.toDays() + " days");
+        if (ttl != null) {
+            Validation.ttl("ttl", ttl);
         }
     }
 

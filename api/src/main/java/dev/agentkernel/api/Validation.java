@@ -165,6 +165,14 @@ public final class Validation {
         return java.time.Duration.ofSeconds(seconds);
     }
 
+    /** A TTL or an extension: positive and at most {@link #MAX_TTL}, else a 400 naming {@code field}. */
+    public static java.time.Duration ttl(String field, java.time.Duration d) {
+        if (d == null || d.isNegative() || d.isZero() || d.compareTo(MAX_TTL) > 0) {
+            throw invalid("Invalid " + field + ": must be between 1 second and " + MAX_TTL.toDays() + " days");
+        }
+        return d;
+    }
+
     /** The id of a detached command. */
     public static String detachedId(String id) {
         if (id == null || !DETACHED_ID.matcher(id).matches()) {

@@ -324,10 +324,7 @@ public final class AgentKernelClient implements Sandboxes {
     /** {@code POST /sandboxes/{name}/extend}; the duration is sent in whole seconds. */
     @Override
     public java.time.Instant extend(String name, Duration by) {
-        if (by == null || by.isNegative() || by.isZero() || by.compareTo(Validation.MAX_TTL) > 0) {
-            throw Validation.invalid("Invalid by: must be between 1 second and " + Validation.MAX_TTL.toDays()
-                    + " days");
-        }
+        Validation.ttl("by", by);
         ExtendResult r = transport.call("POST", sandboxPath(name) + "/extend",
                 new ExtendRequest().by(Long.toString(Math.max(1, by.toSeconds()))), ExtendResponse.class, timeout)
                 .getData();

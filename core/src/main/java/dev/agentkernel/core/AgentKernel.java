@@ -315,10 +315,7 @@ public final class AgentKernel implements Sandboxes {
 
     @Override
     public java.time.Instant extend(String name, Duration by) {
-        if (by == null || by.isNegative() || by.isZero() || by.compareTo(Validation.MAX_TTL) > 0) {
-            throw Validation.invalid("Invalid by: must be between 1 second and " + Validation.MAX_TTL.toDays()
-                    + " days");
-        }
+        Validation.ttl("by", by);
         named(name);
         SandboxInfo info = visibility.require(name, true);
         if (info.uuid() == null) {
