@@ -3,14 +3,11 @@ package dev.agentkernel.server;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.Cancellation;
-import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunResult;
-import dev.agentkernel.api.SandboxInfo;
-import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import io.vertx.ext.web.RoutingContext;
 
@@ -67,8 +64,7 @@ final class CommandHandlers {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respondToCommand(ctx, 200, () -> {
-            JsonRequest body = Calls.body(ctx);
-            ExecRequest request = Requests.exec(body);
+            ExecRequest request = Requests.exec(Calls.body(ctx));
             return Wire.exec(counted("exec", () -> kernel.execStreaming(name, request, NO_EVENTS, cancellation)));
         });
     }
@@ -99,8 +95,7 @@ final class CommandHandlers {
     void execStream(RoutingContext ctx) {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         stream(ctx, "exec", (sse, cancel) -> {
-            JsonRequest body = Calls.body(ctx);
-            ExecRequest request = Requests.exec(body);
+            ExecRequest request = Requests.exec(Calls.body(ctx));
             return kernel.execStreaming(name, request, sse, cancel);
         });
     }

@@ -358,8 +358,9 @@ public final class AgentClient implements AutoCloseable {
         }
         long pid = (Long) outcome;
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
-            fail(new AgentProtocol.Violation("DSTART answered pid " + pid), true);
-            throw failure(new AgentProtocol.Violation("DSTART answered pid " + pid));
+            AgentProtocol.Violation v = new AgentProtocol.Violation("DSTART answered pid " + pid);
+            fail(v, true);
+            throw failure(v);
         }
         return (int) pid;
     }
