@@ -410,6 +410,31 @@ public abstract class BackendContractTest {
                 .isEqualTo(secret);
     }
 
+    /**
+     * The agent's path rule on every transport: a link in a parent position is followed only when its target stays
+     * inside the directory holding the link ({@code /tmp/x -> /tmp/real} or {@code real} yes, {@code /etc} or
+     * {@code ../etc} no), for read, write and delete alike.
+     */
+    @Test
+    void aLinkedParentLeadingOutsideItsDirectoryIsRefused() {
+        String s = create("outside", SecurityProfile.MODERATE);
+        backend.writeFile(s, new FileContent("/tmp/real/inside.txt", "inside".getBytes(StandardCharsets.UTF_8)));
+        assertThat(sh(s, "ln -s /etc /tmp/abs; ln -s ../etc /tmp/up; ln -s real /tmp/rel").exitCode()).isZero();
+        for (String path : List.of("/tmp/abs/passwd", "/tmp/up/passwd")) {
+            assertThat(catchThrowableOfType(AgentKernelException.class, () -> backend.readFile(s, path, 1 << 20))
+                    .code()).as("read " + path).isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(catchThrowableOfType(AgentKernelException.class, () -> backend.writeFile(s,
+                    new FileContent(path + "-new", new byte[] {1}))).code()).as("write " + path)
+                    .isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(catchThrowableOfType(AgentKernelException.class, () -> backend.deleteFile(s, path)).code())
+                    .as("delete " + path).isEqualTo(ErrorCode.INVALID_REQUEST);
+        }
+        assertThat(backend.readFile(s, "/tmp/rel/inside.txt", 100).utf8()).as("a relative link inside")
+                .contains("inside");
+        backend.writeFile(s, new FileContent("/tmp/rel/more.txt", "more".getBytes(StandardCharsets.UTF_8)));
+        assertThat(backend.readFile(s, "/tmp/real/more.txt", 100).utf8()).contains("more");
+    }
+
     @Test
     void writesAreAtomicAReaderSeesTheOldOrTheNewContentNeverAMix() throws Exception {
         String s = create("atomic", SecurityProfile.MODERATE);
