@@ -26,8 +26,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The fallback transport: commands and files through the pod's {@code exec} websocket, for images the agent cannot
- * run in. The image needs {@code sh}, {@code env}, {@code head}, {@code cat}, {@code mv}, {@code rm}, {@code tr},
- * {@code grep} and {@code kill} (busybox or coreutils).
+ * run in. Files go through the same shell helpers as Docker's exec path ({@link FileScripts}: the agent's path rule
+ * and error codes). The image needs {@code sh}, {@code env}, {@code head}, {@code mkdir}, {@code mv}, {@code rm},
+ * {@code readlink}, {@code tr}, {@code grep} and {@code kill} (busybox or coreutils).
  *
  * <p>The channel protocol fabric8 speaks ({@code v4.channel.k8s.io}) cannot close a command's stdin, so stdin is
  * sent with its length and read with {@code head -c}. Environment and working directory go through {@code env} and
