@@ -97,7 +97,7 @@ final class Labels {
         }
     }
 
-    private static Integer intOrNull(String s) {
+    static Integer intOrNull(String s) {
         try {
             return s == null ? null : Integer.valueOf(s);
         } catch (NumberFormatException e) {
@@ -105,7 +105,7 @@ final class Labels {
         }
     }
 
-    private static Instant instantOrNull(String s) {
+    static Instant instantOrNull(String s) {
         try {
             return s == null ? null : Instant.parse(s);
         } catch (DateTimeParseException e) {
@@ -113,7 +113,7 @@ final class Labels {
         }
     }
 
-    private static SecurityProfile profileOrNull(String s) {
+    static SecurityProfile profileOrNull(String s) {
         for (SecurityProfile p : SecurityProfile.values()) {
             if (p.wireName().equals(s)) {
                 return p;

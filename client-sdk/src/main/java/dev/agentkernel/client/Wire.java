@@ -11,7 +11,11 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
+import dev.agentkernel.api.VolumeMount;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SandboxStatus;
@@ -89,6 +93,21 @@ final class Wire {
                 .env(spec.env().isEmpty() ? null : spec.env());
     }
 
+    /** The create body with the upstream create options; empty lists are left out. */
+    static CreateSandboxRequest createBody(SandboxSpec spec, CreateOptions o) {
+        CreateSandboxRequest r = createBody(spec);
+        if (!o.volumes().isEmpty()) {
+            r.volumes(o.volumes().stream().map(VolumeMount::toString).toList());
+        }
+        if (!o.secretFiles().isEmpty()) {
+            r.secretFiles(o.secretFiles());
+        }
+        if (!o.secrets().isEmpty()) {
+            r.secrets(o.secrets());
+        }
+        return r.sourceUrl(o.sourceUrl()).sourceRef(o.sourceRef());
+    }
+
     private static Profile profile(SecurityProfile p) {
         return p == null ? null : Profile.fromValue(p.wireName());
     }
@@ -128,6 +147,21 @@ final class Wire {
                 Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getImage(), d.getVcpus(), d.getMemoryMb(),
                 instant(d.getCreatedAt()), d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()),
                 d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d));
+    }
+
+    static SnapshotInfo snapshot(dev.agentkernel.client.generated.model.Snapshot d) {
+        require(d, "snapshot");
+        require(d.getName(), "snapshot name");
+        require(d.getCreatedAt(), "snapshot created_at");
+        return new SnapshotInfo(d.getName(), orUnknown(d.getSandbox()), Objects.requireNonNullElse(d.getImageTag(), ""),
+                Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getBaseImage(), d.getVcpus(), d.getMemoryMb(),
+                d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()), instant(d.getCreatedAt()));
+    }
+
+    static VolumeInfo volume(dev.agentkernel.client.generated.model.Volume d) {
+        require(d, "volume");
+        require(d.getName(), "volume name");
+        return new VolumeInfo(d.getName(), Objects.requireNonNullElse(d.getBackend(), "unknown"), instant(d.getCreatedAt()));
     }
 
     /** The backend's details; an older server sent Docker's {@code exec_via} alone. */

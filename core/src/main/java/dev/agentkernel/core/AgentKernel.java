@@ -4,6 +4,9 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ErrorCode;
@@ -35,7 +38,9 @@ import dev.agentkernel.core.internal.LeaseKeeper;
 import dev.agentkernel.core.internal.MeasuredBackend;
 import dev.agentkernel.core.internal.MetricsRelay;
 import dev.agentkernel.core.internal.OwnerLiveness;
+import dev.agentkernel.core.internal.Provisioning;
 import dev.agentkernel.core.internal.Reaper;
+import dev.agentkernel.core.internal.SecretStore;
 import dev.agentkernel.core.internal.Runs;
 import dev.agentkernel.core.internal.TemporarySandboxes;
 import dev.agentkernel.core.internal.Visibility;
@@ -46,6 +51,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +102,8 @@ public final class AgentKernel implements Sandboxes {
     private final LeaseKeeper lease;
     private final Duration reconcileInterval;
     private final MetricsRelay metrics = new MetricsRelay();
+    private final SecretStore secrets;
+    private final Provisioning provisioning;
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -124,6 +132,9 @@ public final class AgentKernel implements Sandboxes {
                 b.reconcileFilter, pool::prune);
         this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
+        this.secrets = new SecretStore(b.secretDirectory != null ? b.secretDirectory
+                : config.audit().path().toAbsolutePath().getParent().resolve("secrets"));
+        this.provisioning = new Provisioning(backend, secrets);
     }
 
     public static Builder builder() {
@@ -188,15 +199,141 @@ public final class AgentKernel implements Sandboxes {
     public SandboxInfo create(SandboxSpec spec) {
         Objects.requireNonNull(spec, "spec");
         started();
-        SandboxSpec s = spec.withKind(SandboxKind.NAMED).withDefaults(config.sandbox().profile(),
-                config.resources().vcpus(), config.resources().memoryMb());
-        ImageResolver.Choice choice = images.offlineAlternative(
-                s.image() == null ? config.sandbox().image() : s.image(), backend::imageAvailable);
+        SandboxSpec s = resolve(spec);
+        ImageResolver.Choice choice = images.offlineAlternative(s.image(), backend::imageAvailable);
         if (choice.note() != null) {
             LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
         }
         return backend.create(s.withImage(choice.image()),
                 choice.note() == null ? Map.of() : Map.of("image_note", choice.note()));
+    }
+
+    // ---- create options, snapshots, volumes, secrets (issue 15)
+
+    /**
+     * Creates with options: everything that can be checked is checked before anything is made (profile rules,
+     * volumes and secrets that exist, the clone's address); then the backend makes the sandbox with its volumes,
+     * and the secret files are written and the source cloned. When a step fails the sandbox is removed (audited)
+     * and the call throws: nothing is left behind.
+     */
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        Objects.requireNonNull(spec, "spec");
+        if (options == null || options.isEmpty()) {
+            return create(spec);
+        }
+        started();
+        SandboxSpec s = resolve(spec);
+        Map<String, byte[]> secretValues = provisioning.check(s, options);
+        ImageResolver.Choice choice = images.offlineAlternative(s.image(), backend::imageAvailable);
+        Map<String, Object> note = choice.note() == null ? Map.of() : Map.of("image_note", choice.note());
+        SandboxSpec made = s.withImage(choice.image());
+        SandboxInfo info = options.volumes().isEmpty() && options.secretFiles().isEmpty()
+                ? backend.create(made, note) : backend.create(made, options, note);
+        try {
+            provisioning.apply(made.name(), options, secretValues);
+        } catch (RuntimeException e) {
+            try {
+                backend.remove(made.name(), Map.of("reason", "create_failed"));
+            } catch (RuntimeException removal) {
+                e.addSuppressed(removal);
+            }
+            visibility.forget(made.name());
+            throw e;
+        }
+        return info;
+    }
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        String snap = name == null ? newName("snap") : Validation.snapshotName(name);
+        named(sandbox);
+        return backend.takeSnapshot(sandbox, snap);
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots() {
+        started();
+        return backend.snapshots().stream().sorted(Comparator.comparing(SnapshotInfo::createdAt)
+                .thenComparing(SnapshotInfo::name)).toList();
+    }
+
+    @Override
+    public SnapshotInfo getSnapshot(String name) {
+        Validation.snapshotName(name);
+        started();
+        return backend.snapshot(name).orElseThrow(() -> snapshotNotFound(name));
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        Validation.snapshotName(name);
+        started();
+        backend.deleteSnapshot(name);
+    }
+
+    /** A new named sandbox from the snapshot's filesystem, limits and profile (the profile is never loosened). */
+    @Override
+    public SandboxInfo restoreSnapshot(String name, String asName) {
+        SnapshotInfo snap = getSnapshot(name);
+        String target = asName != null ? asName : snap.sandbox() + "-restored";
+        Validation.sandboxName(target);
+        return create(new SandboxSpec(target, snap.imageTag(), snap.vcpus(), snap.memoryMb(), snap.profile(), Map.of(),
+                Map.of(), SandboxKind.NAMED));
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        Validation.volumeName(name);
+        started();
+        return backend.createVolume(name);
+    }
+
+    @Override
+    public List<VolumeInfo> listVolumes() {
+        started();
+        return backend.volumes().stream().sorted(Comparator.comparing(VolumeInfo::name)).toList();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        Validation.volumeName(name);
+        started();
+        backend.removeVolume(name);
+    }
+
+    /** Stores a secret in the host's store; the audit event names the key, never the value. */
+    @Override
+    public void setSecret(String key, String value) {
+        Validation.secretKey(key);
+        Objects.requireNonNull(value, "value");
+        started();
+        secrets.set(key, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        backend.record("secret_set", null, Map.of("key", key));
+    }
+
+    @Override
+    public List<String> listSecrets() {
+        return secrets.keys();
+    }
+
+    @Override
+    public void removeSecret(String key) {
+        Validation.secretKey(key);
+        started();
+        secrets.remove(key);
+        backend.record("secret_removed", null, Map.of("key", key));
+    }
+
+    private static AgentKernelException snapshotNotFound(String name) {
+        return new AgentKernelException.NotFoundException("Snapshot '" + name + "' not found");
+    }
+
+    /** The spec of a named sandbox with every default applied (image, profile, limits). */
+    private SandboxSpec resolve(SandboxSpec spec) {
+        SandboxSpec s = spec.withKind(SandboxKind.NAMED).withDefaults(config.sandbox().profile(),
+                config.resources().vcpus(), config.resources().memoryMb());
+        return s.image() == null ? s.withImage(config.sandbox().image()) : s;
     }
 
     /** A named sandbox, or a temporary one while its run lasts. */
@@ -397,6 +534,7 @@ public final class AgentKernel implements Sandboxes {
         private Integer poolThreads;
         private boolean destroyInBackground;
         private Duration leaseTtl = Duration.ofSeconds(60);
+        private Path secretDirectory;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
@@ -479,6 +617,12 @@ public final class AgentKernel implements Sandboxes {
                 throw new IllegalArgumentException("poolThreads must be at least 1");
             }
             this.poolThreads = threads;
+            return this;
+        }
+
+        /** Where the host's secrets are kept (default: {@code secrets/} beside the audit log, e.g. {@code ~/.agentkernel/secrets}). */
+        public Builder secretDirectory(Path dir) {
+            this.secretDirectory = Objects.requireNonNull(dir, "dir");
             return this;
         }
 

@@ -54,6 +54,16 @@ public final class MeasuredBackend extends ForwardingBackend {
     }
 
     @Override
+    public SandboxInfo create(SandboxSpec spec, dev.agentkernel.api.CreateOptions options) {
+        return timed("create", () -> delegate.create(spec, options));
+    }
+
+    @Override
+    public dev.agentkernel.api.SnapshotInfo takeSnapshot(String sandbox, String name) {
+        return timed("snapshot", () -> delegate.takeSnapshot(sandbox, name));
+    }
+
+    @Override
     public SandboxInfo start(String name) {
         return timed("start", () -> delegate.start(name));
     }
