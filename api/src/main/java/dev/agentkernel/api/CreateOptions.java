@@ -33,7 +33,13 @@ public record CreateOptions(List<VolumeMount> volumes, List<String> secretFiles,
         if (new HashSet<>(secretFiles).size() != secretFiles.size()) {
             throw Validation.invalid("Invalid secret_files: a key is listed twice");
         }
-        secretFiles.forEach(Validation::secretKey);
+        for (String key : secretFiles) {
+            try {
+                Validation.secretKey(key);
+            } catch (AgentKernelException.InvalidRequestException e) {
+                throw Validation.invalid("Invalid secret_files entry: " + e.getMessage());
+            }
+        }
         if (sourceUrl != null) {
             Validation.gitUrlHost(sourceUrl);
         }

@@ -133,7 +133,7 @@ public final class Validation {
         return key;
     }
 
-    private static final Pattern GIT_SSH_SCP = Pattern.compile("git@([A-Za-z0-9.-]+):[A-Za-z0-9._~/-]+");
+    private static final Pattern GIT_SSH_SCP = Pattern.compile("git@([A-Za-z0-9][A-Za-z0-9.-]*):[A-Za-z0-9._~][A-Za-z0-9._~/-]*");
     private static final Pattern GIT_REF = Pattern.compile("[A-Za-z0-9/_.-]{1,255}");
 
     /**

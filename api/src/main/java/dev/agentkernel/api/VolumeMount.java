@@ -10,7 +10,11 @@ public record VolumeMount(String volume, String path, boolean readOnly) {
             "/run/agentkernel");
 
     public VolumeMount {
-        Validation.volumeName(volume);
+        try {
+            Validation.volumeName(volume);
+        } catch (AgentKernelException.InvalidRequestException e) {
+            throw Validation.invalid("Invalid volumes entry: " + e.getMessage());
+        }
         if (path == null || !path.startsWith("/") || !Validation.sandboxPath(path).equals(path)) {
             throw Validation.invalid("Invalid volumes entry '" + volume + ":" + Validation.printable(String.valueOf(path))
                     + "': the mount path must be a normalised absolute path");

@@ -44,10 +44,33 @@ public final class EngineView {
         }).toList();
     }
 
-    /** Force-removes the containers of {@code owner} (a failed test's leftovers); returns how many there were. */
+    /** Ids of the images (snapshots) whose owner label is exactly {@code owner}. */
+    public static List<String> imagesOf(String owner) {
+        return lines(docker("images", "-q", "--no-trunc", "--filter", "label=" + OWNER_LABEL + "=" + owner)).stream()
+                .distinct().toList();
+    }
+
+    /** Names of the volumes (named volumes of sandboxes) whose owner label is exactly {@code owner}. */
+    public static List<String> volumesOf(String owner) {
+        return lines(docker("volume", "ls", "-q", "--filter", "label=" + OWNER_LABEL + "=" + owner));
+    }
+
+    /**
+     * Force-removes the containers of {@code owner} (a failed test's leftovers), then its snapshot images and
+     * volumes; returns how many containers there were.
+     */
     public static int removeAllOf(String owner) {
         List<String> ids = containersOf(owner);
         remove(ids);
+        for (String image : imagesOf(owner)) {
+            docker("rmi", "-f", image);
+        }
+        List<String> volumes = volumesOf(owner);
+        if (!volumes.isEmpty()) {
+            List<String> args = new ArrayList<>(List.of("volume", "rm", "-f"));
+            args.addAll(volumes);
+            docker(args.toArray(String[]::new));
+        }
         return ids.size();
     }
 

@@ -108,7 +108,15 @@ public final class Provisioning {
     }
 
     private void run(String name, String field, ExecRequest request) {
-        ExecResult r = backend.exec(name, request);
+        ExecResult r;
+        try {
+            r = backend.exec(name, request);
+        } catch (AgentKernelException e) {
+            if (e.code() != dev.agentkernel.api.ErrorCode.INVALID_REQUEST) {
+                throw e;
+            }
+            throw Validation.invalid("Invalid " + field + ": " + e.getMessage()); // e.g. the image has no such command
+        }
         if (r.exitCode() != 0 || r.timedOut()) {
             String why = r.timedOut() ? "timed out" : r.exitCode() == 127 ? "the image has no " + request.argv().get(0)
                     : "exit code " + r.exitCode();
