@@ -92,7 +92,7 @@ public final class Provisioning {
             // The value goes in as stdin, so it is in no argv, no environment and no audit event (which records the
             // size of stdin only); the file is made 0400 by the sandbox's own user, under a 0700 in-memory mount.
             String path = CreateOptions.SECRETS_DIR + "/" + e.getKey();
-            run(name, "secret_files", new ExecRequest(List.of("sh", "-c", "umask 077 && cat > \"$1\" && chmod 0400 \"$1\"",
+            run(name, "secret_files", new ExecRequest(List.of("sh", "-c", "umask 077 && mkdir -p \"${1%/*}\" && cat > \"$1\" && chmod 0400 \"$1\"",
                     "sh", path), Map.of(), null, Duration.ofSeconds(30), e.getValue(), 0));
         }
         if (options.sourceUrl() != null) {
