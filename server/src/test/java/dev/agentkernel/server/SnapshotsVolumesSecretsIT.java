@@ -138,6 +138,7 @@ class SnapshotsVolumesSecretsIT {
             }
         } finally {
             stopAll(first, second);
+            owners.forEach(o -> EngineView.remove(EngineView.containersOf(o))); // first: they use the images
             owners.forEach(EngineView::removeAllOf);
         }
     }

@@ -62,14 +62,12 @@ public final class EngineView {
     public static int removeAllOf(String owner) {
         List<String> ids = containersOf(owner);
         remove(ids);
+        // Best effort: a sandbox of another owner (restored from this owner's snapshot) may still use an image.
         for (String image : imagesOf(owner)) {
-            docker("rmi", "-f", image);
+            quietly("rmi", "-f", image);
         }
-        List<String> volumes = volumesOf(owner);
-        if (!volumes.isEmpty()) {
-            List<String> args = new ArrayList<>(List.of("volume", "rm", "-f"));
-            args.addAll(volumes);
-            docker(args.toArray(String[]::new));
+        for (String volume : volumesOf(owner)) {
+            quietly("volume", "rm", "-f", volume);
         }
         return ids.size();
     }
@@ -103,6 +101,14 @@ public final class EngineView {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted: " + cmd, e);
+        }
+    }
+
+    private static void quietly(String... args) {
+        try {
+            docker(args);
+        } catch (IllegalStateException e) {
+            System.err.println("cleanup: " + e.getMessage());
         }
     }
 

@@ -34,7 +34,7 @@ public final class SecretCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        spec.commandLine().usage(console().out());
+        spec.commandLine().usage(console().err());
         return 2;
     }
 

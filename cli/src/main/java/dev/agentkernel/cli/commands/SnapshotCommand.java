@@ -24,7 +24,7 @@ import java.util.Map;
 public final class SnapshotCommand extends BaseCommand {
     @Override
     protected int execute() {
-        spec.commandLine().usage(console().out());
+        spec.commandLine().usage(console().err());
         return 2;
     }
 
