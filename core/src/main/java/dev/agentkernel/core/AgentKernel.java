@@ -197,15 +197,7 @@ public final class AgentKernel implements Sandboxes {
      * image used and the audit event carries {@code image_note}.
      */
     public SandboxInfo create(SandboxSpec spec) {
-        Objects.requireNonNull(spec, "spec");
-        started();
-        SandboxSpec s = resolve(spec);
-        ImageResolver.Choice choice = images.offlineAlternative(s.image(), backend::imageAvailable);
-        if (choice.note() != null) {
-            LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
-        }
-        return backend.create(s.withImage(choice.image()),
-                choice.note() == null ? Map.of() : Map.of("image_note", choice.note()));
+        return create(spec, CreateOptions.NONE);
     }
 
     // ---- create options, snapshots, volumes, secrets (issue 15)
@@ -219,19 +211,30 @@ public final class AgentKernel implements Sandboxes {
     @Override
     public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
         Objects.requireNonNull(spec, "spec");
-        if (options == null || options.isEmpty()) {
-            return create(spec);
-        }
+        CreateOptions o = options == null ? CreateOptions.NONE : options;
         started();
         SandboxSpec s = resolve(spec);
-        Map<String, byte[]> secretValues = provisioning.check(s, options);
+        Map<String, byte[]> secretValues = provisioning.check(s, o);
         ImageResolver.Choice choice = images.offlineAlternative(s.image(), backend::imageAvailable);
-        Map<String, Object> note = choice.note() == null ? Map.of() : Map.of("image_note", choice.note());
+        if (choice.note() != null) {
+            LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
+        }
+        Map<String, Object> note = new java.util.LinkedHashMap<>();
+        if (choice.note() != null) {
+            note.put("image_note", choice.note());
+        }
+        if (o.sourceUrl() != null) {
+            note.put("source_url", o.sourceUrl()); // never credentials: the URL rules refuse them
+        }
         SandboxSpec made = s.withImage(choice.image());
-        SandboxInfo info = options.volumes().isEmpty() && options.secretFiles().isEmpty()
-                ? backend.create(made, note) : backend.create(made, options, note);
+        // Only what the backend must make differently goes to it (a backend without options still creates).
+        SandboxInfo info = o.volumes().isEmpty() && o.secretFiles().isEmpty()
+                ? backend.create(made, note) : backend.create(made, o, note);
+        if (o.isEmpty()) {
+            return info;
+        }
         try {
-            provisioning.apply(made.name(), options, secretValues);
+            provisioning.apply(made.name(), o, secretValues);
         } catch (RuntimeException e) {
             try {
                 backend.remove(made.name(), Map.of("reason", "create_failed"));
