@@ -90,7 +90,9 @@ final class Wire {
                 .vcpus(spec.vcpus())
                 .memoryMb(spec.memoryMb())
                 .profile(profile(spec.profile()))
-                .env(spec.env().isEmpty() ? null : spec.env());
+                .env(spec.env().isEmpty() ? null : spec.env())
+                // The generated model starts lists empty; the seed's body has none of them.
+                .volumes(null).secretFiles(null).secrets(null);
     }
 
     /** The create body with the upstream create options; empty lists are left out. */
