@@ -15,7 +15,7 @@ public record VolumeMount(String volume, String path, boolean readOnly) {
         } catch (AgentKernelException.InvalidRequestException e) {
             throw Validation.invalid("Invalid volumes entry: " + e.getMessage());
         }
-        if (path == null || !path.startsWith("/") || !Validation.sandboxPath(path).equals(path)) {
+        if (path == null || !path.startsWith("/") || !normal(path).equals(path)) {
             throw Validation.invalid("Invalid volumes entry '" + volume + ":" + Validation.printable(String.valueOf(path))
                     + "': the mount path must be a normalised absolute path");
         }
@@ -23,6 +23,14 @@ public record VolumeMount(String volume, String path, boolean readOnly) {
             if (path.equals(r) || path.startsWith(r + "/")) {
                 throw Validation.invalid("Invalid volumes entry '" + volume + ":" + path + "': " + r + " is reserved");
             }
+        }
+    }
+
+    private static String normal(String path) {
+        try {
+            return Validation.sandboxPath(path);
+        } catch (AgentKernelException.InvalidRequestException e) {
+            return ""; // refused by the caller, naming the entry
         }
     }
 
