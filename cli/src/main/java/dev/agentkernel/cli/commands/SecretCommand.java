@@ -24,7 +24,7 @@ import java.util.Map;
 @Command(name = "secret", mixinStandardHelpOptions = true,
         header = "Secrets for sandboxes: stored 0600 on the host, written read-only into sandboxes that ask for them.",
         description = {"Values are never printed, logged or audited.", "",
-                "Examples:", "  printf %s \"$TOKEN\" | agentkernel secret set GITHUB_TOKEN",
+                "Examples:", "  printf %%s \"$TOKEN\" | agentkernel secret set GITHUB_TOKEN",
                 "  agentkernel create dev --secret-file GITHUB_TOKEN   # /run/agentkernel/secrets/GITHUB_TOKEN",
                 "  agentkernel secret ls --json", "  agentkernel secret rm GITHUB_TOKEN"},
         subcommands = {SecretCommand.Set.class, SecretCommand.Ls.class, SecretCommand.Rm.class})
