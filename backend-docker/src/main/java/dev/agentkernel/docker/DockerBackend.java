@@ -507,7 +507,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public SnapshotInfo takeSnapshot(String sandbox, String name) {
-        InspectContainerResponse c = require(sandbox);
+        InspectContainerResponse c = containers.require(sandbox);
         return snapshots.take(info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()), c.getId(), name);
     }
 
