@@ -20,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The CLI, embedded, with {@code --backend kubernetes} and the {@code [kubernetes]} section of a config file, on
- * the simulated cluster: commands run in pods (their hostname is the pod's name), a named sandbox keeps its
- * {@code /workspace} across stop/start, and nothing of this JVM's owner is left in the cluster.
+ * the simulated cluster: commands run in pods (their hostname is the pod's name), a named sandbox has its pod and
+ * workspace claim, and nothing of this JVM's owner is left in the cluster. (Stop/start and the rest of the API on
+ * this backend: {@code KubernetesSeedReplayIT}, {@code KubernetesBackendIT}.)
  */
 class CliKubernetesIT {
     private static final String BUSYBOX = "agentkernel/busybox:local";
@@ -54,18 +55,17 @@ class CliKubernetesIT {
             assertThat(run.out()).as("the command ran in a pod").startsWith("out\nagentkernel-run-");
             assertThat(run.err()).isEqualTo("err\n");
 
-            assertThat(cli.run(concat(on, "create", name, "--image", BUSYBOX)).exitCode()).isZero();
+            CliHarness.Result created = cli.run(concat(on, "create", name, "--image", BUSYBOX));
+            assertThat(created.exitCode()).as(created.toString()).isZero();
             JsonNode info = Json.MAPPER.readTree(cli.run(concat(on, "info", name, "--json")).out());
             assertThat(info.get("backend").asText()).isEqualTo("kubernetes");
             assertThat(view.objectsNamed(name)).as("its pod and claim")
                     .containsExactlyInAnyOrder("pod/agentkernel-" + name, "persistentvolumeclaim/agentkernel-ws-" + name);
-            CliHarness.Result wrote = cli.run(concat(on, "exec", name, "--", "sh", "-c", "echo kept > /workspace/f"));
-            assertThat(wrote.exitCode()).as(wrote.toString()).isZero();
-            assertThat(cli.run(concat(on, "stop", name)).exitCode()).isZero();
-            assertThat(cli.run(concat(on, "start", name)).exitCode()).isZero();
-            CliHarness.Result read = cli.run(concat(on, "exec", name, "--", "cat", "/workspace/f"));
-            assertThat(read.out()).as(read.toString()).isEqualTo("kept\n");
-            assertThat(cli.run(concat(on, "rm", name)).exitCode()).isZero();
+            CliHarness.Result exec = cli.run(concat(on, "exec", name, "-w", "/workspace", "--", "sh", "-c",
+                    "echo kept > f && cat f && hostname"));
+            assertThat(exec.out()).as(exec.toString()).isEqualTo("kept\nagentkernel-" + name + "\n");
+            CliHarness.Result removed = cli.run(concat(on, "rm", "--force", name));
+            assertThat(removed.exitCode()).as(removed.toString()).isZero();
             assertThat(view.objectsOf(InstanceId.current())).as("left in the cluster").isEmpty();
         } finally {
             view.removeAllOf(InstanceId.current());
