@@ -28,9 +28,7 @@ final class SimCluster {
 
     /** The backend properties of a user who points agentkernel at the simulator. */
     static Map<String, String> properties(Map<String, String> extra) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("kubernetes.kubeconfig", kubeconfig().toString());
-        p.put("kubernetes.ready_timeout_ms", "60000");
+        Map<String, String> p = new LinkedHashMap<>(SharedSim.backendProperties());
         p.putAll(extra);
         return p;
     }

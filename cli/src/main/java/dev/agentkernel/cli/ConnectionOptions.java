@@ -1,5 +1,6 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.core.config.ConfigLoader;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -46,9 +47,7 @@ public final class ConnectionOptions {
             return env;
         }
         Map<String, String> e = new HashMap<>(env);
-        e.put(BACKEND_ENV, backend);
+        e.put(ConfigLoader.BACKEND_ENV, backend);
         return e;
     }
-
-    static final String BACKEND_ENV = "AGENTKERNEL_BACKEND";
 }

@@ -85,10 +85,6 @@ public final class KubeSim implements AutoCloseable {
         public Options withPort(int newPort) {
             return new Options(newPort, podPidsLimit, dockerExecutable, registry);
         }
-
-        public Options withRegistry(Map<String, String> newRegistry) {
-            return new Options(port, podPidsLimit, dockerExecutable, newRegistry);
-        }
     }
 
     private KubeSim(KubernetesMockServer server, KubernetesClient client, DockerClient docker, SimKubelet kubelet,

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * One simulated cluster per test JVM, started on first use and closed at exit, with the kubeconfig a user would
@@ -37,6 +38,14 @@ public final class SharedSim {
     public static synchronized Path kubeconfig() {
         sim();
         return kubeconfig;
+    }
+
+    /**
+     * The settings of a user who points the Kubernetes backend at the shared cluster: its kubeconfig, and a pod
+     * start timeout long enough for a loaded 2-core machine.
+     */
+    public static Map<String, String> backendProperties() {
+        return Map.of("kubernetes.kubeconfig", kubeconfig().toString(), "kubernetes.ready_timeout_ms", "60000");
     }
 
     /** The view of the Kubernetes backend's sandboxes on the shared cluster. */

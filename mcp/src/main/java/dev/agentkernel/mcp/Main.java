@@ -65,7 +65,7 @@ public final class Main {
             switch (args.get(i)) {
                 case "--max-output-bytes" -> maxOutput = parsePositive(value(args, ++i, "--max-output-bytes"));
                 // $AGENTKERNEL_BACKEND as an option: the embedded kernel's backend, its settings from the config
-                case "--backend" -> env.put("AGENTKERNEL_BACKEND", value(args, ++i, "--backend"));
+                case "--backend" -> env.put(ConfigLoader.BACKEND_ENV, value(args, ++i, "--backend"));
                 case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
                 case "--url" -> url = value(args, ++i, "--url");
                 default -> throw new AgentKernelException.InvalidRequestException("unknown option " + args.get(i));

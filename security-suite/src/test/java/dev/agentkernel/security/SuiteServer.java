@@ -44,8 +44,7 @@ final class SuiteServer implements AutoCloseable {
         static Options kubernetes() {
             Options d = defaults();
             return new Options(d.idleTimeout(), d.maxConcurrentRuns(), d.admissionWait(), null, null, d.timeout(),
-                    Map.of("kubernetes.kubeconfig", SharedSim.kubeconfig().toString(),
-                            "kubernetes.ready_timeout_ms", "60000"), "kubernetes");
+                    SharedSim.backendProperties(), "kubernetes");
         }
 
         /** {@code docker.pull} of the backend; only cases whose images name loopback may turn it on. */

@@ -200,8 +200,9 @@ public abstract class SeedReplay {
     }
 
     /**
-     * The seed's create body names {@code python:3.12-alpine}, which cannot be pulled here. Skipped (not failed) while
-     * the core does not map an explicitly named upstream image to its local alternative; passes once it does.
+     * The seed's create body names {@code python:3.12-alpine}, which cannot be pulled here: on Docker the core maps an
+     * explicitly named upstream image to its local alternative, on the simulated cluster its node "pulls" it from the
+     * simulated registry. Skipped (not failed) on a backend where neither holds.
      */
     @Test
     public void seedCreateWithTheSeedsImageName() {
