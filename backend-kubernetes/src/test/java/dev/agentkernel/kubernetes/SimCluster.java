@@ -1,7 +1,6 @@
 package dev.agentkernel.kubernetes;
 
 import dev.agentkernel.core.BackendSettings;
-import dev.agentkernel.kubesim.KubeSim;
 import dev.agentkernel.kubesim.SharedSim;
 
 import java.nio.file.Path;
@@ -16,10 +15,6 @@ final class SimCluster {
     static final String IMAGE = "agentkernel/busybox:local";
 
     private SimCluster() {
-    }
-
-    static KubeSim sim() {
-        return SharedSim.sim();
     }
 
     static Path kubeconfig() {
