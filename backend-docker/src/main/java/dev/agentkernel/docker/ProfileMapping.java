@@ -28,7 +28,14 @@ public final class ProfileMapping {
     static final String LOG_MAX_SIZE = "1m";
     /** The runtime name {@code scripts/docker-bootstrap.sh --with-runsc} registers gVisor under. */
     static final String GVISOR = "runsc";
-    static final int GVISOR_PIDS_FACTOR = 10;
+    /**
+     * Host threads gVisor's ptrace platform needs besides the sandbox's own processes (the Sentry, gofer and the
+     * stubs of processes being forked or reaped). Measured here with a fork bomb at an RLIMIT_NPROC of 48 and 128: a
+     * peak of 1681 and 2008 host pids; idle ~55, ~9 per running process. Past the pids cgroup the Sentry dies (exit
+     * 2) and takes the whole sandbox with it, so the cgroup is set well above that peak.
+     */
+    static final int GVISOR_PIDS_BASE = 2048;
+    static final int GVISOR_PIDS_PER_PROCESS = 8;
     /**
      * Capabilities no sandbox may hold, whatever a profile says: raw/packet sockets and network administration let
      * one sandbox forge or read its neighbours' traffic (ARP spoofing on the bridge); the rest reach the host
@@ -53,9 +60,8 @@ public final class ProfileMapping {
 
     /**
      * @param runtime the engine's container runtime for this sandbox, or null for its default; under gVisor
-     *                ({@value #GVISOR}) the pids limit is {@value #GVISOR_PIDS_FACTOR} times the profile's, since it
-     *                counts gVisor's own threads too (about 38 when idle; exhausting it crashes the sandbox), and
-     *                the profile's limit becomes RLIMIT_NPROC, which gVisor enforces inside
+     *                ({@value #GVISOR}) the profile's limit becomes RLIMIT_NPROC, which gVisor enforces inside, and
+     *                the pids cgroup only bounds the host threads gVisor itself needs ({@link #gvisorHostPids})
      */
     public static HostConfig hostConfig(SecurityProfile profile, int vcpus, int memoryMb, int hostCpus, String runtime) {
         long memoryBytes = memoryMb * 1024L * 1024L;
@@ -69,7 +75,7 @@ public final class ProfileMapping {
                 // memory + swap = memory: no swap, so the limit is a real limit.
                 .withMemorySwap(memoryBytes)
                 .withNanoCPUs(effectiveCpus * 1_000_000_000L)
-                .withPidsLimit(GVISOR.equals(runtime) ? GVISOR_PIDS_FACTOR * pidsLimit(profile) : pidsLimit(profile))
+                .withPidsLimit(GVISOR.equals(runtime) ? gvisorHostPids(profile) : pidsLimit(profile))
                 .withSecurityOpts(securityOpts(profile))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", LOG_MAX_SIZE, "max-file", "1")));
@@ -149,6 +155,11 @@ public final class ProfileMapping {
             case MODERATE -> 512;
             case RESTRICTIVE -> 128;
         };
+    }
+
+    /** The pids cgroup of a gVisor sandbox: its processes' host threads plus gVisor's own, with room to spare. */
+    static long gvisorHostPids(SecurityProfile profile) {
+        return GVISOR_PIDS_BASE + GVISOR_PIDS_PER_PROCESS * pidsLimit(profile);
     }
 
     /** The user to run as, or null for the image default. */

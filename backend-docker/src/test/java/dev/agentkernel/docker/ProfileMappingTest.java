@@ -124,7 +124,7 @@ class ProfileMappingTest {
     void underGvisorThePidsCgroupLeavesRoomForItsThreadsAndTheProfileLimitIsNproc() {
         HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2, "runsc");
         assertThat(hc.getRuntime()).isEqualTo("runsc");
-        assertThat(hc.getPidsLimit()).isEqualTo(1280L);
+        assertThat(hc.getPidsLimit()).isEqualTo(2048L + 8 * 128);
         assertThat(hc.getUlimits()).extracting(u -> u.getName() + "=" + u.getHardLong()).containsExactly("nproc=128");
         HostConfig runc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2, null);
         assertThat(runc.getRuntime()).isNull();
