@@ -3,7 +3,7 @@
 # Used by .ci/run, by the ./agentkernel launcher (setup) and by developers.
 #   scripts/docker-bootstrap.sh [--engine-only] [--images-only] [--quiet]
 #   scripts/docker-bootstrap.sh --firewall-status | --firewall-remove
-#   scripts/docker-bootstrap.sh --with-runsc | --runsc-remove      (gVisor, opt-in: see docs/security.md)
+#   scripts/docker-bootstrap.sh --with-runsc | --runsc-status | --runsc-remove   (gVisor, opt-in: docs/security.md)
 # Idempotent: every step checks first and does nothing when already done. With the engine it installs the host
 # firewall of the sandbox network (see sandbox_firewall below and docs/security.md).
 set -euo pipefail
@@ -27,7 +27,8 @@ for a in "$@"; do
     --firewall-remove) FIREWALL=remove ;;
     --with-runsc) RUNSC=install ;;
     --runsc-remove) RUNSC=remove ;;
-    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] [--with-runsc] | --firewall-status | --firewall-remove | --runsc-remove" >&2; exit 2 ;;
+    --runsc-status) RUNSC=status ;;
+    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] [--with-runsc] | --firewall-status | --firewall-remove | --runsc-status | --runsc-remove" >&2; exit 2 ;;
   esac
 done
 
@@ -318,6 +319,13 @@ runsc_install() {
 
 case $RUNSC in
   install) ensure_engine; runsc_install; exit 0 ;;
+  status)  # one line; 0 registered as expected, 1 registered otherwise, 3 not registered (gVisor is opt-in)
+    if runsc_current; then echo "registered (ptrace platform, network of the sandbox's own namespace)"; exit 0; fi
+    if runsc_registered; then
+      echo "registered with $(docker info --format '{{json .Runtimes.runsc.Args}}' 2>/dev/null || echo 'other arguments'), not $RUNSC_ARGS (bridge profiles get no network)"
+      exit 1
+    fi
+    echo "not registered (runsc $(command -v runsc >/dev/null 2>&1 && echo installed || echo 'not installed'))"; exit 3 ;;
   remove)
     if runsc_registered; then
       edit_daemon_json remove

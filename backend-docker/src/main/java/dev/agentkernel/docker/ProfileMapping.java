@@ -29,13 +29,15 @@ public final class ProfileMapping {
     /** The runtime name {@code scripts/docker-bootstrap.sh --with-runsc} registers gVisor under. */
     static final String GVISOR = "runsc";
     /**
-     * Host threads gVisor's ptrace platform needs besides the sandbox's own processes (the Sentry, gofer and the
-     * stubs of processes being forked or reaped). Measured here with a fork bomb at an RLIMIT_NPROC of 48 and 128: a
-     * peak of 1681 and 2008 host pids; idle ~55, ~9 per running process. Past the pids cgroup the Sentry dies (exit
-     * 2) and takes the whole sandbox with it, so the cgroup is set well above that peak.
+     * The process limit of every profile under gVisor, and the host threads its ptrace platform may use for them.
+     * Measured with a fork bomb ({@code b(){ b | b & }; b}) at RLIMIT_NPROC 32, 64 and 128: host pids peaked at
+     * ~1550, ~2650 and ~5300 (about 40 per process, the churn of refused forks included; idle ~55, ~9 per running
+     * process). Past its pids cgroup the Sentry dies (exit 2) and takes the sandbox with it; over its memory limit
+     * likewise (1024 processes in 512 MB). So: at most 64 processes, and 64 host threads for each plus 512.
      */
-    static final int GVISOR_PIDS_BASE = 2048;
-    static final int GVISOR_PIDS_PER_PROCESS = 8;
+    static final int GVISOR_MAX_PROCESSES = 64;
+    static final int GVISOR_PIDS_PER_PROCESS = 64;
+    static final int GVISOR_PIDS_BASE = 512;
     /**
      * Capabilities no sandbox may hold, whatever a profile says: raw/packet sockets and network administration let
      * one sandbox forge or read its neighbours' traffic (ARP spoofing on the bridge); the rest reach the host
@@ -60,8 +62,9 @@ public final class ProfileMapping {
 
     /**
      * @param runtime the engine's container runtime for this sandbox, or null for its default; under gVisor
-     *                ({@value #GVISOR}) the profile's limit becomes RLIMIT_NPROC, which gVisor enforces inside, and
-     *                the pids cgroup only bounds the host threads gVisor itself needs ({@link #gvisorHostPids})
+     *                ({@value #GVISOR}) the process limit ({@link #gvisorProcesses}) is RLIMIT_NPROC, which gVisor
+     *                enforces inside, and the pids cgroup only bounds the host threads gVisor needs for them
+     *                ({@link #gvisorHostPids})
      */
     public static HostConfig hostConfig(SecurityProfile profile, int vcpus, int memoryMb, int hostCpus, String runtime) {
         long memoryBytes = memoryMb * 1024L * 1024L;
@@ -92,9 +95,9 @@ public final class ProfileMapping {
         }
         if (GVISOR.equals(runtime)) {
             // gVisor counts the sandbox's processes itself against RLIMIT_NPROC, so a fork bomb gets EAGAIN at the
-            // profile's limit, well before the pids cgroup (which would crash gVisor). Not under runc: there the
+            // limit, well before the pids cgroup (which would crash gVisor). Not under runc: there the
             // limit is per host user, shared with every container running as the same uid.
-            long n = pidsLimit(profile);
+            long n = gvisorProcesses(profile);
             hc.withUlimits(new Ulimit[]{new Ulimit("nproc", n, n)});
         }
         return hc;
@@ -157,9 +160,14 @@ public final class ProfileMapping {
         };
     }
 
+    /** The processes a gVisor sandbox may have (its RLIMIT_NPROC): the profile's limit, at most 64. */
+    static long gvisorProcesses(SecurityProfile profile) {
+        return Math.min(pidsLimit(profile), GVISOR_MAX_PROCESSES);
+    }
+
     /** The pids cgroup of a gVisor sandbox: its processes' host threads plus gVisor's own, with room to spare. */
     static long gvisorHostPids(SecurityProfile profile) {
-        return GVISOR_PIDS_BASE + GVISOR_PIDS_PER_PROCESS * pidsLimit(profile);
+        return GVISOR_PIDS_BASE + GVISOR_PIDS_PER_PROCESS * gvisorProcesses(profile);
     }
 
     /** The user to run as, or null for the image default. */

@@ -90,8 +90,8 @@ class InsideSandboxIT extends SuiteBase {
     @ParameterizedTest(name = "[{index}] fork bomb in {0}")
     @ValueSource(strings = {"permissive", "moderate", "restrictive"})
     void forkBomb(String profile) {
-        // 512 MB: under gVisor every process costs the Sentry memory charged to the sandbox, and at 128 MB a bomb of
-        // 512 processes is OOM-killed before it reaches the process limit. The limit, not memory, is under test.
+        // 512 MB: under gVisor every process costs the Sentry memory charged to the sandbox (a bomb of 1024 processes
+        // ran even 512 MB out). The process limit, not memory, is under test here.
         String box = sandbox("in-fork-" + profile.substring(0, 4), profile, SuiteServer.BUSYBOX, 512);
         String bomb = "b(){ b | b & }; b; sleep 2; ";
         if (Engine.gvisor()) {
