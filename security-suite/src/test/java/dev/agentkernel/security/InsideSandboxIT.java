@@ -68,6 +68,7 @@ class InsideSandboxIT extends SuiteBase {
         JsonNode ok = execIn(box, 20_000, "echo alive");
         assertThat(ok.path("output").asText()).isEqualTo("alive\n");
         RawHttp.Response n = track(http().post("/sandboxes/" + neighbour + "/exec", cmd(null, "cat", "/tmp/neighbour-secret.txt")));
+        assertThat(n.status()).as("the neighbour: " + n.text()).isEqualTo(200);
         assertThat(n.data().path("output").asText()).isEqualTo("neighbour-secret-7781");
     }
 
@@ -93,17 +94,18 @@ class InsideSandboxIT extends SuiteBase {
         // 512 MB: under gVisor every process costs the Sentry memory charged to the sandbox (a bomb of 1024 processes
         // ran even 512 MB out). The process limit, not memory, is under test here.
         String box = sandbox("in-fork-" + profile.substring(0, 4), profile, SuiteServer.BUSYBOX, 512);
-        String bomb = "b(){ b | b & }; b; sleep 2; ";
+        String bomb = "b(){ b | b & }; b";
         if (Engine.gvisor()) {
             // The defence is RLIMIT_NPROC, which gVisor enforces inside (it has no cgroup files to read there): the
             // bomb gets EAGAIN, and the sandbox survives (past its pids cgroup gVisor itself would crash).
-            JsonNode r = execIn(box, 4_000, bomb + "sleep 10");
+            JsonNode r = execIn(box, 4_000, bomb + "; sleep 12");
             assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
             assertThat(r.path("output").asText()).as("forks refused by the process limit").contains("can't fork");
         } else {
-            // The defence is the pids limit: the bomb must have run into it (pids.events counts refused forks).
-            JsonNode r = execIn(box, 4_000, cgroupCounter("pids/pids.events", "max", "before")
-                    + bomb + cgroupCounter("pids/pids.events", "max", "after") + "sleep 10");
+            // The defence is the pids limit: the bomb must have run into it (pids.events counts refused forks). The
+            // pause is forked before the bomb: a fork that fails ends busybox sh, which would lose "after=".
+            JsonNode r = execIn(box, 6_000, cgroupCounter("pids/pids.events", "max", "before") + "sleep 2 & s=$!; "
+                    + bomb + "; wait $s; " + cgroupCounter("pids/pids.events", "max", "after") + "sleep 10");
             String out = r.path("output").asText();
             assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
             assertThat(counter(out, "after")).as("forks refused by the pids limit").isGreaterThan(counter(out, "before"));
