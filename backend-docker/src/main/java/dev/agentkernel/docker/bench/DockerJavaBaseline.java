@@ -65,6 +65,50 @@ public final class DockerJavaBaseline implements AutoCloseable {
         }
     }
 
+    /** Whether the engine has {@code network} (the sandboxes' own exists once any server made a sandbox). */
+    public boolean networkPresent(String network) {
+        try {
+            docker.inspectNetworkCmd().withNetworkId(network).exec();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The engine's floor for a burst: {@code n} containers created and started on {@code network} ({@code sleep},
+     * like a sandbox without our hardening), {@code atOnce} at a time. Returns the wall time in nanoseconds, or -1
+     * when one failed. They are removed by {@link #close()}, after the clock stopped (a run's removal is off its answer
+     * path too).
+     */
+    public long createAndStart(String network, int n, int atOnce) throws InterruptedException {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(atOnce);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < n; i++) {
+                pool.execute(() -> {
+                    try {
+                        String id = docker.createContainerCmd(image).withLabels(Map.of(LABEL, runId))
+                                .withName("agentkernel-bench-" + runId + "-" + UUID.randomUUID().toString().substring(0, 8))
+                                .withEntrypoint("sleep").withCmd("infinity")
+                                .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig()
+                                        .withNetworkMode(network))
+                                .exec().getId();
+                        docker.startContainerCmd(id).exec();
+                    } catch (RuntimeException e) {
+                        failed.set(true);
+                    }
+                });
+            }
+        } finally {
+            pool.shutdown();
+        }
+        pool.awaitTermination(10, TimeUnit.MINUTES);
+        long took = System.nanoTime() - start;
+        return failed.get() ? -1 : took;
+    }
+
     /** The long-running container of this run (also used for the docker exec CLI baseline). */
     public synchronized String container() {
         if (container == null) {

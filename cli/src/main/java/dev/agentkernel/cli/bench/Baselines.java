@@ -53,6 +53,26 @@ final class Baselines implements AutoCloseable {
                 + runId), runtime, image, "echo", "hello")));
     }
 
+    /** Whether the sandboxes' network exists (made by the first server that made a sandbox on this engine). */
+    boolean sandboxNetworkPresent() {
+        return dockerJava.networkPresent(dev.agentkernel.docker.DockerBackend.SANDBOX_NETWORK);
+    }
+
+    /**
+     * {@code docker run --rm --network <the sandboxes' network> IMAGE echo hello}: the same engine work as the plain
+     * baseline plus what every networked sandbox's start costs on our bridge (the engine's DNS resolver and its rules
+     * in the container's namespace on a user-defined network).
+     */
+    void dockerRunOnSandboxNetwork(Samples samples) {
+        samples.time(() -> cli(List.of("docker", "run", "--rm", "--label", DockerJavaBaseline.LABEL + "=" + runId,
+                "--network", dev.agentkernel.docker.DockerBackend.SANDBOX_NETWORK, image, "echo", "hello")));
+    }
+
+    /** Wall nanoseconds to create and start {@code n} containers on the sandboxes' network, {@code atOnce} at a time. */
+    long createAndStartOnSandboxNetwork(int n, int atOnce) throws InterruptedException {
+        return dockerJava.createAndStart(dev.agentkernel.docker.DockerBackend.SANDBOX_NETWORK, n, atOnce);
+    }
+
     /** {@code docker exec C echo hello} on a long-running container of this run. */
     void dockerExecCli(Samples samples) {
         String c = dockerJava.container();
