@@ -3,6 +3,7 @@ package dev.agentkernel.docker.bench;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -14,7 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The floor a plain Docker user has, for {@code agentkernel bench}: a raw docker-java exec round trip (create,
@@ -82,8 +86,8 @@ public final class DockerJavaBaseline implements AutoCloseable {
      * path too).
      */
     public long createAndStart(String network, int n, int atOnce) throws InterruptedException {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(atOnce);
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(atOnce);
+        AtomicBoolean failed = new AtomicBoolean();
         long start = System.nanoTime();
         try {
             for (int i = 0; i < n; i++) {
@@ -92,8 +96,7 @@ public final class DockerJavaBaseline implements AutoCloseable {
                         String id = docker.createContainerCmd(image).withLabels(Map.of(LABEL, runId))
                                 .withName("agentkernel-bench-" + runId + "-" + UUID.randomUUID().toString().substring(0, 8))
                                 .withEntrypoint("sleep").withCmd("infinity")
-                                .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig()
-                                        .withNetworkMode(network))
+                                .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network))
                                 .exec().getId();
                         docker.startContainerCmd(id).exec();
                     } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.agentkernel.cli.bench;
 
+import dev.agentkernel.docker.DockerBackend;
 import dev.agentkernel.docker.bench.DockerJavaBaseline;
 
 import java.io.IOException;
@@ -55,7 +56,7 @@ final class Baselines implements AutoCloseable {
 
     /** Whether the sandboxes' network exists (made by the first server that made a sandbox on this engine). */
     boolean sandboxNetworkPresent() {
-        return dockerJava.networkPresent(dev.agentkernel.docker.DockerBackend.SANDBOX_NETWORK);
+        return dockerJava.networkPresent(DockerBackend.SANDBOX_NETWORK);
     }
 
     /**
@@ -65,12 +66,12 @@ final class Baselines implements AutoCloseable {
      */
     void dockerRunOnSandboxNetwork(Samples samples) {
         samples.time(() -> cli(List.of("docker", "run", "--rm", "--label", DockerJavaBaseline.LABEL + "=" + runId,
-                "--network", dev.agentkernel.docker.DockerBackend.SANDBOX_NETWORK, image, "echo", "hello")));
+                "--network", DockerBackend.SANDBOX_NETWORK, image, "echo", "hello")));
     }
 
     /** Wall nanoseconds to create and start {@code n} containers on the sandboxes' network, {@code atOnce} at a time. */
     long createAndStartOnSandboxNetwork(int n, int atOnce) throws InterruptedException {
-        return dockerJava.createAndStart(dev.agentkernel.docker.DockerBackend.SANDBOX_NETWORK, n, atOnce);
+        return dockerJava.createAndStart(DockerBackend.SANDBOX_NETWORK, n, atOnce);
     }
 
     /** {@code docker exec C echo hello} on a long-running container of this run. */
