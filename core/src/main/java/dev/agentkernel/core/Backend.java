@@ -67,6 +67,20 @@ public interface Backend extends AutoCloseable {
 
     Optional<SandboxInfo> inspect(String name);
 
+    /**
+     * Whether the sandbox is running, as cheaply as the backend can tell; never throws. The warm pool asks before it
+     * hands out a member, on the answer path of a run. The default asks the engine ({@link #inspect}); a backend that
+     * holds a live channel into the sandbox which the engine ends with the sandbox (Docker's attached agent) may
+     * answer from that channel instead and ask the engine only when there is none.
+     */
+    default boolean running(String name) {
+        try {
+            return inspect(name).map(SandboxInfo::running).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Every sandbox this backend manages, of every kind and owner. */
     List<SandboxInfo> list();
 

@@ -75,6 +75,11 @@ public abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public boolean running(String name) {
+        return delegate.running(name);
+    }
+
+    @Override
     public List<SandboxInfo> list() {
         return delegate.list();
     }
