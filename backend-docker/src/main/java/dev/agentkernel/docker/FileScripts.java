@@ -150,6 +150,10 @@ public final class FileScripts {
                         + " not found: a parent is not a directory");
             default:
                 String reason = reason(stderr);
+                if (reason.contains("No space left") || reason.contains("Disk quota exceeded")) { // ENOSPC, EDQUOT
+                    return new AgentKernelException(ErrorCode.CONFLICT, "Cannot " + verb + " " + where
+                            + ": no space left");
+                }
                 ErrorCode ec = code == UNREADABLE || reason.contains("Permission denied")
                         || reason.contains("Read-only file system") ? ErrorCode.FORBIDDEN : ErrorCode.INVALID_REQUEST;
                 return new AgentKernelException(ec, "Cannot " + verb + " " + where
