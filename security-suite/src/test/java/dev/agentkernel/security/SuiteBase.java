@@ -118,9 +118,13 @@ abstract class SuiteBase {
 
     /** Creates a named sandbox, removed after the case. */
     protected String sandbox(String prefix, String profile, String image) {
+        return sandbox(prefix, profile, image, 256);
+    }
+
+    protected String sandbox(String prefix, String profile, String image, int memoryMb) {
         String name = prefix + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
         String body = "{\"name\":\"" + name + "\",\"image\":\"" + image + "\""
-                + (profile == null ? "" : ",\"profile\":\"" + profile + "\"") + ",\"memory_mb\":256}";
+                + (profile == null ? "" : ",\"profile\":\"" + profile + "\"") + ",\"memory_mb\":" + memoryMb + "}";
         RawHttp.Response r = track(http().post("/sandboxes", body));
         assertThat(r.status()).as("create %s: %s", name, r.text()).isEqualTo(201);
         cleanup(() -> http().delete("/sandboxes/" + name));
