@@ -331,8 +331,16 @@ public final class BenchCommand implements Callable<Integer> {
                 Samples s = base.get(runtimeFigure(what, runtime));
                 if (s != null) {
                     report.latency(runtimeFigure(what, runtime), s, runtime.equals(GVISOR)
-                            ? "gVisor, ptrace platform, no network (scripts/docker-bootstrap.sh --with-runsc)" : null);
+                            ? "gVisor, ptrace platform (scripts/docker-bootstrap.sh --with-runsc)" : null);
                 }
+            }
+            // gVisor's cost in one number per figure: both runtimes measured back to back in this run, so the
+            // machine's load of the moment weighs on both alike.
+            Samples runc = base.get(runtimeFigure(what, "runc"));
+            Samples gvisor = base.get(runtimeFigure(what, GVISOR));
+            if (runc != null && gvisor != null) {
+                report.scalar("runsc / runc: " + what, gvisor.summary().p50() / runc.summary().p50(), "x (p50)",
+                        "how much slower under gVisor");
             }
         }
         report.scalar("exec throughput, " + execCallers + " callers", execRate, "execs/s", null);
