@@ -33,6 +33,7 @@ import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentSupport;
+import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.docker.agent.EngineSocket;
 
 import java.io.IOException;
@@ -248,7 +249,9 @@ public final class DockerBackend implements Backend {
                 Capability.NETWORK_ISOLATION, Capability.PID_LIMIT, Capability.SNAPSHOTS, Capability.VOLUMES);
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
+            c.add(Capability.DETACHED_COMMANDS);
         }
+        c.add(Capability.SUDO);
         return Collections.unmodifiableSet(c);
     }
 
@@ -478,8 +481,42 @@ public final class DockerBackend implements Backend {
 
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
-        return channels.of(name).exec(request, listener == null ? OutputListener.NONE : listener,
+        // A sudo command whose agent is not root goes through docker exec as root (see SandboxChannels).
+        return channels.forCommand(name, request).exec(request, listener == null ? OutputListener.NONE : listener,
                 cancellation == null ? Cancellation.create() : cancellation);
+    }
+
+    // ---- detached commands: kept by the sandbox's agent (see agentkernel-agent.c), so they outlive us
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return channels.of(name).execDetached(id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        if (!Boolean.TRUE.equals(containers.require(name).getState().getRunning())) {
+            return List.of(); // they died with the sandbox
+        }
+        return channels.of(name).detachedList();
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return detachedChannel(name, id).detachedLogs(id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return detachedChannel(name, id).detachedKill(id);
+    }
+
+    /** The channel of a running sandbox, for one detached command: a stopped sandbox has none left (NOT_FOUND). */
+    private SandboxChannel detachedChannel(String name, String id) {
+        if (!Boolean.TRUE.equals(containers.require(name).getState().getRunning())) {
+            throw dev.agentkernel.core.AgentKernel.detachedNotFound(name, id);
+        }
+        return channels.of(name);
     }
 
     @Override

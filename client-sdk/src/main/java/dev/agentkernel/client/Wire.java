@@ -75,7 +75,7 @@ final class Wire {
                 .workdir(r.workdir())
                 .timeoutMs(millis(r.timeout()))
                 .stdin(text(r.stdin()))
-                .sudo(null); // the generated default (false) would be sent otherwise
+                .sudo(r.sudo() ? Boolean.TRUE : null); // the generated default (false) would be sent otherwise
     }
 
     /** Labels are not part of the HTTP API: refused rather than dropped. */
@@ -92,7 +92,8 @@ final class Wire {
                 .profile(profile(spec.profile()))
                 .env(spec.env().isEmpty() ? null : spec.env())
                 // The generated model starts lists empty; the seed's body has none of them.
-                .volumes(null).secretFiles(null).secrets(null);
+                .volumes(null).secretFiles(null).secrets(null)
+                .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()));
     }
 
     /** The create body with the upstream create options; empty lists are left out. */
@@ -148,7 +149,17 @@ final class Wire {
         return new SandboxInfo(d.getName(), status(d.getStatus() == null ? null : d.getStatus().getValue()),
                 Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getImage(), d.getVcpus(), d.getMemoryMb(),
                 instant(d.getCreatedAt()), d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()),
-                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d));
+                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d),
+                d.getUuid() == null ? null : d.getUuid().toString(), instant(d.getExpiresAt()));
+    }
+
+    static dev.agentkernel.api.DetachedCommand detached(dev.agentkernel.client.generated.model.DetachedCommand d) {
+        require(d, "detached command");
+        require(d.getStatus(), "detached command status");
+        return new dev.agentkernel.api.DetachedCommand(d.getId(), d.getSandbox(), d.getCommand(),
+                d.getPid() == null ? 0 : d.getPid(),
+                dev.agentkernel.api.DetachedCommand.Status.valueOf(d.getStatus().getValue().toUpperCase(Locale.ROOT)),
+                d.getExitCode(), instant(d.getStartedAt()), Boolean.TRUE.equals(d.getTruncated()));
     }
 
     static SnapshotInfo snapshot(dev.agentkernel.client.generated.model.Snapshot d) {

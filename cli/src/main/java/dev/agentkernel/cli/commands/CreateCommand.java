@@ -61,13 +61,18 @@ public final class CreateCommand extends ClientCommand {
     @Option(names = "--source-ref", paramLabel = "REF", description = "Check out this branch, tag or commit after the clone.")
     String sourceRef;
 
+    @Option(names = "--ttl", paramLabel = "DURATION",
+            description = "Remove the sandbox after DURATION unless extended: seconds, or 30m, 2h, 1d "
+                    + "(default: [sandbox] ttl of the configuration, none).")
+    String ttl;
+
     @Mixin
     JsonOption json;
 
     @Override
     protected int execute(Sandboxes client) {
         SandboxSpec spec = new SandboxSpec(name, image, vcpus, memoryMb, Profiles.choose(profile, false), env, Map.of(),
-                null);
+                null, ttl == null ? null : dev.agentkernel.api.Validation.duration("ttl", ttl));
         CreateOptions options = new CreateOptions(volumes.stream().map(VolumeMount::parse).toList(), secretFiles,
                 sourceUrl, sourceRef, List.of());
         SandboxInfo info = client.create(spec, options);

@@ -5,6 +5,12 @@ import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.SnapshotInfo;
 import dev.agentkernel.api.VolumeInfo;
+import dev.agentkernel.api.DetachedCommand;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.OutputListener;
+import java.util.List;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
@@ -106,6 +112,38 @@ public final class CapabilityGuard extends ForwardingBackend {
             require(Capability.NETWORK_ISOLATION, "cut a sandbox off the network, which the "
                     + spec.profile().wireName() + " profile requires");
         }
+    }
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.execDetached(name, id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.detachedList(name);
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.detachedLogs(name, id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.detachedKill(name, id);
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
+        if (request.sudo()) {
+            require(Capability.SUDO, "run a command as root");
+        }
+        return delegate.exec(name, request, listener, cancellation);
     }
 
     @Override
