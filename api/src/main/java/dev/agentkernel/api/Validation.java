@@ -122,6 +122,65 @@ public final class Validation {
         return out.toString();
     }
 
+    /** A sandbox uuid in canonical form (lower case); anything else is a 400 naming {@code field}. */
+    public static String uuid(String field, String uuid) {
+        if (uuid == null || !UUID_TEXT.matcher(uuid).matches()) {
+            throw invalid("Invalid " + field + " '" + printable(String.valueOf(uuid)) + "': not a UUID");
+        }
+        return uuid.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static String uuid(String uuid) {
+        return uuid("uuid", uuid);
+    }
+
+    /**
+     * Parses a duration as upstream writes it ({@code 90} seconds, {@code 30m}, {@code 1h30m}, {@code 2d}); positive
+     * and at most {@link #MAX_TTL}, else a 400 naming {@code field}.
+     */
+    public static java.time.Duration duration(String field, String text) {
+        if (text == null || !DURATION.matcher(text).matches()) {
+            throw invalid("Invalid " + field + " '" + printable(String.valueOf(text))
+                    + "': use seconds (90) or groups of digits with s, m, h or d (1h30m, 2d)");
+        }
+        long seconds = 0;
+        if (text.chars().allMatch(Character::isDigit)) {
+            seconds = Long.parseLong(text);
+        } else {
+            java.util.regex.Matcher m = DURATION_GROUP.matcher(text);
+            while (m.find()) {
+                long n = Long.parseLong(m.group(1));
+                seconds += switch (m.group(2)) {
+                    case "s" -> n;
+                    case "m" -> n * 60;
+                    case "h" -> n * 3600;
+                    default -> n * 86400;
+                };
+            }
+        }
+        if (seconds <= 0 || seconds > MAX_TTL.toSeconds()) {
+            throw invalid("Invalid " + field + " '" + text + "': must be between 1 second and " + MAX_TTL.toDays()
+                    + " days");
+        }
+        return java.time.Duration.ofSeconds(seconds);
+    }
+
+    /** A TTL or an extension: positive and at most {@link #MAX_TTL}, else a 400 naming {@code field}. */
+    public static java.time.Duration ttl(String field, java.time.Duration d) {
+        if (d == null || d.isNegative() || d.isZero() || d.compareTo(MAX_TTL) > 0) {
+            throw invalid("Invalid " + field + ": must be between 1 second and " + MAX_TTL.toDays() + " days");
+        }
+        return d;
+    }
+
+    /** The id of a detached command. */
+    public static String detachedId(String id) {
+        if (id == null || !DETACHED_ID.matcher(id).matches()) {
+            throw invalid("Invalid detached command id '" + printable(String.valueOf(id)) + "'");
+        }
+        return id;
+    }
+
     // ---- snapshots, volumes, secrets, sources (issue 15)
 
     /** Snapshot, volume and secret names: the sandbox name rule, which is also a valid Docker tag and volume name. */
@@ -201,65 +260,6 @@ public final class Validation {
                     + "starting with a letter or digit");
         }
         return name;
-    }
-
-    /** A sandbox uuid in canonical form (lower case); anything else is a 400 naming {@code field}. */
-    public static String uuid(String field, String uuid) {
-        if (uuid == null || !UUID_TEXT.matcher(uuid).matches()) {
-            throw invalid("Invalid " + field + " '" + printable(String.valueOf(uuid)) + "': not a UUID");
-        }
-        return uuid.toLowerCase(java.util.Locale.ROOT);
-    }
-
-    public static String uuid(String uuid) {
-        return uuid("uuid", uuid);
-    }
-
-    /**
-     * Parses a duration as upstream writes it ({@code 90} seconds, {@code 30m}, {@code 1h30m}, {@code 2d}); positive
-     * and at most {@link #MAX_TTL}, else a 400 naming {@code field}.
-     */
-    public static java.time.Duration duration(String field, String text) {
-        if (text == null || !DURATION.matcher(text).matches()) {
-            throw invalid("Invalid " + field + " '" + printable(String.valueOf(text))
-                    + "': use seconds (90) or groups of digits with s, m, h or d (1h30m, 2d)");
-        }
-        long seconds = 0;
-        if (text.chars().allMatch(Character::isDigit)) {
-            seconds = Long.parseLong(text);
-        } else {
-            java.util.regex.Matcher m = DURATION_GROUP.matcher(text);
-            while (m.find()) {
-                long n = Long.parseLong(m.group(1));
-                seconds += switch (m.group(2)) {
-                    case "s" -> n;
-                    case "m" -> n * 60;
-                    case "h" -> n * 3600;
-                    default -> n * 86400;
-                };
-            }
-        }
-        if (seconds <= 0 || seconds > MAX_TTL.toSeconds()) {
-            throw invalid("Invalid " + field + " '" + text + "': must be between 1 second and " + MAX_TTL.toDays()
-                    + " days");
-        }
-        return java.time.Duration.ofSeconds(seconds);
-    }
-
-    /** A TTL or an extension: positive and at most {@link #MAX_TTL}, else a 400 naming {@code field}. */
-    public static java.time.Duration ttl(String field, java.time.Duration d) {
-        if (d == null || d.isNegative() || d.isZero() || d.compareTo(MAX_TTL) > 0) {
-            throw invalid("Invalid " + field + ": must be between 1 second and " + MAX_TTL.toDays() + " days");
-        }
-        return d;
-    }
-
-    /** The id of a detached command. */
-    public static String detachedId(String id) {
-        if (id == null || !DETACHED_ID.matcher(id).matches()) {
-            throw invalid("Invalid detached command id '" + printable(String.valueOf(id)) + "'");
-        }
-        return id;
     }
 
     /** A form of user input safe to echo in an error message: control characters escaped, length bounded. */

@@ -62,6 +62,9 @@ import java.util.Set;
  * class only ever talks to the {@link SandboxChannel} that {@link SandboxChannels} hands out.
  */
 public final class DockerBackend implements Backend {
+    /** The engine network of every networked sandbox (the firewall's bridge), for the benchmark's baselines. */
+    public static final String SANDBOX_NETWORK = SandboxNetwork.NAME;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerBackend.class);
     public static final String ID = "docker";
     /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
@@ -446,6 +449,16 @@ public final class DockerBackend implements Backend {
     @Override
     public Optional<SandboxInfo> inspect(String name) {
         return containers.find(name).map(c -> info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()));
+    }
+
+    /**
+     * An open agent connection answers without an engine call: the engine ends the attach stream when the container's
+     * process ends, and a connection that broke (a protocol fault, no answer to PING) is closed. Without one (the
+     * docker exec path, or a sandbox made by another process), the engine is asked.
+     */
+    @Override
+    public boolean running(String name) {
+        return agents.liveContainer(name) != null || Backend.super.running(name);
     }
 
     /**

@@ -91,9 +91,9 @@ final class Wire {
                 .memoryMb(spec.memoryMb())
                 .profile(profile(spec.profile()))
                 .env(spec.env().isEmpty() ? null : spec.env())
+                .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()))
                 // The generated model starts lists empty; the seed's body has none of them.
-                .volumes(null).secretFiles(null).secrets(null)
-                .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()));
+                .volumes(null).secretFiles(null).secrets(null);
     }
 
     /** The create body with the upstream create options; empty lists are left out. */

@@ -109,10 +109,10 @@ public final class AgentKernel implements Sandboxes {
     private final LeaseKeeper lease;
     private final Duration reconcileInterval;
     private final MetricsRelay metrics = new MetricsRelay();
-    private final SecretStore secrets;
-    private final Provisioning provisioning;
     private final Expiries expiries;
     private final Duration expiryInterval;
+    private final SecretStore secrets;
+    private final Provisioning provisioning;
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -141,15 +141,15 @@ public final class AgentKernel implements Sandboxes {
                 b.reconcileFilter, pool::prune);
         this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
-        this.secrets = new SecretStore(b.secretDirectory != null ? b.secretDirectory
-                : config.audit().path().toAbsolutePath().getParent().resolve("secrets"));
-        this.provisioning = new Provisioning(backend, secrets);
         // The expiry table sits beside the audit log the configuration names; a kernel given its own log (tests)
         // keeps it in memory unless told where.
         Path expiryFile = b.expiryFile != null ? b.expiryFile
                 : given == null ? config.audit().path().resolveSibling("expiries.json") : null;
         this.expiries = new Expiries(expiryFile, java.time.Instant::now);
         this.expiryInterval = b.expiryInterval;
+        this.secrets = new SecretStore(b.secretDirectory != null ? b.secretDirectory
+                : config.audit().path().toAbsolutePath().getParent().resolve("secrets"));
+        this.provisioning = new Provisioning(backend, secrets);
     }
 
     public static Builder builder() {
@@ -235,16 +235,16 @@ public final class AgentKernel implements Sandboxes {
         if (choice.note() != null) {
             LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
         }
+        Duration ttl = s.ttl() != null ? s.ttl() : config.sandbox().ttl();
         Map<String, Object> note = new java.util.LinkedHashMap<>();
         if (choice.note() != null) {
             note.put("image_note", choice.note());
         }
-        if (o.sourceUrl() != null) {
-            note.put("source_url", o.sourceUrl()); // never credentials: the URL rules refuse them
-        }
-        Duration ttl = s.ttl() != null ? s.ttl() : config.sandbox().ttl();
         if (ttl != null) {
             note.put("ttl_seconds", ttl.toSeconds());
+        }
+        if (o.sourceUrl() != null) {
+            note.put("source_url", o.sourceUrl()); // never credentials: the URL rules refuse them
         }
         SandboxSpec made = s.withImage(choice.image());
         // Only what the backend must make differently goes to it (a backend without options still creates).
@@ -304,7 +304,7 @@ public final class AgentKernel implements Sandboxes {
         String target = asName != null ? asName : snap.sandbox() + "-restored";
         Validation.sandboxName(target);
         return create(new SandboxSpec(target, snap.imageTag(), snap.vcpus(), snap.memoryMb(), snap.profile(), Map.of(),
-                Map.of(), SandboxKind.NAMED, null));
+                Map.of(), SandboxKind.NAMED));
     }
 
     @Override
@@ -684,7 +684,6 @@ public final class AgentKernel implements Sandboxes {
         private Integer poolThreads;
         private boolean destroyInBackground;
         private Duration leaseTtl = Duration.ofSeconds(60);
-        private Path secretDirectory;
         private Path expiryFile;
         private Duration expiryInterval = Duration.ofSeconds(15);
 
@@ -703,6 +702,8 @@ public final class AgentKernel implements Sandboxes {
             this.expiryInterval = interval;
             return this;
         }
+
+        private Path secretDirectory;
 
         public Builder backend(Backend backend) {
             this.backend = backend;

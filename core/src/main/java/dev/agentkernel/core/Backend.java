@@ -67,6 +67,20 @@ public interface Backend extends AutoCloseable {
 
     Optional<SandboxInfo> inspect(String name);
 
+    /**
+     * Whether the sandbox is running, as cheaply as the backend can tell; never throws. The warm pool asks before it
+     * hands out a member, on the answer path of a run. The default asks the engine ({@link #inspect}); a backend that
+     * holds a live channel into the sandbox which the engine ends with the sandbox (Docker's attached agent) may
+     * answer from that channel instead and ask the engine only when there is none.
+     */
+    default boolean running(String name) {
+        try {
+            return inspect(name).map(SandboxInfo::running).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Every sandbox this backend manages, of every kind and owner. */
     List<SandboxInfo> list();
 
@@ -109,6 +123,33 @@ public interface Backend extends AutoCloseable {
      */
     default boolean imageAvailable(String image) {
         return true;
+    }
+
+    // ---- detached commands: only called with Capability.DETACHED_COMMANDS ----
+
+    /**
+     * Starts {@code request} in the background in a running sandbox under the id {@code id} (the kernel's choice,
+     * unique in the sandbox). The sandbox owns it: it outlives this process, is killed with its whole tree by
+     * {@link #detachedKill} or when the sandbox stops, and its output is kept in the sandbox up to
+     * {@code request.maxOutputBytes()} per stream. A program that cannot start is an error, not a record.
+     */
+    default DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+    }
+
+    /** The detached commands of a running sandbox with their current state, oldest first (empty when stopped). */
+    default List<DetachedCommand> detachedList(String name) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+    }
+
+    /** What a detached command wrote on one stream so far (at most its cap); an unknown id is NOT_FOUND. */
+    default byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+    }
+
+    /** Kills a detached command's process tree and returns it as it ended; an unknown id is NOT_FOUND. */
+    default DetachedCommand detachedKill(String name, String id) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
     }
 
     // ---- create options, snapshots, volumes (issue 15). The kernel calls these only with the capability.
@@ -164,33 +205,6 @@ public interface Backend extends AutoCloseable {
 
     private AgentKernelException unsupported(String what) {
         return new AgentKernelException.UnsupportedException("The " + id() + " backend cannot " + what);
-    }
-
-    // ---- detached commands: only called with Capability.DETACHED_COMMANDS ----
-
-    /**
-     * Starts {@code request} in the background in a running sandbox under the id {@code id} (the kernel's choice,
-     * unique in the sandbox). The sandbox owns it: it outlives this process, is killed with its whole tree by
-     * {@link #detachedKill} or when the sandbox stops, and its output is kept in the sandbox up to
-     * {@code request.maxOutputBytes()} per stream. A program that cannot start is an error, not a record.
-     */
-    default DetachedCommand execDetached(String name, String id, ExecRequest request) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
-    }
-
-    /** The detached commands of a running sandbox with their current state, oldest first (empty when stopped). */
-    default List<DetachedCommand> detachedList(String name) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
-    }
-
-    /** What a detached command wrote on one stream so far (at most its cap); an unknown id is NOT_FOUND. */
-    default byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
-    }
-
-    /** Kills a detached command's process tree and returns it as it ended; an unknown id is NOT_FOUND. */
-    default DetachedCommand detachedKill(String name, String id) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
     }
 
     /** Whether the engine answers; never throws. */

@@ -75,6 +75,11 @@ public abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public boolean running(String name) {
+        return delegate.running(name);
+    }
+
+    @Override
     public List<SandboxInfo> list() {
         return delegate.list();
     }
@@ -97,6 +102,26 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public void deleteFile(String name, String path) {
         delegate.deleteFile(name, path);
+    }
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return delegate.execDetached(name, id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        return delegate.detachedList(name);
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return delegate.detachedLogs(name, id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return delegate.detachedKill(name, id);
     }
 
     @Override
@@ -137,26 +162,6 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public void removeVolume(String name) {
         delegate.removeVolume(name);
-    }
-
-    @Override
-    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
-        return delegate.execDetached(name, id, request);
-    }
-
-    @Override
-    public List<DetachedCommand> detachedList(String name) {
-        return delegate.detachedList(name);
-    }
-
-    @Override
-    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
-        return delegate.detachedLogs(name, id, stream);
-    }
-
-    @Override
-    public DetachedCommand detachedKill(String name, String id) {
-        return delegate.detachedKill(name, id);
     }
 
     @Override

@@ -45,6 +45,11 @@ public final class CreateCommand extends ClientCommand {
     @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment of every command in it (repeatable).")
     Map<String, String> env = new LinkedHashMap<>();
 
+    @Option(names = "--ttl", paramLabel = "DURATION",
+            description = "Remove the sandbox after DURATION unless extended: seconds, or 30m, 2h, 1d "
+                    + "(default: [sandbox] ttl of the configuration, none).")
+    String ttl;
+
     @Option(names = "--volume", paramLabel = "NAME:/PATH[:ro]",
             description = "Attach a named volume (agentkernel volume create NAME) at PATH, read-only with :ro (repeatable).")
     List<String> volumes = new ArrayList<>();
@@ -60,11 +65,6 @@ public final class CreateCommand extends ClientCommand {
 
     @Option(names = "--source-ref", paramLabel = "REF", description = "Check out this branch, tag or commit after the clone.")
     String sourceRef;
-
-    @Option(names = "--ttl", paramLabel = "DURATION",
-            description = "Remove the sandbox after DURATION unless extended: seconds, or 30m, 2h, 1d "
-                    + "(default: [sandbox] ttl of the configuration, none).")
-    String ttl;
 
     @Mixin
     JsonOption json;

@@ -1,19 +1,18 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.CreateOptions;
-import dev.agentkernel.api.SnapshotInfo;
-import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
-import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.OutputListener;
-import java.util.List;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.ForwardingBackend;
 

@@ -115,6 +115,11 @@ public final class MeasuredBackend extends ForwardingBackend {
     }
 
     @Override
+    public boolean running(String name) {
+        return timed("running", () -> delegate.running(name));
+    }
+
+    @Override
     public List<SandboxInfo> list() {
         return timed("list", delegate::list);
     }
