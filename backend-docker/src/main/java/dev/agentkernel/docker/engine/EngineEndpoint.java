@@ -73,10 +73,6 @@ public final class EngineEndpoint {
         return new EngineEndpoint(uri, null);
     }
 
-    public URI uri() {
-        return uri;
-    }
-
     public boolean tls() {
         return tls != null && !"unix".equals(uri.getScheme());
     }
