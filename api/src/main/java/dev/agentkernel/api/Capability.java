@@ -21,7 +21,11 @@ public enum Capability {
     /** Named volumes that outlive a sandbox can be attached to one. */
     VOLUMES,
     /** Commands can reach a sandbox through an in-sandbox agent rather than the engine's own exec. */
-    AGENT_TRANSPORT;
+    AGENT_TRANSPORT,
+    /** Commands can run in the background, owned by the sandbox, with their status and output kept there. */
+    DETACHED_COMMANDS,
+    /** Commands can run as root inside the sandbox ({@code sudo: true}) where the profile allows it. */
+    SUDO;
 
     /** The wire form, e.g. {@code stop_keeps_files}. */
     public String wireName() {

@@ -85,6 +85,38 @@ public interface Sandboxes extends AutoCloseable {
     /** Whether sandboxes can be made now; a backend that is down is an answer ({@code available} false). */
     BackendHealth health();
 
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands ----
+
+    /** The sandbox whose {@link SandboxInfo#uuid()} is {@code uuid}; not a UUID is {@code INVALID_REQUEST}. */
+    SandboxInfo getByUuid(String uuid);
+
+    /**
+     * Moves a sandbox's expiry to {@code max(its expiry, now) + by} and returns the new expiry. A sandbox
+     * without a TTL gets one. The kernel removes a sandbox once it has expired (audited as {@code expire}).
+     */
+    java.time.Instant extend(String name, java.time.Duration by);
+
+    /**
+     * Writes several files in one call, creating parents; every path and size is checked before anything is
+     * written. Returns how many files were written.
+     */
+    int writeFiles(String name, java.util.Map<String, byte[]> files);
+
+    /** Starts a command in the background (its timeout, when set, still applies); the sandbox must be running. */
+    DetachedCommand execDetached(String name, ExecRequest request);
+
+    /** The detached commands of a sandbox, oldest first. */
+    List<DetachedCommand> detachedList(String name);
+
+    /** One detached command with its current status; an unknown id is {@code NOT_FOUND}. */
+    DetachedCommand detachedStatus(String name, String id);
+
+    /** What a detached command wrote so far on one stream (up to its cap), decoded as UTF-8. */
+    String detachedLogs(String name, String id, DetachedCommand.Stream stream);
+
+    /** Kills a detached command with its whole process tree; returns it as it ended. */
+    DetachedCommand detachedKill(String name, String id);
+
     /**
      * A named sandbox that lives as long as the returned session: created now, removed by
      * {@link SandboxSession#close()} (use try-with-resources, so it goes away even when the block throws).
@@ -93,6 +125,53 @@ public interface Sandboxes extends AutoCloseable {
         create(spec);
         return new SandboxSession(this, spec.name());
     }
+
+    // ---- create options, snapshots, volumes, secrets (issue 15)
+
+    /**
+     * Creates and starts a named sandbox with volumes, secret files and a cloned source ({@link CreateOptions}).
+     * When any part fails, nothing is left: the sandbox is removed and the call throws.
+     */
+    SandboxInfo create(SandboxSpec spec, CreateOptions options);
+
+    /**
+     * Saves the filesystem of a sandbox as a snapshot ({@code name} null: one is generated). Needs
+     * {@link Capability#SNAPSHOTS}; without it {@code UNSUPPORTED}. A taken name is {@code CONFLICT}.
+     */
+    SnapshotInfo takeSnapshot(String sandbox, String name);
+
+    /** Every snapshot, oldest first. */
+    List<SnapshotInfo> listSnapshots();
+
+    /** One snapshot; {@code NOT_FOUND} when there is none of that name. */
+    SnapshotInfo getSnapshot(String name);
+
+    /** Removes a snapshot (its saved filesystem too). */
+    void deleteSnapshot(String name);
+
+    /**
+     * A new started sandbox {@code asName} (null: {@code <sandbox>-restored}) made from a snapshot, with the
+     * snapshot's limits and profile.
+     */
+    SandboxInfo restoreSnapshot(String name, String asName);
+
+    /** Makes a named volume; a taken name is {@code CONFLICT}. Needs {@link Capability#VOLUMES}. */
+    VolumeInfo createVolume(String name);
+
+    /** Every named volume, by name. */
+    List<VolumeInfo> listVolumes();
+
+    /** Removes a named volume and its data; one attached to a sandbox is {@code CONFLICT}. */
+    void removeVolume(String name);
+
+    /** Stores a secret on the server's host (replacing one of that key); the value is never returned. */
+    void setSecret(String key, String value);
+
+    /** The keys of the stored secrets, sorted; never their values. */
+    List<String> listSecrets();
+
+    /** Removes a stored secret; {@code NOT_FOUND} when there is none. */
+    void removeSecret(String key);
 
     /** Releases what this instance holds (an embedded kernel removes its temporary sandboxes). Idempotent. */
     @Override

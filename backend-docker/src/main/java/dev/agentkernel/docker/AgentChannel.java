@@ -1,5 +1,9 @@
 package dev.agentkernel.docker;
 
+import dev.agentkernel.api.DetachedCommand;
+import dev.agentkernel.docker.agent.AgentProtocol;
+import java.util.Comparator;
+import java.util.List;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.Cancellation;
@@ -52,6 +56,57 @@ final class AgentChannel implements SandboxChannel {
             agent.deleteFile(path);
             return null;
         });
+    }
+
+    /** Whether the agent, and so every command it starts, runs as root: then sudo needs nothing more. */
+    boolean runsAsRoot() {
+        return call(agent -> agent.hello().uid() == 0);
+    }
+
+    String containerId() {
+        return containerId;
+    }
+
+    @Override
+    public DetachedCommand execDetached(String id, ExecRequest request) {
+        if (request.sudo() && !runsAsRoot()) {
+            throw new AgentKernelException.UnsupportedException("Sandbox '" + name + "' runs its agent as a non-root "
+                    + "user: a detached command cannot run as root there (run it without sudo)");
+        }
+        int pid = call(agent -> agent.detachedStart(id, request));
+        return new DetachedCommand(id, name, request.argv(), pid, DetachedCommand.Status.RUNNING, null,
+                java.time.Instant.now(), false);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList() {
+        return call(agent -> agent.detachedList(null)).stream().map(this::detached)
+                .sorted(Comparator.comparing(DetachedCommand::startedAt).thenComparing(DetachedCommand::id))
+                .toList();
+    }
+
+    @Override
+    public byte[] detachedLogs(String id, DetachedCommand.Stream stream) {
+        return call(agent -> agent.detachedLogs(id, stream == DetachedCommand.Stream.STDERR ? 1 : 0,
+                Integer.MAX_VALUE - 16));
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String id) {
+        return call(agent -> {
+            agent.detachedKill(id);
+            return detached(agent.detachedList(id).get(0));
+        });
+    }
+
+    /** The agent's record in the API's terms: {@code completed} is exit 0 of its own, anything else {@code failed}. */
+    private DetachedCommand detached(AgentProtocol.DetachedInfo i) {
+        Integer code = i.exitCode();
+        DetachedCommand.Status status = i.running() ? DetachedCommand.Status.RUNNING
+                : code == 0 && !i.has(AgentProtocol.EXIT_CANCELLED) ? DetachedCommand.Status.COMPLETED
+                : DetachedCommand.Status.FAILED;
+        return new DetachedCommand(i.id(), name, i.argv(), i.pid(), status, code,
+                java.time.Instant.ofEpochMilli(i.startedMs()), i.has(AgentProtocol.EXIT_TRUNCATED));
     }
 
     /**

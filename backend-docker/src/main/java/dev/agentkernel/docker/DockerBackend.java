@@ -21,6 +21,9 @@ import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -30,6 +33,7 @@ import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentSupport;
+import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.docker.agent.EngineSocket;
 
 import java.io.IOException;
@@ -58,6 +62,9 @@ import java.util.Set;
  * class only ever talks to the {@link SandboxChannel} that {@link SandboxChannels} hands out.
  */
 public final class DockerBackend implements Backend {
+    /** The engine network of every networked sandbox (the firewall's bridge), for the benchmark's baselines. */
+    public static final String SANDBOX_NETWORK = SandboxNetwork.NAME;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerBackend.class);
     public static final String ID = "docker";
     /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
@@ -96,6 +103,8 @@ public final class DockerBackend implements Backend {
     /** The container runtime per profile, where the configuration names one (else the engine's default). */
     private final Map<SecurityProfile, String> runtimes;
     private final DockerLeases leases;
+    private final DockerSnapshots snapshots;
+    private final DockerVolumes volumes;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, ImagePolicy images,
@@ -113,6 +122,8 @@ public final class DockerBackend implements Backend {
         this.runtimes = Map.copyOf(runtimes);
         this.disk.start();
         this.leases = new DockerLeases(client);
+        this.snapshots = new DockerSnapshots(client, instanceId);
+        this.volumes = new DockerVolumes(client, instanceId);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
@@ -231,25 +242,36 @@ public final class DockerBackend implements Backend {
         return leases;
     }
 
-    /** Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; the agent. */
+    /**
+     * Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; commits as
+     * snapshots; named volumes; the agent.
+     */
     @Override
     public Set<Capability> capabilities() {
         Set<Capability> c = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
-                Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+                Capability.NETWORK_ISOLATION, Capability.PID_LIMIT, Capability.SNAPSHOTS, Capability.VOLUMES);
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
+            c.add(Capability.DETACHED_COMMANDS);
         }
+        c.add(Capability.SUDO);
         return Collections.unmodifiableSet(c);
     }
 
     @Override
     public SandboxInfo create(SandboxSpec spec) {
+        return create(spec, CreateOptions.NONE);
+    }
+
+    /** With its volumes mounted, and an in-memory 0700 place for secret files when it gets any. */
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
         Objects.requireNonNull(spec.image(), "the image must be resolved before create");
         ensureImage(spec.image());
         if (agents.enabled()) {
             // In-sandbox agent first; in auto mode a sandbox whose agent cannot start or answer is made again
             // without it (docker exec). The fallback is logged by AgentSupport and visible as execVia.
-            String id = createAndStart(spec, true);
+            String id = createAndStart(spec, options, true);
             if (id != null && agents.verify(id, spec.name())) {
                 return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
             }
@@ -262,7 +284,7 @@ public final class DockerBackend implements Backend {
                         + "': the in-sandbox agent did not start (docker.exec=agent forbids the docker exec fallback)", null);
             }
         }
-        createAndStart(spec, false);
+        createAndStart(spec, options, false);
         return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
     }
 
@@ -271,7 +293,7 @@ public final class DockerBackend implements Backend {
      * Returns null (having cleaned up) when an agent container could not be prepared or started, so the caller
      * can fall back; any other failure is thrown.
      */
-    private String createAndStart(SandboxSpec spec, boolean withAgent) {
+    private String createAndStart(SandboxSpec spec, CreateOptions options, boolean withAgent) {
         String containerName = Labels.containerName(spec.name());
         Map<String, String> labels = Labels.of(spec, instanceId, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         List<String> env = new ArrayList<>();
@@ -279,6 +301,7 @@ public final class DockerBackend implements Backend {
         HostConfig hostConfig = ProfileMapping.hostConfig(spec.profile(), spec.vcpus(), spec.memoryMb(), hostCpus(),
                 runtimes.get(spec.profile()));
         disk.apply(hostConfig, spec.profile());
+        mountOptions(hostConfig, spec, options);
         CreateContainerCmd cmd = client.createContainerCmd(spec.image())
                 .withName(containerName)
                 .withLabels(labels)
@@ -331,6 +354,26 @@ public final class DockerBackend implements Backend {
                     + mapped.getMessage(), e);
         }
         return id;
+    }
+
+    /**
+     * The volumes, and for secret files a small tmpfs at {@link CreateOptions#SECRETS_DIR} owned by the sandbox's
+     * user, mode 0700, noexec: in memory, so never in the writable layer a snapshot commits.
+     */
+    private void mountOptions(HostConfig hostConfig, SandboxSpec spec, CreateOptions options) {
+        if (!options.volumes().isEmpty()) {
+            List<com.github.dockerjava.api.model.Mount> mounts = new ArrayList<>(
+                    hostConfig.getMounts() == null ? List.of() : hostConfig.getMounts());
+            options.volumes().forEach(v -> mounts.add(volumes.mount(v)));
+            hostConfig.withMounts(mounts);
+        }
+        if (!options.secretFiles().isEmpty()) {
+            Map<String, String> tmpfs = new LinkedHashMap<>(hostConfig.getTmpFs() == null ? Map.of() : hostConfig.getTmpFs());
+            String user = ProfileMapping.user(spec.profile());
+            String owner = user == null ? "" : ",uid=" + user.split(":")[0] + ",gid=" + user.split(":")[1];
+            tmpfs.put(CreateOptions.SECRETS_DIR, "rw,nosuid,nodev,noexec,mode=0700,size=1m,nr_inodes=1024" + owner);
+            hostConfig.withTmpFs(tmpfs);
+        }
     }
 
     /**
@@ -409,6 +452,16 @@ public final class DockerBackend implements Backend {
     }
 
     /**
+     * An open agent connection answers without an engine call: the engine ends the attach stream when the container's
+     * process ends, and a connection that broke (a protocol fault, no answer to PING) is closed. Without one (the
+     * docker exec path, or a sandbox made by another process), the engine is asked.
+     */
+    @Override
+    public boolean running(String name) {
+        return agents.liveContainer(name) != null || Backend.super.running(name);
+    }
+
+    /**
      * What the labels and the engine's state say, except that a running sandbox whose agent is broken is shown as
      * unknown: it cannot run anything, and a warm pool must not hand it out.
      */
@@ -441,8 +494,42 @@ public final class DockerBackend implements Backend {
 
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
-        return channels.of(name).exec(request, listener == null ? OutputListener.NONE : listener,
+        // A sudo command whose agent is not root goes through docker exec as root (see SandboxChannels).
+        return channels.forCommand(name, request).exec(request, listener == null ? OutputListener.NONE : listener,
                 cancellation == null ? Cancellation.create() : cancellation);
+    }
+
+    // ---- detached commands: kept by the sandbox's agent (see agentkernel-agent.c), so they outlive us
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return channels.of(name).execDetached(id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        if (!Boolean.TRUE.equals(containers.require(name).getState().getRunning())) {
+            return List.of(); // they died with the sandbox
+        }
+        return channels.of(name).detachedList();
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return detachedChannel(name, id).detachedLogs(id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return detachedChannel(name, id).detachedKill(id);
+    }
+
+    /** The channel of a running sandbox, for one detached command: a stopped sandbox has none left (NOT_FOUND). */
+    private SandboxChannel detachedChannel(String name, String id) {
+        if (!Boolean.TRUE.equals(containers.require(name).getState().getRunning())) {
+            throw dev.agentkernel.core.AgentKernel.detachedNotFound(name, id);
+        }
+        return channels.of(name);
     }
 
     @Override
@@ -464,6 +551,44 @@ public final class DockerBackend implements Backend {
     public void deleteFile(String name, String path) {
         SandboxChannel channel = channels.of(name);
         channel.deleteFile(Validation.sandboxPath(path));
+    }
+
+    // ---- snapshots and volumes
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        InspectContainerResponse c = containers.require(sandbox);
+        return snapshots.take(info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()), c.getId(), name);
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshots() {
+        return snapshots.list();
+    }
+
+    @Override
+    public Optional<SnapshotInfo> snapshot(String name) {
+        return snapshots.find(name);
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        snapshots.delete(name);
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        return volumes.create(name);
+    }
+
+    @Override
+    public List<VolumeInfo> volumes() {
+        return volumes.list();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        volumes.remove(name);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.agentkernel.docker;
 
+import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.DetachedCommand;
+import java.util.List;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -28,4 +31,29 @@ interface SandboxChannel {
 
     /** Deletes a file (a link itself, never its target); {@code path} is validated. */
     void deleteFile(String path);
+
+    // ---- detached commands: only the agent keeps them (docker exec has nobody in the sandbox to own them)
+
+    /** Starts a detached command under {@code id}; see {@link dev.agentkernel.core.Backend#execDetached}. */
+    default DetachedCommand execDetached(String id, ExecRequest request) {
+        throw noDetached();
+    }
+
+    /** The detached commands, oldest first. */
+    default List<DetachedCommand> detachedList() {
+        throw noDetached();
+    }
+
+    default byte[] detachedLogs(String id, DetachedCommand.Stream stream) {
+        throw noDetached();
+    }
+
+    default DetachedCommand detachedKill(String id) {
+        throw noDetached();
+    }
+
+    private AgentKernelException noDetached() {
+        return new AgentKernelException.UnsupportedException("This sandbox runs commands through docker exec, which "
+                + "cannot keep detached commands: they need the in-sandbox agent (docker.exec=auto or agent)");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.agentkernel.docker;
 
+import dev.agentkernel.api.ExecRequest;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import dev.agentkernel.docker.agent.AgentSupport;
 
@@ -34,5 +35,18 @@ final class SandboxChannels {
         InspectContainerResponse c = containers.requireRunning(name);
         return AgentSupport.usesAgent(c.getConfig().getLabels()) ? new AgentChannel(agents, containers, c.getId(), name)
                 : new DockerExecChannel(execs, files, c.getId(), name);
+    }
+
+    /**
+     * The channel for {@code request}: {@link #of}, except that a {@code sudo} command in a sandbox whose agent is
+     * not root goes through docker exec as root (the agent cannot become root; the engine can start a process as
+     * any user, with the profile's capabilities). A detached command has no such way round: its agent must be root.
+     */
+    SandboxChannel forCommand(String name, ExecRequest request) {
+        SandboxChannel channel = of(name);
+        if (request.sudo() && channel instanceof AgentChannel agent && !agent.runsAsRoot()) {
+            return new DockerExecChannel(execs, files, agent.containerId(), name);
+        }
+        return channel;
     }
 }

@@ -15,6 +15,9 @@ import dev.agentkernel.cli.commands.LsCommand;
 import dev.agentkernel.cli.commands.PoolCommand;
 import dev.agentkernel.cli.commands.RmCommand;
 import dev.agentkernel.cli.commands.RunCommand;
+import dev.agentkernel.cli.commands.SecretCommand;
+import dev.agentkernel.cli.commands.SnapshotCommand;
+import dev.agentkernel.cli.commands.VolumeCommand;
 import dev.agentkernel.cli.commands.ServeCommand;
 import dev.agentkernel.cli.commands.SetupCommand;
 import dev.agentkernel.cli.commands.StartCommand;
@@ -78,6 +81,9 @@ import java.util.concurrent.Callable;
                 CatCommand.class,
                 LogsCommand.class,
                 AuditCommand.class,
+                SnapshotCommand.class,
+                VolumeCommand.class,
+                SecretCommand.class,
                 BatchCommand.class,
                 PoolCommand.class,
                 ServeCommand.class,
@@ -87,6 +93,8 @@ import java.util.concurrent.Callable;
                 VersionCommand.class,
                 CompletionCommand.class,
                 dev.agentkernel.cli.mcp.McpServerCommand.class, dev.agentkernel.cli.mcp.McpCommand.class,
+                // upstream 0.18
+                dev.agentkernel.cli.commands.DetachedCommand.class, dev.agentkernel.cli.commands.ExtendCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class AgentKernelCli implements Callable<Integer> {

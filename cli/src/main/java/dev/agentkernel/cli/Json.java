@@ -44,6 +44,22 @@ public final class Json {
         putIfKnown(m, "created_at", s.createdAt() == null ? null : s.createdAt().toString());
         putIfKnown(m, "profile", s.profile() == null ? null : s.profile().wireName());
         m.put("kind", s.kind().wireName());
+        putIfKnown(m, "uuid", s.uuid());
+        putIfKnown(m, "expires_at", s.expiresAt() == null ? null : s.expiresAt().toString());
+        return m;
+    }
+
+    /** The API's DetachedCommand. */
+    public static Map<String, Object> detached(dev.agentkernel.api.DetachedCommand c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("sandbox", c.sandbox());
+        m.put("command", c.command());
+        m.put("pid", c.pid());
+        m.put("status", c.status().wireName());
+        m.put("exit_code", c.exitCode());
+        putIfKnown(m, "started_at", c.startedAt() == null ? null : c.startedAt().toString());
+        m.put("truncated", c.truncated());
         return m;
     }
 
@@ -119,6 +135,29 @@ public final class Json {
             km.put("misses", k.misses());
             return km;
         }).toList());
+        return m;
+    }
+
+    /** The wire shape of {@code GET /snapshots/{name}}. */
+    public static Map<String, Object> snapshot(dev.agentkernel.api.SnapshotInfo s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("sandbox", s.sandbox());
+        m.put("image_tag", s.imageTag());
+        m.put("backend", s.backend());
+        putIfKnown(m, "base_image", s.baseImage());
+        putIfKnown(m, "vcpus", s.vcpus());
+        putIfKnown(m, "memory_mb", s.memoryMb());
+        m.put("created_at", s.createdAt().toString());
+        putIfKnown(m, "profile", s.profile() == null ? null : s.profile().wireName());
+        return m;
+    }
+
+    public static Map<String, Object> volume(dev.agentkernel.api.VolumeInfo v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", v.name());
+        m.put("backend", v.backend());
+        putIfKnown(m, "created_at", v.createdAt() == null ? null : v.createdAt().toString());
         return m;
     }
 

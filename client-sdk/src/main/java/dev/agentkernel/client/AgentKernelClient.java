@@ -5,6 +5,9 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -32,12 +35,35 @@ import dev.agentkernel.client.generated.model.Sandbox;
 import dev.agentkernel.client.generated.model.SandboxListResponse;
 import dev.agentkernel.client.generated.model.SandboxResponse;
 import dev.agentkernel.client.generated.model.WriteFileRequest;
+import dev.agentkernel.client.generated.model.CreateVolumeRequest;
+import dev.agentkernel.client.generated.model.RestoreSnapshotRequest;
+import dev.agentkernel.client.generated.model.SetSecretRequest;
+import dev.agentkernel.client.generated.model.Snapshot;
+import dev.agentkernel.client.generated.model.SnapshotListResponse;
+import dev.agentkernel.client.generated.model.SnapshotResponse;
+import dev.agentkernel.client.generated.model.StringListResponse;
+import dev.agentkernel.client.generated.model.TakeSnapshotRequest;
+import dev.agentkernel.client.generated.model.Volume;
+import dev.agentkernel.client.generated.model.VolumeListResponse;
+import dev.agentkernel.client.generated.model.VolumeResponse;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Base64;
+import dev.agentkernel.api.DetachedCommand;
+import dev.agentkernel.client.generated.model.DetachedCommandListResponse;
+import dev.agentkernel.client.generated.model.DetachedCommandResponse;
+import dev.agentkernel.client.generated.model.DetachedLogs;
+import dev.agentkernel.client.generated.model.DetachedLogsResponse;
+import dev.agentkernel.client.generated.model.ExtendRequest;
+import dev.agentkernel.client.generated.model.ExtendResponse;
+import dev.agentkernel.client.generated.model.ExtendResult;
+import dev.agentkernel.client.generated.model.WriteFilesRequest;
+import dev.agentkernel.client.generated.model.WriteFilesResponse;
+import dev.agentkernel.client.generated.model.WriteFilesResult;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -297,6 +323,201 @@ public final class AgentKernelClient implements Sandboxes {
             throw Errors.protocol("log answer without data", null);
         }
         return data.stream().map(Wire::audit).toList();
+    }
+
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands
+
+    /** {@code GET /sandboxes/by-uuid/{uuid}}. */
+    @Override
+    public SandboxInfo getByUuid(String uuid) {
+        String u = Validation.uuid(uuid);
+        return Wire.sandbox(transport.call("GET", "sandboxes/by-uuid/" + u, null, SandboxResponse.class, timeout)
+                .getData());
+    }
+
+    /** {@code POST /sandboxes/{name}/extend}; the duration is sent in whole seconds. */
+    @Override
+    public java.time.Instant extend(String name, Duration by) {
+        Validation.ttl("by", by);
+        ExtendResult r = transport.call("POST", sandboxPath(name) + "/extend",
+                new ExtendRequest().by(Long.toString(Math.max(1, by.toSeconds()))), ExtendResponse.class, timeout)
+                .getData();
+        if (r == null || r.getExpiresAt() == null) {
+            throw Errors.protocol("extend answer without expires_at", null);
+        }
+        return r.getExpiresAt().toInstant();
+    }
+
+    /**
+     * {@code POST /sandboxes/{name}/files}. The wire carries text: every content must be valid UTF-8 (binary files
+     * go one by one through {@link #writeFile}).
+     */
+    @Override
+    public int writeFiles(String name, Map<String, byte[]> files) {
+        if (files == null || files.isEmpty()) {
+            throw Validation.invalid("Invalid files: at least one file is required");
+        }
+        Map<String, String> text = new java.util.LinkedHashMap<>();
+        files.forEach((path, content) -> {
+            FileContent f = new FileContent(path, content);
+            text.put(f.path(), f.utf8().orElseThrow(() -> Validation.invalid("Invalid files: the content of "
+                    + f.path() + " is not UTF-8 text")));
+        });
+        WriteFilesResult r = transport.call("POST", sandboxPath(name) + "/files", new WriteFilesRequest().files(text),
+                WriteFilesResponse.class, timeout).getData();
+        if (r == null || r.getWritten() == null) {
+            throw Errors.protocol("bulk write answer without written", null);
+        }
+        return r.getWritten();
+    }
+
+    /** {@code POST /sandboxes/{name}/exec/detach}. */
+    @Override
+    public DetachedCommand execDetached(String name, ExecRequest request) {
+        return Wire.detached(transport.call("POST", sandboxPath(name) + "/exec/detach", Wire.execBody(request),
+                DetachedCommandResponse.class, timeout).getData());
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        List<dev.agentkernel.client.generated.model.DetachedCommand> data = transport.call("GET",
+                sandboxPath(name) + "/exec/detached", null, DetachedCommandListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("detached list answer without data", null);
+        }
+        return data.stream().map(Wire::detached).toList();
+    }
+
+    @Override
+    public DetachedCommand detachedStatus(String name, String id) {
+        return Wire.detached(transport.call("GET", detachedPath(name, id), null, DetachedCommandResponse.class,
+                timeout).getData());
+    }
+
+    @Override
+    public String detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        DetachedLogs d = transport.call("GET", detachedPath(name, id) + "/logs?stream=" + stream.wireName(), null,
+                DetachedLogsResponse.class, timeout).getData();
+        String text = d == null ? null : stream == DetachedCommand.Stream.STDERR ? d.getStderr() : d.getStdout();
+        if (text == null) {
+            throw Errors.protocol("detached logs answer without " + stream.wireName(), null);
+        }
+        return text;
+    }
+
+    /** {@code DELETE /sandboxes/{name}/exec/detached/{id}}, then its status (the answer is only a message). */
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        transport.call("DELETE", detachedPath(name, id), null, MessageResponse.class, timeout);
+        return detachedStatus(name, id);
+    }
+
+    private static String detachedPath(String name, String id) {
+        return sandboxPath(name) + "/exec/detached/" + Validation.detachedId(id);
+    }
+
+    // ---- create options, snapshots, volumes, secrets
+
+    /** {@code POST /sandboxes} with the create options, then {@code GET} of the new sandbox (see {@link #create(SandboxSpec)}). */
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        CreateOptions o = options == null ? CreateOptions.NONE : options;
+        // A clone may take minutes: wait for it as for a command.
+        Duration wait = o.sourceUrl() == null ? timeout : timeoutFor(Duration.ofMinutes(10));
+        SandboxInfo created = Wire.sandbox(transport.call("POST", "sandboxes", Wire.createBody(spec, o),
+                SandboxResponse.class, wait).getData());
+        try {
+            return get(created.name());
+        } catch (AgentKernelException.NotFoundException removedMeanwhile) {
+            return created;
+        }
+    }
+
+    /** {@code POST /snapshots}; {@code name} null lets the server generate one. */
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        TakeSnapshotRequest body = new TakeSnapshotRequest().sandbox(Validation.sandboxName(sandbox))
+                .name(name == null ? null : Validation.snapshotName(name));
+        return Wire.snapshot(transport.call("POST", "snapshots", body, SnapshotResponse.class, timeoutFor(null))
+                .getData());
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots() {
+        List<Snapshot> data = transport.call("GET", "snapshots", null, SnapshotListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("snapshot list answer without data", null);
+        }
+        return data.stream().map(Wire::snapshot).toList();
+    }
+
+    @Override
+    public SnapshotInfo getSnapshot(String name) {
+        return Wire.snapshot(transport.call("GET", snapshotPath(name), null, SnapshotResponse.class, timeout).getData());
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        transport.call("DELETE", snapshotPath(name), null, MessageResponse.class, timeout);
+    }
+
+    /** {@code POST /snapshots/{name}/restore}: the new sandbox, running. */
+    @Override
+    public SandboxInfo restoreSnapshot(String name, String asName) {
+        RestoreSnapshotRequest body = new RestoreSnapshotRequest()
+                .asName(asName == null ? null : Validation.sandboxName(asName));
+        return Wire.sandbox(transport.call("POST", snapshotPath(name) + "/restore", body, SandboxResponse.class,
+                timeoutFor(null)).getData());
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        return Wire.volume(transport.call("POST", "volumes", new CreateVolumeRequest().name(Validation.volumeName(name)),
+                VolumeResponse.class, timeout).getData());
+    }
+
+    @Override
+    public List<VolumeInfo> listVolumes() {
+        List<Volume> data = transport.call("GET", "volumes", null, VolumeListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("volume list answer without data", null);
+        }
+        return data.stream().map(Wire::volume).toList();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        transport.call("DELETE", "volumes/" + HttpTransport.segment(Validation.volumeName(name)), null,
+                MessageResponse.class, timeout);
+    }
+
+    /** {@code PUT /secrets/{key}}: the value travels once, to the server's host store. */
+    @Override
+    public void setSecret(String key, String value) {
+        transport.call("PUT", secretPath(key), new SetSecretRequest().value(Objects.requireNonNull(value, "value")),
+                MessageResponse.class, timeout);
+    }
+
+    @Override
+    public List<String> listSecrets() {
+        List<String> data = transport.call("GET", "secrets", null, StringListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("secret list answer without data", null);
+        }
+        return data;
+    }
+
+    @Override
+    public void removeSecret(String key) {
+        transport.call("DELETE", secretPath(key), null, MessageResponse.class, timeout);
+    }
+
+    private static String snapshotPath(String name) {
+        return "snapshots/" + HttpTransport.segment(Validation.snapshotName(name));
+    }
+
+    private static String secretPath(String key) {
+        return "secrets/" + HttpTransport.segment(Validation.secretKey(key));
     }
 
     /** Nothing to release: the JDK's HTTP client keeps no resource that outlives its idle connections. */

@@ -11,7 +11,11 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
+import dev.agentkernel.api.VolumeMount;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SandboxStatus;
@@ -71,7 +75,7 @@ final class Wire {
                 .workdir(r.workdir())
                 .timeoutMs(millis(r.timeout()))
                 .stdin(text(r.stdin()))
-                .sudo(null); // the generated default (false) would be sent otherwise
+                .sudo(r.sudo() ? Boolean.TRUE : null); // the generated default (false) would be sent otherwise
     }
 
     /** Labels are not part of the HTTP API: refused rather than dropped. */
@@ -86,7 +90,25 @@ final class Wire {
                 .vcpus(spec.vcpus())
                 .memoryMb(spec.memoryMb())
                 .profile(profile(spec.profile()))
-                .env(spec.env().isEmpty() ? null : spec.env());
+                .env(spec.env().isEmpty() ? null : spec.env())
+                .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()))
+                // The generated model starts lists empty; the seed's body has none of them.
+                .volumes(null).secretFiles(null).secrets(null);
+    }
+
+    /** The create body with the upstream create options; empty lists are left out. */
+    static CreateSandboxRequest createBody(SandboxSpec spec, CreateOptions o) {
+        CreateSandboxRequest r = createBody(spec);
+        if (!o.volumes().isEmpty()) {
+            r.volumes(o.volumes().stream().map(VolumeMount::toString).toList());
+        }
+        if (!o.secretFiles().isEmpty()) {
+            r.secretFiles(o.secretFiles());
+        }
+        if (!o.secrets().isEmpty()) {
+            r.secrets(o.secrets());
+        }
+        return r.sourceUrl(o.sourceUrl()).sourceRef(o.sourceRef());
     }
 
     private static Profile profile(SecurityProfile p) {
@@ -127,7 +149,32 @@ final class Wire {
         return new SandboxInfo(d.getName(), status(d.getStatus() == null ? null : d.getStatus().getValue()),
                 Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getImage(), d.getVcpus(), d.getMemoryMb(),
                 instant(d.getCreatedAt()), d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()),
-                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d));
+                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d),
+                d.getUuid() == null ? null : d.getUuid().toString(), instant(d.getExpiresAt()));
+    }
+
+    static dev.agentkernel.api.DetachedCommand detached(dev.agentkernel.client.generated.model.DetachedCommand d) {
+        require(d, "detached command");
+        require(d.getStatus(), "detached command status");
+        return new dev.agentkernel.api.DetachedCommand(d.getId(), d.getSandbox(), d.getCommand(),
+                d.getPid() == null ? 0 : d.getPid(),
+                dev.agentkernel.api.DetachedCommand.Status.valueOf(d.getStatus().getValue().toUpperCase(Locale.ROOT)),
+                d.getExitCode(), instant(d.getStartedAt()), Boolean.TRUE.equals(d.getTruncated()));
+    }
+
+    static SnapshotInfo snapshot(dev.agentkernel.client.generated.model.Snapshot d) {
+        require(d, "snapshot");
+        require(d.getName(), "snapshot name");
+        require(d.getCreatedAt(), "snapshot created_at");
+        return new SnapshotInfo(d.getName(), orUnknown(d.getSandbox()), Objects.requireNonNullElse(d.getImageTag(), ""),
+                Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getBaseImage(), d.getVcpus(), d.getMemoryMb(),
+                d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()), instant(d.getCreatedAt()));
+    }
+
+    static VolumeInfo volume(dev.agentkernel.client.generated.model.Volume d) {
+        require(d, "volume");
+        require(d.getName(), "volume name");
+        return new VolumeInfo(d.getName(), Objects.requireNonNullElse(d.getBackend(), "unknown"), instant(d.getCreatedAt()));
     }
 
     /** The backend's details; an older server sent Docker's {@code exec_via} alone. */

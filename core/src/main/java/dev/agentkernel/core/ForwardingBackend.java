@@ -3,6 +3,9 @@ package dev.agentkernel.core;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -10,6 +13,7 @@ import dev.agentkernel.api.OutputListener;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 
+import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -71,6 +75,11 @@ public abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public boolean running(String name) {
+        return delegate.running(name);
+    }
+
+    @Override
     public List<SandboxInfo> list() {
         return delegate.list();
     }
@@ -93,6 +102,66 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public void deleteFile(String name, String path) {
         delegate.deleteFile(name, path);
+    }
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return delegate.execDetached(name, id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        return delegate.detachedList(name);
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return delegate.detachedLogs(name, id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return delegate.detachedKill(name, id);
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        return delegate.create(spec, options);
+    }
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        return delegate.takeSnapshot(sandbox, name);
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshots() {
+        return delegate.snapshots();
+    }
+
+    @Override
+    public Optional<SnapshotInfo> snapshot(String name) {
+        return delegate.snapshot(name);
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        delegate.deleteSnapshot(name);
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        return delegate.createVolume(name);
+    }
+
+    @Override
+    public List<VolumeInfo> volumes() {
+        return delegate.volumes();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        delegate.removeVolume(name);
     }
 
     @Override

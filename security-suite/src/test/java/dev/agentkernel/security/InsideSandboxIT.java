@@ -3,6 +3,7 @@ package dev.agentkernel.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -13,22 +14,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What runs inside a sandbox, in every profile: it may exhaust its own limits but never the host, the server or
- * another sandbox; the command ends when its time is up, with its whole process tree.
+ * another sandbox; the command ends when its time is up, with its whole process tree. The cases run on the
+ * Docker backend here and on the Kubernetes backend ({@link InsideSandboxKubernetesIT}): the sandboxes of a class
+ * live as long as its one instance, on the server that {@link #server()} gives.
  */
 @SuiteKind(Kind.SANDBOX)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InsideSandboxIT extends SuiteBase {
-    static final Map<String, String> BOXES = new HashMap<>();
-    static String neighbour;
+    final Map<String, String> boxes = new HashMap<>();
+    String neighbour;
 
     @BeforeAll
-    static void setUp() {
-        RawHttp http = SuiteServer.shared().http;
+    void setUp() {
+        RawHttp http = http();
         for (String profile : new String[]{"permissive", "moderate", "restrictive"}) {
             String name = "in-" + profile.substring(0, 4) + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
             RawHttp.Response r = http.post("/sandboxes", "{\"name\":\"" + name + "\",\"image\":\"" + SuiteServer.BUSYBOX
                     + "\",\"profile\":\"" + profile + "\",\"memory_mb\":128}");
             assertThat(r.status()).as(r.text()).isEqualTo(201);
-            BOXES.put(profile, name);
+            boxes.put(profile, name);
         }
         neighbour = "in-nbr-" + Long.toHexString(System.nanoTime() & 0xffffffL);
         assertThat(http.post("/sandboxes", "{\"name\":\"" + neighbour + "\",\"image\":\"" + SuiteServer.BUSYBOX + "\"}")
@@ -41,14 +45,14 @@ class InsideSandboxIT extends SuiteBase {
     }
 
     @AfterAll
-    static void tearDown() {
-        RawHttp http = SuiteServer.shared().http;
-        BOXES.values().forEach(n -> http.delete("/sandboxes/" + n));
+    void tearDown() {
+        RawHttp http = http();
+        boxes.values().forEach(n -> http.delete("/sandboxes/" + n));
         http.delete("/sandboxes/" + neighbour);
     }
 
     private JsonNode exec(String profile, int timeoutMs, String script) {
-        return execIn(BOXES.get(profile), timeoutMs, script);
+        return execIn(boxes.get(profile), timeoutMs, script);
     }
 
     private JsonNode execIn(String box, int timeoutMs, String script) {
@@ -61,7 +65,7 @@ class InsideSandboxIT extends SuiteBase {
 
     /** The sandbox still works after the attack, and so does a neighbour (other sandboxes kept working). */
     private void stillWorks(String profile) {
-        stillWorksBox(BOXES.get(profile));
+        stillWorksBox(boxes.get(profile));
     }
 
     private void stillWorksBox(String box) {
@@ -126,7 +130,7 @@ class InsideSandboxIT extends SuiteBase {
             assertThat(r.status()).as(r.text()).isEqualTo(409);
             assertThat(r.text()).contains("ran out of memory");
             assertThat(track(http().get("/sandboxes/" + box)).data().path("status").asText()).isEqualTo("stopped");
-            assertThat(Engine.client().inspectContainerCmd(Engine.containerOf(box)).exec().getState().getOOMKilled())
+            assertThat(Engine.client().inspectContainerCmd(server().view.containerOf(box)).exec().getState().getOOMKilled())
                     .as("the engine's OOM flag").isTrue();
             assertThat(track(http().post("/sandboxes/" + box + "/start", "{}")).status()).isEqualTo(200);
         } else {
@@ -285,10 +289,10 @@ class InsideSandboxIT extends SuiteBase {
     @ParameterizedTest(name = "[{index}] setsid daemon in a /run sandbox in {0}")
     @ValueSource(strings = {"permissive", "moderate", "restrictive"})
     void daemonInTemporarySandboxGoesWithIt(String profile) {
-        int before = Engine.count(SuiteServer.owner());
+        int before = objectsOfThisRun();
         RawHttp.Response r = track(http().post("/run", cmd("\"profile\":\"" + profile + "\",\"image\":\"" + SuiteServer.BUSYBOX
                 + "\",\"timeout_ms\":5000", "sh", "-c", "setsid sleep 100000 >/dev/null 2>&1 < /dev/null & echo ok")));
         assertThat(r.status()).as(r.text()).isEqualTo(200);
-        assertThat(waitUntil(15_000, () -> Engine.count(SuiteServer.owner()) <= before)).isTrue();
+        assertThat(waitUntil(15_000, () -> objectsOfThisRun() <= before)).isTrue();
     }
 }

@@ -64,7 +64,14 @@ abstract class SuiteBase {
 
     @BeforeEach
     final void baseline() throws IOException {
-        containersBefore = Engine.count(SuiteServer.owner());
+        // What the previous case recorded (a class with one instance for all its cases keeps its fields).
+        seen.clear();
+        badSeen.clear();
+        expectedEvents.clear();
+        watched.clear();
+        cleanups.clear();
+        expectHealthy = true;
+        containersBefore = objectsOfThisRun();
         threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
         fdsBefore = openFiles();
         auditLinesBefore = auditLines().size();
@@ -163,6 +170,11 @@ abstract class SuiteBase {
         }
     }
 
+    /** Containers (pods and claims on Kubernetes) the servers of this JVM made on the case's backend. */
+    protected int objectsOfThisRun() {
+        return server().view.objectsOf(SuiteServer.owner()).size();
+    }
+
     // ---- the universal checks ----
 
     /** Runs after the universal checks, even when they fail (e.g. closing a server of the case's own). */
@@ -217,13 +229,13 @@ abstract class SuiteBase {
         }
         // 3. no container, exec process, thread or file handle leaked
         int[] containers = {0};
-        waitUntil(20_000, () -> (containers[0] = Engine.count(SuiteServer.owner())) <= containersBefore);
+        waitUntil(20_000, () -> (containers[0] = objectsOfThisRun()) <= containersBefore);
         if (containers[0] > containersBefore) {
             row.leakedContainers.addAndGet(containers[0] - containersBefore);
             problems.add("containers of this run: " + containersBefore + " before, " + containers[0] + " after");
         }
         for (String s : watched) {
-            String id = Engine.containerOf(s);
+            String id = server().view.containerOf(s);
             if (id == null) {
                 continue;
             }

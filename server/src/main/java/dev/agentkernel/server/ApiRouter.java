@@ -36,7 +36,7 @@ final class ApiRouter {
     }
 
     static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
-                         SystemHandlers system) {
+                         SystemHandlers system, StoreHandlers stores) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
             long started = System.nanoTime();
@@ -81,7 +81,7 @@ final class ApiRouter {
             if (op.jsonBody()) {
                 route.handler(body);
             }
-            route.handler(handler(op, commands, sandboxes, system));
+            route.handler(handler(op, commands, sandboxes, system, stores));
         }
 
         router.route().failureHandler(FailureRenderer::handle);
@@ -106,14 +106,15 @@ final class ApiRouter {
         public void handle(RoutingContext ctx) {
             ctx.put(OPERATION_KEY, op);
             if (op.jsonBody() || RequestChecks.mayCarryBody(op.method())) {
-                RequestChecks.jsonContentType(ctx.request(), op.jsonBody());
+                RequestChecks.jsonContentType(ctx.request(), op.jsonBody() && !op.bodyOptional());
             }
             ctx.next();
         }
     }
 
     /** Exhaustive: a new operation without a handler does not compile. */
-    private static Handler<RoutingContext> handler(ApiRoute op, CommandHandlers c, SandboxHandlers s, SystemHandlers sys) {
+    private static Handler<RoutingContext> handler(ApiRoute op, CommandHandlers c, SandboxHandlers s, SystemHandlers sys,
+                                                   StoreHandlers st) {
         return switch (op) {
             case HEALTH -> sys::health;
             case RUN -> c::run;
@@ -131,9 +132,28 @@ final class ApiRouter {
             case WRITE_FILE -> s::writeFile;
             case DELETE_FILE -> s::deleteFile;
             case SANDBOX_LOGS -> s::logs;
+            case LIST_SNAPSHOTS -> st::listSnapshots;
+            case TAKE_SNAPSHOT -> st::takeSnapshot;
+            case GET_SNAPSHOT -> st::getSnapshot;
+            case DELETE_SNAPSHOT -> st::deleteSnapshot;
+            case RESTORE_SNAPSHOT -> st::restoreSnapshot;
+            case LIST_VOLUMES -> st::listVolumes;
+            case CREATE_VOLUME -> st::createVolume;
+            case REMOVE_VOLUME -> st::removeVolume;
+            case LIST_SECRETS -> st::listSecrets;
+            case SET_SECRET -> st::setSecret;
+            case REMOVE_SECRET -> st::removeSecret;
             case POOL -> sys::pool;
             case METRICS -> sys::metrics;
             case OPENAPI -> sys::openapi;
+            case GET_SANDBOX_BY_UUID -> s::getByUuid;
+            case EXTEND_SANDBOX -> s::extend;
+            case WRITE_FILES -> s::writeFiles;
+            case EXEC_DETACHED -> s::execDetached;
+            case LIST_DETACHED -> s::detachedList;
+            case GET_DETACHED -> s::detachedStatus;
+            case DETACHED_LOGS -> s::detachedLogs;
+            case KILL_DETACHED -> s::detachedKill;
         };
     }
 }

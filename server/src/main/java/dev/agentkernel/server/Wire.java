@@ -19,6 +19,8 @@ import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.RunResult;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -124,7 +126,40 @@ final class Wire {
             ObjectNode details = n.putObject("details");
             new java.util.TreeMap<>(s.details()).forEach(details::put);
         }
+        if (s.uuid() != null) {
+            n.put("uuid", s.uuid());
+        }
+        if (s.expiresAt() != null) {
+            n.put("expires_at", s.expiresAt().toString());
+        }
         return n;
+    }
+
+    /** Upstream's DetachedCommand, plus our {@code truncated}. */
+    static ObjectNode detached(dev.agentkernel.api.DetachedCommand c) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", c.id());
+        n.put("sandbox", c.sandbox());
+        ArrayNode argv = n.putArray("command");
+        c.command().forEach(argv::add);
+        n.put("pid", c.pid());
+        n.put("status", c.status().wireName());
+        if (c.exitCode() == null) {
+            n.putNull("exit_code");
+        } else {
+            n.put("exit_code", c.exitCode());
+        }
+        if (c.startedAt() != null) {
+            n.put("started_at", millis(c.startedAt()));
+        }
+        n.put("truncated", c.truncated());
+        return n;
+    }
+
+    static ArrayNode detachedList(Collection<dev.agentkernel.api.DetachedCommand> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(c -> a.add(detached(c)));
+        return a;
     }
 
     static ArrayNode sandboxes(Collection<SandboxInfo> list) {
@@ -209,6 +244,59 @@ final class Wire {
         return n;
     }
 
+    // ---- snapshots, volumes, secrets (issue 15)
+
+    /** Upstream's SnapshotMeta; {@code profile} is ours. */
+    static ObjectNode snapshot(SnapshotInfo s) {
+        ObjectNode n = NODES.objectNode();
+        n.put("name", s.name());
+        n.put("sandbox", s.sandbox());
+        n.put("image_tag", s.imageTag());
+        n.put("backend", s.backend());
+        if (s.baseImage() != null) {
+            n.put("base_image", s.baseImage());
+        }
+        if (s.vcpus() != null) {
+            n.put("vcpus", s.vcpus());
+        }
+        if (s.memoryMb() != null) {
+            n.put("memory_mb", s.memoryMb());
+        }
+        n.put("created_at", s.createdAt().toString());
+        if (s.profile() != null) {
+            n.put("profile", s.profile().wireName());
+        }
+        return n;
+    }
+
+    static ArrayNode snapshots(List<SnapshotInfo> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(s -> a.add(snapshot(s)));
+        return a;
+    }
+
+    static ObjectNode volume(VolumeInfo v) {
+        ObjectNode n = NODES.objectNode();
+        n.put("name", v.name());
+        n.put("backend", v.backend());
+        if (v.createdAt() != null) {
+            n.put("created_at", v.createdAt().toString());
+        }
+        return n;
+    }
+
+    static ArrayNode volumes(List<VolumeInfo> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(v -> a.add(volume(v)));
+        return a;
+    }
+
+    static ArrayNode strings(List<String> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(a::add);
+        return a;
+    }
+
     static ArrayNode auditEvents(List<AuditEvent> events) {
         ArrayNode a = NODES.arrayNode();
         for (AuditEvent e : events) {
@@ -261,6 +349,13 @@ final class Wire {
      */
     static ObjectNode health(BackendHealth h, String version, Collection<Capability> capabilities) {
         ObjectNode n = NODES.objectNode();
+        // The seed's {"status":"ok"} and the upstream SDKs' envelope {"success":true,"data":"ok"} at once.
+        n.put("success", h.available());
+        if (h.available()) {
+            n.put("data", "ok");
+        } else {
+            n.put("error", "backend unavailable");
+        }
         n.put("status", h.available() ? "ok" : "unavailable");
         if (h.backend() != null) {
             n.put("backend", h.backend());

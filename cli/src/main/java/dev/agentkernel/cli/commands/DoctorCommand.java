@@ -118,8 +118,8 @@ public final class DoctorCommand extends BaseCommand {
 
         AgentKernelConfig config;
         try {
-            Optional<Path> file = ConfigFiles.locate(root().connection().config(), env);
-            config = ConfigFiles.load(root().connection().config(), env);
+            Optional<Path> file = ConfigFiles.locate(root().connection(), env);
+            config = ConfigFiles.load(root().connection(), env);
             checks.add(new Check("config", true, file.map(f -> f.toAbsolutePath().toString()).orElse("built-in defaults")
                     + "; default profile " + config.sandbox().profile().wireName() + ", base image "
                     + config.sandbox().image(), null));

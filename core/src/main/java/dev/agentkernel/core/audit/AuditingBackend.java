@@ -7,6 +7,10 @@ import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
+import dev.agentkernel.api.VolumeMount;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -18,6 +22,7 @@ import dev.agentkernel.api.Validation;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -30,7 +35,10 @@ import java.util.TreeSet;
  *
  * <p>Events: {@code sandbox_created}, {@code sandbox_started}, {@code sandbox_stopped}, {@code sandbox_removed},
  * {@code command_started}, {@code command_executed}, {@code file_read}, {@code file_written},
- * {@code file_deleted}, {@code operation_failed}; refusals through {@link #record} ({@code auth_failed},
+ * {@code file_deleted}, {@code detached_started}, {@code detached_output_read}, {@code detached_killed},
+ * {@code snapshot_taken}, {@code snapshot_deleted}, {@code volume_created}, {@code volume_removed},
+ * {@code operation_failed}; the kernel's {@code sandbox_extended} and {@code sandbox_removed} with
+ * {@code reason: expired}; refusals through {@link #record} ({@code auth_failed},
  * {@code request_refused}, ...).
  *
  * <p>Fail closed: when the event cannot be written the caller gets {@link AuditLog#unwritable} instead of the
@@ -95,7 +103,32 @@ public final class AuditingBackend extends ForwardingBackend {
 
     /** Creates and records with extra details (e.g. {@code image_note}). */
     public SandboxInfo create(SandboxSpec spec, Map<String, Object> extra) {
-        SandboxInfo info = attempt("create", spec.name(), () -> delegate.create(spec));
+        return recordCreate(spec, extra, () -> delegate.create(spec));
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        return create(spec, options, Map.of());
+    }
+
+    /**
+     * Creates with options and records the volumes (name, path, mode) and the secret files' keys: never the
+     * secrets' values, which the backend never sees either.
+     */
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options, Map<String, Object> extra) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        if (!options.volumes().isEmpty()) {
+            d.put("volumes", options.volumes().stream().map(VolumeMount::toString).toList());
+        }
+        if (!options.secretFiles().isEmpty()) {
+            d.put("secret_files", options.secretFiles());
+        }
+        d.putAll(extra);
+        return recordCreate(spec, d, () -> delegate.create(spec, options));
+    }
+
+    private SandboxInfo recordCreate(SandboxSpec spec, Map<String, Object> extra, Op<SandboxInfo> create) {
+        SandboxInfo info = attempt("create", spec.name(), create);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("kind", spec.kind().wireName());
         d.put("image", spec.image());
@@ -123,6 +156,40 @@ public final class AuditingBackend extends ForwardingBackend {
             throw e;
         }
         return info;
+    }
+
+    // ---- snapshots and volumes: recorded under the sandbox they come from (snapshots) or none (volumes)
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        SnapshotInfo snap = attempt("snapshot", sandbox, () -> delegate.takeSnapshot(sandbox, name));
+        record("snapshot_taken", sandbox, Map.of("snapshot", snap.name(), "image", snap.imageTag()));
+        return snap;
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        attempt("delete_snapshot", null, () -> {
+            delegate.deleteSnapshot(name);
+            return null;
+        });
+        record("snapshot_deleted", null, Map.of("snapshot", name));
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        VolumeInfo v = attempt("create_volume", null, () -> delegate.createVolume(name));
+        record("volume_created", null, Map.of("volume", name));
+        return v;
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        attempt("remove_volume", null, () -> {
+            delegate.removeVolume(name);
+            return null;
+        });
+        record("volume_removed", null, Map.of("volume", name));
     }
 
     @Override
@@ -189,6 +256,52 @@ public final class AuditingBackend extends ForwardingBackend {
         d.putAll(extra);
         record("command_executed", name, d);
         return result;
+    }
+
+    /**
+     * A detached command is recorded like any command: its intent ({@code command_started}, with the id) before
+     * it starts, {@code detached_started} with its pid once it runs; {@code detached_killed} when killed.
+     */
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        Map<String, Object> intent = new LinkedHashMap<>();
+        intent.put("argv", request.argv());
+        intent.put("detached_id", id);
+        if (request.sudo()) {
+            intent.put("sudo", true);
+        }
+        record("command_started", name, intent);
+        DetachedCommand c = attempt("exec_detached", name, () -> delegate.execDetached(name, id, request));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("argv", request.argv());
+        d.put("detached_id", id);
+        d.put("pid", c.pid());
+        if (request.workdir() != null) {
+            d.put("workdir", request.workdir());
+        }
+        if (!request.env().isEmpty()) {
+            d.put("env_keys", List.copyOf(new TreeSet<>(request.env().keySet())));
+        }
+        record("detached_started", name, d);
+        return c;
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        byte[] out = attempt("detached_logs", name, () -> delegate.detachedLogs(name, id, stream));
+        record("detached_output_read", name, Map.of("detached_id", id, "stream", stream.wireName(), "size", out.length));
+        return out;
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        DetachedCommand c = attempt("detached_kill", name, () -> delegate.detachedKill(name, id));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("detached_id", id);
+        d.put("argv", c.command());
+        d.put("exit_code", c.exitCode());
+        record("detached_killed", name, d);
+        return c;
     }
 
     @Override

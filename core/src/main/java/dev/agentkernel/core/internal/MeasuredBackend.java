@@ -12,6 +12,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
 
+import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -54,6 +55,46 @@ public final class MeasuredBackend extends ForwardingBackend {
     }
 
     @Override
+    public SandboxInfo create(SandboxSpec spec, dev.agentkernel.api.CreateOptions options) {
+        return timed("create", () -> delegate.create(spec, options));
+    }
+
+    @Override
+    public dev.agentkernel.api.SnapshotInfo takeSnapshot(String sandbox, String name) {
+        return timed("snapshot", () -> delegate.takeSnapshot(sandbox, name));
+    }
+
+    @Override
+    public List<dev.agentkernel.api.SnapshotInfo> snapshots() {
+        return timed("list_snapshots", delegate::snapshots);
+    }
+
+    @Override
+    public Optional<dev.agentkernel.api.SnapshotInfo> snapshot(String name) {
+        return timed("inspect_snapshot", () -> delegate.snapshot(name));
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        timed("delete_snapshot", () -> delegate.deleteSnapshot(name));
+    }
+
+    @Override
+    public dev.agentkernel.api.VolumeInfo createVolume(String name) {
+        return timed("create_volume", () -> delegate.createVolume(name));
+    }
+
+    @Override
+    public List<dev.agentkernel.api.VolumeInfo> volumes() {
+        return timed("list_volumes", delegate::volumes);
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        timed("remove_volume", () -> delegate.removeVolume(name));
+    }
+
+    @Override
     public SandboxInfo start(String name) {
         return timed("start", () -> delegate.start(name));
     }
@@ -71,6 +112,11 @@ public final class MeasuredBackend extends ForwardingBackend {
     @Override
     public Optional<SandboxInfo> inspect(String name) {
         return timed("inspect", () -> delegate.inspect(name));
+    }
+
+    @Override
+    public boolean running(String name) {
+        return timed("running", () -> delegate.running(name));
     }
 
     @Override
@@ -96,6 +142,26 @@ public final class MeasuredBackend extends ForwardingBackend {
     @Override
     public void deleteFile(String name, String path) {
         timed("delete_file", () -> delegate.deleteFile(name, path));
+    }
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return timed("exec_detached", () -> delegate.execDetached(name, id, request));
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        return timed("detached_list", () -> delegate.detachedList(name));
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return timed("detached_logs", () -> delegate.detachedLogs(name, id, stream));
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return timed("detached_kill", () -> delegate.detachedKill(name, id));
     }
 
     @Override
