@@ -451,7 +451,7 @@ public final class AgentKernel implements Sandboxes {
     @Override
     public java.time.Instant extend(String name, Duration by) {
         Validation.ttl("by", by);
-        named(name);
+        started();
         SandboxInfo info = visibility.require(name, true);
         if (info.uuid() == null) {
             throw new AgentKernelException.UnsupportedException("The " + backend.id()
