@@ -354,7 +354,9 @@ final class Wire {
         if (h.available()) {
             n.put("data", "ok");
         } else {
+            // the error envelope of every other 503, so that clients read one shape for every failure
             n.put("error", "backend unavailable");
+            n.put("code", ErrorCode.BACKEND_UNAVAILABLE.code());
         }
         n.put("status", h.available() ? "ok" : "unavailable");
         if (h.backend() != null) {
