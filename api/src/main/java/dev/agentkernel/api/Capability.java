@@ -21,7 +21,9 @@ public enum Capability {
     /** Named volumes that outlive a sandbox can be attached to one. */
     VOLUMES,
     /** Commands can reach a sandbox through an in-sandbox agent rather than the engine's own exec. */
-    AGENT_TRANSPORT;
+    AGENT_TRANSPORT,
+    /** Interactive commands on a pseudo-terminal ({@link Sandboxes#openPty}). */
+    PTY;
 
     /** The wire form, e.g. {@code stop_keeps_files}. */
     public String wireName() {

@@ -235,6 +235,7 @@ public final class DockerBackend implements Backend {
                 Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
+            c.add(Capability.PTY);
         }
         return Collections.unmodifiableSet(c);
     }
@@ -471,6 +472,18 @@ public final class DockerBackend implements Backend {
             return viaAgent(c.getId(), name, agent -> agent.exec(request, l, cancel));
         }
         return execs.run(c.getId(), request, l, cancel, problem(name));
+    }
+
+    /** Through the agent only: a sandbox made without it (an image it cannot run in) has no terminal. */
+    @Override
+    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
+                                                  dev.agentkernel.api.PtyListener listener) {
+        String agent = agentContainer(name);
+        if (agent == null) {
+            throw new AgentKernelException.UnsupportedException("Sandbox '" + name
+                    + "' runs without the agent, which terminals need");
+        }
+        return viaAgent(agent, name, a -> a.openPty(request, listener));
     }
 
     /** The container of a sandbox that runs the agent and is running, or null when it must be looked at first. */

@@ -122,6 +122,7 @@ public final class KubernetesBackend implements Backend {
         Set<Capability> c = EnumSet.of(Capability.STOP_START, Capability.NETWORK_ISOLATION);
         if (usesAgent()) {
             c.add(Capability.AGENT_TRANSPORT);
+            c.add(Capability.PTY);
         }
         return c;
     }
@@ -507,6 +508,18 @@ public final class KubernetesBackend implements Backend {
             return onAgent(pod, name, a -> a.exec(request, l, cancel));
         }
         return onPodExec(pod, name, () -> podExec.exec(pod.getMetadata().getName(), request, l, cancel));
+    }
+
+    /** Through the pod's agent (the same protocol over attach); pods without it have no terminal. */
+    @Override
+    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
+                                                  dev.agentkernel.api.PtyListener listener) {
+        Pod pod = requireRunning(name);
+        if (!viaAgent(pod)) {
+            throw new AgentKernelException.UnsupportedException("Sandbox '" + name
+                    + "' runs without the agent, which terminals need");
+        }
+        return onAgent(pod, name, a -> a.openPty(request, listener));
     }
 
     @Override

@@ -75,6 +75,10 @@ public final class AgentKernelClient implements Sandboxes {
     private final URI baseUri;
     private final Duration timeout;
     private final HttpTransport transport;
+    private final HttpClient http;
+    private final ObjectMapper mapper;
+    /** Adds the key's header (name, value) to a request of either kind (HTTP, WebSocket). */
+    private final java.util.function.Consumer<java.util.function.BiConsumer<String, String>> auth;
 
     private AgentKernelClient(Builder b) {
         this.baseUri = b.baseUri;
@@ -89,16 +93,19 @@ public final class AgentKernelClient implements Sandboxes {
         }
         String apiKey = b.apiKey;
         boolean bearer = b.bearer;
-        this.transport = new HttpTransport(baseUri, http.build(), mapper, timeout, request -> {
+        this.auth = header -> {
             // The server accepts either header but refuses a request that carries both.
             if (apiKey != null) {
                 if (bearer) {
-                    request.header("Authorization", "Bearer " + apiKey);
+                    header.accept("Authorization", "Bearer " + apiKey);
                 } else {
-                    request.header("X-API-Key", apiKey);
+                    header.accept("X-API-Key", apiKey);
                 }
             }
-        });
+        };
+        this.http = http.build();
+        this.mapper = mapper;
+        this.transport = new HttpTransport(baseUri, this.http, mapper, timeout, request -> auth.accept(request::header));
     }
 
     /** A client configured from the environment ({@code AGENTKERNEL_BASE_URL}, {@code AGENTKERNEL_API_KEY}). */
@@ -222,6 +229,17 @@ public final class AgentKernelClient implements Sandboxes {
     /** The events of {@code POST /sandboxes/{name}/exec/stream}; close the stream to cancel the command. */
     public EventStream execStream(String name, ExecRequest request) {
         return transport.stream(sandboxPath(name) + "/exec/stream", Wire.execBody(request));
+    }
+
+    /**
+     * {@code GET /sandboxes/{name}/pty} as a WebSocket; returns once the server opened the terminal (or throws its
+     * error: not found, busy, unsupported). Output and the end come on the JDK WebSocket's threads.
+     */
+    @Override
+    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
+                                                  dev.agentkernel.api.PtyListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return RemotePty.open(http, baseUri, sandboxPath(name) + "/pty", request, listener, mapper, timeout, auth);
     }
 
     @Override

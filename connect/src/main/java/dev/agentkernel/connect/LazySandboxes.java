@@ -74,6 +74,12 @@ final class LazySandboxes implements Sandboxes {
     }
 
     @Override
+    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
+                                                  dev.agentkernel.api.PtyListener listener) {
+        return delegate().openPty(name, request, listener);
+    }
+
+    @Override
     public List<BatchOutcome> batch(List<RunRequest> requests) {
         return delegate().batch(requests);
     }

@@ -12,6 +12,9 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
@@ -35,6 +38,7 @@ import dev.agentkernel.core.internal.LeaseKeeper;
 import dev.agentkernel.core.internal.MeasuredBackend;
 import dev.agentkernel.core.internal.MetricsRelay;
 import dev.agentkernel.core.internal.OwnerLiveness;
+import dev.agentkernel.core.internal.PtySessions;
 import dev.agentkernel.core.internal.Reaper;
 import dev.agentkernel.core.internal.Runs;
 import dev.agentkernel.core.internal.TemporarySandboxes;
@@ -96,6 +100,7 @@ public final class AgentKernel implements Sandboxes {
     private final LeaseKeeper lease;
     private final Duration reconcileInterval;
     private final MetricsRelay metrics = new MetricsRelay();
+    private final PtySessions terminals;
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -124,6 +129,7 @@ public final class AgentKernel implements Sandboxes {
                 b.reconcileFilter, pool::prune);
         this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
+        this.terminals = new PtySessions(b.ptyMaxPerSandbox, b.ptyIdleTimeout);
     }
 
     public static Builder builder() {
@@ -227,6 +233,15 @@ public final class AgentKernel implements Sandboxes {
             l.onDone(result);
             return result;
         }
+    }
+
+    /** Not counted as a command in flight (it may stay open for hours): bounded per sandbox instead. */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        named(name);
+        return terminals.open(name, listener, l -> backend.openPty(name, request, l));
     }
 
     public SandboxInfo stop(String name) {
@@ -347,6 +362,7 @@ public final class AgentKernel implements Sandboxes {
             state = State.CLOSED;
         }
         reaper.close();
+        terminals.close();
         inFlight.closeAndCancelAll();
         runs.stopBatches();
         inFlight.awaitNone(CLOSE_WAIT);
@@ -397,9 +413,24 @@ public final class AgentKernel implements Sandboxes {
         private Integer poolThreads;
         private boolean destroyInBackground;
         private Duration leaseTtl = Duration.ofSeconds(60);
+        private int ptyMaxPerSandbox = PtySessions.DEFAULT_MAX_PER_SANDBOX;
+        private Duration ptyIdleTimeout = PtySessions.DEFAULT_IDLE_TIMEOUT;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
+            return this;
+        }
+
+        /**
+         * Terminals ({@link #openPty}) open at once per sandbox (default {@value PtySessions#DEFAULT_MAX_PER_SANDBOX};
+         * more are {@code BUSY}) and how long one may go without input or output before it is closed (30 minutes).
+         */
+        public Builder ptyLimits(int maxPerSandbox, Duration idleTimeout) {
+            if (maxPerSandbox < 1 || idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("maxPerSandbox and idleTimeout must be positive");
+            }
+            this.ptyMaxPerSandbox = maxPerSandbox;
+            this.ptyIdleTimeout = idleTimeout;
             return this;
         }
 

@@ -28,6 +28,7 @@ public enum ApiRoute {
     WRITE_FILE("PUT", "/sandboxes/{name}/files/{path}", "writeFile", true),
     DELETE_FILE("DELETE", "/sandboxes/{name}/files/{path}", "deleteFile", false),
     SANDBOX_LOGS("GET", "/sandboxes/{name}/logs", "getSandboxLogs", false),
+    OPEN_PTY("GET", "/sandboxes/{name}/pty", "openPty", false),
     POOL("GET", "/pool", "getPool", false),
     METRICS("GET", "/metrics", "getMetrics", false),
     OPENAPI("GET", "/openapi.yaml", "getOpenApi", false);

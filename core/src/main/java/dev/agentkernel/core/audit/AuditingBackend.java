@@ -12,6 +12,10 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
+import org.slf4j.LoggerFactory;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Validation;
@@ -29,7 +33,7 @@ import java.util.TreeSet;
  * A command is also recorded before it starts ({@code command_started}), so a command is never run unrecorded.
  *
  * <p>Events: {@code sandbox_created}, {@code sandbox_started}, {@code sandbox_stopped}, {@code sandbox_removed},
- * {@code command_started}, {@code command_executed}, {@code file_read}, {@code file_written},
+ * {@code command_started}, {@code command_executed}, {@code pty_opened}, {@code pty_closed}, {@code file_read}, {@code file_written},
  * {@code file_deleted}, {@code operation_failed}; refusals through {@link #record} ({@code auth_failed},
  * {@code request_refused}, ...).
  *
@@ -41,6 +45,9 @@ import java.util.TreeSet;
  * image, profile, limits, kind and owner of created sandboxes; the caller's {@code request_id} and {@code traceparent}.
  */
 public final class AuditingBackend extends ForwardingBackend {
+    /** Writes {@code pty_closed}: one thread, idle threads end, none before the first terminal. */
+    private static final java.util.concurrent.Executor PTY_AUDIT =
+            dev.agentkernel.core.internal.DaemonThreads.executor("agentkernel-pty-audit", 1, java.time.Duration.ofSeconds(10));
     private final AuditLog log;
     private final KernelMetrics metrics;
 
@@ -189,6 +196,47 @@ public final class AuditingBackend extends ForwardingBackend {
         d.putAll(extra);
         record("command_executed", name, d);
         return result;
+    }
+
+    /**
+     * {@code pty_opened} before the terminal starts (as {@code command_started}), {@code pty_closed} with its exit
+     * status and duration when it ends, written off the thread that reports the end (the agent's reader). The
+     * keystrokes and the output are never recorded.
+     */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("argv", request.command());
+        d.put("rows", request.rows());
+        d.put("cols", request.cols());
+        if (request.workdir() != null) {
+            d.put("workdir", request.workdir());
+        }
+        if (!request.env().isEmpty()) {
+            d.put("env_keys", List.copyOf(new TreeSet<>(request.env().keySet())));
+        }
+        CallContext call = CallContext.current();
+        if (call != null) {
+            d.put("request_id", call.requestId()); // pty_closed is written on another thread: carry it along
+        }
+        record("pty_opened", name, d);
+        long started = System.nanoTime();
+        PtySession session = attempt("open_pty", name, () -> delegate.openPty(name, request, listener));
+        session.exitCode().whenCompleteAsync((code, error) -> {
+            Map<String, Object> closed = new LinkedHashMap<>();
+            closed.put("argv", request.command());
+            closed.put("exit_code", code == null ? -1 : code);
+            closed.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
+            if (call != null) {
+                closed.put("request_id", call.requestId());
+            }
+            try {
+                record("pty_closed", name, closed);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(AuditingBackend.class).error("Could not audit pty_closed of sandbox '{}'", name, e);
+            }
+        }, PTY_AUDIT);
+        return session;
     }
 
     @Override

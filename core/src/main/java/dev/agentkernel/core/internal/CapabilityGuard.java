@@ -2,6 +2,9 @@ package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
@@ -50,6 +53,12 @@ public final class CapabilityGuard extends ForwardingBackend {
     public SandboxInfo start(String name) {
         require(Capability.STOP_START, "start a stopped sandbox");
         return delegate.start(name);
+    }
+
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        require(Capability.PTY, "open a terminal");
+        return delegate.openPty(name, request, listener);
     }
 
     @Override
