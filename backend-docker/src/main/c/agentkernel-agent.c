@@ -569,25 +569,17 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len, co
     char **envp = merge_env(envx, envc, marker);
 
     int in[2], out[2], err[2], report[2];
-    if (ws) {
-        if (open_pty(ws, in, out, err) < 0) {
-            char text[120];
-            snprintf(text, sizeof text, "pseudo-terminal: %s", strerror(errno));
-            send_error(id, errno, STAGE_SPAWN, text);
-            goto done;
-        }
-    } else
-    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
+    if (ws && open_pty(ws, in, out, err) < 0) {
+        char text[120];
+        snprintf(text, sizeof text, "pseudo-terminal: %s", strerror(errno));
+        send_error(id, errno, STAGE_SPAWN, text);
+        goto done;
+    }
+    if ((!ws && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) || pipe2(report, O_CLOEXEC)) {
         char text[120];
         snprintf(text, sizeof text, "pipe: %s", strerror(errno));
         send_error(id, errno, STAGE_SPAWN, text);
         goto done; /* fds leak only on EMFILE-type failure; the agent keeps serving */
-    }
-    if (ws && pipe2(report, O_CLOEXEC)) {
-        int e = errno;
-        close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[1]);
-        send_error(id, e, STAGE_SPAWN, "pipe failed");
-        goto done;
     }
     /* A full pids limit (e.g. a fork bomb being killed) frees up as its zombies are reaped: retry briefly. */
     pid_t pid = fork();

@@ -9,8 +9,8 @@ public interface PtyListener {
     void onOutput(byte[] data);
 
     /**
-     * The session ended: the command's exit status (128+N when killed by signal N), or -1 when the session was
-     * closed before the command ended (its process tree is killed). Called exactly once.
+     * The session ended: the command's exit status (128+N when killed by signal N: 137 after {@link PtySession#close}),
+     * or -1 when the connection to the sandbox (or to the server) failed. Called exactly once.
      */
     void onExit(int exitCode);
 }

@@ -129,7 +129,7 @@ public final class AgentKernel implements Sandboxes {
                 b.reconcileFilter, pool::prune);
         this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
-        this.terminals = new PtySessions(b.ptyMaxPerSandbox, b.ptyIdleTimeout);
+        this.terminals = new PtySessions(config.pty().maxSessionsPerSandbox(), config.pty().idleTimeout());
     }
 
     public static Builder builder() {
@@ -413,24 +413,9 @@ public final class AgentKernel implements Sandboxes {
         private Integer poolThreads;
         private boolean destroyInBackground;
         private Duration leaseTtl = Duration.ofSeconds(60);
-        private int ptyMaxPerSandbox = PtySessions.DEFAULT_MAX_PER_SANDBOX;
-        private Duration ptyIdleTimeout = PtySessions.DEFAULT_IDLE_TIMEOUT;
 
         public Builder backend(Backend backend) {
             this.backend = backend;
-            return this;
-        }
-
-        /**
-         * Terminals ({@link #openPty}) open at once per sandbox (default {@value PtySessions#DEFAULT_MAX_PER_SANDBOX};
-         * more are {@code BUSY}) and how long one may go without input or output before it is closed (30 minutes).
-         */
-        public Builder ptyLimits(int maxPerSandbox, Duration idleTimeout) {
-            if (maxPerSandbox < 1 || idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-                throw new IllegalArgumentException("maxPerSandbox and idleTimeout must be positive");
-            }
-            this.ptyMaxPerSandbox = maxPerSandbox;
-            this.ptyIdleTimeout = idleTimeout;
             return this;
         }
 

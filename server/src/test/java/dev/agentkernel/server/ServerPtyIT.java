@@ -5,6 +5,7 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.docker.DockerBackend;
 import dev.agentkernel.testkit.EngineView;
 import org.junit.jupiter.api.AfterAll;
@@ -45,9 +46,10 @@ class ServerPtyIT {
     static void start() {
         EngineView.removeAllOf(OWNER);
         DockerBackend backend = DockerBackend.open(new BackendSettings(DockerBackend.ID, OWNER, Map.of()));
-        f = new ServerFixture(backend, ServerFixture.config(8), dir.resolve("audit.jsonl"),
+        f = new ServerFixture(backend, ServerFixture.config(8).withPty(new AgentKernelConfig.Pty(3, Duration.ofSeconds(30))),
+                dir.resolve("audit.jsonl"),
                 o -> o.withApiKey(KEY).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(1)),
-                b -> b.reconcileFilter(s -> OWNER.equals(s.owner())).ptyLimits(3, Duration.ofSeconds(30)));
+                b -> b.reconcileFilter(s -> OWNER.equals(s.owner())));
     }
 
     @AfterAll
@@ -127,6 +129,19 @@ class ServerPtyIT {
             assertThat(closed.toString()).contains("duration_ms").contains("\"exit_code\":137");
             assertThat(f.get("/sandboxes/" + name + "/logs").body()).as("keystrokes are never audited")
                     .doesNotContain("typed-secret");
+        } finally {
+            f.kernel.remove(name);
+        }
+    }
+
+    @Test
+    void aQuietTerminalOutlivesTheConnectionIdleTimeout() throws Exception {
+        String name = sandbox("pty-quiet", SecurityProfile.MODERATE);
+        try (WsTerminal t = WsTerminal.open(f.server.port(), "/sandboxes/" + name + "/pty?cmd=cat", KEY)) {
+            t.awaitControl("opened");
+            Thread.sleep(3500); // the server's idle timeout here is 2 s: it is for connections without a request
+            t.type("still-open\n");
+            t.await("still-open");
         } finally {
             f.kernel.remove(name);
         }
@@ -217,16 +232,23 @@ class ServerPtyIT {
             assertThat(f.get("/sandboxes/" + name + "/logs").body()).contains("cat /dev/zero\"],\"exit_code\":137");
             stalled.ws.request(Long.MAX_VALUE);
             assertThat(stalled.closeCode.get(30, TimeUnit.SECONDS)).as("its connection is closed").isIn(1008, -1);
-            // A keystroke flood (4 MiB typed into cat, which echoes) does not block either.
-            try (WsTerminal typing = WsTerminal.open(f.server.port(), "/sandboxes/" + name + "/pty?cmd=cat", KEY)) {
+            // A keystroke flood (4 MiB typed into a program that reads and discards it) while the API answers.
+            try (WsTerminal typing = WsTerminal.open(f.server.port(), "/sandboxes/" + name
+                    + "/pty?cmd=sh&cmd=-c&cmd=stty%20-echo%3B%20cat%20%3E/dev/null", KEY)) {
                 typing.awaitControl("opened");
                 String line = "x".repeat(1023) + "\n";
-                for (int i = 0; i < 4096; i++) {
-                    typing.type(line);
-                }
+                Thread flood = new Thread(() -> {
+                    for (int i = 0; i < 4096; i++) {
+                        typing.type(line);
+                    }
+                });
+                flood.start();
+                Thread.sleep(300);
                 long start = System.nanoTime();
                 assertThat(f.get("/health").status()).isEqualTo(200);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+                flood.join(TimeUnit.SECONDS.toMillis(60));
+                assertThat(flood.isAlive()).as("4 MiB of keys went in within a minute").isFalse();
             }
         } finally {
             f.kernel.remove(name);

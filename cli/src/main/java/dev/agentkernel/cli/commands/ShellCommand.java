@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 @Command(name = "shell", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Open an interactive terminal in a running named sandbox.",
@@ -68,12 +69,13 @@ public final class ShellCommand extends ClientCommand {
             if (tty.isRaw()) {
                 WindowSize.follow(session);
             }
-            Thread input = new Thread(() -> pump(System.in, session), "agentkernel-shell-input");
+            AtomicBoolean detached = new AtomicBoolean();
+            Thread input = new Thread(() -> pump(System.in, session, detached), "agentkernel-shell-input");
             input.setDaemon(true);
             input.start();
             try {
                 int code = session.exitCode().get();
-                return code < 0 ? 1 : code;
+                return detached.get() ? 0 : code < 0 ? 1 : code;
             } catch (ExecutionException e) {
                 return 1;
             } finally {
@@ -94,7 +96,7 @@ public final class ShellCommand extends ClientCommand {
     }
 
     /** Keys to the session until end of input or ~. (which closes the session and so ends the wait above). */
-    private static void pump(InputStream in, PtySession session) {
+    private static void pump(InputStream in, PtySession session, AtomicBoolean detached) {
         EscapeFilter escape = new EscapeFilter();
         byte[] buf = new byte[8192];
         try {
@@ -106,6 +108,7 @@ public final class ShellCommand extends ClientCommand {
                 }
                 if (escape.detached()) {
                     System.err.print("\r\nagentkernel: session closed (~.)\r\n");
+                    detached.set(true);
                     session.close();
                     return;
                 }

@@ -83,7 +83,7 @@ class ShellTmuxIT {
         Path exit = home.resolve("remote.exit");
         String session = "remote";
         tmux(session, exit, "--url", url, "shell", sandbox, "-e", "PS1=ok$ ", "--", "sh");
-        await(session, "ok$ ");
+        await(session, "ok$");
         keys(session, "stty size", "Enter");
         await(session, "30 100");
         run("tmux", "-L", socket, "resize-window", "-t", session, "-x", "120", "-y", "40");
@@ -98,30 +98,61 @@ class ShellTmuxIT {
         assertThat(awaitFile(exit)).isEqualTo("EXIT=3");
     }
 
+    /**
+     * Embedded: the CLI's own kernel. The sandbox is made, inspected and removed by CLI processes too, one at a time:
+     * two kernels attached to one sandbox's agent at once would read each other's answers.
+     */
     @Test
     void embeddedShellDetachesWithTildeDot() throws Exception {
-        Path exit = home.resolve("embedded.exit");
-        String session = "embedded";
-        tmux(session, exit, "shell", sandbox, "-e", "PS1=emb$ ", "--", "sh", "-c", "sleep 301 & exec sh");
-        await(session, "emb$ ");
-        keys(session, "tty", "Enter");
-        await(session, "/dev/pts/");
-        keys(session, "", "Enter");
-        keys(session, "~.");
-        assertThat(awaitFile(exit)).isEqualTo("EXIT=0");
-        // The session's processes went with it.
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String ps;
-        do {
-            ps = kernel.exec(sandbox, "ps", "-o", "args").stdout();
-        } while (ps.contains("sleep 301") && System.nanoTime() < end);
-        assertThat(ps).doesNotContain("sleep 301");
+        String own = sandbox + "-emb";
+        assertThat(cli("create", own, "--image", "agentkernel/busybox:local")).isZero();
+        try {
+            Path exit = home.resolve("embedded.exit");
+            String session = "embedded";
+            tmux(session, exit, "shell", own, "-e", "PS1=emb$ ", "--", "sh", "-c", "sleep 301 & exec sh");
+            await(session, "emb$");
+            keys(session, "tty", "Enter");
+            await(session, "/dev/pts/");
+            keys(session, "", "Enter");
+            keys(session, "~.");
+            assertThat(awaitFile(exit)).isEqualTo("EXIT=0");
+            // The session's processes went with it.
+            Path ps = home.resolve("ps.out");
+            assertThat(cliTo(ps, "exec", own, "--", "ps", "-o", "args")).isZero();
+            assertThat(Files.readString(ps)).contains("ps -o args").doesNotContain("sleep 301");
+        } finally {
+            cli("rm", "--force", own);
+        }
+    }
+
+    private static int cli(String... args) throws Exception {
+        return cliTo(null, args);
+    }
+
+    /** The CLI as a plain child process (embedded), its stdout to {@code out} when given. */
+    private static int cliTo(Path out, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(out == null)
+                .redirectOutput(out == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(out.toFile()));
+        if (out != null) {
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("AGENTKERNEL_DOCKER_PULL", "false");
+        pb.environment().remove("AGENTKERNEL_BASE_URL");
+        Process p = pb.start();
+        return p.waitFor(120, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    private static List<String> javaCommand() {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.agentkernel.cli.Main");
     }
 
     /** Starts the CLI in a new tmux session of 100x30; its exit status is written to {@code exitFile}. */
     private static void tmux(String session, Path exitFile, String... cliArgs) throws Exception {
-        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.agentkernel.cli.Main"));
+        List<String> java = new ArrayList<>(javaCommand());
         java.addAll(List.of(cliArgs));
         StringBuilder cmd = new StringBuilder("env HOME=" + quote(home.toString()) + " AGENTKERNEL_API_KEY=" + KEY
                 + " AGENTKERNEL_DOCKER_PULL=false TERM=xterm");

@@ -20,9 +20,6 @@ import java.util.function.Function;
  * kernel. Sessions end on their own when their command exits; the slot is freed then.
  */
 public final class PtySessions implements AutoCloseable {
-    public static final int DEFAULT_MAX_PER_SANDBOX = 8;
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(30);
-
     private final int maxPerSandbox;
     private final Duration idleTimeout;
     private final Map<String, Integer> perSandbox = new ConcurrentHashMap<>();
