@@ -60,8 +60,8 @@ public interface Sandboxes extends AutoCloseable {
 
     /**
      * Starts an interactive command on a pseudo-terminal in a running named sandbox; it runs until it exits or the
-     * session is closed (no timeout: an idle limit is the front end's). Needs {@link Capability#PTY}; at most
-     * {@code pty.max_sessions_per_sandbox} at once per sandbox ({@code BUSY} beyond).
+     * session is closed, or {@code pty.idle_timeout_ms} pass without input or output (no command timeout). Needs
+     * {@link Capability#PTY}; at most {@code pty.max_sessions_per_sandbox} at once per sandbox ({@code BUSY} beyond).
      */
     PtySession openPty(String name, PtyRequest request, PtyListener listener);
 

@@ -25,6 +25,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
@@ -476,8 +479,7 @@ public final class DockerBackend implements Backend {
 
     /** Through the agent only: a sandbox made without it (an image it cannot run in) has no terminal. */
     @Override
-    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
-                                                  dev.agentkernel.api.PtyListener listener) {
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         String agent = agentContainer(name);
         if (agent == null) {
             throw new AgentKernelException.UnsupportedException("Sandbox '" + name

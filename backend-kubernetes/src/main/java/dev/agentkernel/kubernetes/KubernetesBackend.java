@@ -9,6 +9,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
@@ -512,8 +515,7 @@ public final class KubernetesBackend implements Backend {
 
     /** Through the pod's agent (the same protocol over attach); pods without it have no terminal. */
     @Override
-    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
-                                                  dev.agentkernel.api.PtyListener listener) {
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         Pod pod = requireRunning(name);
         if (!viaAgent(pod)) {
             throw new AgentKernelException.UnsupportedException("Sandbox '" + name

@@ -11,6 +11,9 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
@@ -40,6 +43,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -78,7 +83,7 @@ public final class AgentKernelClient implements Sandboxes {
     private final HttpClient http;
     private final ObjectMapper mapper;
     /** Adds the key's header (name, value) to a request of either kind (HTTP, WebSocket). */
-    private final java.util.function.Consumer<java.util.function.BiConsumer<String, String>> auth;
+    private final Consumer<BiConsumer<String, String>> auth;
 
     private AgentKernelClient(Builder b) {
         this.baseUri = b.baseUri;
@@ -236,8 +241,7 @@ public final class AgentKernelClient implements Sandboxes {
      * error: not found, busy, unsupported). Output and the end come on the JDK WebSocket's threads.
      */
     @Override
-    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
-                                                  dev.agentkernel.api.PtyListener listener) {
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         Objects.requireNonNull(listener, "listener");
         return RemotePty.open(http, baseUri, sandboxPath(name) + "/pty", request, listener, mapper, timeout, auth);
     }

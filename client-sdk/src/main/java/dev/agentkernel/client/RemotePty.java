@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A terminal on a remote server: {@code GET /sandboxes/{name}/pty} as a WebSocket (see the OpenAPI document for the
@@ -176,7 +177,7 @@ final class RemotePty implements PtySession, WebSocket.Listener {
         send(() -> ws.sendText("{\"type\":\"resize\",\"rows\":" + rows + ",\"cols\":" + cols + "}", true));
     }
 
-    private void send(java.util.function.Supplier<CompletableFuture<WebSocket>> op) {
+    private void send(Supplier<CompletableFuture<WebSocket>> op) {
         if (exit.isDone()) {
             return;
         }

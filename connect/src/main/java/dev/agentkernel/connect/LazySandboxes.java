@@ -11,6 +11,9 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
@@ -74,8 +77,7 @@ final class LazySandboxes implements Sandboxes {
     }
 
     @Override
-    public dev.agentkernel.api.PtySession openPty(String name, dev.agentkernel.api.PtyRequest request,
-                                                  dev.agentkernel.api.PtyListener listener) {
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         return delegate().openPty(name, request, listener);
     }
 

@@ -129,7 +129,7 @@ public final class AgentKernel implements Sandboxes {
                 b.reconcileFilter, pool::prune);
         this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
-        this.terminals = new PtySessions(config.pty().maxSessionsPerSandbox(), config.pty().idleTimeout());
+        this.terminals = new PtySessions(config.pty());
     }
 
     public static Builder builder() {

@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 /**
  * Talks to one {@code agentkernel-agent} over a byte stream pair (a container's attached stdio, or a local
@@ -787,7 +788,7 @@ public final class AgentClient implements AutoCloseable {
 
     private static final class ExecCall extends Call {
         final CompletableFuture<Object> result = new CompletableFuture<>();
-        final java.util.function.BiConsumer<OutputChunk.Stream, byte[]> sink;
+        final BiConsumer<OutputChunk.Stream, byte[]> sink;
         final long maxPerStream;
         long stdout;
         long stderr;
@@ -796,7 +797,7 @@ public final class AgentClient implements AutoCloseable {
         long stdinAcked;
         boolean stdinStopped;
 
-        ExecCall(java.util.function.BiConsumer<OutputChunk.Stream, byte[]> sink, long maxPerStream) {
+        ExecCall(BiConsumer<OutputChunk.Stream, byte[]> sink, long maxPerStream) {
             this.sink = sink;
             this.maxPerStream = maxPerStream;
         }

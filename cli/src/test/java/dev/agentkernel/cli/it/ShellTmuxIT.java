@@ -95,7 +95,7 @@ class ShellTmuxIT {
         keys(session, "echo rc-$?", "Enter");
         await(session, "rc-130");
         keys(session, "exit 3", "Enter");
-        assertThat(awaitFile(exit)).isEqualTo("EXIT=3");
+        assertThat(awaitFile(exit, session)).isEqualTo("EXIT=3");
     }
 
     /**
@@ -115,7 +115,7 @@ class ShellTmuxIT {
             await(session, "/dev/pts/");
             keys(session, "", "Enter");
             keys(session, "~.");
-            assertThat(awaitFile(exit)).isEqualTo("EXIT=0");
+            assertThat(awaitFile(exit, session)).isEqualTo("EXIT=0");
             // The session's processes went with it.
             Path ps = home.resolve("ps.out");
             assertThat(cliTo(ps, "exec", own, "--", "ps", "-o", "args")).isZero();
@@ -138,11 +138,16 @@ class ShellTmuxIT {
         if (out != null) {
             pb.redirectError(ProcessBuilder.Redirect.DISCARD);
         }
-        pb.environment().put("HOME", home.toString());
+        pb.environment().put("HOME", cliHome().toString());
         pb.environment().put("AGENTKERNEL_DOCKER_PULL", "false");
         pb.environment().remove("AGENTKERNEL_BASE_URL");
         Process p = pb.start();
         return p.waitFor(120, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    /** The CLI processes' own home (config, audit log): not the test kernel's, as on another user's machine. */
+    private static Path cliHome() throws IOException {
+        return Files.createDirectories(home.resolve("cli"));
     }
 
     private static List<String> javaCommand() {
@@ -154,7 +159,7 @@ class ShellTmuxIT {
     private static void tmux(String session, Path exitFile, String... cliArgs) throws Exception {
         List<String> java = new ArrayList<>(javaCommand());
         java.addAll(List.of(cliArgs));
-        StringBuilder cmd = new StringBuilder("env HOME=" + quote(home.toString()) + " AGENTKERNEL_API_KEY=" + KEY
+        StringBuilder cmd = new StringBuilder("env HOME=" + quote(cliHome().toString()) + " AGENTKERNEL_API_KEY=" + KEY
                 + " AGENTKERNEL_DOCKER_PULL=false TERM=xterm");
         for (String a : java) {
             cmd.append(' ').append(quote(a));
@@ -201,7 +206,7 @@ class ShellTmuxIT {
         return out;
     }
 
-    private static String awaitFile(Path file) throws Exception {
+    private static String awaitFile(Path file, String session) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < end) {
             if (Files.exists(file)) {
@@ -212,7 +217,7 @@ class ShellTmuxIT {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("the CLI did not end");
+        throw new AssertionError("the CLI did not end; its screen:\n" + capture(session));
     }
 
     private static int run(String... cmd) throws IOException, InterruptedException {

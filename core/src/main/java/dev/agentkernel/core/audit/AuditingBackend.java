@@ -6,6 +6,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
+import dev.agentkernel.core.internal.DaemonThreads;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
@@ -20,11 +21,13 @@ import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Validation;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.Executor;
 
 /**
  * The one place audit events of sandbox operations are written: a {@link Backend} decorator. Every mutation
@@ -33,7 +36,8 @@ import java.util.TreeSet;
  * A command is also recorded before it starts ({@code command_started}), so a command is never run unrecorded.
  *
  * <p>Events: {@code sandbox_created}, {@code sandbox_started}, {@code sandbox_stopped}, {@code sandbox_removed},
- * {@code command_started}, {@code command_executed}, {@code pty_opened}, {@code pty_closed}, {@code file_read}, {@code file_written},
+ * {@code command_started}, {@code command_executed}, {@code pty_opened}, {@code pty_closed}, {@code file_read},
+ * {@code file_written},
  * {@code file_deleted}, {@code operation_failed}; refusals through {@link #record} ({@code auth_failed},
  * {@code request_refused}, ...).
  *
@@ -46,8 +50,7 @@ import java.util.TreeSet;
  */
 public final class AuditingBackend extends ForwardingBackend {
     /** Writes {@code pty_closed}: one thread, idle threads end, none before the first terminal. */
-    private static final java.util.concurrent.Executor PTY_AUDIT =
-            dev.agentkernel.core.internal.DaemonThreads.executor("agentkernel-pty-audit", 1, java.time.Duration.ofSeconds(10));
+    private static final Executor PTY_AUDIT = DaemonThreads.executor("agentkernel-pty-audit", 1, Duration.ofSeconds(10));
     private final AuditLog log;
     private final KernelMetrics metrics;
 

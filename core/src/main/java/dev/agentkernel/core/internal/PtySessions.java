@@ -3,6 +3,7 @@ package dev.agentkernel.core.internal;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtySession;
+import dev.agentkernel.core.config.AgentKernelConfig;
 
 import java.time.Duration;
 import java.util.Map;
@@ -26,12 +27,9 @@ public final class PtySessions implements AutoCloseable {
     private final Set<Tracked> open = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService idleCheck; // made with the first session, guarded by this
 
-    public PtySessions(int maxPerSandbox, Duration idleTimeout) {
-        if (maxPerSandbox < 1 || idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            throw new IllegalArgumentException("maxPerSandbox and idleTimeout must be positive");
-        }
-        this.maxPerSandbox = maxPerSandbox;
-        this.idleTimeout = idleTimeout;
+    public PtySessions(AgentKernelConfig.Pty limits) {
+        this.maxPerSandbox = limits.maxSessionsPerSandbox();
+        this.idleTimeout = limits.idleTimeout();
     }
 
     /** Takes a slot in {@code sandbox}, opens the session with {@code opener} (given the tracking listener). */

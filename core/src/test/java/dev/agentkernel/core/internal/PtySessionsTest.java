@@ -3,6 +3,7 @@ package dev.agentkernel.core.internal;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtySession;
+import dev.agentkernel.core.config.AgentKernelConfig;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,7 +26,7 @@ class PtySessionsTest {
 
     @Test
     void slotsPerSandboxAreFreedWhenASessionEnds() {
-        try (PtySessions sessions = new PtySessions(2, Duration.ofMinutes(1))) {
+        try (PtySessions sessions = new PtySessions(new AgentKernelConfig.Pty(2, Duration.ofMinutes(1)))) {
             Stub a = new Stub();
             sessions.open("box", QUIET, l -> a);
             sessions.open("box", QUIET, l -> new Stub());
@@ -41,7 +42,7 @@ class PtySessionsTest {
 
     @Test
     void aFailedOpeningGivesItsSlotBack() {
-        try (PtySessions sessions = new PtySessions(1, Duration.ofMinutes(1))) {
+        try (PtySessions sessions = new PtySessions(new AgentKernelConfig.Pty(1, Duration.ofMinutes(1)))) {
             assertThatThrownBy(() -> sessions.open("box", QUIET, l -> {
                 throw new AgentKernelException.NotFoundException("gone");
             })).isInstanceOf(AgentKernelException.NotFoundException.class);
@@ -51,7 +52,7 @@ class PtySessionsTest {
 
     @Test
     void anIdleSessionIsClosedAndAnActiveOneIsNot() throws Exception {
-        try (PtySessions sessions = new PtySessions(4, Duration.ofMillis(400))) {
+        try (PtySessions sessions = new PtySessions(new AgentKernelConfig.Pty(4, Duration.ofMillis(400)))) {
             Stub idle = new Stub();
             Stub busy = new Stub();
             sessions.open("box", QUIET, l -> idle);
@@ -69,7 +70,7 @@ class PtySessionsTest {
     @Test
     void closingClosesEverySession() {
         Stub s = new Stub();
-        PtySessions sessions = new PtySessions(1, Duration.ofMinutes(1));
+        PtySessions sessions = new PtySessions(new AgentKernelConfig.Pty(1, Duration.ofMinutes(1)));
         sessions.open("box", QUIET, l -> s);
         sessions.close();
         assertThat(s.closed).isTrue();
