@@ -32,9 +32,19 @@
  *   FDELETE path                            DONE   u64 size (FREAD/FWRITE) or 0
  *   PING   (liveness)                       ERROR  u32 errno, u32 stage, message
  *                                           PONG   answers PING, even in the middle of a long kill
+ *   DSTART string id, then an EXEC payload  DONE   u64 pid (the command runs on, detached)
+ *   DLIST  string id (empty = all)          DINFO  one per command, see send_dinfo(); then DONE u64 count
+ *   DLOGS  u8 stream (0 out, 1 err), id     DLOG   kept output bytes; then DONE u64 size
+ *   DKILL  string id                        DONE   0 (the command's tree is killed, see the kill rule)
  *   PTY    u32 rows, u32 cols, then as EXEC: the command runs on a new pseudo-terminal (see below); its
  *          output comes as STDOUT, its input goes as STDIN, it ends with EXIT or ERROR like an exec
  *   RESIZE u32 rows, u32 cols (TIOCSWINSZ on the PTY request with this id; no answer, ignored when gone)
+ *
+ * Detached commands (DSTART..DKILL): started like an EXEC, but nothing is streamed; the agent keeps their output
+ * (up to the request's cap per stream, the rest dropped and flagged truncated), their exit status and their record
+ * after they end, so a client that reconnects (a restarted server) finds them. At most MAX_DETACHED records are
+ * kept (the oldest ended one makes room; when all are running DSTART fails with EAGAIN). They die with the agent,
+ * and so with the sandbox. An unknown id is ERROR ENOENT.
  *
  * PTY: the agent opens /dev/ptmx (the sandbox's own devpts), sets the initial size, and starts the command as
  * the leader of a new session with the terminal's slave side as its controlling terminal and fds 0/1/2, so
@@ -51,9 +61,10 @@
  * SIGSTOPs members until a pass finds none still running (a stopped process cannot fork), then it SIGKILLs
  * members until none is left.
  * Stray rule (every end of an exec: exit, timeout, KILL): a process that left its exec's session, dropped
- * the marker and lost its ancestry (double fork + setsid + env -i) belongs to no exec. Detached commands do
- * not exist, so every process descending from the agent that belongs to no still-running exec is killed
- * the same way when any exec ends. (As PID 1 that is every process of the sandbox except those started by
+ * the marker and lost its ancestry (double fork + setsid + env -i) belongs to no exec. Every process
+ * descending from the agent that belongs to no still-running exec is killed the same way when any exec ends.
+ * A detached command is an exec that runs on after DSTART answered: while it runs, its tree is kept like any
+ * running exec's (the sanctioned survivors of this rule); once it ends, its group and strays go as for any exec. (As PID 1 that is every process of the sandbox except those started by
  * `docker exec`, whose parent is outside the namespace; run locally, only the agent's own descendants.)
  *
  * Path rule (files): paths are absolute; no ".." or "." segments and no empty segments are accepted.
@@ -98,6 +109,8 @@
 #define MAX_SYMLINK_HOPS 16
 #define GRACE_MS 100
 #define MARKER_VAR "AGENTKERNEL_EXEC_ID"
+#define MAX_DETACHED 64
+#define MAX_DETACHED_ID 64
 
 enum {
     Q_HELLO = 0x01, Q_EXEC = 0x02, Q_STDIN = 0x03, Q_KILL = 0x04, Q_FREAD = 0x05, Q_FWRITE = 0x06,
@@ -105,7 +118,10 @@ enum {
     Q_PTY = 0x20, Q_RESIZE = 0x21,
     Q_ANSWERED = 0x7f, /* internal: a PING already answered by service_input(), left in place in the buffer */
     R_HELLO = 0x81, R_STDOUT = 0x82, R_STDERR = 0x83, R_EXIT = 0x84, R_ERROR = 0x85, R_FDATA = 0x86, R_DONE = 0x87,
-    R_PONG = 0x88, R_STDIN_ACK = 0x89
+    R_PONG = 0x88, R_STDIN_ACK = 0x89,
+    /* detached commands: requests 0x10-0x1f, replies 0x90-0x9f */
+    Q_DSTART = 0x10, Q_DLIST = 0x11, Q_DLOGS = 0x12, Q_DKILL = 0x13,
+    R_DINFO = 0x90, R_DLOG = 0x91
 };
 
 /* Stages reported with ERROR so the client can tell a bad workdir from a missing program. */
@@ -130,6 +146,12 @@ struct exec {
     char marker[64];           /* MARKER_VAR=value, in the command's environment */
     int64_t grace_until;       /* after the command exited: report by then even if pipes stay open */
     int is_pty;                /* out_fd is a PTY master (in_fd a dup of it) */
+    int detached;              /* started by DSTART: output kept below, no EXIT sent, the record outlives its end */
+    char did[MAX_DETACHED_ID + 1];
+    char **argv;               /* detached: the command, for DINFO */
+    uint64_t started_wall_ms;  /* detached: when it started, Unix ms */
+    unsigned char *kept[2];    /* detached: stdout and stderr as kept (at most max_out each) */
+    size_t kept_len[2], kept_cap[2];
     struct exec *next;
 };
 
@@ -149,6 +171,8 @@ static size_t in_len, in_cap;
 static size_t ping_scan;       /* inbuf offset up to which frames were looked at for PINGs (a frame boundary) */
 static int is_init;            /* we are PID 1 of the sandbox's pid namespace */
 static void service_input(void);
+static struct exec *last_started; /* the exec start_exec() made, for DSTART; NULL when it answered ERROR */
+static void keep_output(struct exec *e, const unsigned char *buf, size_t n, int is_err);
 
 static void die(const char *what) {
     fprintf(stderr, "agentkernel-agent: %s: %s\n", what, strerror(errno));
@@ -536,6 +560,7 @@ static int open_pty(const struct winsize *ws, int in[2], int out[2], int err[2])
  * envc "K=V" strings, workdir string (empty = the sandbox's default). Strings are u32 length + bytes.
  */
 static void start_exec(uint32_t id, const unsigned char *payload, size_t len, const struct winsize *ws) {
+    last_started = NULL;
     struct rd r = { payload, len, 0 };
     uint32_t flags = rd32(&r);
     uint64_t timeout_ms = rd64(&r);
@@ -660,6 +685,7 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len, co
     if (!e->in_follows) { close(e->in_fd); e->in_fd = -1; e->in_eof = 1; }
     e->next = execs;
     execs = e;
+    last_started = e;
 done:
     free(envp);
     free_strv(argv); free_strv(envx); free(workdir);
@@ -760,6 +786,7 @@ static void pump_output(struct exec *e, int *fdp, int is_err) {
         if (n < 0 && errno == EAGAIN) return;
         if (n <= 0) { close(*fdp); *fdp = -1; return; }
         if (e->reported) continue;
+        if (e->detached) { keep_output(e, buf, (size_t) n, is_err); if (n < (ssize_t) sizeof buf) return; continue; }
         uint64_t *count = is_err ? &e->n_err : &e->n_out;
         uint64_t room = e->max_out > *count ? e->max_out - *count : 0;
         size_t take = (uint64_t) n < room ? (size_t) n : (size_t) room;
@@ -776,7 +803,7 @@ static void report_exit(struct exec *e) {
     p[0] = sig ? 1 : 0;
     p[1] = (e->timed_out ? 1 : 0) | (e->truncated ? 2 : 0) | (e->cancelled ? 4 : 0);
     put32(p + 2, (uint32_t) (sig ? WTERMSIG(e->status) : WEXITSTATUS(e->status)));
-    send_frame(R_EXIT, e->id, p, sizeof p);
+    if (!e->detached) send_frame(R_EXIT, e->id, p, sizeof p); /* a detached one keeps its status for DINFO */
     e->reported = 1;
     /* The command is over: what it left running goes with it, so an exec never leaves processes behind. First
      * its process group (background jobs; the group id stays reserved while any member lives, so this cannot
@@ -1033,6 +1060,212 @@ static void file_delete(uint32_t id, const unsigned char *payload, size_t len) {
     free(path);
 }
 
+/* ---------- detached commands (the DSTART..DKILL requests in the header comment) ---------- */
+
+static void keep_output(struct exec *e, const unsigned char *buf, size_t n, int is_err) {
+    uint64_t *count = is_err ? &e->n_err : &e->n_out;
+    uint64_t room = e->max_out > *count ? e->max_out - *count : 0;
+    size_t take = (uint64_t) n < room ? n : (size_t) room;
+    if (take < n) e->truncated = 1;
+    if (!take) return;
+    int s = is_err ? 1 : 0;
+    if (e->kept_len[s] + take > e->kept_cap[s]) {
+        size_t cap = e->kept_cap[s] ? e->kept_cap[s] : 4096;
+        while (cap < e->kept_len[s] + take) cap *= 2;
+        unsigned char *q = realloc(e->kept[s], cap);
+        if (!q) { e->truncated = 1; return; } /* out of memory: drop, as beyond the cap */
+        e->kept[s] = q;
+        e->kept_cap[s] = cap;
+    }
+    memcpy(e->kept[s] + e->kept_len[s], buf, take);
+    e->kept_len[s] += take;
+    *count += take;
+}
+
+static struct exec *find_detached(const char *did) {
+    for (struct exec *e = execs; e; e = e->next)
+        if (e->detached && strcmp(e->did, did) == 0) return e;
+    return NULL;
+}
+
+static void free_detached(struct exec *e) {
+    e->detached = 0; /* an ordinary ended exec now: the main loop frees it once its pipes are closed */
+    free_strv(e->argv); e->argv = NULL;
+    free(e->kept[0]); free(e->kept[1]);
+    e->kept[0] = e->kept[1] = NULL;
+}
+
+/* Room for one more record: fine below the limit, else the oldest ended record is dropped; 0 when all run. */
+static int detached_room(void) {
+    size_t n = 0;
+    struct exec *oldest_ended = NULL;
+    for (struct exec *e = execs; e; e = e->next) {
+        if (!e->detached) continue;
+        n++;
+        if (e->exited && e->reported) oldest_ended = e; /* the list is newest first */
+    }
+    if (n < MAX_DETACHED) return 1;
+    if (!oldest_ended) return 0;
+    free_detached(oldest_ended);
+    return 1;
+}
+
+static int valid_did(const char *did) {
+    size_t n = strlen(did);
+    if (n == 0 || n > MAX_DETACHED_ID) return 0;
+    for (const char *c = did; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+            return 0;
+    return 1;
+}
+
+/* DSTART: string id, then exactly an EXEC payload (its stdin flag is ignored: a detached command has none). */
+static void detached_start(uint32_t id, const unsigned char *payload, size_t len) {
+    struct rd r = { payload, len, 0 };
+    char *did = rdstr(&r);
+    if (r.bad || !valid_did(did)) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad detached id"); free(did); return; }
+    if (find_detached(did)) { send_error(id, EEXIST, STAGE_PROTOCOL, "detached id in use"); free(did); return; }
+    if (!detached_room()) {
+        char text[120];
+        snprintf(text, sizeof text, "%d detached commands are running: kill some first", MAX_DETACHED);
+        send_error(id, EAGAIN, STAGE_SPAWN, text);
+        free(did);
+        return;
+    }
+    /* The command, kept for DINFO: read once more from the EXEC payload (start_exec() frees its own copy). */
+    struct rd a = r;
+    if (r.left < 4) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad exec request"); free(did); return; }
+    rd32(&a); rd64(&a); rd64(&a);
+    uint32_t argc = rd32(&a);
+    char **argv = NULL;
+    if (!a.bad && argc > 0 && argc <= 65536) {
+        argv = calloc(argc + 1, sizeof *argv);
+        if (!argv) die("calloc");
+        for (uint32_t i = 0; i < argc && !a.bad; i++) argv[i] = rdstr(&a);
+    }
+    if (!argv || a.bad) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad exec request"); free_strv(argv); free(did); return; }
+    /* Without the stdin flag start_exec() closes the command's stdin at once. */
+    unsigned char *copy = malloc(r.left);
+    if (!copy) die("malloc");
+    memcpy(copy, r.p, r.left);
+    if (r.left >= 4) copy[3] &= (unsigned char) ~1u;
+    start_exec(id, copy, r.left, NULL);
+    free(copy);
+    struct exec *e = last_started;
+    if (!e) { free_strv(argv); free(did); return; } /* start_exec() answered ERROR */
+    e->detached = 1;
+    memcpy(e->did, did, strlen(did) + 1);
+    e->argv = argv;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    e->started_wall_ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+    free(did);
+    send_ok(id, (uint64_t) e->pid);
+}
+
+static void append(unsigned char **buf, size_t *len, size_t *cap, const void *data, size_t n) {
+    if (*len + n > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *len + n) c *= 2;
+        unsigned char *q = realloc(*buf, c);
+        if (!q) die("realloc");
+        *buf = q;
+        *cap = c;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+}
+
+static void append32(unsigned char **buf, size_t *len, size_t *cap, uint32_t v) {
+    unsigned char b[4];
+    put32(b, v);
+    append(buf, len, cap, b, 4);
+}
+
+/*
+ * DINFO payload: string id, u32 pid, u8 state (0 running, 1 exited, 2 killed by a signal), u8 flags (1 timed
+ * out, 2 truncated, 4 killed by DKILL), u32 exit status or signal, u64 start (Unix ms), u32 argc, argc strings.
+ * The state is the command's own process: running until it is reaped.
+ */
+static void send_dinfo(uint32_t id, struct exec *e) {
+    unsigned char *b = NULL;
+    size_t len = 0, cap = 0;
+    append32(&b, &len, &cap, (uint32_t) strlen(e->did));
+    append(&b, &len, &cap, e->did, strlen(e->did));
+    append32(&b, &len, &cap, (uint32_t) e->pid);
+    unsigned char st[2];
+    int sig = e->exited && WIFSIGNALED(e->status);
+    st[0] = !e->exited ? 0 : sig ? 2 : 1;
+    st[1] = (e->timed_out ? 1 : 0) | (e->truncated ? 2 : 0) | (e->cancelled ? 4 : 0);
+    append(&b, &len, &cap, st, 2);
+    append32(&b, &len, &cap, !e->exited ? 0 : (uint32_t) (sig ? WTERMSIG(e->status) : WEXITSTATUS(e->status)));
+    append32(&b, &len, &cap, (uint32_t) (e->started_wall_ms >> 32));
+    append32(&b, &len, &cap, (uint32_t) e->started_wall_ms);
+    uint32_t argc = 0;
+    while (e->argv[argc]) argc++;
+    append32(&b, &len, &cap, argc);
+    for (uint32_t i = 0; i < argc; i++) {
+        size_t al = strlen(e->argv[i]);
+        /* A record never exceeds a frame: long arguments are cut (the client knows the command it started). */
+        if (len + 4 + al > MAX_PAYLOAD - 64) al = 0;
+        append32(&b, &len, &cap, (uint32_t) al);
+        append(&b, &len, &cap, e->argv[i], al);
+    }
+    send_frame(R_DINFO, id, b, len);
+    free(b);
+}
+
+static char *payload_did(uint32_t id, const unsigned char *p, size_t len, int empty_ok) {
+    struct rd r = { p, len, 0 };
+    char *did = rdstr(&r);
+    if (r.bad || r.left != 0 || !(valid_did(did) || (empty_ok && did[0] == 0))) {
+        send_error(id, EINVAL, STAGE_PROTOCOL, "bad detached id");
+        free(did);
+        return NULL;
+    }
+    return did;
+}
+
+static void detached_list(uint32_t id, const unsigned char *p, size_t len) {
+    char *did = payload_did(id, p, len, 1);
+    if (!did) return;
+    uint64_t n = 0;
+    for (struct exec *e = execs; e; e = e->next)
+        if (e->detached && (did[0] == 0 || strcmp(e->did, did) == 0)) { send_dinfo(id, e); n++; }
+    if (did[0] && n == 0) send_error(id, ENOENT, STAGE_PROTOCOL, "no such detached command");
+    else send_ok(id, n);
+    free(did);
+}
+
+static void detached_logs(uint32_t id, const unsigned char *p, size_t len) {
+    if (len < 1 || p[0] > 1) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad detached logs request"); return; }
+    char *did = payload_did(id, p + 1, len - 1, 0);
+    if (!did) return;
+    struct exec *e = find_detached(did);
+    free(did);
+    if (!e) { send_error(id, ENOENT, STAGE_PROTOCOL, "no such detached command"); return; }
+    int s = p[0];
+    for (size_t off = 0; off < e->kept_len[s]; off += CHUNK) {
+        size_t n = e->kept_len[s] - off < CHUNK ? e->kept_len[s] - off : CHUNK;
+        send_frame(R_DLOG, id, e->kept[s] + off, n);
+    }
+    send_ok(id, e->kept_len[s]);
+}
+
+static void detached_kill(uint32_t id, const unsigned char *p, size_t len) {
+    char *did = payload_did(id, p, len, 0);
+    if (!did) return;
+    struct exec *e = find_detached(did);
+    free(did);
+    if (!e) { send_error(id, ENOENT, STAGE_PROTOCOL, "no such detached command"); return; }
+    if (!e->exited) {
+        e->cancelled = 1;
+        kill_tree(e);
+        reap(); /* so that the answer to a DLIST right after shows it ended */
+    }
+    send_ok(id, 0);
+}
+
 /* ---------- main loop ---------- */
 
 static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size_t len) {
@@ -1061,6 +1294,10 @@ static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size
     case Q_FDELETE: file_delete(id, p, len); break;
     case Q_PING: send_frame(R_PONG, id, NULL, 0); break;
     case Q_ANSWERED: break;
+    case Q_DSTART: detached_start(id, p, len); break;
+    case Q_DLIST: detached_list(id, p, len); break;
+    case Q_DLOGS: detached_logs(id, p, len); break;
+    case Q_DKILL: detached_kill(id, p, len); break;
     default: send_error(id, EINVAL, STAGE_PROTOCOL, "unknown request type"); break;
     }
 }
@@ -1218,7 +1455,7 @@ int main(int argc, char **argv) {
                 else if (!e->grace_until) e->grace_until = now + GRACE_MS;
                 else if (now >= e->grace_until) report_exit(e);
             }
-            if (e->reported && e->out_fd < 0 && e->err_fd < 0) {
+            if (e->reported && !e->detached && e->out_fd < 0 && e->err_fd < 0) {
                 *pp = e->next;
                 free(e);
                 continue;

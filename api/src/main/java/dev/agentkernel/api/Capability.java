@@ -22,6 +22,10 @@ public enum Capability {
     VOLUMES,
     /** Commands can reach a sandbox through an in-sandbox agent rather than the engine's own exec. */
     AGENT_TRANSPORT,
+    /** Commands can run in the background, owned by the sandbox, with their status and output kept there. */
+    DETACHED_COMMANDS,
+    /** Commands can run as root inside the sandbox ({@code sudo: true}) where the profile allows it. */
+    SUDO,
     /** Interactive commands on a pseudo-terminal ({@link Sandboxes#openPty}). */
     PTY;
 

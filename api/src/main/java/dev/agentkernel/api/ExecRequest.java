@@ -15,9 +15,11 @@ import java.util.Map;
  * @param maxOutputBytes cap per stream (stdout, stderr); output beyond it is dropped and {@code truncated} set.
  *                       0 leaves it to the kernel ({@code limits.max_output_bytes}; a backend called directly
  *                       gets {@link #DEFAULT_MAX_OUTPUT_BYTES})
+ * @param sudo           run as root inside the sandbox (upstream's {@code sudo: true}); refused with
+ *                       {@code FORBIDDEN} where the profile or the configuration ({@code sandbox.allow_sudo}) forbids it
  */
 public record ExecRequest(List<String> argv, Map<String, String> env, String workdir, Duration timeout, byte[] stdin,
-                          long maxOutputBytes) {
+                          long maxOutputBytes, boolean sudo) {
     public static final long DEFAULT_MAX_OUTPUT_BYTES = 10L * 1024 * 1024;
 
     public ExecRequest {
@@ -63,6 +65,12 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String wor
         }
     }
 
+    /** As the sandbox's own user. */
+    public ExecRequest(List<String> argv, Map<String, String> env, String workdir, Duration timeout, byte[] stdin,
+                       long maxOutputBytes) {
+        this(argv, env, workdir, timeout, stdin, maxOutputBytes, false);
+    }
+
     public static ExecRequest of(String... argv) {
         return new ExecRequest(List.of(argv), Map.of(), null, null, null, DEFAULT_MAX_OUTPUT_BYTES);
     }
@@ -72,22 +80,26 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String wor
     }
 
     public ExecRequest withTimeout(Duration newTimeout) {
-        return new ExecRequest(argv, env, workdir, newTimeout, stdin, maxOutputBytes);
+        return new ExecRequest(argv, env, workdir, newTimeout, stdin, maxOutputBytes, sudo);
     }
 
     public ExecRequest withEnv(Map<String, String> newEnv) {
-        return new ExecRequest(argv, newEnv, workdir, timeout, stdin, maxOutputBytes);
+        return new ExecRequest(argv, newEnv, workdir, timeout, stdin, maxOutputBytes, sudo);
     }
 
     public ExecRequest withWorkdir(String newWorkdir) {
-        return new ExecRequest(argv, env, newWorkdir, timeout, stdin, maxOutputBytes);
+        return new ExecRequest(argv, env, newWorkdir, timeout, stdin, maxOutputBytes, sudo);
     }
 
     public ExecRequest withStdin(byte[] newStdin) {
-        return new ExecRequest(argv, env, workdir, timeout, newStdin, maxOutputBytes);
+        return new ExecRequest(argv, env, workdir, timeout, newStdin, maxOutputBytes, sudo);
+    }
+
+    public ExecRequest withSudo(boolean newSudo) {
+        return new ExecRequest(argv, env, workdir, timeout, stdin, maxOutputBytes, newSudo);
     }
 
     public ExecRequest withMaxOutputBytes(long newMax) {
-        return new ExecRequest(argv, env, workdir, timeout, stdin, newMax);
+        return new ExecRequest(argv, env, workdir, timeout, stdin, newMax, sudo);
     }
 }

@@ -14,10 +14,13 @@ import java.util.Objects;
  * @param owner   the id of the agentkernel instance that made the sandbox, or null
  * @param details backend-specific facts for people and diagnostics (e.g. Docker's {@code exec_via}: how commands
  *                reach the sandbox); never relied on by the kernel; empty when there are none
+ * @param uuid      the sandbox's identity for its whole life (kept across stop/start and restarts of agentkernel),
+ *                  a UUID in its canonical lower-case form, or null when the backend knows none
+ * @param expiresAt when the kernel removes the sandbox unless it is extended, or null (no TTL)
  */
 public record SandboxInfo(String name, SandboxStatus status, String backend, String image, Integer vcpus,
                           Integer memoryMb, Instant createdAt, SecurityProfile profile, SandboxKind kind,
-                          String id, String owner, Map<String, String> details) {
+                          String id, String owner, Map<String, String> details, String uuid, Instant expiresAt) {
     public SandboxInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(status, "status");
@@ -25,6 +28,17 @@ public record SandboxInfo(String name, SandboxStatus status, String backend, Str
         kind = Objects.requireNonNullElse(kind, SandboxKind.NAMED);
         createdAt = createdAt == null ? null : createdAt.truncatedTo(ChronoUnit.SECONDS);
         details = details == null ? Map.of() : Map.copyOf(details);
+        if (uuid != null) {
+            uuid = Validation.uuid(uuid);
+        }
+        expiresAt = expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    /** Without identity and expiry (backends add the uuid with {@link #withUuid}, the kernel the expiry). */
+    public SandboxInfo(String name, SandboxStatus status, String backend, String image, Integer vcpus,
+                       Integer memoryMb, Instant createdAt, SecurityProfile profile, SandboxKind kind,
+                       String id, String owner, Map<String, String> details) {
+        this(name, status, backend, image, vcpus, memoryMb, createdAt, profile, kind, id, owner, details, null, null);
     }
 
     public boolean running() {
@@ -39,6 +53,16 @@ public record SandboxInfo(String name, SandboxStatus status, String backend, Str
     /** The same sandbox in another state (what stop and start answer). */
     public SandboxInfo withStatus(SandboxStatus newStatus) {
         return new SandboxInfo(name, newStatus, backend, image, vcpus, memoryMb, createdAt, profile, kind, id, owner,
-                details);
+                details, uuid, expiresAt);
+    }
+
+    public SandboxInfo withUuid(String newUuid) {
+        return new SandboxInfo(name, status, backend, image, vcpus, memoryMb, createdAt, profile, kind, id, owner,
+                details, newUuid, expiresAt);
+    }
+
+    public SandboxInfo withExpiresAt(Instant newExpiresAt) {
+        return new SandboxInfo(name, status, backend, image, vcpus, memoryMb, createdAt, profile, kind, id, owner,
+                details, uuid, newExpiresAt);
     }
 }

@@ -92,6 +92,38 @@ public interface Sandboxes extends AutoCloseable {
     /** Whether sandboxes can be made now; a backend that is down is an answer ({@code available} false). */
     BackendHealth health();
 
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands ----
+
+    /** The sandbox whose {@link SandboxInfo#uuid()} is {@code uuid}; not a UUID is {@code INVALID_REQUEST}. */
+    SandboxInfo getByUuid(String uuid);
+
+    /**
+     * Moves a sandbox's expiry to {@code max(its expiry, now) + by} and returns the new expiry. A sandbox
+     * without a TTL gets one. The kernel removes a sandbox once it has expired (audited as {@code expire}).
+     */
+    java.time.Instant extend(String name, java.time.Duration by);
+
+    /**
+     * Writes several files in one call, creating parents; every path and size is checked before anything is
+     * written. Returns how many files were written.
+     */
+    int writeFiles(String name, java.util.Map<String, byte[]> files);
+
+    /** Starts a command in the background (its timeout, when set, still applies); the sandbox must be running. */
+    DetachedCommand execDetached(String name, ExecRequest request);
+
+    /** The detached commands of a sandbox, oldest first. */
+    List<DetachedCommand> detachedList(String name);
+
+    /** One detached command with its current status; an unknown id is {@code NOT_FOUND}. */
+    DetachedCommand detachedStatus(String name, String id);
+
+    /** What a detached command wrote so far on one stream (up to its cap), decoded as UTF-8. */
+    String detachedLogs(String name, String id, DetachedCommand.Stream stream);
+
+    /** Kills a detached command with its whole process tree; returns it as it ended. */
+    DetachedCommand detachedKill(String name, String id);
+
     /**
      * A named sandbox that lives as long as the returned session: created now, removed by
      * {@link SandboxSession#close()} (use try-with-resources, so it goes away even when the block throws).

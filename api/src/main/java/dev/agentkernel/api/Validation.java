@@ -9,6 +9,15 @@ public final class Validation {
     /** Image references: registry/repo:tag@digest in ASCII, no whitespace or control characters. */
     private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
+    private static final Pattern UUID_TEXT = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** Upstream's durations: a plain number of seconds, or groups such as {@code 1h30m}, {@code 2d}. */
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9}[smhd])+|\\d{1,9}");
+    private static final Pattern DURATION_GROUP = Pattern.compile("(\\d{1,9})([smhd])");
+    /** Ids of detached commands: what we hand out (8 hex digits) and a little room. */
+    private static final Pattern DETACHED_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** The longest TTL or extension: a year, so that an expiry is always a sane instant. */
+    public static final java.time.Duration MAX_TTL = java.time.Duration.ofDays(366);
 
     public static final int MIN_VCPUS = 1;
     public static final int MAX_VCPUS = 64;
@@ -111,6 +120,65 @@ public final class Validation {
             throw invalid("Invalid path '" + path + "': names a directory, not a file");
         }
         return out.toString();
+    }
+
+    /** A sandbox uuid in canonical form (lower case); anything else is a 400 naming {@code field}. */
+    public static String uuid(String field, String uuid) {
+        if (uuid == null || !UUID_TEXT.matcher(uuid).matches()) {
+            throw invalid("Invalid " + field + " '" + printable(String.valueOf(uuid)) + "': not a UUID");
+        }
+        return uuid.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static String uuid(String uuid) {
+        return uuid("uuid", uuid);
+    }
+
+    /**
+     * Parses a duration as upstream writes it ({@code 90} seconds, {@code 30m}, {@code 1h30m}, {@code 2d}); positive
+     * and at most {@link #MAX_TTL}, else a 400 naming {@code field}.
+     */
+    public static java.time.Duration duration(String field, String text) {
+        if (text == null || !DURATION.matcher(text).matches()) {
+            throw invalid("Invalid " + field + " '" + printable(String.valueOf(text))
+                    + "': use seconds (90) or groups of digits with s, m, h or d (1h30m, 2d)");
+        }
+        long seconds = 0;
+        if (text.chars().allMatch(Character::isDigit)) {
+            seconds = Long.parseLong(text);
+        } else {
+            java.util.regex.Matcher m = DURATION_GROUP.matcher(text);
+            while (m.find()) {
+                long n = Long.parseLong(m.group(1));
+                seconds += switch (m.group(2)) {
+                    case "s" -> n;
+                    case "m" -> n * 60;
+                    case "h" -> n * 3600;
+                    default -> n * 86400;
+                };
+            }
+        }
+        if (seconds <= 0 || seconds > MAX_TTL.toSeconds()) {
+            throw invalid("Invalid " + field + " '" + text + "': must be between 1 second and " + MAX_TTL.toDays()
+                    + " days");
+        }
+        return java.time.Duration.ofSeconds(seconds);
+    }
+
+    /** A TTL or an extension: positive and at most {@link #MAX_TTL}, else a 400 naming {@code field}. */
+    public static java.time.Duration ttl(String field, java.time.Duration d) {
+        if (d == null || d.isNegative() || d.isZero() || d.compareTo(MAX_TTL) > 0) {
+            throw invalid("Invalid " + field + ": must be between 1 second and " + MAX_TTL.toDays() + " days");
+        }
+        return d;
+    }
+
+    /** The id of a detached command. */
+    public static String detachedId(String id) {
+        if (id == null || !DETACHED_ID.matcher(id).matches()) {
+            throw invalid("Invalid detached command id '" + printable(String.valueOf(id)) + "'");
+        }
+        return id;
     }
 
     /** A form of user input safe to echo in an error message: control characters escaped, length bounded. */

@@ -77,6 +77,9 @@ final class ContainerExec implements AutoCloseable {
     }
 
     /** The failure to map when a container cannot take an exec (gone, or not running). */
+    /** The user of a {@code sudo} command: root of the container (its capabilities stay the profile's). */
+    static final String ROOT = "0:0";
+
     interface ContainerProblem {
         AgentKernelException map(int status, String message);
     }
@@ -91,7 +94,7 @@ final class ContainerExec implements AutoCloseable {
         List<String> env = new ArrayList<>();
         request.env().forEach((k, v) -> env.add(k + "=" + v));
         env.add(ProcessTreeKiller.MARKER_VAR + "=" + marker);
-        String execId = create(containerId, argv, env, request.workdir(), problem);
+        String execId = create(containerId, argv, env, request.workdir(), request.sudo() ? ROOT : null, problem);
 
         OutputCollector collector = new OutputCollector(request.maxOutputBytes(), listener);
         SessionIdFilter stderr = new SessionIdFilter(collector);
@@ -140,7 +143,7 @@ final class ContainerExec implements AutoCloseable {
      */
     int runHelper(String containerId, List<String> argv, byte[] stdin, HijackedExec.FrameSink sink, Duration timeout,
                   ContainerProblem problem) {
-        String execId = create(containerId, argv, List.of(), null, problem);
+        String execId = create(containerId, argv, List.of(), null, null, problem);
         HijackedExec stream = start(execId, problem);
         ScheduledFuture<?> timer = timers.schedule(stream::close, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
@@ -159,7 +162,8 @@ final class ContainerExec implements AutoCloseable {
         return exit == null ? -1 : exit.intValue();
     }
 
-    private String create(String containerId, List<String> argv, List<String> env, String workdir,
+    /** {@code user} null: the container's own user; {@link #ROOT} for {@code sudo}. */
+    private String create(String containerId, List<String> argv, List<String> env, String workdir, String user,
                           ContainerProblem problem) {
         try {
             ExecCreateCmd cmd = client.execCreateCmd(containerId)
@@ -173,6 +177,9 @@ final class ContainerExec implements AutoCloseable {
             }
             if (workdir != null) {
                 cmd.withWorkingDir(workdir);
+            }
+            if (user != null) {
+                cmd.withUser(user);
             }
             return cmd.exec().getId();
         } catch (com.github.dockerjava.api.exception.NotFoundException e) {

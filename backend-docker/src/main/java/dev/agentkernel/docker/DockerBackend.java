@@ -32,8 +32,8 @@ import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
-import dev.agentkernel.docker.agent.AgentClient;
 import dev.agentkernel.docker.agent.AgentSupport;
+import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.docker.agent.EngineSocket;
 
 import java.io.IOException;
@@ -57,8 +57,9 @@ import java.util.Set;
  * which uses a raw hijacked connection ({@link HijackedExec}). Thread-safe.
  *
  * <p>Commands and file operations reach a sandbox one of two ways, chosen per sandbox at create time and recorded
- * in a label: through the in-sandbox agent ({@link AgentSupport}, the default when it can run) or through
- * {@code docker exec} ({@link ContainerExec}, the fallback; forced with {@code docker.exec=docker-exec}).
+ * in a label: through the in-sandbox agent ({@link AgentChannel}, the default when it can run) or through
+ * {@code docker exec} ({@link DockerExecChannel}, the fallback; forced with {@code docker.exec=docker-exec}). This
+ * class only ever talks to the {@link SandboxChannel} that {@link SandboxChannels} hands out.
  */
 public final class DockerBackend implements Backend {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerBackend.class);
@@ -89,7 +90,9 @@ public final class DockerBackend implements Backend {
     private final DockerClient client;
     private final String instanceId;
     private final ContainerExec execs;
-    private final SandboxFiles files;
+    private final SandboxContainers containers;
+    /** How commands and files reach each sandbox: the agent or docker exec, as its labels record. */
+    private final SandboxChannels channels;
     private final ImagePolicy images;
     private final AgentSupport agents;
     private final SandboxNetwork network;
@@ -106,8 +109,9 @@ public final class DockerBackend implements Backend {
         this.instanceId = instanceId;
         this.images = images;
         this.execs = new ContainerExec(client, endpoint);
-        this.files = new SandboxFiles(execs);
         this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
+        this.containers = new SandboxContainers(client);
+        this.channels = new SandboxChannels(containers, agents, execs);
         this.network = new SandboxNetwork(client);
         this.disk = new DiskQuota(client, instanceId, diskMb, diskInodes, agents::forget);
         this.runtimes = Map.copyOf(runtimes);
@@ -239,7 +243,9 @@ public final class DockerBackend implements Backend {
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
             c.add(Capability.PTY);
+            c.add(Capability.DETACHED_COMMANDS);
         }
+        c.add(Capability.SUDO);
         return Collections.unmodifiableSet(c);
     }
 
@@ -375,7 +381,7 @@ public final class DockerBackend implements Backend {
 
     /** Starts or stops: idempotent (the engine's "not modified" is success), a vanished container is not found. */
     private SandboxInfo changeState(String name, java.util.function.Consumer<String> change) {
-        InspectContainerResponse c = require(name);
+        InspectContainerResponse c = containers.require(name);
         try {
             change.accept(c.getId());
         } catch (NotModifiedException alreadyThere) {
@@ -390,7 +396,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public void remove(String name) {
-        InspectContainerResponse c = require(name);
+        InspectContainerResponse c = containers.require(name);
         agents.forget(c.getId());
         try {
             client.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
@@ -406,7 +412,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public Optional<SandboxInfo> inspect(String name) {
-        return find(name).map(c -> info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()));
+        return containers.find(name).map(c -> info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()));
     }
 
     /**
@@ -416,28 +422,6 @@ public final class DockerBackend implements Backend {
     private SandboxInfo info(Map<String, String> labels, String dockerState, String containerId) {
         boolean broken = "running".equals(dockerState) && agents.fault(containerId) != null;
         return Labels.toInfo(labels, broken ? "broken" : dockerState, containerId, ID);
-    }
-
-    /** Inspects {@code agentkernel-<name>} and accepts it only if its labels say it is that sandbox of ours. */
-    private Optional<InspectContainerResponse> find(String name) {
-        dev.agentkernel.api.Validation.sandboxName(name);
-        InspectContainerResponse c;
-        try {
-            c = client.inspectContainerCmd(Labels.containerName(name)).exec();
-        } catch (NotFoundException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e);
-        }
-        Map<String, String> labels = c.getConfig() == null ? null : c.getConfig().getLabels();
-        if (!Labels.isManaged(labels, c.getName()) || !name.equals(labels.get(Labels.NAME))) {
-            return Optional.empty();
-        }
-        return Optional.of(c);
-    }
-
-    private InspectContainerResponse require(String name) {
-        return find(name).orElseThrow(() -> AgentKernelException.sandboxNotFound(name));
     }
 
     @Override
@@ -464,120 +448,69 @@ public final class DockerBackend implements Backend {
 
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
-        OutputListener l = listener == null ? OutputListener.NONE : listener;
-        Cancellation cancel = cancellation == null ? Cancellation.create() : cancellation;
-        String live = agents.liveContainer(name);
-        if (live != null) {
-            return viaAgent(live, name, agent -> agent.exec(request, l, cancel));
-        }
-        InspectContainerResponse c = requireRunningContainer(name);
-        if (AgentSupport.usesAgent(c.getConfig().getLabels())) {
-            return viaAgent(c.getId(), name, agent -> agent.exec(request, l, cancel));
-        }
-        return execs.run(c.getId(), request, l, cancel, problem(name));
+        // A sudo command whose agent is not root goes through docker exec as root (see SandboxChannels).
+        return channels.forCommand(name, request).exec(request, listener == null ? OutputListener.NONE : listener,
+                cancellation == null ? Cancellation.create() : cancellation);
     }
 
-    /** Through the agent only: a sandbox made without it (an image it cannot run in) has no terminal. */
+    /** Through the agent only: a sandbox on the docker exec path has no terminal (its channel says so). */
     @Override
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
-        String agent = agentContainer(name);
-        if (agent == null) {
-            throw new AgentKernelException.UnsupportedException("Sandbox '" + name
-                    + "' runs without the agent, which terminals need");
-        }
-        return viaAgent(agent, name, a -> a.openPty(request, listener));
+        return channels.of(name).openPty(request, listener);
     }
 
-    /** The container of a sandbox that runs the agent and is running, or null when it must be looked at first. */
-    private String agentContainer(String name) {
-        String live = agents.liveContainer(name);
-        if (live != null) {
-            return live;
+    // ---- detached commands: kept by the sandbox's agent (see agentkernel-agent.c), so they outlive us
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return channels.of(name).execDetached(id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        if (!Boolean.TRUE.equals(containers.require(name).getState().getRunning())) {
+            return List.of(); // they died with the sandbox
         }
-        InspectContainerResponse c = requireRunningContainer(name);
-        return AgentSupport.usesAgent(c.getConfig().getLabels()) ? c.getId() : null;
+        return channels.of(name).detachedList();
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return detachedChannel(name, id).detachedLogs(id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return detachedChannel(name, id).detachedKill(id);
+    }
+
+    /** The channel of a running sandbox, for one detached command: a stopped sandbox has none left (NOT_FOUND). */
+    private SandboxChannel detachedChannel(String name, String id) {
+        if (!Boolean.TRUE.equals(containers.require(name).getState().getRunning())) {
+            throw dev.agentkernel.core.AgentKernel.detachedNotFound(name, id);
+        }
+        return channels.of(name);
     }
 
     @Override
     public FileContent readFile(String name, String path, long maxBytes) {
-        String agent = agentContainer(name);
-        if (agent != null) {
-            String p = Validation.sandboxPath(path);
-            long max = Math.min(maxBytes, Integer.MAX_VALUE - 16); // held in one array
-            return new FileContent(p, viaAgent(agent, name, a -> a.readFile(p, max)));
+        SandboxChannel channel = channels.of(name);
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be positive");
         }
-        return files.read(requireRunning(name), name, path, maxBytes, problem(name));
+        // held in one array on either transport
+        return channel.readFile(Validation.sandboxPath(path), Math.min(maxBytes, Integer.MAX_VALUE - 16));
     }
 
     @Override
     public void writeFile(String name, FileContent file) {
-        String agent = agentContainer(name);
-        if (agent != null) {
-            viaAgent(agent, name, a -> {
-                a.writeFile(file.path(), file.content());
-                return null;
-            });
-            return;
-        }
-        files.write(requireRunning(name), name, file, problem(name));
+        channels.of(name).writeFile(file);
     }
 
     @Override
     public void deleteFile(String name, String path) {
-        String agent = agentContainer(name);
-        if (agent != null) {
-            String p = Validation.sandboxPath(path);
-            viaAgent(agent, name, a -> {
-                a.deleteFile(p);
-                return null;
-            });
-            return;
-        }
-        files.delete(requireRunning(name), name, path, problem(name));
-    }
-
-    /**
-     * Runs a call on the sandbox's agent. A lost or refused connection usually means the sandbox stopped or went
-     * away meanwhile: that is then reported as such (CONFLICT / NOT_FOUND), like on the docker exec path.
-     */
-    private <T> T viaAgent(String containerId, String name, java.util.function.Function<AgentClient, T> call) {
-        try {
-            return call.apply(agents.client(containerId, name));
-        } catch (AgentKernelException e) {
-            if (e.code() != dev.agentkernel.api.ErrorCode.BACKEND_UNAVAILABLE) {
-                throw e;
-            }
-            Optional<InspectContainerResponse> now = find(name);
-            if (now.isEmpty() || !now.get().getId().equals(containerId)) {
-                throw AgentKernelException.sandboxNotFound(name);
-            }
-            if (!Boolean.TRUE.equals(now.get().getState().getRunning())) {
-                throw notRunning(name);
-            }
-            throw e;
-        }
-    }
-
-    private String requireRunning(String name) {
-        return requireRunningContainer(name).getId();
-    }
-
-    /** The container of a running sandbox of ours; not found or not running is a clear error. */
-    private InspectContainerResponse requireRunningContainer(String name) {
-        InspectContainerResponse c = require(name);
-        if (!Boolean.TRUE.equals(c.getState().getRunning())) {
-            throw notRunning(name);
-        }
-        return c;
-    }
-
-    private static AgentKernelException notRunning(String name) {
-        return new AgentKernelException.ConflictException("Sandbox '" + name + "' is not running");
-    }
-
-    /** The container went away or stopped between our check and the exec. */
-    private static ContainerExec.ContainerProblem problem(String name) {
-        return (status, message) -> status == 404 ? AgentKernelException.sandboxNotFound(name) : notRunning(name);
+        SandboxChannel channel = channels.of(name);
+        channel.deleteFile(Validation.sandboxPath(path));
     }
 
     @Override

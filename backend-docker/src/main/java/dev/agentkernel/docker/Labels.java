@@ -1,5 +1,6 @@
 package dev.agentkernel.docker;
 
+import dev.agentkernel.core.SandboxUuids;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
@@ -26,6 +27,8 @@ final class Labels {
     static final String CREATED_AT = PREFIX + "created-at";
     static final String OWNER = PREFIX + "owner";
     static final String IMAGE = PREFIX + "image";
+    /** The sandbox's identity for its whole life (labels are fixed at creation, so stop/start keeps it). */
+    static final String UUID = PREFIX + "uuid";
 
     /** The detail saying how commands reach the sandbox: {@code agent} or {@code docker-exec}. */
     static final String EXEC_VIA = "exec_via";
@@ -51,6 +54,7 @@ final class Labels {
         labels.put(CREATED_AT, createdAt.toString());
         labels.put(OWNER, owner);
         labels.put(IMAGE, spec.image());
+        labels.put(UUID, SandboxUuids.newUuid());
         return labels;
     }
 
@@ -78,7 +82,16 @@ final class Labels {
         return new SandboxInfo(labels.get(NAME), status(dockerState), backendId, labels.get(IMAGE),
                 intOrNull(labels.get(VCPUS)), intOrNull(labels.get(MEMORY_MB)), instantOrNull(labels.get(CREATED_AT)),
                 profileOrNull(labels.get(PROFILE)), kindOrNull(labels.get(KIND)), containerId, labels.get(OWNER),
-                Map.of(EXEC_VIA, dev.agentkernel.docker.agent.AgentSupport.execVia(labels)));
+                Map.of(EXEC_VIA, dev.agentkernel.docker.agent.AgentSupport.execVia(labels)))
+                .withUuid(uuid(labels.get(UUID), containerId));
+    }
+
+    /** The stored identity; a container made before identities existed gets one derived from its id. */
+    private static String uuid(String stored, String containerId) {
+        if (stored != null && stored.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
+            return stored;
+        }
+        return containerId == null ? null : SandboxUuids.derived(containerId);
     }
 
     /** Docker state → ours: created and exited containers are stopped (they start with their files). */

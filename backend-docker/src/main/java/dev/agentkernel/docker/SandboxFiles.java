@@ -69,13 +69,9 @@ final class SandboxFiles {
         this.execs = execs;
     }
 
-    FileContent read(String containerId, String sandbox, String path, long maxBytes,
+    /** Reads at most {@code maxBytes} (a positive int-sized count) of a validated path. */
+    FileContent read(String containerId, String sandbox, String p, long maxBytes,
                      ContainerExec.ContainerProblem problem) {
-        String p = Validation.sandboxPath(path);
-        if (maxBytes <= 0) {
-            throw new IllegalArgumentException("maxBytes must be positive");
-        }
-        maxBytes = Math.min(maxBytes, Integer.MAX_VALUE - 16); // held in one array
         Capped out = new Capped(maxBytes + 1);
         Capped err = new Capped(4096);
         int code = execs.runHelper(containerId, List.of("/bin/sh", "-c", READ, "agentkernel-read", p,
@@ -96,8 +92,8 @@ final class SandboxFiles {
         check(code, sandbox, file.path(), err, "write");
     }
 
-    void delete(String containerId, String sandbox, String path, ContainerExec.ContainerProblem problem) {
-        String p = Validation.sandboxPath(path);
+    /** Deletes a validated path. */
+    void delete(String containerId, String sandbox, String p, ContainerExec.ContainerProblem problem) {
         Capped err = new Capped(4096);
         int code = execs.runHelper(containerId, List.of("/bin/sh", "-c", DELETE, "agentkernel-delete", p), null,
                 (t, b, o, l) -> err.write(b, o, l), HELPER_TIMEOUT, problem);

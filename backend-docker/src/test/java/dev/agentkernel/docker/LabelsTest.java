@@ -30,10 +30,22 @@ class LabelsTest {
                 .containsEntry("dev.agentkernel.owner", "host/1/ab")
                 .containsEntry("dev.agentkernel.image", "agentkernel/busybox:local")
                 .containsEntry("team", "a");
+        String uuid = labels.get("dev.agentkernel.uuid");
+        assertThat(uuid).as("a UUIDv7").matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
         SandboxInfo info = Labels.toInfo(labels, "running", "cid", "docker");
         assertThat(info).isEqualTo(new SandboxInfo("box-1", SandboxStatus.RUNNING, "docker", "agentkernel/busybox:local",
                 2, 256, t, SecurityProfile.RESTRICTIVE, SandboxKind.POOL, "cid", "host/1/ab",
-                Map.of("exec_via", "docker-exec")));
+                Map.of("exec_via", "docker-exec"), uuid, null));
+        assertThat(Labels.of(spec, "host/1/ab", t).get("dev.agentkernel.uuid")).as("a new one per sandbox").isNotEqualTo(uuid);
+    }
+
+    @Test
+    void aContainerWithoutAStoredUuidGetsOneDerivedFromItsId() {
+        Map<String, String> labels = new java.util.HashMap<>(Labels.of(spec, "host/1/ab", Instant.now()));
+        labels.remove("dev.agentkernel.uuid");
+        String derived = Labels.toInfo(labels, "running", "cid", "docker").uuid();
+        assertThat(derived).isNotNull().isEqualTo(Labels.toInfo(labels, "exited", "cid", "docker").uuid());
+        assertThat(Labels.toInfo(labels, "running", "other", "docker").uuid()).isNotEqualTo(derived);
     }
 
     @Test

@@ -112,8 +112,13 @@ final class SandboxMeta {
         } catch (RuntimeException e) {
             profile = null;
         }
+        // The identity: derived from the name and the creation time, which the claim keeps and every pod made again
+        // from it carries, so it holds across stop/start and restarts, and a later sandbox of the same name differs.
+        String uuid = a.get(CREATED_AT) == null ? null
+                : dev.agentkernel.core.SandboxUuids.derived(a.get(NAME) + "@" + a.get(CREATED_AT));
         return new SandboxInfo(a.get(NAME), status, KubernetesBackend.ID, a.get(IMAGE), integer(a.get(VCPUS)),
-                integer(a.get(MEMORY_MB)), instant(a.get(CREATED_AT)), profile, kind, id, a.get(OWNER), details);
+                integer(a.get(MEMORY_MB)), instant(a.get(CREATED_AT)), profile, kind, id, a.get(OWNER), details)
+                .withUuid(uuid);
     }
 
     /** The spec a named sandbox was made with, read back from its claim (start makes its pod again from it). */

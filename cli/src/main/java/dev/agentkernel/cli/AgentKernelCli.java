@@ -89,6 +89,8 @@ import java.util.concurrent.Callable;
                 VersionCommand.class,
                 CompletionCommand.class,
                 dev.agentkernel.cli.mcp.McpServerCommand.class, dev.agentkernel.cli.mcp.McpCommand.class,
+                // upstream 0.18
+                dev.agentkernel.cli.commands.DetachedCommand.class, dev.agentkernel.cli.commands.ExtendCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class AgentKernelCli implements Callable<Integer> {

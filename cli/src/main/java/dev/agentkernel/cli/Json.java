@@ -44,6 +44,22 @@ public final class Json {
         putIfKnown(m, "created_at", s.createdAt() == null ? null : s.createdAt().toString());
         putIfKnown(m, "profile", s.profile() == null ? null : s.profile().wireName());
         m.put("kind", s.kind().wireName());
+        putIfKnown(m, "uuid", s.uuid());
+        putIfKnown(m, "expires_at", s.expiresAt() == null ? null : s.expiresAt().toString());
+        return m;
+    }
+
+    /** The API's DetachedCommand. */
+    public static Map<String, Object> detached(dev.agentkernel.api.DetachedCommand c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("sandbox", c.sandbox());
+        m.put("command", c.command());
+        m.put("pid", c.pid());
+        m.put("status", c.status().wireName());
+        m.put("exit_code", c.exitCode());
+        putIfKnown(m, "started_at", c.startedAt() == null ? null : c.startedAt().toString());
+        m.put("truncated", c.truncated());
         return m;
     }
 

@@ -210,6 +210,67 @@ class FakeCommandsTest {
     }
 
     @Test
+    void createWithTtlAndExtend() throws Exception {
+        CliHarness.Result created = cli.run("create", "ttl", "--ttl", "2h", "--json");
+        assertThat(created.exitCode()).as(created.toString()).isZero();
+        java.time.Instant expires = java.time.Instant.parse(json(created.out()).get("expires_at").asText());
+        assertThat(json(created.out()).get("uuid").asText()).hasSize(36);
+        CliHarness.Result extended = cli.run("extend", "ttl", "--by", "30m", "--json");
+        assertThat(extended.exitCode()).as(extended.toString()).isZero();
+        java.time.Instant later = java.time.Instant.parse(json(extended.out()).get("expires_at").asText());
+        assertThat(java.time.Duration.between(expires, later)).isEqualTo(java.time.Duration.ofMinutes(30));
+        CliHarness.Result bad = cli.run("extend", "ttl", "--by", "soon");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("error: Invalid by");
+        CliHarness.Result badTtl = cli.run("create", "ttl2", "--ttl", "0");
+        assertThat(badTtl.exitCode()).isEqualTo(2);
+        assertThat(badTtl.err()).startsWith("error: Invalid ttl");
+        assertThat(fake.names()).doesNotContain("ttl2");
+        cli.run("rm", "-f", "ttl");
+    }
+
+    @Test
+    void detachedCommandsOnABackendWithoutThemExitUnsupported() {
+        cli.run("create", "det");
+        CliHarness.Result r = cli.run("exec", "det", "--detach", "--", "sleep", "1");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(9);
+        assertThat(r.err()).startsWith("error: ").contains("detached_commands");
+        assertThat(cli.run("detached", "ls", "det").exitCode()).isEqualTo(9);
+        cli.run("rm", "-f", "det");
+    }
+
+    @Test
+    void cpOfADirectoryIsOneBulkWriteCheckedFirst() throws Exception {
+        cli.run("create", "bulk");
+        Path dir = Files.createDirectories(tmp.resolve("many/sub"));
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(dir.resolve("f" + i + ".txt"), "file " + i + "\n");
+        }
+        // The Sandboxes the command gets, with its calls counted.
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AgentKernelConfig d = AgentKernelConfig.defaults();
+        AgentKernelConfig config = ConfigFiles.oneShot(new AgentKernelConfig(d.server(), d.sandbox(), d.resources(),
+                d.pool(), d.limits(), new AgentKernelConfig.Audit(auditFile, true), d.images()));
+        CliHarness counted = new CliHarness((connection, console) -> {
+            dev.agentkernel.api.Sandboxes k = AgentKernel.builder().backend(fake).config(config).build();
+            return (dev.agentkernel.api.Sandboxes) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[]{dev.agentkernel.api.Sandboxes.class}, (proxy, m, args) -> {
+                        calls.add(m.getName());
+                        try {
+                            return m.invoke(k, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }, Map.of("AGENTKERNEL_HOME", tmp.toString()));
+        CliHarness.Result r = counted.run("cp", tmp.resolve("many").toString(), "bulk:/work/");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(calls).containsOnlyOnce("writeFiles").doesNotContain("writeFile");
+        assertThat(cli.run("cat", "bulk", "/work/many/sub/f4.txt").out()).isEqualTo("file 4\n");
+        cli.run("rm", "-f", "bulk");
+    }
+
+    @Test
     void catRefusesBinaryFiles() throws Exception {
         cli.run("create", "bin");
         Path blob = Files.write(tmp.resolve("blob"), new byte[] {(byte) 0xff, 0, (byte) 0xfe});

@@ -40,7 +40,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Base64;
+import dev.agentkernel.api.DetachedCommand;
+import dev.agentkernel.client.generated.model.DetachedCommandListResponse;
+import dev.agentkernel.client.generated.model.DetachedCommandResponse;
+import dev.agentkernel.client.generated.model.DetachedLogs;
+import dev.agentkernel.client.generated.model.DetachedLogsResponse;
+import dev.agentkernel.client.generated.model.ExtendRequest;
+import dev.agentkernel.client.generated.model.ExtendResponse;
+import dev.agentkernel.client.generated.model.ExtendResult;
+import dev.agentkernel.client.generated.model.WriteFilesRequest;
+import dev.agentkernel.client.generated.model.WriteFilesResponse;
+import dev.agentkernel.client.generated.model.WriteFilesResult;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
@@ -319,6 +331,97 @@ public final class AgentKernelClient implements Sandboxes {
             throw Errors.protocol("log answer without data", null);
         }
         return data.stream().map(Wire::audit).toList();
+    }
+
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands
+
+    /** {@code GET /sandboxes/by-uuid/{uuid}}. */
+    @Override
+    public SandboxInfo getByUuid(String uuid) {
+        String u = Validation.uuid(uuid);
+        return Wire.sandbox(transport.call("GET", "sandboxes/by-uuid/" + u, null, SandboxResponse.class, timeout)
+                .getData());
+    }
+
+    /** {@code POST /sandboxes/{name}/extend}; the duration is sent in whole seconds. */
+    @Override
+    public java.time.Instant extend(String name, Duration by) {
+        Validation.ttl("by", by);
+        ExtendResult r = transport.call("POST", sandboxPath(name) + "/extend",
+                new ExtendRequest().by(Long.toString(Math.max(1, by.toSeconds()))), ExtendResponse.class, timeout)
+                .getData();
+        if (r == null || r.getExpiresAt() == null) {
+            throw Errors.protocol("extend answer without expires_at", null);
+        }
+        return r.getExpiresAt().toInstant();
+    }
+
+    /**
+     * {@code POST /sandboxes/{name}/files}. The wire carries text: every content must be valid UTF-8 (binary files
+     * go one by one through {@link #writeFile}).
+     */
+    @Override
+    public int writeFiles(String name, Map<String, byte[]> files) {
+        if (files == null || files.isEmpty()) {
+            throw Validation.invalid("Invalid files: at least one file is required");
+        }
+        Map<String, String> text = new java.util.LinkedHashMap<>();
+        files.forEach((path, content) -> {
+            FileContent f = new FileContent(path, content);
+            text.put(f.path(), f.utf8().orElseThrow(() -> Validation.invalid("Invalid files: the content of "
+                    + f.path() + " is not UTF-8 text")));
+        });
+        WriteFilesResult r = transport.call("POST", sandboxPath(name) + "/files", new WriteFilesRequest().files(text),
+                WriteFilesResponse.class, timeout).getData();
+        if (r == null || r.getWritten() == null) {
+            throw Errors.protocol("bulk write answer without written", null);
+        }
+        return r.getWritten();
+    }
+
+    /** {@code POST /sandboxes/{name}/exec/detach}. */
+    @Override
+    public DetachedCommand execDetached(String name, ExecRequest request) {
+        return Wire.detached(transport.call("POST", sandboxPath(name) + "/exec/detach", Wire.execBody(request),
+                DetachedCommandResponse.class, timeout).getData());
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        List<dev.agentkernel.client.generated.model.DetachedCommand> data = transport.call("GET",
+                sandboxPath(name) + "/exec/detached", null, DetachedCommandListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("detached list answer without data", null);
+        }
+        return data.stream().map(Wire::detached).toList();
+    }
+
+    @Override
+    public DetachedCommand detachedStatus(String name, String id) {
+        return Wire.detached(transport.call("GET", detachedPath(name, id), null, DetachedCommandResponse.class,
+                timeout).getData());
+    }
+
+    @Override
+    public String detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        DetachedLogs d = transport.call("GET", detachedPath(name, id) + "/logs?stream=" + stream.wireName(), null,
+                DetachedLogsResponse.class, timeout).getData();
+        String text = d == null ? null : stream == DetachedCommand.Stream.STDERR ? d.getStderr() : d.getStdout();
+        if (text == null) {
+            throw Errors.protocol("detached logs answer without " + stream.wireName(), null);
+        }
+        return text;
+    }
+
+    /** {@code DELETE /sandboxes/{name}/exec/detached/{id}}, then its status (the answer is only a message). */
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        transport.call("DELETE", detachedPath(name, id), null, MessageResponse.class, timeout);
+        return detachedStatus(name, id);
+    }
+
+    private static String detachedPath(String name, String id) {
+        return sandboxPath(name) + "/exec/detached/" + Validation.detachedId(id);
     }
 
     /** Nothing to release: the JDK's HTTP client keeps no resource that outlives its idle connections. */

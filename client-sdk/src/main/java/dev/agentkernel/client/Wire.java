@@ -71,7 +71,7 @@ final class Wire {
                 .workdir(r.workdir())
                 .timeoutMs(millis(r.timeout()))
                 .stdin(text(r.stdin()))
-                .sudo(null); // the generated default (false) would be sent otherwise
+                .sudo(r.sudo() ? Boolean.TRUE : null); // the generated default (false) would be sent otherwise
     }
 
     /** Labels are not part of the HTTP API: refused rather than dropped. */
@@ -86,7 +86,8 @@ final class Wire {
                 .vcpus(spec.vcpus())
                 .memoryMb(spec.memoryMb())
                 .profile(profile(spec.profile()))
-                .env(spec.env().isEmpty() ? null : spec.env());
+                .env(spec.env().isEmpty() ? null : spec.env())
+                .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()));
     }
 
     private static Profile profile(SecurityProfile p) {
@@ -127,7 +128,17 @@ final class Wire {
         return new SandboxInfo(d.getName(), status(d.getStatus() == null ? null : d.getStatus().getValue()),
                 Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getImage(), d.getVcpus(), d.getMemoryMb(),
                 instant(d.getCreatedAt()), d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()),
-                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d));
+                d.getKind() == null ? null : kind(d.getKind().getValue()), null, null, details(d),
+                d.getUuid() == null ? null : d.getUuid().toString(), instant(d.getExpiresAt()));
+    }
+
+    static dev.agentkernel.api.DetachedCommand detached(dev.agentkernel.client.generated.model.DetachedCommand d) {
+        require(d, "detached command");
+        require(d.getStatus(), "detached command status");
+        return new dev.agentkernel.api.DetachedCommand(d.getId(), d.getSandbox(), d.getCommand(),
+                d.getPid() == null ? 0 : d.getPid(),
+                dev.agentkernel.api.DetachedCommand.Status.valueOf(d.getStatus().getValue().toUpperCase(Locale.ROOT)),
+                d.getExitCode(), instant(d.getStartedAt()), Boolean.TRUE.equals(d.getTruncated()));
     }
 
     /** The backend's details; an older server sent Docker's {@code exec_via} alone. */

@@ -156,6 +156,46 @@ final class LazySandboxes implements Sandboxes {
         return delegate().health();
     }
 
+    @Override
+    public SandboxInfo getByUuid(String uuid) {
+        return delegate().getByUuid(uuid);
+    }
+
+    @Override
+    public java.time.Instant extend(String name, java.time.Duration by) {
+        return delegate().extend(name, by);
+    }
+
+    @Override
+    public int writeFiles(String name, java.util.Map<String, byte[]> files) {
+        return delegate().writeFiles(name, files);
+    }
+
+    @Override
+    public dev.agentkernel.api.DetachedCommand execDetached(String name, ExecRequest request) {
+        return delegate().execDetached(name, request);
+    }
+
+    @Override
+    public List<dev.agentkernel.api.DetachedCommand> detachedList(String name) {
+        return delegate().detachedList(name);
+    }
+
+    @Override
+    public dev.agentkernel.api.DetachedCommand detachedStatus(String name, String id) {
+        return delegate().detachedStatus(name, id);
+    }
+
+    @Override
+    public String detachedLogs(String name, String id, dev.agentkernel.api.DetachedCommand.Stream stream) {
+        return delegate().detachedLogs(name, id, stream);
+    }
+
+    @Override
+    public dev.agentkernel.api.DetachedCommand detachedKill(String name, String id) {
+        return delegate().detachedKill(name, id);
+    }
+
     /** Closes what was opened, once. */
     @Override
     public void close() {

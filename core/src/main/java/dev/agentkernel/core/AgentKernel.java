@@ -6,6 +6,7 @@ import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -31,6 +32,7 @@ import dev.agentkernel.core.image.ImageResolver;
 import dev.agentkernel.core.internal.Admission;
 import dev.agentkernel.core.internal.CapabilityGuard;
 import dev.agentkernel.core.internal.CommandLimits;
+import dev.agentkernel.core.internal.Expiries;
 import dev.agentkernel.core.internal.Gate;
 import dev.agentkernel.core.internal.InFlightRegistry;
 import dev.agentkernel.core.internal.LazyAuditLog;
@@ -82,6 +84,11 @@ public final class AgentKernel implements Sandboxes {
     private static final RunListener NO_LISTENER = new RunListener() { };
     /** How long {@link #close} waits for cancelled commands to end. */
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    /**
+     * Output kept of a detached command, per stream, at most (in the sandbox's memory, which counts against its
+     * limit; {@code limits.max_output_bytes} when lower). Beyond it output is dropped and {@code truncated} set.
+     */
+    public static final long DETACHED_MAX_OUTPUT_BYTES = 1 << 20;
 
     private enum State { NEW, STARTED, CLOSED }
 
@@ -101,6 +108,8 @@ public final class AgentKernel implements Sandboxes {
     private final Duration reconcileInterval;
     private final MetricsRelay metrics = new MetricsRelay();
     private final PtySessions terminals;
+    private final Expiries expiries;
+    private final Duration expiryInterval;
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -130,6 +139,12 @@ public final class AgentKernel implements Sandboxes {
         this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
         this.terminals = new PtySessions(config.pty());
+        // The expiry table sits beside the audit log the configuration names; a kernel given its own log (tests)
+        // keeps it in memory unless told where.
+        Path expiryFile = b.expiryFile != null ? b.expiryFile
+                : given == null ? config.audit().path().resolveSibling("expiries.json") : null;
+        this.expiries = new Expiries(expiryFile, java.time.Instant::now);
+        this.expiryInterval = b.expiryInterval;
     }
 
     public static Builder builder() {
@@ -159,6 +174,7 @@ public final class AgentKernel implements Sandboxes {
                 pool.warm(runs.defaultKey());
             }
             reaper.schedule(reconcileInterval);
+            expiries.schedule(expiryInterval, this::reapExpired);
             state = State.STARTED;
         }
         return this;
@@ -201,20 +217,31 @@ public final class AgentKernel implements Sandboxes {
         if (choice.note() != null) {
             LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
         }
-        return backend.create(s.withImage(choice.image()),
-                choice.note() == null ? Map.of() : Map.of("image_note", choice.note()));
+        Duration ttl = s.ttl() != null ? s.ttl() : config.sandbox().ttl();
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        if (choice.note() != null) {
+            extra.put("image_note", choice.note());
+        }
+        if (ttl != null) {
+            extra.put("ttl_seconds", ttl.toSeconds());
+        }
+        SandboxInfo info = backend.create(s.withImage(choice.image()), extra);
+        if (ttl != null && info.uuid() != null) {
+            info = info.withExpiresAt(expiries.set(info.uuid(), ttl));
+        }
+        return info;
     }
 
     /** A named sandbox, or a temporary one while its run lasts. */
     public SandboxInfo get(String name) {
         started();
-        return visibility.require(name, false);
+        return expiries.decorate(visibility.require(name, false));
     }
 
     /** Named sandboxes (and temporary ones while they run); pool members are not listed. */
     public List<SandboxInfo> list() {
         started();
-        return visibility.list();
+        return visibility.list().stream().map(expiries::decorate).toList();
     }
 
     public ExecResult exec(String name, ExecRequest request) {
@@ -227,6 +254,7 @@ public final class AgentKernel implements Sandboxes {
         Cancellation c = cancellation == null ? Cancellation.create() : cancellation;
         ExecRequest limited = limits.apply(request);
         named(name);
+        checkSudo(name, limited);
         try (InFlightRegistry.Registration ignored0 = inFlight.track(c); Admission.Permit ignored = gate.exec(name)) {
             l.onProgress(RunListener.Stage.EXECUTING);
             ExecResult result = backend.exec(name, limited, l, c);
@@ -255,9 +283,10 @@ public final class AgentKernel implements Sandboxes {
     }
 
     public void remove(String name) {
-        get(name);
+        SandboxInfo info = get(name);
         try {
             backend.remove(name);
+            expiries.forget(info.uuid());
         } finally {
             visibility.forget(name);
         }
@@ -287,6 +316,128 @@ public final class AgentKernel implements Sandboxes {
         named(name);
         backend.deleteFile(name, normal);
         return normal;
+    }
+
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands ----
+
+    @Override
+    public SandboxInfo getByUuid(String uuid) {
+        String wanted = Validation.uuid(uuid);
+        return list().stream().filter(s -> wanted.equals(s.uuid())).findFirst()
+                .orElseThrow(() -> new AgentKernelException.NotFoundException("Sandbox with uuid '" + wanted
+                        + "' not found"));
+    }
+
+    @Override
+    public java.time.Instant extend(String name, Duration by) {
+        Validation.ttl("by", by);
+        named(name);
+        SandboxInfo info = visibility.require(name, true);
+        if (info.uuid() == null) {
+            throw new AgentKernelException.UnsupportedException("The " + backend.id()
+                    + " backend gives sandbox '" + name + "' no identity to keep a TTL by");
+        }
+        java.time.Instant at = expiries.extend(info.uuid(), by);
+        backend.record("sandbox_extended", name, Map.of("by_seconds", by.toSeconds(), "expires_at", at.toString()));
+        return at;
+    }
+
+    /** Checks every path and size first, then writes the files one by one (each audited as {@code file_written}). */
+    @Override
+    public int writeFiles(String name, Map<String, byte[]> files) {
+        if (files == null || files.isEmpty()) {
+            throw Validation.invalid("Invalid files: at least one file is required");
+        }
+        List<FileContent> checked = new java.util.ArrayList<>(files.size());
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            FileContent file = new FileContent(e.getKey(), e.getValue() == null ? new byte[0] : e.getValue());
+            if (file.size() > config.limits().maxFileBytes()) {
+                throw new AgentKernelException.TooLargeException("File '" + file.path() + "' is larger than "
+                        + config.limits().maxFileBytes() + " bytes");
+            }
+            checked.add(file);
+        }
+        named(name);
+        checked.forEach(file -> backend.writeFile(name, file));
+        return checked.size();
+    }
+
+    /**
+     * Starts a detached command. It gets no default timeout (it is meant to outlive the call), only one it asks
+     * for, and its output is capped at {@link #DETACHED_MAX_OUTPUT_BYTES} per stream.
+     */
+    @Override
+    public DetachedCommand execDetached(String name, ExecRequest request) {
+        Objects.requireNonNull(request, "request");
+        limits.checkTimeout(request.timeout(), "timeout_ms");
+        long cap = Math.min(DETACHED_MAX_OUTPUT_BYTES, config.limits().maxOutputBytes());
+        ExecRequest r = request.withMaxOutputBytes(Math.min(cap, request.maxOutputBytes()));
+        named(name);
+        checkSudo(name, r);
+        return backend.execDetached(name, newDetachedId(), r);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        named(name);
+        return backend.detachedList(name);
+    }
+
+    @Override
+    public DetachedCommand detachedStatus(String name, String id) {
+        Validation.detachedId(id);
+        return detachedList(name).stream().filter(c -> c.id().equals(id)).findFirst()
+                .orElseThrow(() -> detachedNotFound(name, id));
+    }
+
+    @Override
+    public String detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        Validation.detachedId(id);
+        named(name);
+        return new String(backend.detachedLogs(name, id, Objects.requireNonNull(stream, "stream")),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        Validation.detachedId(id);
+        named(name);
+        return backend.detachedKill(name, id);
+    }
+
+    public static AgentKernelException detachedNotFound(String name, String id) {
+        return new AgentKernelException.NotFoundException("Detached command '" + id + "' not found in sandbox '"
+                + name + "'");
+    }
+
+    /** One pass of TTL reaping (also run every {@link Builder#expiryInterval}); returns how many it removed. */
+    public int reapExpired() {
+        return expiries.reap(visibility::list, backend);
+    }
+
+    /**
+     * {@code sudo} is refused with {@code FORBIDDEN} when the configuration turns it off
+     * ({@code sandbox.allow_sudo}) or the sandbox runs the restrictive profile (whose point is a non-root user).
+     */
+    private void checkSudo(String name, ExecRequest request) {
+        if (!request.sudo()) {
+            return;
+        }
+        if (!config.sandbox().allowSudo()) {
+            throw new AgentKernelException(ErrorCode.FORBIDDEN,
+                    "sudo is turned off on this server (sandbox.allow_sudo = false)");
+        }
+        SandboxInfo info = visibility.require(name, true);
+        if (info.profile() == dev.agentkernel.api.SecurityProfile.RESTRICTIVE) {
+            throw new AgentKernelException(ErrorCode.FORBIDDEN, "sudo is not allowed in sandbox '" + name
+                    + "': its profile is restrictive");
+        }
+    }
+
+    private static String newDetachedId() {
+        byte[] b = new byte[4];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
     }
 
     /** Audit events of one sandbox (exact name), sorted by time; readable after the sandbox is removed. */
@@ -363,6 +514,7 @@ public final class AgentKernel implements Sandboxes {
         }
         reaper.close();
         terminals.close();
+        expiries.close();
         inFlight.closeAndCancelAll();
         runs.stopBatches();
         inFlight.awaitNone(CLOSE_WAIT);
@@ -413,6 +565,24 @@ public final class AgentKernel implements Sandboxes {
         private Integer poolThreads;
         private boolean destroyInBackground;
         private Duration leaseTtl = Duration.ofSeconds(60);
+        private Path expiryFile;
+        private Duration expiryInterval = Duration.ofSeconds(15);
+
+        /** Where sandbox expiries are kept (default: {@code expiries.json} beside the configured audit log). */
+        public Builder expiryFile(Path file) {
+            this.expiryFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** How often expired sandboxes are looked for (default 15 s; {@link Duration#ZERO}: never). */
+        public Builder expiryInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("expiryInterval must not be negative");
+            }
+            this.expiryInterval = interval;
+            return this;
+        }
 
         public Builder backend(Backend backend) {
             this.backend = backend;

@@ -14,6 +14,7 @@ import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 
+import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -117,6 +118,33 @@ public interface Backend extends AutoCloseable {
      */
     default boolean imageAvailable(String image) {
         return true;
+    }
+
+    // ---- detached commands: only called with Capability.DETACHED_COMMANDS ----
+
+    /**
+     * Starts {@code request} in the background in a running sandbox under the id {@code id} (the kernel's choice,
+     * unique in the sandbox). The sandbox owns it: it outlives this process, is killed with its whole tree by
+     * {@link #detachedKill} or when the sandbox stops, and its output is kept in the sandbox up to
+     * {@code request.maxOutputBytes()} per stream. A program that cannot start is an error, not a record.
+     */
+    default DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+    }
+
+    /** The detached commands of a running sandbox with their current state, oldest first (empty when stopped). */
+    default List<DetachedCommand> detachedList(String name) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+    }
+
+    /** What a detached command wrote on one stream so far (at most its cap); an unknown id is NOT_FOUND. */
+    default byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+    }
+
+    /** Kills a detached command's process tree and returns it as it ended; an unknown id is NOT_FOUND. */
+    default DetachedCommand detachedKill(String name, String id) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
     }
 
     /** Whether the engine answers; never throws. */

@@ -13,6 +13,7 @@ import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 
+import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -101,6 +102,26 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public void deleteFile(String name, String path) {
         delegate.deleteFile(name, path);
+    }
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return delegate.execDetached(name, id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        return delegate.detachedList(name);
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return delegate.detachedLogs(name, id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return delegate.detachedKill(name, id);
     }
 
     @Override

@@ -31,7 +31,16 @@ public enum ApiRoute {
     OPEN_PTY("GET", "/sandboxes/{name}/pty", "openPty", false),
     POOL("GET", "/pool", "getPool", false),
     METRICS("GET", "/metrics", "getMetrics", false),
-    OPENAPI("GET", "/openapi.yaml", "getOpenApi", false);
+    OPENAPI("GET", "/openapi.yaml", "getOpenApi", false),
+    // upstream 0.18 (the SDKs' calls): identity, TTL, bulk files, detached commands
+    GET_SANDBOX_BY_UUID("GET", "/sandboxes/by-uuid/{uuid}", "getSandboxByUuid", false),
+    EXTEND_SANDBOX("POST", "/sandboxes/{name}/extend", "extendTtl", true),
+    WRITE_FILES("POST", "/sandboxes/{name}/files", "writeFiles", true),
+    EXEC_DETACHED("POST", "/sandboxes/{name}/exec/detach", "execDetached", true),
+    LIST_DETACHED("GET", "/sandboxes/{name}/exec/detached", "detachedList", false),
+    GET_DETACHED("GET", "/sandboxes/{name}/exec/detached/{id}", "detachedStatus", false),
+    DETACHED_LOGS("GET", "/sandboxes/{name}/exec/detached/{id}/logs", "detachedLogs", false),
+    KILL_DETACHED("DELETE", "/sandboxes/{name}/exec/detached/{id}", "detachedKill", false);
 
     private final HttpMethod method;
     private final String template;

@@ -136,6 +136,14 @@ final class ApiRouter {
             case POOL -> sys::pool;
             case METRICS -> sys::metrics;
             case OPENAPI -> sys::openapi;
+            case GET_SANDBOX_BY_UUID -> s::getByUuid;
+            case EXTEND_SANDBOX -> s::extend;
+            case WRITE_FILES -> s::writeFiles;
+            case EXEC_DETACHED -> s::execDetached;
+            case LIST_DETACHED -> s::detachedList;
+            case GET_DETACHED -> s::detachedStatus;
+            case DETACHED_LOGS -> s::detachedLogs;
+            case KILL_DETACHED -> s::detachedKill;
         };
     }
 }

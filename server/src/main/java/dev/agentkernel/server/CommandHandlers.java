@@ -3,14 +3,11 @@ package dev.agentkernel.server;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.Cancellation;
-import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunResult;
-import dev.agentkernel.api.SandboxInfo;
-import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import io.vertx.ext.web.RoutingContext;
 
@@ -67,9 +64,7 @@ final class CommandHandlers {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         Cancellation cancellation = cancelledWhenClientLeaves(ctx);
         calls.respondToCommand(ctx, 200, () -> {
-            JsonRequest body = Calls.body(ctx);
-            ExecRequest request = Requests.exec(body);
-            checkSudo(name, body.bool("sudo", false));
+            ExecRequest request = Requests.exec(Calls.body(ctx));
             return Wire.exec(counted("exec", () -> kernel.execStreaming(name, request, NO_EVENTS, cancellation)));
         });
     }
@@ -100,9 +95,7 @@ final class CommandHandlers {
     void execStream(RoutingContext ctx) {
         String name = Validation.sandboxName(ctx.pathParam("name"));
         stream(ctx, "exec", (sse, cancel) -> {
-            JsonRequest body = Calls.body(ctx);
-            ExecRequest request = Requests.exec(body);
-            checkSudo(name, body.bool("sudo", false));
+            ExecRequest request = Requests.exec(Calls.body(ctx));
             return kernel.execStreaming(name, request, sse, cancel);
         });
     }
@@ -138,21 +131,6 @@ final class CommandHandlers {
     /** Cancels every open stream: their commands are killed and temporary sandboxes removed. */
     void cancelAll() {
         openStreams.forEach(Cancellation::cancel);
-    }
-
-    /**
-     * {@code sudo} (sent by the upstream SDKs): the restrictive profile runs as a non-root user and cannot grant it;
-     * the other profiles run commands as the image's default user.
-     */
-    private void checkSudo(String name, boolean sudo) {
-        if (!sudo) {
-            return;
-        }
-        SandboxInfo info = kernel.get(name);
-        if (info.profile() == SecurityProfile.RESTRICTIVE) {
-            throw HttpFailure.of(ErrorCode.FORBIDDEN,
-                    "sudo is not allowed: sandbox '" + name + "' uses the restrictive profile (non-root)");
-        }
     }
 
     private <T> T counted(String kind, Callable<T> call) throws Exception {

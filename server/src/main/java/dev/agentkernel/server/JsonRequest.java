@@ -211,4 +211,40 @@ final class JsonRequest {
         }
         throw wrongType(field, "an object of strings or an array of \"NAME=value\" strings");
     }
+
+    /** A duration as upstream sends it: a string ({@code "30m"}) or a number of seconds; null when absent. */
+    String durationText(String field) {
+        JsonNode v = get(field);
+        if (v == null) {
+            return null;
+        }
+        if (v.isTextual()) {
+            return v.textValue().strip();
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return Long.toString(v.longValue());
+        }
+        throw wrongType(field, "a duration such as \"30m\", \"1h30m\" or a number of seconds");
+    }
+
+    /** An object whose values are all strings (keys kept in order); null when absent. */
+    Map<String, String> stringMap(String field) {
+        JsonNode v = get(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw wrongType(field, "an object of strings");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new InvalidRequestException("Invalid " + prefix + field + ": the value of '"
+                        + Validation.printable(e.getKey()) + "' must be a string");
+            }
+            out.put(e.getKey(), e.getValue().textValue());
+        }
+        return out;
+    }
 }

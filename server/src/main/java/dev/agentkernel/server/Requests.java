@@ -1,5 +1,6 @@
 package dev.agentkernel.server;
 
+import dev.agentkernel.api.Validation;
 import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.LogQuery;
@@ -40,14 +41,14 @@ final class Requests {
                 memoryMb, env, workdir, timeout, stdin);
     }
 
-    /** The body of {@code /sandboxes/{name}/exec}; {@code sudo} is read by the caller. */
+    /** The body of {@code /sandboxes/{name}/exec} and {@code /exec/detach}. */
     static ExecRequest exec(JsonRequest body) {
         List<String> command = body.command("command");
         Map<String, String> env = body.env("env");
         String workdir = body.string("workdir");
         Duration timeout = timeout(body);
         byte[] stdin = stdin(body);
-        return new ExecRequest(command, env, workdir, timeout, stdin, 0);
+        return new ExecRequest(command, env, workdir, timeout, stdin, 0, body.bool("sudo", false));
     }
 
     static List<RunRequest> batch(JsonRequest body) {
@@ -62,8 +63,48 @@ final class Requests {
         Integer memoryMb = body.integer("memory_mb");
         String profile = body.string("profile");
         Map<String, String> env = body.env("env");
+        String ttl = body.durationText("ttl");
         return new SandboxSpec(name, image, vcpus, memoryMb, profile == null ? null : SecurityProfile.fromWire(profile),
-                env, Map.of(), SandboxKind.NAMED);
+                env, Map.of(), SandboxKind.NAMED, ttl == null ? null : Validation.duration("ttl", ttl));
+    }
+
+    /** {@code {"by":"30m"}} of {@code /extend}; missing or empty is upstream's one hour. */
+    static Duration extendBy(JsonRequest body) {
+        String by = body.durationText("by");
+        return Validation.duration("by", by == null || by.isEmpty() ? "1h" : by);
+    }
+
+    /** {@code {"files":{"/abs/path":"utf-8 content", ...}}} of the bulk write. */
+    static Map<String, byte[]> files(JsonRequest body) {
+        Map<String, String> files = body.stringMap("files");
+        if (files == null || files.isEmpty()) {
+            throw new InvalidRequestException("Invalid files: an object of at least one path and its content is required");
+        }
+        Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+        files.forEach((path, content) -> {
+            String normal;
+            try {
+                normal = Validation.sandboxPath(path);
+            } catch (InvalidRequestException e) {
+                throw new InvalidRequestException("Invalid files: " + e.getMessage());
+            }
+            if (out.put(normal, content.getBytes(StandardCharsets.UTF_8)) != null) {
+                throw new InvalidRequestException("Invalid files: the path " + normal + " is given twice");
+            }
+        });
+        return out;
+    }
+
+    /** {@code ?stream=stdout|stderr} of the detached logs (default stdout). */
+    static dev.agentkernel.api.DetachedCommand.Stream stream(String stream) {
+        if (stream == null || stream.isEmpty() || stream.equals("stdout")) {
+            return dev.agentkernel.api.DetachedCommand.Stream.STDOUT;
+        }
+        if (stream.equals("stderr")) {
+            return dev.agentkernel.api.DetachedCommand.Stream.STDERR;
+        }
+        throw new InvalidRequestException("Invalid stream '" + Validation.printable(stream)
+                + "': must be stdout or stderr");
     }
 
     /** The bytes of a file write: {@code content} as UTF-8 text, or base64 when {@code encoding} says so. */

@@ -78,6 +78,64 @@ final class SandboxHandlers {
         calls.respond(ctx, 200, () -> Wire.auditEvents(kernel.logs(name, query)));
     }
 
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands ----
+
+    void getByUuid(RoutingContext ctx) {
+        String uuid = Validation.uuid(ctx.pathParam("uuid"));
+        calls.respond(ctx, 200, () -> Wire.sandbox(kernel.getByUuid(uuid)));
+    }
+
+    /** {@code {"expires_at": "..."}}. */
+    void extend(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> {
+            java.time.Instant at = kernel.extend(name, Requests.extendBy(Calls.body(ctx)));
+            return Wire.object(java.util.Map.of("expires_at", at.toString()));
+        });
+    }
+
+    /** {@code {"written": N}} (a number: upstream's string breaks its own Python and Rust SDKs). */
+    void writeFiles(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> Wire.object(java.util.Map.of("written",
+                kernel.writeFiles(name, Requests.files(Calls.body(ctx))))));
+    }
+
+    void execDetached(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> Wire.detached(kernel.execDetached(name, Requests.exec(Calls.body(ctx)))));
+    }
+
+    void detachedList(RoutingContext ctx) {
+        String name = name(ctx);
+        calls.respond(ctx, 200, () -> Wire.detachedList(kernel.detachedList(name)));
+    }
+
+    void detachedStatus(RoutingContext ctx) {
+        String name = name(ctx);
+        String id = Validation.detachedId(ctx.pathParam("id"));
+        calls.respond(ctx, 200, () -> Wire.detached(kernel.detachedStatus(name, id)));
+    }
+
+    /** {@code {"stdout": "..."}} or, with {@code ?stream=stderr}, {@code {"stderr": "..."}}: one key, as upstream. */
+    void detachedLogs(RoutingContext ctx) {
+        String name = name(ctx);
+        String id = Validation.detachedId(ctx.pathParam("id"));
+        dev.agentkernel.api.DetachedCommand.Stream stream = Requests.stream(ctx.request().getParam("stream"));
+        calls.respond(ctx, 200, () -> Wire.object(java.util.Map.of(stream.wireName(),
+                kernel.detachedLogs(name, id, stream))));
+    }
+
+    /** {@code "Command killed"}, as upstream (every SDK needs a non-null {@code data}). */
+    void detachedKill(RoutingContext ctx) {
+        String name = name(ctx);
+        String id = Validation.detachedId(ctx.pathParam("id"));
+        calls.respond(ctx, 200, () -> {
+            kernel.detachedKill(name, id);
+            return Wire.text("Command killed");
+        });
+    }
+
     private static String name(RoutingContext ctx) {
         return Validation.sandboxName(ctx.pathParam("name"));
     }

@@ -124,7 +124,40 @@ final class Wire {
             ObjectNode details = n.putObject("details");
             new java.util.TreeMap<>(s.details()).forEach(details::put);
         }
+        if (s.uuid() != null) {
+            n.put("uuid", s.uuid());
+        }
+        if (s.expiresAt() != null) {
+            n.put("expires_at", s.expiresAt().toString());
+        }
         return n;
+    }
+
+    /** Upstream's DetachedCommand, plus our {@code truncated}. */
+    static ObjectNode detached(dev.agentkernel.api.DetachedCommand c) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", c.id());
+        n.put("sandbox", c.sandbox());
+        ArrayNode argv = n.putArray("command");
+        c.command().forEach(argv::add);
+        n.put("pid", c.pid());
+        n.put("status", c.status().wireName());
+        if (c.exitCode() == null) {
+            n.putNull("exit_code");
+        } else {
+            n.put("exit_code", c.exitCode());
+        }
+        if (c.startedAt() != null) {
+            n.put("started_at", millis(c.startedAt()));
+        }
+        n.put("truncated", c.truncated());
+        return n;
+    }
+
+    static ArrayNode detachedList(Collection<dev.agentkernel.api.DetachedCommand> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(c -> a.add(detached(c)));
+        return a;
     }
 
     static ArrayNode sandboxes(Collection<SandboxInfo> list) {
@@ -261,6 +294,13 @@ final class Wire {
      */
     static ObjectNode health(BackendHealth h, String version, Collection<Capability> capabilities) {
         ObjectNode n = NODES.objectNode();
+        // The seed's {"status":"ok"} and the upstream SDKs' envelope {"success":true,"data":"ok"} at once.
+        n.put("success", h.available());
+        if (h.available()) {
+            n.put("data", "ok");
+        } else {
+            n.put("error", "backend unavailable");
+        }
         n.put("status", h.available() ? "ok" : "unavailable");
         if (h.backend() != null) {
             n.put("backend", h.backend());

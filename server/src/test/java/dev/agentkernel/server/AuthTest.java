@@ -38,7 +38,8 @@ class AuthTest {
     @Test
     void everyRouteNeedsTheKey() {
         for (ApiRoute op : ApiRoute.values()) {
-            String path = op.template().replace("{name}", "x").replace("{path}", "tmp/a");
+            String path = op.template().replace("{name}", "x").replace("{path}", "tmp/a")
+                    .replace("{uuid}", "01890000-0000-7000-8000-000000000000").replace("{id}", "abc");
             ServerFixture.Reply r = f.send(op.method().name(), path, op.jsonBody() ? "{}" : null,
                     op.jsonBody() ? "application/json" : null, Map.of("no-key", List.of("")));
             assertThat(r.status()).as(op.name()).isEqualTo(401);

@@ -48,12 +48,13 @@ class ServerApiTest {
     }
 
     @Test
-    void healthIsOkAndNotEnveloped() {
+    void healthAnswersTheSeedAndTheSdkShapesAtOnce() {
         ServerFixture.Reply r = f.get("/health");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Content-Type")).startsWith("application/json");
-        assertThat(r.json().get("status").asText()).isEqualTo("ok");
-        assertThat(r.json().has("success")).isFalse();
+        assertThat(r.json().get("status").asText()).isEqualTo("ok"); // the seed
+        assertThat(r.json().get("success").asBoolean()).isTrue(); // the upstream SDKs require it ...
+        assertThat(r.json().get("data").asText()).isEqualTo("ok"); // ... and return data
         assertThat(r.json().get("capabilities").toString()).as("what the (fake) backend declares")
                 .isEqualTo("[\"network_isolation\",\"pid_limit\",\"stop_keeps_files\",\"stop_start\"]");
     }

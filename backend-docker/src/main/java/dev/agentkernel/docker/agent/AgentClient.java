@@ -24,6 +24,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -433,6 +434,81 @@ public final class AgentClient implements AutoCloseable {
             if (outcome instanceof AgentProtocol.Error error) {
                 throw AgentErrors.forFile(error, "delete", path, sandbox);
             }
+        } finally {
+            finish(id);
+        }
+    }
+
+    // ---- detached commands (DSTART, DLIST, DLOGS, DKILL): the agent keeps them, we only ask
+
+    /**
+     * Starts a detached command under {@code id}; returns its pid. A program that cannot start is
+     * {@code INVALID_REQUEST} naming it; every record slot taken by a running command is {@code BUSY}.
+     */
+    public int detachedStart(String id, ExecRequest request) {
+        long timeoutMs = request.timeout() == null ? 0 : Math.max(1, Math.min(millis(request.timeout()),
+                MAX_WAIT_NANOS / 1_000_000));
+        Object outcome = detachedCall(AgentProtocol.DETACHED_START, AgentProtocol.detachedStart(id, request.argv(),
+                request.env(), request.workdir(), timeoutMs, request.maxOutputBytes()), 0, "detached start").outcome;
+        if (outcome instanceof AgentProtocol.Error e) {
+            if (e.stage() == AgentProtocol.STAGE_EXEC || e.stage() == AgentProtocol.STAGE_CHDIR) {
+                throw new AgentKernelException.InvalidRequestException("Invalid command: cannot "
+                        + (e.stage() == AgentProtocol.STAGE_CHDIR ? "enter workdir " : "run ") + e.message());
+            }
+            if (e.errno() == AgentProtocol.EAGAIN) {
+                throw new AgentKernelException.BusyException("Sandbox '" + sandbox + "': " + e.message());
+            }
+            throw new AgentKernelException.BackendUnavailableException("The agent of sandbox '" + sandbox
+                    + "' could not start the detached command: " + e.message(), null);
+        }
+        long pid = (Long) outcome;
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            AgentProtocol.Violation v = new AgentProtocol.Violation("DSTART answered pid " + pid);
+            fail(v, true);
+            throw failure(v);
+        }
+        return (int) pid;
+    }
+
+    /** The agent's detached commands ({@code id} null: all of them); an unknown id is {@code NOT_FOUND}. */
+    public List<AgentProtocol.DetachedInfo> detachedList(String id) {
+        DetachedCall call = detachedCall(AgentProtocol.DETACHED_LIST, AgentProtocol.detachedId(id), 0, "detached list");
+        notFound(call.outcome, id);
+        return call.infos;
+    }
+
+    /** A detached command's kept output of one stream (0 stdout, 1 stderr), at most {@code max} bytes. */
+    public byte[] detachedLogs(String id, int stream, long max) {
+        DetachedCall call = detachedCall(AgentProtocol.DETACHED_LOGS, AgentProtocol.detachedLogs(id, stream), max,
+                "detached logs");
+        notFound(call.outcome, id);
+        return call.data.toByteArray();
+    }
+
+    /** Kills a detached command's tree (the kill rule); an ended one is left as it is. */
+    public void detachedKill(String id) {
+        notFound(detachedCall(AgentProtocol.DETACHED_KILL, AgentProtocol.detachedId(id), 0, "detached kill").outcome, id);
+    }
+
+    private void notFound(Object outcome, String id) {
+        if (outcome instanceof AgentProtocol.Error e) {
+            if (e.errno() == AgentProtocol.ENOENT) {
+                throw new AgentKernelException.NotFoundException("Detached command '" + id + "' not found in sandbox '"
+                        + sandbox + "'");
+            }
+            throw new AgentKernelException.BackendUnavailableException("The agent of sandbox '" + sandbox
+                    + "' refused the request: " + e.message(), null);
+        }
+    }
+
+    private DetachedCall detachedCall(byte type, byte[] payload, long maxData, String what) {
+        DetachedCall call = new DetachedCall(type, maxData);
+        int id = nextId();
+        long deadline = deadlineAfter(System.nanoTime(), options.fileTimeout());
+        try {
+            call(id, call, new AgentFrame(type, id, payload), deadline, what);
+            call.outcome = await(call.result, deadline, what);
+            return call;
         } finally {
             finish(id);
         }
@@ -893,6 +969,62 @@ public final class AgentClient implements AutoCloseable {
         void fail(IOException cause) {
             result.completeExceptionally(cause);
             stopStdin();
+        }
+    }
+
+    /** DSTART (DONE = pid), DLIST (DINFO records), DLOGS (DLOG bytes up to the caller's maximum), DKILL. */
+    private static final class DetachedCall extends Call {
+        final CompletableFuture<Object> result = new CompletableFuture<>();
+        final byte type;
+        final long maxData;
+        final java.util.List<AgentProtocol.DetachedInfo> infos = new java.util.ArrayList<>();
+        final ByteArrayOutputStream data = new ByteArrayOutputStream();
+        Object outcome;
+
+        DetachedCall(byte type, long maxData) {
+            this.type = type;
+            this.maxData = maxData;
+        }
+
+        @Override
+        boolean onFrame(AgentFrame frame) throws AgentProtocol.Violation {
+            byte[] p = frame.payload();
+            switch (frame.type()) {
+                case AgentProtocol.R_DETACHED_INFO -> {
+                    if (type != AgentProtocol.DETACHED_LIST || infos.size() >= 4096) {
+                        throw unexpected(frame, "a detached request");
+                    }
+                    infos.add(AgentProtocol.DetachedInfo.decode(p));
+                }
+                case AgentProtocol.R_DETACHED_LOG -> {
+                    if (type != AgentProtocol.DETACHED_LOGS || data.size() + (long) p.length > maxData) {
+                        throw new AgentProtocol.Violation("detached output beyond the " + maxData + " bytes kept");
+                    }
+                    data.write(p, 0, p.length);
+                }
+                case AgentProtocol.R_DONE -> {
+                    long value = AgentProtocol.decodeDone(p);
+                    if (type == AgentProtocol.DETACHED_LOGS && value != data.size()
+                            || type == AgentProtocol.DETACHED_LIST && value != infos.size()) {
+                        throw new AgentProtocol.Violation("DONE says " + value + " after a detached answer that differs");
+                    }
+                    ended = true;
+                    result.complete(value);
+                    return true;
+                }
+                case AgentProtocol.R_ERROR -> {
+                    ended = true;
+                    result.complete(AgentProtocol.Error.decode(p));
+                    return true;
+                }
+                default -> throw unexpected(frame, "a detached request");
+            }
+            return false;
+        }
+
+        @Override
+        void fail(IOException cause) {
+            result.completeExceptionally(cause);
         }
     }
 

@@ -48,6 +48,13 @@ public final class AgentProtocol {
     public static final byte R_DONE = (byte) 0x87;
     public static final byte R_PONG = (byte) 0x88;
     public static final byte R_STDIN_ACK = (byte) 0x89;
+    // detached commands: requests 0x10-0x1f, replies 0x90-0x9f
+    public static final byte DETACHED_START = 0x10;
+    public static final byte DETACHED_LIST = 0x11;
+    public static final byte DETACHED_LOGS = 0x12;
+    public static final byte DETACHED_KILL = 0x13;
+    public static final byte R_DETACHED_INFO = (byte) 0x90;
+    public static final byte R_DETACHED_LOG = (byte) 0x91;
 
     /** EXIT flags. */
     public static final int EXIT_TIMED_OUT = 1;
@@ -79,6 +86,7 @@ public final class AgentProtocol {
     public static final int EIO = 5;
     public static final int ENXIO = 6;
     public static final int ENODEV = 19;
+    public static final int EAGAIN = 11;
 
     private AgentProtocol() {
     }
@@ -126,9 +134,91 @@ public final class AgentProtocol {
         return path.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** DSTART payload: the detached id, then an EXEC payload (the agent gives the command no stdin). */
+    public static byte[] detachedStart(String id, List<String> argv, Map<String, String> env, String workdir,
+                                       long timeoutMs, long maxOutputBytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        putString(out, id);
+        byte[] exec = exec(argv, env, workdir, timeoutMs, maxOutputBytes, false);
+        out.write(exec, 0, exec.length);
+        return out.toByteArray();
+    }
+
+    /** DLIST and DKILL payload: the id (empty lists every detached command). */
+    public static byte[] detachedId(String id) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+        putString(out, id == null ? "" : id);
+        return out.toByteArray();
+    }
+
+    /** DLOGS payload: the stream (0 stdout, 1 stderr) and the id. */
+    public static byte[] detachedLogs(String id, int stream) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+        out.write(stream);
+        putString(out, id);
+        return out.toByteArray();
+    }
+
     /** Frames that open a request (the agent learns the id from them). */
     static boolean opensRequest(byte type) {
-        return type == HELLO || type == EXEC || type == PTY || type == FILE_READ || type == FILE_WRITE || type == FILE_DELETE;
+        return type == HELLO || type == EXEC || type == PTY || type == FILE_READ || type == FILE_WRITE || type == FILE_DELETE
+                || type == DETACHED_START || type == DETACHED_LIST || type == DETACHED_LOGS || type == DETACHED_KILL;
+    }
+
+    /**
+     * Decoded DINFO: one detached command as the agent keeps it. {@code state} 0 running, 1 exited ({@code code}
+     * is the status), 2 killed by signal {@code code}; {@code flags} as EXIT's.
+     */
+    public record DetachedInfo(String id, int pid, int state, int flags, int code, long startedMs, List<String> argv) {
+        public static DetachedInfo decode(byte[] p) throws Violation {
+            try {
+                ByteBuffer b = ByteBuffer.wrap(p);
+                String id = getString(b, 64);
+                int pid = b.getInt();
+                int state = b.get() & 0xff;
+                int flags = b.get() & 0xff;
+                int code = b.getInt();
+                long started = b.getLong();
+                int argc = b.getInt();
+                if (state > 2 || pid <= 0 || code < 0 || code > 255 || argc < 1 || argc > 65536 || started < 0
+                        || !id.matches("[A-Za-z0-9_-]{1,64}")) {
+                    throw new Violation("DINFO with state " + state + ", pid " + pid + ", code " + code);
+                }
+                List<String> argv = new java.util.ArrayList<>(Math.min(argc, 64));
+                for (int i = 0; i < argc; i++) {
+                    argv.add(getString(b, MAX_PAYLOAD));
+                }
+                if (b.hasRemaining()) {
+                    throw new Violation("DINFO with " + b.remaining() + " bytes after its fields");
+                }
+                return new DetachedInfo(id, pid, state, flags, code, started, List.copyOf(argv));
+            } catch (java.nio.BufferUnderflowException e) {
+                throw new Violation("DINFO of " + p.length + " bytes is cut short");
+            }
+        }
+
+        public boolean running() {
+            return state == 0;
+        }
+
+        /** Exit status, or 128+N for signal N; null while running. */
+        public Integer exitCode() {
+            return state == 0 ? null : state == 2 ? 128 + code : code;
+        }
+
+        public boolean has(int flag) {
+            return (flags & flag) != 0;
+        }
+
+        private static String getString(ByteBuffer b, int max) throws Violation {
+            int n = b.getInt();
+            if (n < 0 || n > max || n > b.remaining()) {
+                throw new Violation("a string of " + n + " bytes in DINFO");
+            }
+            byte[] s = new byte[n];
+            b.get(s);
+            return new String(s, StandardCharsets.UTF_8);
+        }
     }
 
     /**

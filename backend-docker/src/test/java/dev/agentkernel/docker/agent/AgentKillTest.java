@@ -138,7 +138,7 @@ class AgentKillTest extends LocalAgentFixture {
     }
 
     /** Gone or a zombie (killed, not yet reaped). */
-    private static boolean waitGone(long pid) throws IOException, InterruptedException {
+    static boolean waitGone(long pid) throws IOException, InterruptedException {
         for (int i = 0; i < 100; i++) {
             try {
                 String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

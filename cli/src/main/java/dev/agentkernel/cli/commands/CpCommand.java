@@ -83,12 +83,34 @@ public final class CpCommand extends ClientCommand {
         try (Stream<Path> walk = Files.walk(local)) {
             regular = walk.filter(Files::isRegularFile).sorted().toList();
         }
+        // One bulk write (every path checked before anything is written), in batches only past BULK_BYTES; the
+        // wire of the bulk write carries text, so a binary file goes on its own.
+        java.util.Map<String, byte[]> batch = new java.util.LinkedHashMap<>();
+        long batchBytes = 0;
         for (Path file : regular) {
             String rel = local.relativize(file).toString().replace(java.io.File.separatorChar, '/');
-            client.writeFile(to.sandbox(), join(base, rel), Files.readAllBytes(file));
+            byte[] content = Files.readAllBytes(file);
+            String target = join(base, rel);
+            if (new dev.agentkernel.api.FileContent(target, content).utf8().isEmpty()) {
+                client.writeFile(to.sandbox(), target, content);
+                continue;
+            }
+            if (!batch.isEmpty() && batchBytes + content.length > BULK_BYTES) {
+                client.writeFiles(to.sandbox(), batch);
+                batch.clear();
+                batchBytes = 0;
+            }
+            batch.put(target, content);
+            batchBytes += content.length;
+        }
+        if (!batch.isEmpty()) {
+            client.writeFiles(to.sandbox(), batch);
         }
         return regular.size();
     }
+
+    /** Text per bulk write: well below a server's default body limit, with room for JSON escapes. */
+    static final long BULK_BYTES = 2L << 20;
 
     private int download(Sandboxes client, Remote from, Path local) throws IOException {
         String root = Validation.sandboxPath(from.path());

@@ -41,13 +41,18 @@ public final class CreateCommand extends ClientCommand {
     @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment of every command in it (repeatable).")
     Map<String, String> env = new LinkedHashMap<>();
 
+    @Option(names = "--ttl", paramLabel = "DURATION",
+            description = "Remove the sandbox after DURATION unless extended: seconds, or 30m, 2h, 1d "
+                    + "(default: [sandbox] ttl of the configuration, none).")
+    String ttl;
+
     @Mixin
     JsonOption json;
 
     @Override
     protected int execute(Sandboxes client) {
         SandboxSpec spec = new SandboxSpec(name, image, vcpus, memoryMb, Profiles.choose(profile, false), env, Map.of(),
-                null);
+                null, ttl == null ? null : dev.agentkernel.api.Validation.duration("ttl", ttl));
         SandboxInfo info = client.create(spec);
         if (json.json()) {
             console().out().println(Json.write(Json.sandbox(info)));

@@ -23,9 +23,12 @@ import java.util.Map;
 
 @Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Run a command in a running named sandbox.",
-        description = {"Output is shown as it is produced; agentkernel exits with the command's exit status.", "",
+        description = {"Output is shown as it is produced; agentkernel exits with the command's exit status.",
+                "With --detach the command runs on in the background, owned by the sandbox: its id is printed; see "
+                        + "'agentkernel detached' for its status, output and kill.", "",
                 "Examples:", "  agentkernel exec dev -- ls -la /tmp",
-                "  agentkernel exec dev -e DEBUG=1 -w /tmp -- sh -c 'echo $DEBUG > flag'"})
+                "  agentkernel exec dev -e DEBUG=1 -w /tmp -- sh -c 'echo $DEBUG > flag'",
+                "  agentkernel exec dev --detach -- python3 -m http.server 8000"})
 public final class ExecCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NAME", description = "The sandbox.")
     String name;
@@ -43,12 +46,23 @@ public final class ExecCommand extends ClientCommand {
             description = "Kill the command (and everything it started) after DURATION, e.g. 30s, 5m.")
     Duration timeout;
 
+    @Option(names = {"-d", "--detach"}, description = "Run in the background; print the detached command's id.")
+    boolean detach;
+
+    @Option(names = "--sudo", description = "Run as root inside the sandbox (refused in the restrictive profile).")
+    boolean sudo;
+
     @Mixin
     JsonOption json;
 
     @Override
     protected int execute(Sandboxes client) {
-        ExecRequest request = new ExecRequest(command, env, workdir, timeout, null, 0);
+        ExecRequest request = new ExecRequest(command, env, workdir, timeout, null, 0, sudo);
+        if (detach) {
+            dev.agentkernel.api.DetachedCommand c = client.execDetached(name, request);
+            console().out().println(json.json() ? Json.write(Json.detached(c)) : c.id());
+            return 0;
+        }
         LiveOutput live = new LiveOutput(console());
         RunListener listener = json.json() ? RunListener.NONE : live;
         Cancellation cancellation = Cancellation.create();

@@ -104,6 +104,33 @@ class CliEmbeddedIT {
     }
 
     @Test
+    void detachedCommandsFromStartToKill() throws Exception {
+        String name = prefix + "-det";
+        assertThat(cli.run("create", name).exitCode()).isZero();
+        try {
+            CliHarness.Result started = cli.run("exec", name, "--detach", "--", "sh", "-c", "echo hi; exit 3");
+            assertThat(started.exitCode()).as(started.toString()).isZero();
+            String id = started.out().trim();
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            String status = "";
+            while (!status.startsWith("failed") && System.nanoTime() < deadline) {
+                status = cli.run("detached", "status", name, id).out().trim();
+                Thread.sleep(100);
+            }
+            assertThat(status).isEqualTo("failed 3");
+            assertThat(cli.run("detached", "logs", name, id).out()).isEqualTo("hi\n");
+            String sleeper = cli.run("exec", name, "-d", "--", "sleep", "300").out().trim();
+            JsonNode list = json(cli.run("detached", "ls", name, "--json").out());
+            assertThat(list).hasSize(2);
+            JsonNode killed = json(cli.run("detached", "kill", name, sleeper, "--json").out());
+            assertThat(killed.get("exit_code").asInt()).isEqualTo(137);
+            assertThat(cli.run("detached", "logs", name, "nosuch").exitCode()).isEqualTo(3);
+        } finally {
+            cli.run("rm", "--force", name);
+        }
+    }
+
+    @Test
     void execInAMissingSandboxIsOneLineAndTheNotFoundStatus() {
         CliHarness.Result r = cli.run("exec", prefix + "-nosuch", "--", "true");
         assertThat(r.exitCode()).isEqualTo(3);

@@ -24,6 +24,7 @@ import dev.agentkernel.api.Validation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -38,7 +39,9 @@ import java.util.concurrent.Executor;
  * <p>Events: {@code sandbox_created}, {@code sandbox_started}, {@code sandbox_stopped}, {@code sandbox_removed},
  * {@code command_started}, {@code command_executed}, {@code pty_opened}, {@code pty_closed}, {@code file_read},
  * {@code file_written},
- * {@code file_deleted}, {@code operation_failed}; refusals through {@link #record} ({@code auth_failed},
+ * {@code file_deleted}, {@code detached_started}, {@code detached_output_read}, {@code detached_killed},
+ * {@code operation_failed}; the kernel's {@code sandbox_extended} and {@code sandbox_removed} with
+ * {@code reason: expired}; refusals through {@link #record} ({@code auth_failed},
  * {@code request_refused}, ...).
  *
  * <p>Fail closed: when the event cannot be written the caller gets {@link AuditLog#unwritable} instead of the
@@ -199,6 +202,52 @@ public final class AuditingBackend extends ForwardingBackend {
         d.putAll(extra);
         record("command_executed", name, d);
         return result;
+    }
+
+    /**
+     * A detached command is recorded like any command: its intent ({@code command_started}, with the id) before
+     * it starts, {@code detached_started} with its pid once it runs; {@code detached_killed} when killed.
+     */
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        Map<String, Object> intent = new LinkedHashMap<>();
+        intent.put("argv", request.argv());
+        intent.put("detached_id", id);
+        if (request.sudo()) {
+            intent.put("sudo", true);
+        }
+        record("command_started", name, intent);
+        DetachedCommand c = attempt("exec_detached", name, () -> delegate.execDetached(name, id, request));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("argv", request.argv());
+        d.put("detached_id", id);
+        d.put("pid", c.pid());
+        if (request.workdir() != null) {
+            d.put("workdir", request.workdir());
+        }
+        if (!request.env().isEmpty()) {
+            d.put("env_keys", List.copyOf(new TreeSet<>(request.env().keySet())));
+        }
+        record("detached_started", name, d);
+        return c;
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        byte[] out = attempt("detached_logs", name, () -> delegate.detachedLogs(name, id, stream));
+        record("detached_output_read", name, Map.of("detached_id", id, "stream", stream.wireName(), "size", out.length));
+        return out;
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        DetachedCommand c = attempt("detached_kill", name, () -> delegate.detachedKill(name, id));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("detached_id", id);
+        d.put("argv", c.command());
+        d.put("exit_code", c.exitCode());
+        record("detached_killed", name, d);
+        return c;
     }
 
     /**

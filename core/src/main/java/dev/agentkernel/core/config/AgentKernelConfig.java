@@ -56,9 +56,14 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
      * images may be pulled from ({@code ["*"]} any, empty none; null when not configured, which each command decides:
      * {@code serve} and the MCP server pull from none, one-shot CLI commands from any).
      */
-    public record Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries) {
+    public record Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries,
+                          Duration ttl, boolean allowSudo) {
         public Sandbox {
             pullRegistries = pullRegistries == null ? null : List.copyOf(pullRegistries);
+        }
+
+        public Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries) {
+            this(image, profile, backend, pullRegistries, null, true);
         }
 
         public Sandbox(String image, SecurityProfile profile, String backend) {

@@ -62,6 +62,8 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_PROFILE</td><td>sandbox.profile</td></tr>
  *   <tr><td>AGENTKERNEL_BACKEND</td><td>sandbox.backend</td></tr>
  *   <tr><td>AGENTKERNEL_PULL_REGISTRIES</td><td>sandbox.pull_registries (comma-separated; empty: none)</td></tr>
+ *   <tr><td>AGENTKERNEL_SANDBOX_TTL</td><td>sandbox.ttl (a duration: 3600, 30m, 2h, 1d; "" or 0: none)</td></tr>
+ *   <tr><td>AGENTKERNEL_ALLOW_SUDO</td><td>sandbox.allow_sudo</td></tr>
  *   <tr><td>AGENTKERNEL_VCPUS</td><td>resources.vcpus</td></tr>
  *   <tr><td>AGENTKERNEL_MEMORY_MB</td><td>resources.memory_mb</td></tr>
  *   <tr><td>AGENTKERNEL_POOL_SIZE</td><td>pool.size</td></tr>
@@ -109,6 +111,8 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_PROFILE", "sandbox.profile");
         ENV.put("AGENTKERNEL_BACKEND", "sandbox.backend");
         ENV.put("AGENTKERNEL_PULL_REGISTRIES", "sandbox.pull_registries");
+        ENV.put("AGENTKERNEL_SANDBOX_TTL", "sandbox.ttl");
+        ENV.put("AGENTKERNEL_ALLOW_SUDO", "sandbox.allow_sudo");
         ENV.put("AGENTKERNEL_VCPUS", "resources.vcpus");
         ENV.put("AGENTKERNEL_MEMORY_MB", "resources.memory_mb");
         ENV.put("AGENTKERNEL_POOL_SIZE", "pool.size");
@@ -297,6 +301,8 @@ public final class ConfigLoader {
         private SecurityProfile profile;
         private String backend;
         private List<String> pullRegistries;
+        private Duration sandboxTtl;
+        private boolean allowSudo;
         private int vcpus;
         private int memoryMb;
         private int poolSize;
@@ -331,6 +337,8 @@ public final class ConfigLoader {
             profile = c.sandbox().profile();
             backend = c.sandbox().backend();
             pullRegistries = c.sandbox().pullRegistries();
+            sandboxTtl = c.sandbox().ttl();
+            allowSudo = c.sandbox().allowSudo();
             vcpus = c.resources().vcpus();
             memoryMb = c.resources().memoryMb();
             poolSize = c.pool().size();
@@ -366,7 +374,7 @@ public final class ConfigLoader {
             return new AgentKernelConfig(
                     new AgentKernelConfig.Server(host, port, allowedHosts, corsOrigins, maxBodyBytes, idleTimeout,
                             shutdownGrace),
-                    new AgentKernelConfig.Sandbox(image, profile, backend, pullRegistries),
+                    new AgentKernelConfig.Sandbox(image, profile, backend, pullRegistries, sandboxTtl, allowSudo),
                     new AgentKernelConfig.Resources(vcpus, memoryMb),
                     new AgentKernelConfig.Pool(poolSize, poolMax, poolAdaptive, poolCreateParallelism),
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
@@ -390,6 +398,8 @@ public final class ConfigLoader {
                 case "sandbox.profile" -> profile = val.profile();
                 case "sandbox.backend" -> backend = val.string();
                 case "sandbox.pull_registries" -> pullRegistries = val.registries();
+                case "sandbox.ttl" -> sandboxTtl = val.ttl();
+                case "sandbox.allow_sudo" -> allowSudo = val.bool();
                 case "resources.vcpus" -> vcpus = (int) val.integer(Validation.MIN_VCPUS, Validation.MAX_VCPUS);
                 case "resources.memory_mb" -> memoryMb = (int) val.integer(Validation.MIN_MEMORY_MB,
                         Validation.MAX_MEMORY_MB);
@@ -515,6 +525,23 @@ public final class ConfigLoader {
         }
 
         /** Registry host names (with an optional port), or {@code *}. */
+        /** A default TTL: seconds as a number, or upstream's duration text (30m, 2h, 1d); 0 or "" is none. */
+        Duration ttl() {
+            String text = node.isIntegralNumber() ? node.asText() : node.isTextual() ? node.asText().strip() : null;
+            if (text == null) {
+                throw bad("must be a duration such as 3600, 30m, 2h or 1d");
+            }
+            if (text.isEmpty() || text.equals("0")) {
+                return null;
+            }
+            try {
+                return Validation.duration("value", text);
+            } catch (AgentKernelException.InvalidRequestException e) {
+                throw bad("must be a duration such as 3600, 30m, 2h or 1d, at most " + Validation.MAX_TTL.toDays()
+                        + " days");
+            }
+        }
+
         List<String> registries() {
             List<String> out = strings();
             for (String r : out) {

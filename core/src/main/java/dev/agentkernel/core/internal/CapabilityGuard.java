@@ -2,6 +2,12 @@ package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.DetachedCommand;
+import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.OutputListener;
+import java.util.List;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -47,6 +53,38 @@ public final class CapabilityGuard extends ForwardingBackend {
                     + spec.profile().wireName() + " profile requires");
         }
         return delegate.create(spec);
+    }
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.execDetached(name, id, request);
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.detachedList(name);
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.detachedLogs(name, id, stream);
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        require(Capability.DETACHED_COMMANDS, "run detached commands");
+        return delegate.detachedKill(name, id);
+    }
+
+    @Override
+    public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
+        if (request.sudo()) {
+            require(Capability.SUDO, "run a command as root");
+        }
+        return delegate.exec(name, request, listener, cancellation);
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
 
+import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -96,6 +97,26 @@ public final class MeasuredBackend extends ForwardingBackend {
     @Override
     public void deleteFile(String name, String path) {
         timed("delete_file", () -> delegate.deleteFile(name, path));
+    }
+
+    @Override
+    public DetachedCommand execDetached(String name, String id, ExecRequest request) {
+        return timed("exec_detached", () -> delegate.execDetached(name, id, request));
+    }
+
+    @Override
+    public List<DetachedCommand> detachedList(String name) {
+        return timed("detached_list", () -> delegate.detachedList(name));
+    }
+
+    @Override
+    public byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
+        return timed("detached_logs", () -> delegate.detachedLogs(name, id, stream));
+    }
+
+    @Override
+    public DetachedCommand detachedKill(String name, String id) {
+        return timed("detached_kill", () -> delegate.detachedKill(name, id));
     }
 
     @Override

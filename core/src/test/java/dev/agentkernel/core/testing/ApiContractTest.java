@@ -476,6 +476,90 @@ public abstract class ApiContractTest {
                 .isEqualTo(ErrorCode.NOT_FOUND);
     }
 
+    // ---- upstream 0.18: identity, TTL, bulk files, detached commands
+
+    @Test
+    void aUuidIdentifiesASandboxForItsWholeLife() {
+        String n = name("uuid");
+        SandboxInfo created = sandboxes.create(SandboxSpec.named(n));
+        String uuid = sandboxes.get(n).uuid();
+        assertThat(uuid).isNotNull().isEqualTo(created.uuid());
+        assertThat(sandboxes.getByUuid(uuid).name()).isEqualTo(n);
+        sandboxes.stop(n);
+        sandboxes.start(n);
+        assertThat(sandboxes.get(n).uuid()).as("kept across stop/start").isEqualTo(uuid);
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.getByUuid("not-a-uuid")).code())
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(catchThrowableOfType(AgentKernelException.class,
+                () -> sandboxes.getByUuid(UUID.randomUUID().toString())).code()).isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    void aTtlAtCreationIsExtendedFromTheLaterOfItsExpiryAndNow() {
+        String n = name("ttl");
+        java.time.Instant before = java.time.Instant.now();
+        SandboxInfo info = sandboxes.create(SandboxSpec.named(n).withTtl(Duration.ofHours(1)));
+        java.time.Instant expires = sandboxes.get(n).expiresAt();
+        assertThat(expires).isBetween(before.plus(Duration.ofMinutes(59)), before.plus(Duration.ofMinutes(61)));
+        java.time.Instant extended = sandboxes.extend(n, Duration.ofMinutes(30));
+        assertThat(Duration.between(expires, extended)).isEqualTo(Duration.ofMinutes(30));
+        assertThat(sandboxes.get(n).expiresAt()).isEqualTo(extended);
+        assertThat(info.name()).isEqualTo(n);
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.extend(n, Duration.ZERO)).code())
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(catchThrowableOfType(AgentKernelException.class,
+                () -> sandboxes.extend(name("missing"), Duration.ofMinutes(1))).code()).isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    void writeFilesChecksEveryPathBeforeWritingAny() {
+        String n = name("bulk");
+        sandboxes.create(SandboxSpec.named(n));
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        files.put("/tmp/bulk/a.txt", "alpha".getBytes(StandardCharsets.UTF_8));
+        files.put("/tmp/bulk/deep/b.txt", "beta".getBytes(StandardCharsets.UTF_8));
+        assertThat(sandboxes.writeFiles(n, files)).isEqualTo(2);
+        assertThat(sandboxes.readFile(n, "/tmp/bulk/deep/b.txt").utf8()).contains("beta");
+        Map<String, byte[]> bad = new java.util.LinkedHashMap<>();
+        bad.put("/tmp/bulk/first.txt", new byte[]{'1'});
+        bad.put("/tmp/../etc/x", new byte[]{'2'});
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.writeFiles(n, bad)).code())
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(catchThrowableOfType(AgentKernelException.class,
+                () -> sandboxes.readFile(n, "/tmp/bulk/first.txt")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
+    /** Where the backend has them (the Docker agent), detached commands; on the fake the same clear UNSUPPORTED. */
+    @Test
+    void detachedCommandsKeepTheirStatusOutputAndExitCode() {
+        String n = name("detached");
+        sandboxes.create(SandboxSpec.named(n));
+        if (injectsFaults()) { // the in-memory fake, which has no detached commands
+            AgentKernelException e = catchThrowableOfType(AgentKernelException.class,
+                    () -> sandboxes.execDetached(n, ExecRequest.of("sleep", "1")));
+            assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED);
+            assertThat(e.getMessage()).contains("detached_commands");
+            return;
+        }
+        dev.agentkernel.api.DetachedCommand c = sandboxes.execDetached(n,
+                ExecRequest.of("sh", "-c", "echo hi; echo oops >&2; exit 4"));
+        assertThat(c.sandbox()).isEqualTo(n);
+        awaitTrue("the detached command ends", () -> !sandboxes.detachedStatus(n, c.id()).running());
+        dev.agentkernel.api.DetachedCommand done = sandboxes.detachedStatus(n, c.id());
+        assertThat(done.status()).isEqualTo(dev.agentkernel.api.DetachedCommand.Status.FAILED);
+        assertThat(done.exitCode()).isEqualTo(4);
+        assertThat(sandboxes.detachedLogs(n, c.id(), dev.agentkernel.api.DetachedCommand.Stream.STDOUT)).isEqualTo("hi\n");
+        assertThat(sandboxes.detachedLogs(n, c.id(), dev.agentkernel.api.DetachedCommand.Stream.STDERR)).isEqualTo("oops\n");
+        dev.agentkernel.api.DetachedCommand sleeper = sandboxes.execDetached(n, ExecRequest.of("sleep", "300"));
+        assertThat(sandboxes.detachedList(n)).extracting(dev.agentkernel.api.DetachedCommand::id)
+                .containsExactly(c.id(), sleeper.id());
+        dev.agentkernel.api.DetachedCommand killed = sandboxes.detachedKill(n, sleeper.id());
+        assertThat(killed.exitCode()).isEqualTo(137);
+        assertThat(killed.status()).isEqualTo(dev.agentkernel.api.DetachedCommand.Status.FAILED);
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.detachedStatus(n, "ffffffff")).code())
+                .isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
     /** Polls a condition (a convergence wait, not a speed check) for up to 15 s. */
     protected static void awaitTrue(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);

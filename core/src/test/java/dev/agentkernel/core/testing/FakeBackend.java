@@ -14,6 +14,7 @@ import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
 import dev.agentkernel.api.OutputListener;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.core.SandboxUuids;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SandboxStatus;
@@ -273,7 +274,7 @@ public final class FakeBackend implements Backend {
                 throw new AgentKernelException.ConflictException("Sandbox '" + name + "' already exists");
             }
             Box box = new Box(new SandboxInfo(name, status, id(), "agentkernel/busybox:local", 1, 512, Instant.now(),
-                    SecurityProfile.DEFAULT, kind, randomId(), owner, DETAILS), Map.of());
+                    SecurityProfile.DEFAULT, kind, randomId(), owner, DETAILS).withUuid(SandboxUuids.newUuid()), Map.of());
             engine.boxes.put(name, box);
             return box.info;
         }
@@ -343,7 +344,8 @@ public final class FakeBackend implements Backend {
                 throw new AgentKernelException.ConflictException("Sandbox '" + spec.name() + "' already exists");
             }
             SandboxInfo info = new SandboxInfo(spec.name(), SandboxStatus.RUNNING, id(), spec.image(), spec.vcpus(),
-                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, DETAILS);
+                    spec.memoryMb(), Instant.now(), spec.profile(), spec.kind(), randomId(), instanceId, DETAILS)
+                    .withUuid(SandboxUuids.newUuid());
             engine.boxes.put(spec.name(), new Box(info, spec.labels()));
             creates.incrementAndGet();
             return info;
