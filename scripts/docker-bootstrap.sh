@@ -3,7 +3,7 @@
 # Used by .ci/run, by the ./agentkernel launcher (setup) and by developers.
 #   scripts/docker-bootstrap.sh [--engine-only] [--images-only] [--quiet]
 #   scripts/docker-bootstrap.sh --firewall-status | --firewall-remove
-#   scripts/docker-bootstrap.sh --with-runsc | --runsc-remove      (gVisor, opt-in: see docs/security.md)
+#   scripts/docker-bootstrap.sh --with-runsc | --runsc-status | --runsc-remove   (gVisor, opt-in: docs/security.md)
 # Idempotent: every step checks first and does nothing when already done. With the engine it installs the host
 # firewall of the sandbox network (see sandbox_firewall below and docs/security.md).
 set -euo pipefail
@@ -27,7 +27,8 @@ for a in "$@"; do
     --firewall-remove) FIREWALL=remove ;;
     --with-runsc) RUNSC=install ;;
     --runsc-remove) RUNSC=remove ;;
-    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] [--with-runsc] | --firewall-status | --firewall-remove | --runsc-remove" >&2; exit 2 ;;
+    --runsc-status) RUNSC=status ;;
+    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] [--with-runsc] | --firewall-status | --firewall-remove | --runsc-status | --runsc-remove" >&2; exit 2 ;;
   esac
 done
 
@@ -259,24 +260,30 @@ firewall_remove() {
 }
 
 # ---- gVisor (runsc), opt-in ----
-# Debian's runsc (2022 build) works here with the ptrace platform only (kvm hangs) and without gVisor's own network
-# stack (it refuses to run in the root network namespace): registered as the engine runtime "runsc" with
-# --platform=ptrace --network=none, and --oci-seccomp so our seccomp profile applies inside gVisor too. The engine
-# reloads daemon.json on SIGHUP: running containers are not touched.
+# Debian's runsc (2022 build) works here with the ptrace platform only (kvm hangs). gVisor's own network stack
+# refuses to run on this kernel, so the runtime "runsc" is registered with --network=host: the Sentry then uses the
+# host kernel's stack, but inside the network namespace the engine made for the container, so a sandbox still sits
+# on our sandbox network (ak-sbx0) behind the firewall chains above, and a profile without network has loopback
+# only. The engine reloads daemon.json on SIGHUP: running containers are not touched.
 DAEMON_JSON=${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
+RUNSC_ARGS='["--platform=ptrace", "--network=host"]'
 runsc_registered() { docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; }
+# Registered with today's arguments (an older registration had --network=none: bridge profiles had loopback only).
+runsc_current() {
+  docker info --format '{{json .Runtimes.runsc}}' 2>/dev/null | tr -d ' ' | grep -qF "$(tr -d ' ' <<<"$RUNSC_ARGS")"
+}
 
 # Adds (add) or removes (remove) the runsc runtime in daemon.json, keeping everything else in it.
 edit_daemon_json() {
   command -v python3 >/dev/null 2>&1 || die "python3 is needed to edit $DAEMON_JSON; add the runsc runtime by hand"
   as_root mkdir -p "$(dirname "$DAEMON_JSON")"
-  as_root python3 - "$DAEMON_JSON" "$1" "$(command -v runsc || echo /usr/bin/runsc)" <<'PY'
+  as_root python3 - "$DAEMON_JSON" "$1" "$(command -v runsc || echo /usr/bin/runsc)" "$RUNSC_ARGS" <<'PY'
 import json, os, sys
-path, action, runsc = sys.argv[1], sys.argv[2], sys.argv[3]
+path, action, runsc, args = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 conf = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) > 0 else {}
 runtimes = conf.setdefault("runtimes", {})
 if action == "add":
-    runtimes["runsc"] = {"path": runsc, "runtimeArgs": ["--platform=ptrace", "--network=none"]}
+    runtimes["runsc"] = {"path": runsc, "runtimeArgs": args}
 else:
     runtimes.pop("runsc", None)  # an empty "runtimes" stays: a reload without the key keeps the old runtimes
 tmp = path + ".agentkernel-tmp"
@@ -301,17 +308,24 @@ runsc_install() {
     say "installing gVisor: apt-get install runsc (Debian package)..."
     apt_install runsc
   fi
-  if runsc_registered; then return 0; fi
-  say "registering runsc in $DAEMON_JSON (ptrace platform, no gVisor network) and reloading the engine (SIGHUP)..."
+  if runsc_current; then return 0; fi
+  say "registering runsc in $DAEMON_JSON (ptrace platform, network of the sandbox's own namespace) and reloading the engine (SIGHUP)..."
   edit_daemon_json add
   reload_engine
-  for _ in $(seq 1 40); do runsc_registered && break; sleep 0.25; done
-  runsc_registered || die "the engine did not pick up runsc; see its log"
+  for _ in $(seq 1 40); do runsc_current && break; sleep 0.25; done
+  runsc_current || die "the engine did not pick up runsc; see its log"
   say "runsc ready: use it with [profiles.NAME] runtime = \"runsc\""
 }
 
 case $RUNSC in
   install) ensure_engine; runsc_install; exit 0 ;;
+  status)  # one line; 0 registered as expected, 1 registered otherwise, 3 not registered (gVisor is opt-in)
+    if runsc_current; then echo "registered (ptrace platform, network of the sandbox's own namespace)"; exit 0; fi
+    if runsc_registered; then
+      echo "registered with $(docker info --format '{{json .Runtimes.runsc.Args}}' 2>/dev/null || echo 'other arguments'), not $RUNSC_ARGS (bridge profiles get no network)"
+      exit 1
+    fi
+    echo "not registered (runsc $(command -v runsc >/dev/null 2>&1 && echo installed || echo 'not installed'))"; exit 3 ;;
   remove)
     if runsc_registered; then
       edit_daemon_json remove

@@ -5,7 +5,7 @@
 # removes every container and volume it made.
 #   scripts/kube-sim.sh [--port 6443] [--kubeconfig FILE] [--namespace NS] [--pod-pids-limit N]
 # then, in another terminal:
-#   KUBECONFIG=$PWD/kube-sim.kubeconfig AGENTKERNEL_BACKEND=kubernetes ./agentkernel serve
+#   KUBECONFIG=$PWD/kube-sim.kubeconfig ./agentkernel serve --backend kubernetes
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"

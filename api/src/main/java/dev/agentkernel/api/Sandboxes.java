@@ -133,6 +133,53 @@ public interface Sandboxes extends AutoCloseable {
         return new SandboxSession(this, spec.name());
     }
 
+    // ---- create options, snapshots, volumes, secrets (issue 15)
+
+    /**
+     * Creates and starts a named sandbox with volumes, secret files and a cloned source ({@link CreateOptions}).
+     * When any part fails, nothing is left: the sandbox is removed and the call throws.
+     */
+    SandboxInfo create(SandboxSpec spec, CreateOptions options);
+
+    /**
+     * Saves the filesystem of a sandbox as a snapshot ({@code name} null: one is generated). Needs
+     * {@link Capability#SNAPSHOTS}; without it {@code UNSUPPORTED}. A taken name is {@code CONFLICT}.
+     */
+    SnapshotInfo takeSnapshot(String sandbox, String name);
+
+    /** Every snapshot, oldest first. */
+    List<SnapshotInfo> listSnapshots();
+
+    /** One snapshot; {@code NOT_FOUND} when there is none of that name. */
+    SnapshotInfo getSnapshot(String name);
+
+    /** Removes a snapshot (its saved filesystem too). */
+    void deleteSnapshot(String name);
+
+    /**
+     * A new started sandbox {@code asName} (null: {@code <sandbox>-restored}) made from a snapshot, with the
+     * snapshot's limits and profile.
+     */
+    SandboxInfo restoreSnapshot(String name, String asName);
+
+    /** Makes a named volume; a taken name is {@code CONFLICT}. Needs {@link Capability#VOLUMES}. */
+    VolumeInfo createVolume(String name);
+
+    /** Every named volume, by name. */
+    List<VolumeInfo> listVolumes();
+
+    /** Removes a named volume and its data; one attached to a sandbox is {@code CONFLICT}. */
+    void removeVolume(String name);
+
+    /** Stores a secret on the server's host (replacing one of that key); the value is never returned. */
+    void setSecret(String key, String value);
+
+    /** The keys of the stored secrets, sorted; never their values. */
+    List<String> listSecrets();
+
+    /** Removes a stored secret; {@code NOT_FOUND} when there is none. */
+    void removeSecret(String key);
+
     /** Releases what this instance holds (an embedded kernel removes its temporary sandboxes). Idempotent. */
     @Override
     void close();

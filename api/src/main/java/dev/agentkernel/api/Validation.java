@@ -181,6 +181,87 @@ public final class Validation {
         return id;
     }
 
+    // ---- snapshots, volumes, secrets, sources (issue 15)
+
+    /** Snapshot, volume and secret names: the sandbox name rule, which is also a valid Docker tag and volume name. */
+    public static String snapshotName(String name) {
+        return named("snapshot name", name);
+    }
+
+    public static String volumeName(String name) {
+        return named("volume name", name);
+    }
+
+    /** Secret keys are file names under the secrets directory and environment-like: {@code [A-Za-z_][A-Za-z0-9_]*}. */
+    public static String secretKey(String key) {
+        if (key == null || !ENV_KEY.matcher(key).matches() || key.length() > 128) {
+            throw invalid("Invalid secret key '" + printable(String.valueOf(key))
+                    + "': use 1-128 letters, digits and '_', not starting with a digit");
+        }
+        return key;
+    }
+
+    private static final Pattern GIT_SSH_SCP = Pattern.compile("git@([A-Za-z0-9][A-Za-z0-9.-]*):[A-Za-z0-9._~][A-Za-z0-9._~/-]*");
+    private static final Pattern GIT_REF = Pattern.compile("[A-Za-z0-9/_.-]{1,255}");
+
+    /**
+     * A {@code source_url}: upstream's rule ({@code https://}, {@code ssh://} or {@code git@host:path}), no
+     * credentials in it, no whitespace or control characters, no option-like start. Returns the host it names,
+     * which the caller checks against internal addresses.
+     */
+    public static String gitUrlHost(String url) {
+        if (url == null || url.isEmpty()) {
+            throw invalid("Invalid source_url: empty");
+        }
+        if (url.length() > 2048) {
+            throw invalid("Invalid source_url: longer than 2048 characters");
+        }
+        java.util.regex.Matcher scp = GIT_SSH_SCP.matcher(url);
+        if (scp.matches()) {
+            return scp.group(1);
+        }
+        if (!url.startsWith("https://") && !url.startsWith("ssh://")) {
+            throw invalid("Invalid source_url '" + printable(url) + "': only https://, ssh:// and git@host:path are allowed");
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw invalid("Invalid source_url '" + printable(url) + "': not a valid URL");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw invalid("Invalid source_url '" + printable(url) + "': no host");
+        }
+        if (uri.getRawUserInfo() != null && !(url.startsWith("ssh://") && uri.getRawUserInfo().matches("[A-Za-z0-9._-]+"))) {
+            throw invalid("Invalid source_url: credentials in the URL are not allowed (use secret_files)");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw invalid("Invalid source_url '" + printable(url) + "': no query or fragment");
+        }
+        String host = uri.getHost();
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** A {@code source_ref}: a branch, tag or commit in {@code [A-Za-z0-9/_.-]}, not starting with '-', no "..". */
+    public static String gitRef(String ref) {
+        if (ref == null || !GIT_REF.matcher(ref).matches() || ref.startsWith("-") || ref.contains("..")) {
+            throw invalid("Invalid source_ref '" + printable(String.valueOf(ref))
+                    + "': use letters, digits, '/', '_', '.' and '-', not starting with '-'");
+        }
+        return ref;
+    }
+
+    private static String named(String what, String name) {
+        if (name == null || name.isEmpty()) {
+            throw invalid("Invalid " + what + ": a name is required");
+        }
+        if (!NAME.matcher(name).matches() || name.contains("..")) {
+            throw invalid("Invalid " + what + " '" + printable(name) + "': use 1-63 ASCII letters, digits, '-', '_' or '.', "
+                    + "starting with a letter or digit");
+        }
+        return name;
+    }
+
     /** A form of user input safe to echo in an error message: control characters escaped, length bounded. */
     public static String printable(String s) {
         StringBuilder b = new StringBuilder();

@@ -21,6 +21,9 @@ import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.LeaseStore;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -62,6 +65,9 @@ import java.util.Set;
  * class only ever talks to the {@link SandboxChannel} that {@link SandboxChannels} hands out.
  */
 public final class DockerBackend implements Backend {
+    /** The engine network of every networked sandbox (the firewall's bridge), for the benchmark's baselines. */
+    public static final String SANDBOX_NETWORK = SandboxNetwork.NAME;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerBackend.class);
     public static final String ID = "docker";
     /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */
@@ -100,6 +106,8 @@ public final class DockerBackend implements Backend {
     /** The container runtime per profile, where the configuration names one (else the engine's default). */
     private final Map<SecurityProfile, String> runtimes;
     private final DockerLeases leases;
+    private final DockerSnapshots snapshots;
+    private final DockerVolumes volumes;
     private volatile int hostCpus;
 
     private DockerBackend(DockerClient client, EngineEndpoint endpoint, String instanceId, ImagePolicy images,
@@ -117,6 +125,8 @@ public final class DockerBackend implements Backend {
         this.runtimes = Map.copyOf(runtimes);
         this.disk.start();
         this.leases = new DockerLeases(client);
+        this.snapshots = new DockerSnapshots(client, instanceId);
+        this.volumes = new DockerVolumes(client, instanceId);
     }
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
@@ -235,11 +245,14 @@ public final class DockerBackend implements Backend {
         return leases;
     }
 
-    /** Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; the agent. */
+    /**
+     * Stop keeps the container's filesystem; {@code network=none}; a pids cgroup per container; commits as
+     * snapshots; named volumes; the agent.
+     */
     @Override
     public Set<Capability> capabilities() {
         Set<Capability> c = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
-                Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+                Capability.NETWORK_ISOLATION, Capability.PID_LIMIT, Capability.SNAPSHOTS, Capability.VOLUMES);
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
             c.add(Capability.PTY);
@@ -251,12 +264,18 @@ public final class DockerBackend implements Backend {
 
     @Override
     public SandboxInfo create(SandboxSpec spec) {
+        return create(spec, CreateOptions.NONE);
+    }
+
+    /** With its volumes mounted, and an in-memory 0700 place for secret files when it gets any. */
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
         Objects.requireNonNull(spec.image(), "the image must be resolved before create");
         ensureImage(spec.image());
         if (agents.enabled()) {
             // In-sandbox agent first; in auto mode a sandbox whose agent cannot start or answer is made again
             // without it (docker exec). The fallback is logged by AgentSupport and visible as execVia.
-            String id = createAndStart(spec, true);
+            String id = createAndStart(spec, options, true);
             if (id != null && agents.verify(id, spec.name())) {
                 return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
             }
@@ -269,7 +288,7 @@ public final class DockerBackend implements Backend {
                         + "': the in-sandbox agent did not start (docker.exec=agent forbids the docker exec fallback)", null);
             }
         }
-        createAndStart(spec, false);
+        createAndStart(spec, options, false);
         return inspect(spec.name()).orElseThrow(() -> AgentKernelException.sandboxNotFound(spec.name()));
     }
 
@@ -278,7 +297,7 @@ public final class DockerBackend implements Backend {
      * Returns null (having cleaned up) when an agent container could not be prepared or started, so the caller
      * can fall back; any other failure is thrown.
      */
-    private String createAndStart(SandboxSpec spec, boolean withAgent) {
+    private String createAndStart(SandboxSpec spec, CreateOptions options, boolean withAgent) {
         String containerName = Labels.containerName(spec.name());
         Map<String, String> labels = Labels.of(spec, instanceId, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         List<String> env = new ArrayList<>();
@@ -286,6 +305,7 @@ public final class DockerBackend implements Backend {
         HostConfig hostConfig = ProfileMapping.hostConfig(spec.profile(), spec.vcpus(), spec.memoryMb(), hostCpus(),
                 runtimes.get(spec.profile()));
         disk.apply(hostConfig, spec.profile());
+        mountOptions(hostConfig, spec, options);
         CreateContainerCmd cmd = client.createContainerCmd(spec.image())
                 .withName(containerName)
                 .withLabels(labels)
@@ -338,6 +358,26 @@ public final class DockerBackend implements Backend {
                     + mapped.getMessage(), e);
         }
         return id;
+    }
+
+    /**
+     * The volumes, and for secret files a small tmpfs at {@link CreateOptions#SECRETS_DIR} owned by the sandbox's
+     * user, mode 0700, noexec: in memory, so never in the writable layer a snapshot commits.
+     */
+    private void mountOptions(HostConfig hostConfig, SandboxSpec spec, CreateOptions options) {
+        if (!options.volumes().isEmpty()) {
+            List<com.github.dockerjava.api.model.Mount> mounts = new ArrayList<>(
+                    hostConfig.getMounts() == null ? List.of() : hostConfig.getMounts());
+            options.volumes().forEach(v -> mounts.add(volumes.mount(v)));
+            hostConfig.withMounts(mounts);
+        }
+        if (!options.secretFiles().isEmpty()) {
+            Map<String, String> tmpfs = new LinkedHashMap<>(hostConfig.getTmpFs() == null ? Map.of() : hostConfig.getTmpFs());
+            String user = ProfileMapping.user(spec.profile());
+            String owner = user == null ? "" : ",uid=" + user.split(":")[0] + ",gid=" + user.split(":")[1];
+            tmpfs.put(CreateOptions.SECRETS_DIR, "rw,nosuid,nodev,noexec,mode=0700,size=1m,nr_inodes=1024" + owner);
+            hostConfig.withTmpFs(tmpfs);
+        }
     }
 
     /**
@@ -413,6 +453,16 @@ public final class DockerBackend implements Backend {
     @Override
     public Optional<SandboxInfo> inspect(String name) {
         return containers.find(name).map(c -> info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()));
+    }
+
+    /**
+     * An open agent connection answers without an engine call: the engine ends the attach stream when the container's
+     * process ends, and a connection that broke (a protocol fault, no answer to PING) is closed. Without one (the
+     * docker exec path, or a sandbox made by another process), the engine is asked.
+     */
+    @Override
+    public boolean running(String name) {
+        return agents.liveContainer(name) != null || Backend.super.running(name);
     }
 
     /**
@@ -511,6 +561,44 @@ public final class DockerBackend implements Backend {
     public void deleteFile(String name, String path) {
         SandboxChannel channel = channels.of(name);
         channel.deleteFile(Validation.sandboxPath(path));
+    }
+
+    // ---- snapshots and volumes
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        InspectContainerResponse c = containers.require(sandbox);
+        return snapshots.take(info(c.getConfig().getLabels(), c.getState().getStatus(), c.getId()), c.getId(), name);
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshots() {
+        return snapshots.list();
+    }
+
+    @Override
+    public Optional<SnapshotInfo> snapshot(String name) {
+        return snapshots.find(name);
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        snapshots.delete(name);
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        return volumes.create(name);
+    }
+
+    @Override
+    public List<VolumeInfo> volumes() {
+        return volumes.list();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        volumes.remove(name);
     }
 
     @Override

@@ -110,7 +110,7 @@ final class Labels {
         }
     }
 
-    private static Integer intOrNull(String s) {
+    static Integer intOrNull(String s) {
         try {
             return s == null ? null : Integer.valueOf(s);
         } catch (NumberFormatException e) {
@@ -118,7 +118,7 @@ final class Labels {
         }
     }
 
-    private static Instant instantOrNull(String s) {
+    static Instant instantOrNull(String s) {
         try {
             return s == null ? null : Instant.parse(s);
         } catch (DateTimeParseException e) {
@@ -126,7 +126,7 @@ final class Labels {
         }
     }
 
-    private static SecurityProfile profileOrNull(String s) {
+    static SecurityProfile profileOrNull(String s) {
         for (SecurityProfile p : SecurityProfile.values()) {
             if (p.wireName().equals(s)) {
                 return p;

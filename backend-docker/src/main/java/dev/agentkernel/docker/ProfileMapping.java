@@ -28,7 +28,16 @@ public final class ProfileMapping {
     static final String LOG_MAX_SIZE = "1m";
     /** The runtime name {@code scripts/docker-bootstrap.sh --with-runsc} registers gVisor under. */
     static final String GVISOR = "runsc";
-    static final int GVISOR_PIDS_FACTOR = 10;
+    /**
+     * The process limit of every profile under gVisor, and the host threads its ptrace platform may use for them.
+     * Measured with a fork bomb ({@code b(){ b | b & }; b}) at RLIMIT_NPROC 32, 64 and 128: host pids peaked at
+     * ~1550, ~2650 and ~5300 (about 40 per process, the churn of refused forks included; idle ~55, ~9 per running
+     * process). Past its pids cgroup the Sentry dies (exit 2) and takes the sandbox with it; over its memory limit
+     * likewise (1024 processes in 512 MB). So: at most 64 processes, and 64 host threads for each plus 512.
+     */
+    static final int GVISOR_MAX_PROCESSES = 64;
+    static final int GVISOR_PIDS_PER_PROCESS = 64;
+    static final int GVISOR_PIDS_BASE = 512;
     /**
      * Capabilities no sandbox may hold, whatever a profile says: raw/packet sockets and network administration let
      * one sandbox forge or read its neighbours' traffic (ARP spoofing on the bridge); the rest reach the host
@@ -53,9 +62,9 @@ public final class ProfileMapping {
 
     /**
      * @param runtime the engine's container runtime for this sandbox, or null for its default; under gVisor
-     *                ({@value #GVISOR}) the pids limit is {@value #GVISOR_PIDS_FACTOR} times the profile's, since it
-     *                counts gVisor's own threads too (about 38 when idle; exhausting it crashes the sandbox), and
-     *                the profile's limit becomes RLIMIT_NPROC, which gVisor enforces inside
+     *                ({@value #GVISOR}) the process limit ({@link #gvisorProcesses}) is RLIMIT_NPROC, which gVisor
+     *                enforces inside, and the pids cgroup only bounds the host threads gVisor needs for them
+     *                ({@link #gvisorHostPids})
      */
     public static HostConfig hostConfig(SecurityProfile profile, int vcpus, int memoryMb, int hostCpus, String runtime) {
         long memoryBytes = memoryMb * 1024L * 1024L;
@@ -69,7 +78,7 @@ public final class ProfileMapping {
                 // memory + swap = memory: no swap, so the limit is a real limit.
                 .withMemorySwap(memoryBytes)
                 .withNanoCPUs(effectiveCpus * 1_000_000_000L)
-                .withPidsLimit(GVISOR.equals(runtime) ? GVISOR_PIDS_FACTOR * pidsLimit(profile) : pidsLimit(profile))
+                .withPidsLimit(GVISOR.equals(runtime) ? gvisorHostPids(profile) : pidsLimit(profile))
                 .withSecurityOpts(securityOpts(profile))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", LOG_MAX_SIZE, "max-file", "1")));
@@ -86,9 +95,9 @@ public final class ProfileMapping {
         }
         if (GVISOR.equals(runtime)) {
             // gVisor counts the sandbox's processes itself against RLIMIT_NPROC, so a fork bomb gets EAGAIN at the
-            // profile's limit, well before the pids cgroup (which would crash gVisor). Not under runc: there the
+            // limit, well before the pids cgroup (which would crash gVisor). Not under runc: there the
             // limit is per host user, shared with every container running as the same uid.
-            long n = pidsLimit(profile);
+            long n = gvisorProcesses(profile);
             hc.withUlimits(new Ulimit[]{new Ulimit("nproc", n, n)});
         }
         return hc;
@@ -149,6 +158,16 @@ public final class ProfileMapping {
             case MODERATE -> 512;
             case RESTRICTIVE -> 128;
         };
+    }
+
+    /** The processes a gVisor sandbox may have (its RLIMIT_NPROC): the profile's limit, at most 64. */
+    static long gvisorProcesses(SecurityProfile profile) {
+        return Math.min(pidsLimit(profile), GVISOR_MAX_PROCESSES);
+    }
+
+    /** The pids cgroup of a gVisor sandbox: its processes' host threads plus gVisor's own, with room to spare. */
+    static long gvisorHostPids(SecurityProfile profile) {
+        return GVISOR_PIDS_BASE + GVISOR_PIDS_PER_PROCESS * gvisorProcesses(profile);
     }
 
     /** The user to run as, or null for the image default. */

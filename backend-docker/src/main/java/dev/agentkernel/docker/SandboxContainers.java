@@ -47,12 +47,28 @@ final class SandboxContainers {
     InspectContainerResponse requireRunning(String name) {
         InspectContainerResponse c = require(name);
         if (!Boolean.TRUE.equals(c.getState().getRunning())) {
-            throw notRunning(name);
+            throw notRunning(name, c);
         }
         return c;
     }
 
     static AgentKernelException notRunning(String name) {
         return new AgentKernelException.ConflictException("Sandbox '" + name + "' is not running");
+    }
+
+    /**
+     * Not running, saying why when the engine knows it ran out of memory: under gVisor a memory limit ends the whole
+     * sandbox (not one process, as under runc), and the caller's next command should not be a puzzle.
+     */
+    static AgentKernelException notRunning(String name, InspectContainerResponse c) {
+        InspectContainerResponse.ContainerState state = c.getState();
+        Long exit = state == null ? null : state.getExitCodeLong();
+        if (state == null || !Boolean.TRUE.equals(state.getOOMKilled()) || exit == null || exit != 137) {
+            return notRunning(name);
+        }
+        Long memory = c.getHostConfig() == null ? null : c.getHostConfig().getMemory();
+        return new AgentKernelException.ConflictException("Sandbox '" + name + "' is not running: it ran out of memory"
+                + (memory == null || memory <= 0 ? "" : " (limit " + (memory >> 20) + " MB)")
+                + " and was ended; start it again, or create it with more memory");
     }
 }

@@ -94,6 +94,30 @@ class DockerBackendAgentIT {
         assertThat(other.exec(s.name(), ExecRequest.of("cat", "/workspace/a.txt")).stdout()).isEqualTo("one");
     }
 
+    /**
+     * {@code running} (what the warm pool asks on a run's answer path) answers from the agent's open connection, and
+     * a container that ends behind the backend's back is not running — from the connection the engine closed, or
+     * from the engine itself; a process without a connection asks the engine.
+     */
+    @Test
+    void runningComesFromTheAgentConnectionAndSeesAKilledContainer() throws Exception {
+        DockerBackend b = open(null);
+        SandboxInfo s = b.create(spec("running", SecurityProfile.MODERATE, SandboxKind.POOL));
+        assertThat(b.running(s.name())).isTrue();
+        assertThat(open(null).running(s.name())).isTrue(); // no connection there: the engine's word
+        try (com.github.dockerjava.api.DockerClient plain = DockerBackend.client(
+                DockerBackend.config(BackendSettings.of("docker")))) {
+            plain.killContainerCmd(s.id()).exec();
+        }
+        // the kill is asynchronous: the container ends (and the engine closes the attach stream) moments later
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (b.running(s.name()) && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertThat(b.running(s.name())).isFalse();
+        assertThat(b.running("it-never-made-" + UUID.randomUUID().toString().substring(0, 8))).isFalse();
+    }
+
     @Test
     void stopDuringExecIsAConflictNotABackendFailure() throws Exception {
         DockerBackend b = open(null);

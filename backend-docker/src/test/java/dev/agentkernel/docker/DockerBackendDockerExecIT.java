@@ -19,4 +19,9 @@ class DockerBackendDockerExecIT extends EngineContractTest {
     protected String image() {
         return DockerBackendIT.BUSYBOX;
     }
+
+    @Override
+    protected boolean gvisor() {
+        return DockerBackendIT.underGvisor();
+    }
 }

@@ -19,4 +19,14 @@ class DockerBackendIT extends EngineContractTest {
     protected String image() {
         return BUSYBOX;
     }
+
+    @Override
+    protected boolean gvisor() {
+        return underGvisor();
+    }
+
+    /** Whether this run puts every sandbox under gVisor ({@code mvn -Prunsc}, the failsafe execution runsc). */
+    static boolean underGvisor() {
+        return ProfileMapping.GVISOR.equals(System.getenv(DockerBackend.RUNTIME_ENV));
+    }
 }

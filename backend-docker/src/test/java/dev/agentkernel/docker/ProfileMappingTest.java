@@ -124,10 +124,14 @@ class ProfileMappingTest {
     void underGvisorThePidsCgroupLeavesRoomForItsThreadsAndTheProfileLimitIsNproc() {
         HostConfig hc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2, "runsc");
         assertThat(hc.getRuntime()).isEqualTo("runsc");
-        assertThat(hc.getPidsLimit()).isEqualTo(1280L);
-        assertThat(hc.getUlimits()).extracting(u -> u.getName() + "=" + u.getHardLong()).containsExactly("nproc=128");
+        assertThat(hc.getPidsLimit()).isEqualTo(512L + 64 * 64);
+        assertThat(hc.getUlimits()).extracting(u -> u.getName() + "=" + u.getHardLong()).containsExactly("nproc=64");
         HostConfig runc = ProfileMapping.hostConfig(SecurityProfile.RESTRICTIVE, 1, 256, 2, null);
         assertThat(runc.getRuntime()).isNull();
         assertThat(runc.getUlimits()).as("nproc is per host user under runc: never set").isNullOrEmpty();
+        HostConfig permissive = ProfileMapping.hostConfig(SecurityProfile.PERMISSIVE, 1, 256, 2, "runsc");
+        assertThat(permissive.getUlimits()).extracting(u -> u.getName() + "=" + u.getHardLong())
+                .as("at most 64 processes under gVisor").containsExactly("nproc=64");
+        assertThat(permissive.getPidsLimit()).isEqualTo(512L + 64 * 64);
     }
 }

@@ -1,8 +1,8 @@
 package dev.agentkernel.kubernetes;
 
+import dev.agentkernel.api.RunRequest;
+import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
-import dev.agentkernel.api.SandboxSpec;
-import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.BackendSettings;
 import dev.agentkernel.core.config.AgentKernelConfig;
@@ -10,11 +10,13 @@ import dev.agentkernel.core.config.AgentKernelConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The replica that dies, run as a child JVM by {@link ReplicasIT}: a kernel on the simulated cluster (kubeconfig,
- * audit file, instance id, lease in ms as arguments) that makes one temporary sandbox, prints {@code SANDBOX <name>}
- * and {@code READY}, and waits to be killed.
+ * audit file, instance id, lease in ms as arguments) that starts one long command in a temporary sandbox (through
+ * the kernel, so its creation is audited), prints {@code SANDBOX <name>} and {@code READY} once the sandbox exists,
+ * and waits to be killed mid-command.
  */
 public final class DyingReplicaMain {
     private DyingReplicaMain() {
@@ -29,10 +31,17 @@ public final class DyingReplicaMain {
                 KubernetesBackend.ID, owner, Map.of("kubernetes.kubeconfig", kubeconfig.toString())));
         AgentKernel kernel = AgentKernel.builder().backend(backend).config(AgentKernelConfig.forTests(audit))
                 .reconcileFilter(s -> false).leaseTtl(lease).build().start();
-        String name = "dying-" + Long.toHexString(System.nanoTime());
-        backend.create(new SandboxSpec(name, SimCluster.IMAGE, 1, 64, SecurityProfile.DEFAULT, Map.of(), Map.of(),
-                SandboxKind.RUN)); // a backend gets resolved specs: the kernel fills in the defaults
-        System.out.println("SANDBOX " + name);
+        Thread run = new Thread(() -> kernel.run(RunRequest.of("sleep", "3600").withImage(SimCluster.IMAGE)),
+                "dying-run");
+        run.setDaemon(true);
+        run.start();
+        Optional<SandboxInfo> sandbox = Optional.empty();
+        while (sandbox.isEmpty()) {
+            Thread.sleep(100);
+            sandbox = backend.list().stream().filter(s -> s.kind() == SandboxKind.RUN && owner.equals(s.owner()))
+                    .findFirst();
+        }
+        System.out.println("SANDBOX " + sandbox.get().name());
         System.out.println("READY");
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE); // killed, never closed: what a kill -9 leaves behind

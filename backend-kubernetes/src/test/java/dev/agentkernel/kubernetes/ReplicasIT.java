@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Several server replicas on one (simulated) cluster, as {@code deploy/kubernetes} runs them: a sandbox made
  * through one replica is used and removed through the other, whose audit log (the one shared file) shows every
- * event; a replica killed with SIGKILL loses its temporary sandbox to the other's reconcile once its lease ran out,
- * not before.
+ * event; a replica killed with SIGKILL mid-command loses its temporary sandbox to the other's reconcile once its
+ * lease ran out, not before, and the one audit log both wrote tells the whole story with its hash chain intact.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ReplicasIT {
@@ -88,9 +88,10 @@ class ReplicasIT {
     @Test
     void aKilledReplicasTemporariesAreReapedByTheOtherOnceItsLeaseRanOut() throws Exception {
         String dying = "replica-dying-" + UUID.randomUUID();
+        Path audit = dir.resolve("audit.jsonl"); // one file for both, as deploy/kubernetes shares it
         ChildJvm child = ChildJvm.of(DyingReplicaMain.class.getName(), SimCluster.kubeconfig().toString(),
-                dir.resolve("child.jsonl").toString(), dying, Long.toString(LEASE.toMillis())).start();
-        try (Replica survivor = replica("replica-survivor-" + UUID.randomUUID(), dir.resolve("audit.jsonl"),
+                audit.toString(), dying, Long.toString(LEASE.toMillis())).start();
+        try (Replica survivor = replica("replica-survivor-" + UUID.randomUUID(), audit,
                 s -> dying.equals(s.owner()))) {
             child.awaitLine("READY"::equals, Duration.ofMinutes(2));
             String sandbox = child.lines().stream().filter(l -> l.startsWith("SANDBOX ")).findFirst().orElseThrow()
@@ -107,11 +108,25 @@ class ReplicasIT {
                 assertThat(took).as("not reaped before the lease ran out")
                         .isGreaterThan(LEASE.minus(LEASE.dividedBy(3)).minusMillis(500));
                 System.out.println("reaped " + took.toMillis() + " ms after the kill (lease " + LEASE.toMillis() + " ms)");
+                // The dying replica audited the creation, the survivor the removal, in one unbroken chain.
+                waitUntil(() -> {
+                    String logs = callUnchecked(survivor.url() + "/sandboxes/" + sandbox + "/logs");
+                    return logs.contains("sandbox_created") && logs.contains("\"reason\":\"reconcile\"");
+                }, Duration.ofSeconds(10));
+                assertThat(survivor.kernel().auditVerify().ok()).as("the shared chain verifies").isTrue();
             } finally {
                 look.close();
             }
         } finally {
             child.close();
+        }
+    }
+
+    private String callUnchecked(String url) {
+        try {
+            return call("GET", url, null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -16,6 +16,9 @@ import dev.agentkernel.cli.commands.LsCommand;
 import dev.agentkernel.cli.commands.PoolCommand;
 import dev.agentkernel.cli.commands.RmCommand;
 import dev.agentkernel.cli.commands.RunCommand;
+import dev.agentkernel.cli.commands.SecretCommand;
+import dev.agentkernel.cli.commands.SnapshotCommand;
+import dev.agentkernel.cli.commands.VolumeCommand;
 import dev.agentkernel.cli.commands.ServeCommand;
 import dev.agentkernel.cli.commands.SetupCommand;
 import dev.agentkernel.cli.commands.StartCommand;
@@ -80,6 +83,9 @@ import java.util.concurrent.Callable;
                 CatCommand.class,
                 LogsCommand.class,
                 AuditCommand.class,
+                SnapshotCommand.class,
+                VolumeCommand.class,
+                SecretCommand.class,
                 BatchCommand.class,
                 PoolCommand.class,
                 ServeCommand.class,

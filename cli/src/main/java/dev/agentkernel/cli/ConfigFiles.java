@@ -17,12 +17,13 @@ public final class ConfigFiles {
     }
 
     /** The file that is read, if any. */
-    public static Optional<Path> locate(Path explicit, Map<String, String> env) {
-        return ConfigLoader.findFile(explicit, env, workingDir(), home(env));
+    public static Optional<Path> locate(ConnectionOptions connection, Map<String, String> env) {
+        return ConfigLoader.findFile(connection.config(), env, workingDir(), home(env));
     }
 
-    public static AgentKernelConfig load(Path explicit, Map<String, String> env) {
-        return ConfigLoader.load(explicit, env, workingDir(), home(env));
+    /** The configuration of --config (else the search) with --backend and the environment over it. */
+    public static AgentKernelConfig load(ConnectionOptions connection, Map<String, String> env) {
+        return ConfigLoader.load(connection.config(), connection.configEnv(env), workingDir(), home(env));
     }
 
     /**

@@ -1,9 +1,12 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.core.config.ConfigLoader;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Where agentkernel runs and with which configuration. Mixed into the top command with inherited options, so
@@ -20,11 +23,31 @@ public final class ConnectionOptions {
                     + "~/.agentkernel/config.toml, else built-in defaults; AGENTKERNEL_* variables override it).")
     Path config;
 
+    @Option(names = "--backend", paramLabel = "ID", scope = ScopeType.INHERIT,
+            description = "Backend of an embedded run or of serve: docker or kubernetes (default: $AGENTKERNEL_BACKEND, "
+                    + "else [sandbox] backend, else docker). Its settings come from the config's [docker] or "
+                    + "[kubernetes] section.")
+    String backend;
+
     public String url() {
         return url;
     }
 
     public Path config() {
         return config;
+    }
+
+    public String backend() {
+        return backend;
+    }
+
+    /** The environment the configuration is read with: {@code --backend} is $AGENTKERNEL_BACKEND given as an option. */
+    public Map<String, String> configEnv(Map<String, String> env) {
+        if (backend == null) {
+            return env;
+        }
+        Map<String, String> e = new HashMap<>(env);
+        e.put(ConfigLoader.BACKEND_ENV, backend);
+        return e;
     }
 }

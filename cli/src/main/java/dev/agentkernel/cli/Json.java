@@ -138,6 +138,29 @@ public final class Json {
         return m;
     }
 
+    /** The wire shape of {@code GET /snapshots/{name}}. */
+    public static Map<String, Object> snapshot(dev.agentkernel.api.SnapshotInfo s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("sandbox", s.sandbox());
+        m.put("image_tag", s.imageTag());
+        m.put("backend", s.backend());
+        putIfKnown(m, "base_image", s.baseImage());
+        putIfKnown(m, "vcpus", s.vcpus());
+        putIfKnown(m, "memory_mb", s.memoryMb());
+        m.put("created_at", s.createdAt().toString());
+        putIfKnown(m, "profile", s.profile() == null ? null : s.profile().wireName());
+        return m;
+    }
+
+    public static Map<String, Object> volume(dev.agentkernel.api.VolumeInfo v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", v.name());
+        m.put("backend", v.backend());
+        putIfKnown(m, "created_at", v.createdAt() == null ? null : v.createdAt().toString());
+        return m;
+    }
+
     private static void putIfKnown(Map<String, Object> m, String key, Object value) {
         if (value != null) {
             m.put(key, value);

@@ -76,6 +76,24 @@ class ConfiguredDefaultsTest {
     }
 
     @Test
+    void theBackendOptionOverridesTheConfiguredBackend() throws Exception {
+        // The file names Docker; --backend (before or after the command) picks the fake engine instead.
+        Path file = Files.writeString(tmp.resolve("docker.toml"), Files.readString(configFile())
+                .replace("backend = \"fake\"", "backend = \"docker\""));
+        Map<String, String> env = Map.of("HOME", tmp.toString());
+        CliHarness cli = new CliHarness(new DefaultClientFactory(env), env);
+        CliHarness.Result r = cli.run("--backend", "fake", "--config", file.toString(), "create", "opt-" + suffix);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertConfigured(engine.inspect("opt-" + suffix).orElseThrow());
+        CliHarness.Result after = cli.run("--config", file.toString(), "create", "opt2-" + suffix, "--backend", "fake");
+        assertThat(after.exitCode()).as(after.toString()).isZero();
+        assertThat(engine.inspect("opt2-" + suffix)).isPresent();
+        CliHarness.Result unknown = cli.run("--backend", "nope", "--config", file.toString(), "create", "x-" + suffix);
+        assertThat(unknown.exitCode()).as(unknown.toString()).isNotZero();
+        assertThat(unknown.err()).contains("nope");
+    }
+
+    @Test
     void mcpServerCreateEmbedded() throws Exception {
         Map<String, String> env = Map.of("HOME", tmp.toString());
         ConnectionOptions connection = new ConnectionOptions();

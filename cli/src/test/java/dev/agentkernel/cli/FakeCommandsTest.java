@@ -334,4 +334,22 @@ class FakeCommandsTest {
         assertThat(cli.run("audit", "verify", "--file", tmp.resolve("none.jsonl").toString()).exitCode()).isEqualTo(3);
         assertThat(config).exists();
     }
+
+    /** The fake backend has neither snapshots nor volumes: exit 9 naming the capability; secrets need no backend. */
+    @Test
+    void snapshotsAndVolumesAreUnsupportedOnTheFakeAndSecretsWork() throws Exception {
+        assertThat(cli.run("create", "box").exitCode()).isZero();
+        CliHarness.Result snap = cli.run("snapshot", "take", "box");
+        assertThat(snap.exitCode()).isEqualTo(9);
+        assertThat(snap.err()).startsWith("error: ").contains("snapshots");
+        assertThat(cli.run("volume", "ls").exitCode()).isEqualTo(9);
+        assertThat(cli.run("snapshot").exitCode()).isEqualTo(2);
+        Path value = Files.writeString(tmp.resolve("v"), "value-1\n");
+        assertThat(cli.run("secret", "set", "K1", "--from-file", value.toString()).exitCode()).isZero();
+        assertThat(cli.run("secret", "ls", "--json").out()).contains("\"K1\"").doesNotContain("value-1");
+        assertThat(Files.readString(auditFile)).contains("secret_set").doesNotContain("value-1");
+        assertThat(cli.run("secret", "set", "1K", "--from-file", value.toString()).exitCode()).isEqualTo(2);
+        assertThat(cli.run("secret", "rm", "K1").exitCode()).isZero();
+        assertThat(cli.run("secret", "ls").out()).isEqualTo("\n");
+    }
 }

@@ -5,6 +5,9 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -35,6 +38,17 @@ import dev.agentkernel.client.generated.model.Sandbox;
 import dev.agentkernel.client.generated.model.SandboxListResponse;
 import dev.agentkernel.client.generated.model.SandboxResponse;
 import dev.agentkernel.client.generated.model.WriteFileRequest;
+import dev.agentkernel.client.generated.model.CreateVolumeRequest;
+import dev.agentkernel.client.generated.model.RestoreSnapshotRequest;
+import dev.agentkernel.client.generated.model.SetSecretRequest;
+import dev.agentkernel.client.generated.model.Snapshot;
+import dev.agentkernel.client.generated.model.SnapshotListResponse;
+import dev.agentkernel.client.generated.model.SnapshotResponse;
+import dev.agentkernel.client.generated.model.StringListResponse;
+import dev.agentkernel.client.generated.model.TakeSnapshotRequest;
+import dev.agentkernel.client.generated.model.Volume;
+import dev.agentkernel.client.generated.model.VolumeListResponse;
+import dev.agentkernel.client.generated.model.VolumeResponse;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -422,6 +436,110 @@ public final class AgentKernelClient implements Sandboxes {
 
     private static String detachedPath(String name, String id) {
         return sandboxPath(name) + "/exec/detached/" + Validation.detachedId(id);
+    }
+
+    // ---- create options, snapshots, volumes, secrets
+
+    /** {@code POST /sandboxes} with the create options, then {@code GET} of the new sandbox (see {@link #create(SandboxSpec)}). */
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        CreateOptions o = options == null ? CreateOptions.NONE : options;
+        // A clone may take minutes: wait for it as for a command.
+        Duration wait = o.sourceUrl() == null ? timeout : timeoutFor(Duration.ofMinutes(10));
+        SandboxInfo created = Wire.sandbox(transport.call("POST", "sandboxes", Wire.createBody(spec, o),
+                SandboxResponse.class, wait).getData());
+        try {
+            return get(created.name());
+        } catch (AgentKernelException.NotFoundException removedMeanwhile) {
+            return created;
+        }
+    }
+
+    /** {@code POST /snapshots}; {@code name} null lets the server generate one. */
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        TakeSnapshotRequest body = new TakeSnapshotRequest().sandbox(Validation.sandboxName(sandbox))
+                .name(name == null ? null : Validation.snapshotName(name));
+        return Wire.snapshot(transport.call("POST", "snapshots", body, SnapshotResponse.class, timeoutFor(null))
+                .getData());
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots() {
+        List<Snapshot> data = transport.call("GET", "snapshots", null, SnapshotListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("snapshot list answer without data", null);
+        }
+        return data.stream().map(Wire::snapshot).toList();
+    }
+
+    @Override
+    public SnapshotInfo getSnapshot(String name) {
+        return Wire.snapshot(transport.call("GET", snapshotPath(name), null, SnapshotResponse.class, timeout).getData());
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        transport.call("DELETE", snapshotPath(name), null, MessageResponse.class, timeout);
+    }
+
+    /** {@code POST /snapshots/{name}/restore}: the new sandbox, running. */
+    @Override
+    public SandboxInfo restoreSnapshot(String name, String asName) {
+        RestoreSnapshotRequest body = new RestoreSnapshotRequest()
+                .asName(asName == null ? null : Validation.sandboxName(asName));
+        return Wire.sandbox(transport.call("POST", snapshotPath(name) + "/restore", body, SandboxResponse.class,
+                timeoutFor(null)).getData());
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        return Wire.volume(transport.call("POST", "volumes", new CreateVolumeRequest().name(Validation.volumeName(name)),
+                VolumeResponse.class, timeout).getData());
+    }
+
+    @Override
+    public List<VolumeInfo> listVolumes() {
+        List<Volume> data = transport.call("GET", "volumes", null, VolumeListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("volume list answer without data", null);
+        }
+        return data.stream().map(Wire::volume).toList();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        transport.call("DELETE", "volumes/" + HttpTransport.segment(Validation.volumeName(name)), null,
+                MessageResponse.class, timeout);
+    }
+
+    /** {@code PUT /secrets/{key}}: the value travels once, to the server's host store. */
+    @Override
+    public void setSecret(String key, String value) {
+        transport.call("PUT", secretPath(key), new SetSecretRequest().value(Objects.requireNonNull(value, "value")),
+                MessageResponse.class, timeout);
+    }
+
+    @Override
+    public List<String> listSecrets() {
+        List<String> data = transport.call("GET", "secrets", null, StringListResponse.class, timeout).getData();
+        if (data == null) {
+            throw Errors.protocol("secret list answer without data", null);
+        }
+        return data;
+    }
+
+    @Override
+    public void removeSecret(String key) {
+        transport.call("DELETE", secretPath(key), null, MessageResponse.class, timeout);
+    }
+
+    private static String snapshotPath(String name) {
+        return "snapshots/" + HttpTransport.segment(Validation.snapshotName(name));
+    }
+
+    private static String secretPath(String key) {
+        return "secrets/" + HttpTransport.segment(Validation.secretKey(key));
     }
 
     /** Nothing to release: the JDK's HTTP client keeps no resource that outlives its idle connections. */

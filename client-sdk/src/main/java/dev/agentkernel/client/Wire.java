@@ -11,7 +11,11 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
+import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
+import dev.agentkernel.api.VolumeMount;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SandboxStatus;
@@ -87,7 +91,24 @@ final class Wire {
                 .memoryMb(spec.memoryMb())
                 .profile(profile(spec.profile()))
                 .env(spec.env().isEmpty() ? null : spec.env())
-                .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()));
+                .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()))
+                // The generated model starts lists empty; the seed's body has none of them.
+                .volumes(null).secretFiles(null).secrets(null);
+    }
+
+    /** The create body with the upstream create options; empty lists are left out. */
+    static CreateSandboxRequest createBody(SandboxSpec spec, CreateOptions o) {
+        CreateSandboxRequest r = createBody(spec);
+        if (!o.volumes().isEmpty()) {
+            r.volumes(o.volumes().stream().map(VolumeMount::toString).toList());
+        }
+        if (!o.secretFiles().isEmpty()) {
+            r.secretFiles(o.secretFiles());
+        }
+        if (!o.secrets().isEmpty()) {
+            r.secrets(o.secrets());
+        }
+        return r.sourceUrl(o.sourceUrl()).sourceRef(o.sourceRef());
     }
 
     private static Profile profile(SecurityProfile p) {
@@ -139,6 +160,21 @@ final class Wire {
                 d.getPid() == null ? 0 : d.getPid(),
                 dev.agentkernel.api.DetachedCommand.Status.valueOf(d.getStatus().getValue().toUpperCase(Locale.ROOT)),
                 d.getExitCode(), instant(d.getStartedAt()), Boolean.TRUE.equals(d.getTruncated()));
+    }
+
+    static SnapshotInfo snapshot(dev.agentkernel.client.generated.model.Snapshot d) {
+        require(d, "snapshot");
+        require(d.getName(), "snapshot name");
+        require(d.getCreatedAt(), "snapshot created_at");
+        return new SnapshotInfo(d.getName(), orUnknown(d.getSandbox()), Objects.requireNonNullElse(d.getImageTag(), ""),
+                Objects.requireNonNullElse(d.getBackend(), "unknown"), d.getBaseImage(), d.getVcpus(), d.getMemoryMb(),
+                d.getProfile() == null ? null : knownProfile(d.getProfile().getValue()), instant(d.getCreatedAt()));
+    }
+
+    static VolumeInfo volume(dev.agentkernel.client.generated.model.Volume d) {
+        require(d, "volume");
+        require(d.getName(), "volume name");
+        return new VolumeInfo(d.getName(), Objects.requireNonNullElse(d.getBackend(), "unknown"), instant(d.getCreatedAt()));
     }
 
     /** The backend's details; an older server sent Docker's {@code exec_via} alone. */

@@ -102,6 +102,59 @@ class AgentKernelClientIT {
         return "sdk-it-" + prefix + "-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
     }
 
+    // ---- snapshots, volumes, secrets (typed)
+
+    @Test
+    void snapshotsVolumesAndSecretsAreTyped() {
+        String name = uniqueName("snap");
+        String volume = uniqueName("vol");
+        String snap = uniqueName("s");
+        dev.agentkernel.api.VolumeInfo v = client.createVolume(volume);
+        assertThat(v.name()).isEqualTo(volume);
+        assertThat(v.backend()).isEqualTo("docker");
+        assertThat(client.listVolumes()).extracting(dev.agentkernel.api.VolumeInfo::name).contains(volume);
+        client.setSecret("SDK_IT_TOKEN", "tok-value");
+        assertThat(client.listSecrets()).contains("SDK_IT_TOKEN");
+        try {
+            client.create(dev.agentkernel.api.SandboxSpec.named(name, BUSYBOX),
+                    dev.agentkernel.api.CreateOptions.volumes(dev.agentkernel.api.VolumeMount.parse(volume + ":/data"))
+                            .withSecretFiles(java.util.List.of("SDK_IT_TOKEN")));
+            client.exec(name, "sh", "-c", "echo in-layer > /root/f.txt");
+            assertThat(client.exec(name, "cat", "/run/agentkernel/secrets/SDK_IT_TOKEN").stdout()).isEqualTo("tok-value");
+            dev.agentkernel.api.SnapshotInfo taken = client.takeSnapshot(name, snap);
+            assertThat(taken.name()).isEqualTo(snap);
+            assertThat(taken.sandbox()).isEqualTo(name);
+            assertThat(taken.imageTag()).isEqualTo("agentkernel-snap:" + snap);
+            assertThat(taken.baseImage()).isEqualTo(BUSYBOX);
+            assertThat(client.getSnapshot(snap)).isEqualTo(taken);
+            assertThat(client.listSnapshots()).contains(taken);
+            dev.agentkernel.api.SandboxInfo restored = client.restoreSnapshot(snap, name + "-r");
+            assertThat(restored.running()).isTrue();
+            assertThat(client.exec(name + "-r", "cat", "/root/f.txt").stdout()).isEqualTo("in-layer\n");
+            assertThatThrownBy(() -> client.deleteSnapshot(snap))
+                    .isInstanceOf(AgentKernelException.ConflictException.class);
+            assertThatThrownBy(() -> client.takeSnapshot(name, "-bad"))
+                    .isInstanceOf(AgentKernelException.InvalidRequestException.class).hasMessageContaining("snapshot name");
+            assertThatThrownBy(() -> client.getSnapshot(uniqueName("none")))
+                    .isInstanceOf(AgentKernelException.NotFoundException.class);
+            client.remove(name + "-r");
+            client.deleteSnapshot(snap);
+            assertThatThrownBy(() -> client.getSnapshot(snap)).isInstanceOf(AgentKernelException.NotFoundException.class);
+        } finally {
+            for (String s : java.util.List.of(name, name + "-r")) {
+                try {
+                    client.remove(s);
+                } catch (AgentKernelException.NotFoundException gone) {
+                    // removed above
+                }
+            }
+            client.removeSecret("SDK_IT_TOKEN");
+            client.removeVolume(volume);
+        }
+        assertThat(client.listVolumes()).extracting(dev.agentkernel.api.VolumeInfo::name).doesNotContain(volume);
+        assertThat(EngineView.imagesOf(owner)).isEmpty();
+    }
+
     // ---- health, pool
 
     @Test

@@ -107,6 +107,11 @@ class WireTest {
         String withEnv = mapper.writeValueAsString(Wire.createBody(SandboxSpec.named("box").withEnv(Map.of("K", "v"))));
         assertThat(mapper.readTree(withEnv)).isEqualTo(mapper.readTree("{\"name\":\"box\",\"env\":{\"K\":\"v\"}}"));
         assertThat(mapper.writeValueAsString(Wire.execBody(ExecRequest.of("ls")))).isEqualTo("{\"command\":[\"ls\"]}");
+        String options = mapper.writeValueAsString(Wire.createBody(SandboxSpec.named("box"),
+                dev.agentkernel.api.CreateOptions.volumes(dev.agentkernel.api.VolumeMount.parse("v:/data:ro"))
+                        .withSecretFiles(java.util.List.of("K")).withSource("https://example.com/r.git", "main")));
+        assertThat(mapper.readTree(options)).isEqualTo(mapper.readTree("{\"name\":\"box\",\"volumes\":[\"v:/data:ro\"],"
+                + "\"secret_files\":[\"K\"],\"source_url\":\"https://example.com/r.git\",\"source_ref\":\"main\"}"));
     }
 
     @Test

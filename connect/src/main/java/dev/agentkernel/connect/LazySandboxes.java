@@ -4,6 +4,9 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
@@ -194,6 +197,68 @@ final class LazySandboxes implements Sandboxes {
     @Override
     public dev.agentkernel.api.DetachedCommand detachedKill(String name, String id) {
         return delegate().detachedKill(name, id);
+    }
+
+    // ---- create options, snapshots, volumes, secrets
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        return delegate().create(spec, options);
+    }
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        return delegate().takeSnapshot(sandbox, name);
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots() {
+        return delegate().listSnapshots();
+    }
+
+    @Override
+    public SnapshotInfo getSnapshot(String name) {
+        return delegate().getSnapshot(name);
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        delegate().deleteSnapshot(name);
+    }
+
+    @Override
+    public SandboxInfo restoreSnapshot(String name, String asName) {
+        return delegate().restoreSnapshot(name, asName);
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        return delegate().createVolume(name);
+    }
+
+    @Override
+    public List<VolumeInfo> listVolumes() {
+        return delegate().listVolumes();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        delegate().removeVolume(name);
+    }
+
+    @Override
+    public void setSecret(String key, String value) {
+        delegate().setSecret(key, value);
+    }
+
+    @Override
+    public List<String> listSecrets() {
+        return delegate().listSecrets();
+    }
+
+    @Override
+    public void removeSecret(String key) {
+        delegate().removeSecret(key);
     }
 
     /** Closes what was opened, once. */

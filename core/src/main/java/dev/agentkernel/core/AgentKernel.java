@@ -4,6 +4,9 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.DetachedCommand;
@@ -40,8 +43,10 @@ import dev.agentkernel.core.internal.LeaseKeeper;
 import dev.agentkernel.core.internal.MeasuredBackend;
 import dev.agentkernel.core.internal.MetricsRelay;
 import dev.agentkernel.core.internal.OwnerLiveness;
+import dev.agentkernel.core.internal.Provisioning;
 import dev.agentkernel.core.internal.PtySessions;
 import dev.agentkernel.core.internal.Reaper;
+import dev.agentkernel.core.internal.SecretStore;
 import dev.agentkernel.core.internal.Runs;
 import dev.agentkernel.core.internal.TemporarySandboxes;
 import dev.agentkernel.core.internal.Visibility;
@@ -52,6 +57,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +116,8 @@ public final class AgentKernel implements Sandboxes {
     private final PtySessions terminals;
     private final Expiries expiries;
     private final Duration expiryInterval;
+    private final SecretStore secrets;
+    private final Provisioning provisioning;
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -145,6 +153,9 @@ public final class AgentKernel implements Sandboxes {
                 : given == null ? config.audit().path().resolveSibling("expiries.json") : null;
         this.expiries = new Expiries(expiryFile, java.time.Instant::now);
         this.expiryInterval = b.expiryInterval;
+        this.secrets = new SecretStore(b.secretDirectory != null ? b.secretDirectory
+                : config.audit().path().toAbsolutePath().getParent().resolve("secrets"));
+        this.provisioning = new Provisioning(backend, secrets);
     }
 
     public static Builder builder() {
@@ -208,28 +219,152 @@ public final class AgentKernel implements Sandboxes {
      * image used and the audit event carries {@code image_note}.
      */
     public SandboxInfo create(SandboxSpec spec) {
+        return create(spec, CreateOptions.NONE);
+    }
+
+    // ---- create options, snapshots, volumes, secrets (issue 15)
+
+    /**
+     * Creates with options: everything that can be checked is checked before anything is made (profile rules,
+     * volumes and secrets that exist, the clone's address); then the backend makes the sandbox with its volumes,
+     * and the secret files are written and the source cloned. When a step fails the sandbox is removed (audited)
+     * and the call throws: nothing is left behind.
+     */
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
         Objects.requireNonNull(spec, "spec");
+        CreateOptions o = options == null ? CreateOptions.NONE : options;
         started();
-        SandboxSpec s = spec.withKind(SandboxKind.NAMED).withDefaults(config.sandbox().profile(),
-                config.resources().vcpus(), config.resources().memoryMb());
-        ImageResolver.Choice choice = images.offlineAlternative(
-                s.image() == null ? config.sandbox().image() : s.image(), backend::imageAvailable);
+        SandboxSpec s = resolve(spec);
+        Map<String, byte[]> secretValues = provisioning.check(s, o);
+        ImageResolver.Choice choice = images.offlineAlternative(s.image(), backend::imageAvailable);
         if (choice.note() != null) {
             LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
         }
         Duration ttl = s.ttl() != null ? s.ttl() : config.sandbox().ttl();
-        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        Map<String, Object> note = new java.util.LinkedHashMap<>();
         if (choice.note() != null) {
-            extra.put("image_note", choice.note());
+            note.put("image_note", choice.note());
         }
         if (ttl != null) {
-            extra.put("ttl_seconds", ttl.toSeconds());
+            note.put("ttl_seconds", ttl.toSeconds());
         }
-        SandboxInfo info = backend.create(s.withImage(choice.image()), extra);
+        if (o.sourceUrl() != null) {
+            note.put("source_url", o.sourceUrl()); // never credentials: the URL rules refuse them
+        }
+        SandboxSpec made = s.withImage(choice.image());
+        // Only what the backend must make differently goes to it (a backend without options still creates).
+        SandboxInfo info = o.volumes().isEmpty() && o.secretFiles().isEmpty()
+                ? backend.create(made, note) : backend.create(made, o, note);
+        if (!o.isEmpty()) {
+            try {
+                provisioning.apply(made.name(), o, secretValues);
+            } catch (RuntimeException e) {
+                try {
+                    backend.remove(made.name(), Map.of("reason", "create_failed"));
+                } catch (RuntimeException removal) {
+                    e.addSuppressed(removal);
+                }
+                visibility.forget(made.name());
+                throw e;
+            }
+        }
         if (ttl != null && info.uuid() != null) {
             info = info.withExpiresAt(expiries.set(info.uuid(), ttl));
         }
         return info;
+    }
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        String snap = name == null ? newName("snap") : Validation.snapshotName(name);
+        named(sandbox);
+        return backend.takeSnapshot(sandbox, snap);
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots() {
+        started();
+        return backend.snapshots().stream().sorted(Comparator.comparing(SnapshotInfo::createdAt)
+                .thenComparing(SnapshotInfo::name)).toList();
+    }
+
+    @Override
+    public SnapshotInfo getSnapshot(String name) {
+        Validation.snapshotName(name);
+        started();
+        return backend.snapshot(name).orElseThrow(() -> snapshotNotFound(name));
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        Validation.snapshotName(name);
+        started();
+        backend.deleteSnapshot(name);
+    }
+
+    /** A new named sandbox from the snapshot's filesystem, limits and profile (the profile is never loosened). */
+    @Override
+    public SandboxInfo restoreSnapshot(String name, String asName) {
+        SnapshotInfo snap = getSnapshot(name);
+        String target = asName != null ? asName : snap.sandbox() + "-restored";
+        Validation.sandboxName(target);
+        return create(new SandboxSpec(target, snap.imageTag(), snap.vcpus(), snap.memoryMb(), snap.profile(), Map.of(),
+                Map.of(), SandboxKind.NAMED));
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        Validation.volumeName(name);
+        started();
+        return backend.createVolume(name);
+    }
+
+    @Override
+    public List<VolumeInfo> listVolumes() {
+        started();
+        return backend.volumes().stream().sorted(Comparator.comparing(VolumeInfo::name)).toList();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        Validation.volumeName(name);
+        started();
+        backend.removeVolume(name);
+    }
+
+    /** Stores a secret in the host's store; the audit event names the key, never the value. */
+    @Override
+    public void setSecret(String key, String value) {
+        Validation.secretKey(key);
+        Objects.requireNonNull(value, "value");
+        started();
+        secrets.set(key, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        backend.record("secret_set", null, Map.of("key", key));
+    }
+
+    @Override
+    public List<String> listSecrets() {
+        return secrets.keys();
+    }
+
+    @Override
+    public void removeSecret(String key) {
+        Validation.secretKey(key);
+        started();
+        secrets.remove(key);
+        backend.record("secret_removed", null, Map.of("key", key));
+    }
+
+    private static AgentKernelException snapshotNotFound(String name) {
+        return new AgentKernelException.NotFoundException("Snapshot '" + name + "' not found");
+    }
+
+    /** The spec of a named sandbox with every default applied (image, profile, limits). */
+    private SandboxSpec resolve(SandboxSpec spec) {
+        SandboxSpec s = spec.withKind(SandboxKind.NAMED).withDefaults(config.sandbox().profile(),
+                config.resources().vcpus(), config.resources().memoryMb());
+        return s.image() == null ? s.withImage(config.sandbox().image()) : s;
     }
 
     /** A named sandbox, or a temporary one while its run lasts. */
@@ -331,7 +466,7 @@ public final class AgentKernel implements Sandboxes {
     @Override
     public java.time.Instant extend(String name, Duration by) {
         Validation.ttl("by", by);
-        named(name);
+        started();
         SandboxInfo info = visibility.require(name, true);
         if (info.uuid() == null) {
             throw new AgentKernelException.UnsupportedException("The " + backend.id()
@@ -584,6 +719,8 @@ public final class AgentKernel implements Sandboxes {
             return this;
         }
 
+        private Path secretDirectory;
+
         public Builder backend(Backend backend) {
             this.backend = backend;
             return this;
@@ -665,6 +802,12 @@ public final class AgentKernel implements Sandboxes {
                 throw new IllegalArgumentException("poolThreads must be at least 1");
             }
             this.poolThreads = threads;
+            return this;
+        }
+
+        /** Where the host's secrets are kept (default: {@code secrets/} beside the audit log, e.g. {@code ~/.agentkernel/secrets}). */
+        public Builder secretDirectory(Path dir) {
+            this.secretDirectory = Objects.requireNonNull(dir, "dir");
             return this;
         }
 

@@ -2,6 +2,9 @@ package dev.agentkernel.core;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.BackendHealth;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
@@ -66,6 +69,20 @@ public interface Backend extends AutoCloseable {
     void remove(String name);
 
     Optional<SandboxInfo> inspect(String name);
+
+    /**
+     * Whether the sandbox is running, as cheaply as the backend can tell; never throws. The warm pool asks before it
+     * hands out a member, on the answer path of a run. The default asks the engine ({@link #inspect}); a backend that
+     * holds a live channel into the sandbox which the engine ends with the sandbox (Docker's attached agent) may
+     * answer from that channel instead and ask the engine only when there is none.
+     */
+    default boolean running(String name) {
+        try {
+            return inspect(name).map(SandboxInfo::running).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
 
     /** Every sandbox this backend manages, of every kind and owner. */
     List<SandboxInfo> list();
@@ -145,6 +162,61 @@ public interface Backend extends AutoCloseable {
     /** Kills a detached command's process tree and returns it as it ended; an unknown id is NOT_FOUND. */
     default DetachedCommand detachedKill(String name, String id) {
         throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+    }
+
+    // ---- create options, snapshots, volumes (issue 15). The kernel calls these only with the capability.
+
+    /**
+     * Creates and starts a sandbox with what of {@code options} is the backend's part: the volumes (with
+     * {@link Capability#VOLUMES}) and a private in-memory place for secret files at
+     * {@link CreateOptions#SECRETS_DIR}, writable by the sandbox's user (the kernel writes them after the start).
+     * Never called with empty options.
+     */
+    default SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        throw unsupported("create a sandbox with volumes or secret files");
+    }
+
+    /**
+     * Saves the filesystem of a sandbox (running or stopped) as snapshot {@code name}, kept in the engine so a new
+     * process finds it; a taken name is {@code CONFLICT}. Only with {@link Capability#SNAPSHOTS}. What lives in
+     * volumes or in-memory mounts (secret files) is not part of it.
+     */
+    default SnapshotInfo takeSnapshot(String sandbox, String name) {
+        throw unsupported("take snapshots");
+    }
+
+    /** Every snapshot this backend keeps, of every owner. Only with {@link Capability#SNAPSHOTS}. */
+    default List<SnapshotInfo> snapshots() {
+        throw unsupported("list snapshots");
+    }
+
+    /** A snapshot by name. Only with {@link Capability#SNAPSHOTS}. */
+    default Optional<SnapshotInfo> snapshot(String name) {
+        throw unsupported("read snapshots");
+    }
+
+    /** Removes a snapshot; {@code NOT_FOUND} when missing. Only with {@link Capability#SNAPSHOTS}. */
+    default void deleteSnapshot(String name) {
+        throw unsupported("delete snapshots");
+    }
+
+    /** Makes a named volume; a taken name is {@code CONFLICT}. Only with {@link Capability#VOLUMES}. */
+    default VolumeInfo createVolume(String name) {
+        throw unsupported("create volumes");
+    }
+
+    /** Every named volume, by name. Only with {@link Capability#VOLUMES}. */
+    default List<VolumeInfo> volumes() {
+        throw unsupported("list volumes");
+    }
+
+    /** Removes a named volume; in use is {@code CONFLICT}, missing {@code NOT_FOUND}. Only with {@link Capability#VOLUMES}. */
+    default void removeVolume(String name) {
+        throw unsupported("remove volumes");
+    }
+
+    private AgentKernelException unsupported(String what) {
+        return new AgentKernelException.UnsupportedException("The " + id() + " backend cannot " + what);
     }
 
     /** Whether the engine answers; never throws. */

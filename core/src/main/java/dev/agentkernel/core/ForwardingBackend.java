@@ -3,6 +3,9 @@ package dev.agentkernel.core;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
@@ -75,6 +78,11 @@ public abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public boolean running(String name) {
+        return delegate.running(name);
+    }
+
+    @Override
     public List<SandboxInfo> list() {
         return delegate.list();
     }
@@ -122,6 +130,46 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public DetachedCommand detachedKill(String name, String id) {
         return delegate.detachedKill(name, id);
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        return delegate.create(spec, options);
+    }
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        return delegate.takeSnapshot(sandbox, name);
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshots() {
+        return delegate.snapshots();
+    }
+
+    @Override
+    public Optional<SnapshotInfo> snapshot(String name) {
+        return delegate.snapshot(name);
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        delegate.deleteSnapshot(name);
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        return delegate.createVolume(name);
+    }
+
+    @Override
+    public List<VolumeInfo> volumes() {
+        return delegate.volumes();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        delegate.removeVolume(name);
     }
 
     @Override

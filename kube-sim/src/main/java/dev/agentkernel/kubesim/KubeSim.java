@@ -59,14 +59,31 @@ public final class KubeSim implements AutoCloseable {
     private final SimKubelet kubelet;
     private final String id;
 
-    /** How to start: the port (0 for any free one), the node's pod pids limit, the {@code docker} executable. */
-    public record Options(int port, long podPidsLimit, String dockerExecutable) {
+    /**
+     * What the simulated node's image pulls fetch: an image named here that is not on the engine is "pulled" as the
+     * local image it maps to. A node of a real cluster pulls the images the seed's requests name (python:3.12-alpine
+     * when no image is given) from their registry; nothing can be pulled here, so the simulated registry serves the
+     * project's offline builds of them. Any other missing image is {@code ErrImagePull}.
+     */
+    public static final Map<String, String> DEFAULT_REGISTRY = Map.of(
+            "python:3.12-alpine", "agentkernel/python:local",
+            "busybox:1.36", "agentkernel/busybox:local");
+
+    /**
+     * How to start: the port (0 for any free one), the node's pod pids limit, the {@code docker} executable, the
+     * simulated registry (image name -> local image a pull gets).
+     */
+    public record Options(int port, long podPidsLimit, String dockerExecutable, Map<String, String> registry) {
+        public Options {
+            registry = Map.copyOf(registry);
+        }
+
         public static Options defaults() {
-            return new Options(0, DEFAULT_POD_PIDS_LIMIT, "docker");
+            return new Options(0, DEFAULT_POD_PIDS_LIMIT, "docker", DEFAULT_REGISTRY);
         }
 
         public Options withPort(int newPort) {
-            return new Options(newPort, podPidsLimit, dockerExecutable);
+            return new Options(newPort, podPidsLimit, dockerExecutable, registry);
         }
     }
 
@@ -97,7 +114,7 @@ public final class KubeSim implements AutoCloseable {
         server.init(InetAddress.getLoopbackAddress(), options.port());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config(server.getPort(), DEFAULT_NAMESPACE))
                 .build();
-        kubelet[0] = new SimKubelet(client, docker, id, options.podPidsLimit());
+        kubelet[0] = new SimKubelet(client, docker, id, options.podPidsLimit(), options.registry());
         try {
             kubelet[0].start();
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(DEFAULT_NAMESPACE)
@@ -285,7 +302,7 @@ public final class KubeSim implements AutoCloseable {
                 case "--kubeconfig" -> kubeconfig = Path.of(require(args[i], value));
                 case "--namespace" -> namespace = require(args[i], value);
                 case "--pod-pids-limit" -> options = new Options(options.port(), Long.parseLong(require(args[i], value)),
-                        options.dockerExecutable());
+                        options.dockerExecutable(), options.registry());
                 default -> {
                     System.err.println("usage: kube-sim [--port N] [--kubeconfig FILE] [--namespace NS] "
                             + "[--pod-pids-limit N]");
@@ -307,7 +324,7 @@ public final class KubeSim implements AutoCloseable {
         }, "kube-sim-shutdown"));
         System.out.println("kube-sim listening on " + sim.url() + " (namespace " + namespace + ")");
         System.out.println("kubeconfig written to " + file + "; try: KUBECONFIG=" + file
-                + " agentkernel serve  (with AGENTKERNEL_BACKEND=kubernetes)");
+                + " agentkernel serve --backend kubernetes");
         System.out.flush();
         stopped.await();
     }

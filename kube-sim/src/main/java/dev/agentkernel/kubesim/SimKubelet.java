@@ -71,6 +71,7 @@ final class SimKubelet implements AutoCloseable {
     private final DockerClient docker;
     private final String simId;
     private final long podPidsLimit;
+    private final Map<String, String> registry;
     private final Map<String, String> labels;
     private final SimVolumes volumes;
     private final ExecutorService workers = Executors.newFixedThreadPool(4, daemon("kubesim-kubelet"));
@@ -84,11 +85,13 @@ final class SimKubelet implements AutoCloseable {
     private volatile SharedIndexInformer<Pod> pods;
     private volatile int cpus;
 
-    SimKubelet(KubernetesClient client, DockerClient docker, String simId, long podPidsLimit) {
+    SimKubelet(KubernetesClient client, DockerClient docker, String simId, long podPidsLimit,
+               Map<String, String> registry) {
         this.client = client;
         this.docker = docker;
         this.simId = simId;
         this.podPidsLimit = podPidsLimit;
+        this.registry = registry;
         this.labels = Map.of(KubeSim.LABEL, simId, KubeSim.LABEL + ".pid", Long.toString(ProcessHandle.current().pid()));
         this.volumes = new SimVolumes(docker, labels);
     }
@@ -190,7 +193,7 @@ final class SimKubelet implements AutoCloseable {
             waiting.remove(uid);
             return;
         }
-        String image = pod.getSpec().getContainers().get(0).getImage();
+        String image = localImage(pod.getSpec().getContainers().get(0));
         String missing = missingClaim(pod);
         if (missing != null) {
             waiting.add(uid);
@@ -198,12 +201,12 @@ final class SimKubelet implements AutoCloseable {
                     + "\" not found"), false);
             return;
         }
-        if (!imagePresent(image)) {
+        if (image == null) {
             waiting.add(uid);
-            String reason = "Never".equals(pod.getSpec().getContainers().get(0).getImagePullPolicy())
-                    ? "ErrImageNeverPull" : "ErrImagePull";
-            writeStatus(pod, "Pending", waitingState(pod, reason, "kubesim: image \"" + image
-                    + "\" is not on the local Docker engine (the simulated node never pulls)"), false);
+            io.fabric8.kubernetes.api.model.Container c = pod.getSpec().getContainers().get(0);
+            String reason = "Never".equals(c.getImagePullPolicy()) ? "ErrImageNeverPull" : "ErrImagePull";
+            writeStatus(pod, "Pending", waitingState(pod, reason, "kubesim: image \"" + c.getImage()
+                    + "\" is neither on the local Docker engine nor in the simulated registry"), false);
             return;
         }
         waiting.remove(uid);
@@ -374,7 +377,8 @@ final class SimKubelet implements AutoCloseable {
 
             @Override
             public String imageUser(String image) {
-                var config = docker.inspectImageCmd(image).exec().getConfig();
+                String local = imagePresent(image) ? image : registry.getOrDefault(image, image);
+                var config = docker.inspectImageCmd(local).exec().getConfig();
                 return config == null || config.getUser() == null ? "" : config.getUser();
             }
 
@@ -398,7 +402,7 @@ final class SimKubelet implements AutoCloseable {
 
             @Override
             public String volume(Pod pod, Volume v) {
-                String image = pod.getSpec().getContainers().get(0).getImage();
+                String image = localImage(pod.getSpec().getContainers().get(0));
                 if (v.getConfigMap() != null) {
                     return configMapVolume(pod, v, image);
                 }
@@ -551,6 +555,18 @@ final class SimKubelet implements AutoCloseable {
         l.put(UID_LABEL, pod.getMetadata().getUid());
         l.put(POD_LABEL, pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName());
         return l;
+    }
+
+    /**
+     * The local image a container's image runs as: itself when the engine has it, else the simulated registry's
+     * image for it (a pull; not with {@code imagePullPolicy: Never}); null when neither.
+     */
+    private String localImage(io.fabric8.kubernetes.api.model.Container c) {
+        if (imagePresent(c.getImage())) {
+            return c.getImage();
+        }
+        String pulled = "Never".equals(c.getImagePullPolicy()) ? null : registry.get(c.getImage());
+        return pulled != null && imagePresent(pulled) ? pulled : null;
     }
 
     private boolean imagePresent(String image) {

@@ -12,7 +12,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Standalone entry point of the MCP server ({@code java -cp ... dev.agentkernel.mcp.Main [mcp-server|config]}),
@@ -58,16 +60,20 @@ public final class Main {
         long maxOutput = DEFAULT_MAX_OUTPUT_BYTES;
         Path configFile = null;
         String url = null;
+        Map<String, String> env = new HashMap<>(System.getenv());
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--max-output-bytes" -> maxOutput = parsePositive(value(args, ++i, "--max-output-bytes"));
+                // $AGENTKERNEL_BACKEND as an option: the embedded kernel's backend, its settings from the config
+                case "--backend" -> env.put(ConfigLoader.BACKEND_ENV, value(args, ++i, "--backend"));
                 case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
                 case "--url" -> url = value(args, ++i, "--url");
                 default -> throw new AgentKernelException.InvalidRequestException("unknown option " + args.get(i));
             }
         }
         Path file = configFile;
-        Target target = Target.choose(url, System.getenv(), () -> ConfigLoader.load(file),
+        Target target = Target.choose(url, System.getenv(), () -> ConfigLoader.load(file, env,
+                        Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home"))),
                 System.getProperty(INSTANCE_PROPERTY, InstanceId.current()),
                 BackendSettings.PULL_NONE); // a model names the images: only configured registries, if any
         // Embedded, a tool result carries no more than the engine keeps; a server applies its own cap.
@@ -117,7 +123,7 @@ public final class Main {
 
     private static int usage(PrintStream err, String problem) {
         err.println("agentkernel-mcp: " + problem);
-        err.println("usage: Main [mcp-server [--config FILE | --url URL] [--max-output-bytes N]] | config [--client "
+        err.println("usage: Main [mcp-server [--config FILE [--backend ID] | --url URL] [--max-output-bytes N]] | config [--client "
                 + String.join("|", ClientConfig.wireNames()) + "] [--name NAME]");
         return 2;
     }

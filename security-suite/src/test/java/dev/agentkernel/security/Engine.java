@@ -35,6 +35,14 @@ final class Engine {
         return CLIENT;
     }
 
+    /**
+     * Whether this run puts every sandbox under gVisor ({@code mvn -Prunsc}, the failsafe execution runsc): the
+     * server under test reads the same variable. Its documented differences are then expected (docs/security.md).
+     */
+    static boolean gvisor() {
+        return "runsc".equals(System.getenv("AGENTKERNEL_DOCKER_RUNTIME"));
+    }
+
     /** Containers (any state) whose owner label is exactly {@code owner}. */
     static List<Container> owned(String owner) {
         return CLIENT.listContainersCmd().withShowAll(true).withLabelFilter(java.util.Map.of(OWNER_LABEL, owner)).exec();

@@ -3,6 +3,7 @@ package dev.agentkernel.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -13,22 +14,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What runs inside a sandbox, in every profile: it may exhaust its own limits but never the host, the server or
- * another sandbox; the command ends when its time is up, with its whole process tree.
+ * another sandbox; the command ends when its time is up, with its whole process tree. The cases run on the
+ * Docker backend here and on the Kubernetes backend ({@link InsideSandboxKubernetesIT}): the sandboxes of a class
+ * live as long as its one instance, on the server that {@link #server()} gives.
  */
 @SuiteKind(Kind.SANDBOX)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InsideSandboxIT extends SuiteBase {
-    static final Map<String, String> BOXES = new HashMap<>();
-    static String neighbour;
+    final Map<String, String> boxes = new HashMap<>();
+    String neighbour;
 
     @BeforeAll
-    static void setUp() {
-        RawHttp http = SuiteServer.shared().http;
+    void setUp() {
+        RawHttp http = http();
         for (String profile : new String[]{"permissive", "moderate", "restrictive"}) {
             String name = "in-" + profile.substring(0, 4) + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
             RawHttp.Response r = http.post("/sandboxes", "{\"name\":\"" + name + "\",\"image\":\"" + SuiteServer.BUSYBOX
                     + "\",\"profile\":\"" + profile + "\",\"memory_mb\":128}");
             assertThat(r.status()).as(r.text()).isEqualTo(201);
-            BOXES.put(profile, name);
+            boxes.put(profile, name);
         }
         neighbour = "in-nbr-" + Long.toHexString(System.nanoTime() & 0xffffffL);
         assertThat(http.post("/sandboxes", "{\"name\":\"" + neighbour + "\",\"image\":\"" + SuiteServer.BUSYBOX + "\"}")
@@ -41,14 +45,17 @@ class InsideSandboxIT extends SuiteBase {
     }
 
     @AfterAll
-    static void tearDown() {
-        RawHttp http = SuiteServer.shared().http;
-        BOXES.values().forEach(n -> http.delete("/sandboxes/" + n));
+    void tearDown() {
+        RawHttp http = http();
+        boxes.values().forEach(n -> http.delete("/sandboxes/" + n));
         http.delete("/sandboxes/" + neighbour);
     }
 
     private JsonNode exec(String profile, int timeoutMs, String script) {
-        String box = BOXES.get(profile);
+        return execIn(boxes.get(profile), timeoutMs, script);
+    }
+
+    private JsonNode execIn(String box, int timeoutMs, String script) {
         watch(box);
         RawHttp.Response r = track(http().post("/sandboxes/" + box + "/exec",
                 cmd("\"timeout_ms\":" + timeoutMs, "sh", "-c", script)));
@@ -58,9 +65,14 @@ class InsideSandboxIT extends SuiteBase {
 
     /** The sandbox still works after the attack, and so does a neighbour (other sandboxes kept working). */
     private void stillWorks(String profile) {
-        JsonNode ok = exec(profile, 20_000, "echo alive");
+        stillWorksBox(boxes.get(profile));
+    }
+
+    private void stillWorksBox(String box) {
+        JsonNode ok = execIn(box, 20_000, "echo alive");
         assertThat(ok.path("output").asText()).isEqualTo("alive\n");
         RawHttp.Response n = track(http().post("/sandboxes/" + neighbour + "/exec", cmd(null, "cat", "/tmp/neighbour-secret.txt")));
+        assertThat(n.status()).as("the neighbour: " + n.text()).isEqualTo(200);
         assertThat(n.data().path("output").asText()).isEqualTo("neighbour-secret-7781");
     }
 
@@ -75,30 +87,62 @@ class InsideSandboxIT extends SuiteBase {
         return Long.parseLong(m.group(1));
     }
 
+    /*
+     * The bombs get a sandbox of their own: under gVisor a memory limit ends the whole sandbox, and the shared ones
+     * must stay for the later cases.
+     */
+
     @ParameterizedTest(name = "[{index}] fork bomb in {0}")
     @ValueSource(strings = {"permissive", "moderate", "restrictive"})
     void forkBomb(String profile) {
-        // The defence is the pids limit: the bomb must have run into it (pids.events counts refused forks).
-        JsonNode r = exec(profile, 4_000, cgroupCounter("pids/pids.events", "max", "before")
-                + "b(){ b | b & }; b; sleep 2; " + cgroupCounter("pids/pids.events", "max", "after") + "sleep 10");
-        String out = r.path("output").asText();
-        assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
-        assertThat(counter(out, "after")).as("forks refused by the pids limit").isGreaterThan(counter(out, "before"));
-        stillWorks(profile);
+        // 512 MB: under gVisor every process costs the Sentry memory charged to the sandbox (a bomb of 1024 processes
+        // ran even 512 MB out). The process limit, not memory, is under test here.
+        String box = sandbox("in-fork-" + profile.substring(0, 4), profile, SuiteServer.BUSYBOX, 512);
+        String bomb = "b(){ b | b & }; b";
+        if (Engine.gvisor()) {
+            // The defence is RLIMIT_NPROC, which gVisor enforces inside (it has no cgroup files to read there): the
+            // bomb gets EAGAIN, and the sandbox survives (past its pids cgroup gVisor itself would crash).
+            JsonNode r = execIn(box, 4_000, bomb + "; sleep 12");
+            assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
+            assertThat(r.path("output").asText()).as("forks refused by the process limit").contains("can't fork");
+        } else {
+            // The defence is the pids limit: the bomb must have run into it (pids.events counts refused forks). The
+            // pause is forked before the bomb: a fork that fails ends busybox sh, which would lose "after=".
+            JsonNode r = execIn(box, 6_000, cgroupCounter("pids/pids.events", "max", "before") + "sleep 2 & s=$!; "
+                    + bomb + "; wait $s; " + cgroupCounter("pids/pids.events", "max", "after") + "sleep 10");
+            String out = r.path("output").asText();
+            assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
+            assertThat(counter(out, "after")).as("forks refused by the pids limit").isGreaterThan(counter(out, "before"));
+        }
+        stillWorksBox(box);
     }
 
     @ParameterizedTest(name = "[{index}] memory bomb in {0}")
     @ValueSource(strings = {"permissive", "moderate", "restrictive"})
     void memoryBomb(String profile) {
-        // Doubles a shell variable until the 128 MB limit kills it: killed by the OOM killer of the sandbox's own
-        // cgroup, fast (without the limit it would run into the timeout instead).
-        String oomKills = cgroupCounter("memory/memory.oom_control", "oom_kill", "oom_kills");
-        long before = counter(exec(profile, 10_000, oomKills).path("output").asText(), "oom_kills");
-        JsonNode r = exec(profile, 30_000, "x=0123456789abcdef; while :; do x=$x$x; done");
-        assertThat(r.path("exit_code").asInt()).as(r.toString()).isNotZero();
-        assertThat(r.path("timed_out").asBoolean()).as("killed by the memory limit, not the timeout").isFalse();
-        assertThat(counter(exec(profile, 10_000, oomKills).path("output").asText(), "oom_kills")).isGreaterThan(before);
-        stillWorks(profile);
+        String box = sandbox("in-oom-" + profile.substring(0, 4), profile, SuiteServer.BUSYBOX, 128);
+        // Doubles a shell variable until the 128 MB limit kills it (without the limit it would run into the timeout).
+        String bomb = "x=0123456789abcdef; while :; do x=$x$x; done";
+        if (Engine.gvisor()) {
+            // gVisor ends the whole sandbox: a clear 409 that says why, the sandbox stopped (the engine saw the OOM),
+            // neighbours untouched, and it starts again.
+            RawHttp.Response r = track(http().post("/sandboxes/" + box + "/exec", cmd("\"timeout_ms\":30000", "sh", "-c", bomb)));
+            assertThat(r.status()).as(r.text()).isEqualTo(409);
+            assertThat(r.text()).contains("ran out of memory");
+            assertThat(track(http().get("/sandboxes/" + box)).data().path("status").asText()).isEqualTo("stopped");
+            assertThat(Engine.client().inspectContainerCmd(server().view.containerOf(box)).exec().getState().getOOMKilled())
+                    .as("the engine's OOM flag").isTrue();
+            assertThat(track(http().post("/sandboxes/" + box + "/start", "{}")).status()).isEqualTo(200);
+        } else {
+            // Killed by the OOM killer of the sandbox's own cgroup, fast; the sandbox lives on.
+            String oomKills = cgroupCounter("memory/memory.oom_control", "oom_kill", "oom_kills");
+            long before = counter(execIn(box, 10_000, oomKills).path("output").asText(), "oom_kills");
+            JsonNode r = execIn(box, 30_000, bomb);
+            assertThat(r.path("exit_code").asInt()).as(r.toString()).isNotZero();
+            assertThat(r.path("timed_out").asBoolean()).as("killed by the memory limit, not the timeout").isFalse();
+            assertThat(counter(execIn(box, 10_000, oomKills).path("output").asText(), "oom_kills")).isGreaterThan(before);
+        }
+        stillWorksBox(box);
     }
 
     @ParameterizedTest(name = "[{index}] /tmp fill in {0}")
@@ -245,10 +289,10 @@ class InsideSandboxIT extends SuiteBase {
     @ParameterizedTest(name = "[{index}] setsid daemon in a /run sandbox in {0}")
     @ValueSource(strings = {"permissive", "moderate", "restrictive"})
     void daemonInTemporarySandboxGoesWithIt(String profile) {
-        int before = Engine.count(SuiteServer.owner());
+        int before = objectsOfThisRun();
         RawHttp.Response r = track(http().post("/run", cmd("\"profile\":\"" + profile + "\",\"image\":\"" + SuiteServer.BUSYBOX
                 + "\",\"timeout_ms\":5000", "sh", "-c", "setsid sleep 100000 >/dev/null 2>&1 < /dev/null & echo ok")));
         assertThat(r.status()).as(r.text()).isEqualTo(200);
-        assertThat(waitUntil(15_000, () -> Engine.count(SuiteServer.owner()) <= before)).isTrue();
+        assertThat(waitUntil(15_000, () -> objectsOfThisRun() <= before)).isTrue();
     }
 }

@@ -45,16 +45,13 @@ class SeccompIT extends SuiteBase {
         return out.stream();
     }
 
-    /** The probe runs once per profile, before the cases (a sandbox made during a case would count as leaked). */
-    /** Under gVisor our profile is not loaded inside the sandbox (docs/security.md): the calls reach gVisor, not Linux. */
-    private static boolean underGvisor() {
-        String runtime = System.getenv("AGENTKERNEL_DOCKER_RUNTIME");
-        return runtime != null && !runtime.isBlank() && !runtime.equals("runc");
-    }
-
+    /**
+     * The probe runs once per profile, before the cases (a sandbox made during a case would count as leaked). Under
+     * gVisor our profile is not loaded inside the sandbox (docs/security.md): the calls reach gVisor, not Linux.
+     */
     @BeforeAll
     static void probeEveryProfile() {
-        if (!"amd64".equals(System.getProperty("os.arch")) || underGvisor()) {
+        if (!"amd64".equals(System.getProperty("os.arch")) || Engine.gvisor()) {
             return;
         }
         for (String profile : PROFILES) {
@@ -71,7 +68,7 @@ class SeccompIT extends SuiteBase {
     @MethodSource("cases")
     void refused(String profile, String call) {
         Assumptions.assumeTrue("amd64".equals(System.getProperty("os.arch")), "the probe has x86_64 numbers");
-        Assumptions.assumeFalse(underGvisor(), "under gVisor the sandbox's system calls reach gVisor, not the host kernel");
+        Assumptions.assumeFalse(Engine.gvisor(), "under gVisor the sandbox's system calls reach gVisor, not the host kernel");
         Map<String, Integer> results = RESULTS.get(profile);
         assertThat(results).containsKey(call);
         int expected = FILTERED.contains(call) ? EPERM : ENOSYS;

@@ -64,7 +64,14 @@ abstract class SuiteBase {
 
     @BeforeEach
     final void baseline() throws IOException {
-        containersBefore = Engine.count(SuiteServer.owner());
+        // What the previous case recorded (a class with one instance for all its cases keeps its fields).
+        seen.clear();
+        badSeen.clear();
+        expectedEvents.clear();
+        watched.clear();
+        cleanups.clear();
+        expectHealthy = true;
+        containersBefore = objectsOfThisRun();
         threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
         fdsBefore = openFiles();
         auditLinesBefore = auditLines().size();
@@ -111,9 +118,13 @@ abstract class SuiteBase {
 
     /** Creates a named sandbox, removed after the case. */
     protected String sandbox(String prefix, String profile, String image) {
+        return sandbox(prefix, profile, image, 256);
+    }
+
+    protected String sandbox(String prefix, String profile, String image, int memoryMb) {
         String name = prefix + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
         String body = "{\"name\":\"" + name + "\",\"image\":\"" + image + "\""
-                + (profile == null ? "" : ",\"profile\":\"" + profile + "\"") + ",\"memory_mb\":256}";
+                + (profile == null ? "" : ",\"profile\":\"" + profile + "\"") + ",\"memory_mb\":" + memoryMb + "}";
         RawHttp.Response r = track(http().post("/sandboxes", body));
         assertThat(r.status()).as("create %s: %s", name, r.text()).isEqualTo(201);
         cleanup(() -> http().delete("/sandboxes/" + name));
@@ -157,6 +168,11 @@ abstract class SuiteBase {
                 return false;
             }
         }
+    }
+
+    /** Containers (pods and claims on Kubernetes) the servers of this JVM made on the case's backend. */
+    protected int objectsOfThisRun() {
+        return server().view.objectsOf(SuiteServer.owner()).size();
     }
 
     // ---- the universal checks ----
@@ -213,13 +229,13 @@ abstract class SuiteBase {
         }
         // 3. no container, exec process, thread or file handle leaked
         int[] containers = {0};
-        waitUntil(20_000, () -> (containers[0] = Engine.count(SuiteServer.owner())) <= containersBefore);
+        waitUntil(20_000, () -> (containers[0] = objectsOfThisRun()) <= containersBefore);
         if (containers[0] > containersBefore) {
             row.leakedContainers.addAndGet(containers[0] - containersBefore);
             problems.add("containers of this run: " + containersBefore + " before, " + containers[0] + " after");
         }
         for (String s : watched) {
-            String id = Engine.containerOf(s);
+            String id = server().view.containerOf(s);
             if (id == null) {
                 continue;
             }

@@ -2,12 +2,15 @@ package dev.agentkernel.security;
 
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.BackendSettings;
+import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.docker.DockerBackend;
+import dev.agentkernel.kubesim.SharedSim;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ServerOptions;
 import dev.agentkernel.server.testing.FailOnBlockedEventLoop;
+import dev.agentkernel.testkit.BackendView;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,9 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A real server on a loopback port (port 0) with the real Docker backend and a private audit file, run in this
- * JVM so that its threads and file handles can be counted. Every container it makes carries this JVM's instance id
- * as owner label, which is how the suite counts (and finally sweeps) only what it made.
+ * A real server on a loopback port (port 0) with a real backend (Docker by default; Kubernetes on the simulated
+ * cluster for the cases run there too) and a private audit file, run in this JVM so that its threads and file
+ * handles can be counted. Every sandbox it makes carries this JVM's instance id as owner, which is how the suite
+ * counts (through the backend's {@link BackendView}) and finally sweeps only what it made.
  */
 final class SuiteServer implements AutoCloseable {
     static final String BUSYBOX = "agentkernel/busybox:local";
@@ -30,10 +34,17 @@ final class SuiteServer implements AutoCloseable {
 
     /** What a case may want to change. */
     record Options(Duration idleTimeout, int maxConcurrentRuns, Duration admissionWait, Path auditPath,
-                   String dockerHost, Duration timeout, Map<String, String> backend) {
+                   String dockerHost, Duration timeout, Map<String, String> backend, String backendId) {
         static Options defaults() {
             return new Options(Duration.ofSeconds(10), 8, Duration.ofSeconds(2), null, null, Duration.ofSeconds(60),
-                    Map.of(DockerBackend.PULL_PROPERTY, "false"));
+                    Map.of(DockerBackend.PULL_PROPERTY, "false"), DockerBackend.ID);
+        }
+
+        /** The Kubernetes backend on this JVM's simulated cluster, pointed at it as a user would: a kubeconfig. */
+        static Options kubernetes() {
+            Options d = defaults();
+            return new Options(d.idleTimeout(), d.maxConcurrentRuns(), d.admissionWait(), null, null, d.timeout(),
+                    SharedSim.backendProperties(), "kubernetes");
         }
 
         /** {@code docker.pull} of the backend; only cases whose images name loopback may turn it on. */
@@ -45,27 +56,28 @@ final class SuiteServer implements AutoCloseable {
         Options withBackendProperty(String key, String value) {
             Map<String, String> b = new LinkedHashMap<>(backend);
             b.put(key, value);
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, b);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, b, backendId);
         }
 
         Options withIdleTimeout(Duration d) {
-            return new Options(d, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, backend);
+            return new Options(d, maxConcurrentRuns, admissionWait, auditPath, dockerHost, timeout, backend, backendId);
         }
 
         Options withRuns(int runs, Duration wait) {
-            return new Options(idleTimeout, runs, wait, auditPath, dockerHost, timeout, backend);
+            return new Options(idleTimeout, runs, wait, auditPath, dockerHost, timeout, backend, backendId);
         }
 
         Options withAudit(Path p) {
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, p, dockerHost, timeout, backend);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, p, dockerHost, timeout, backend, backendId);
         }
 
         Options withDockerHost(String h) {
-            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, h, timeout, backend);
+            return new Options(idleTimeout, maxConcurrentRuns, admissionWait, auditPath, h, timeout, backend, backendId);
         }
     }
 
     private static SuiteServer shared;
+    private static SuiteServer sharedKubernetes;
 
     final String apiKey;
     final Path dir;
@@ -74,6 +86,8 @@ final class SuiteServer implements AutoCloseable {
     final AgentKernelServer server;
     final RawHttp http;
     final AgentKernelConfig config;
+    /** The suite's own eyes on what the backend made. */
+    final BackendView view;
 
     private SuiteServer(Options o) {
         try {
@@ -93,9 +107,11 @@ final class SuiteServer implements AutoCloseable {
         if (o.dockerHost() != null) {
             props.put(DockerBackend.DOCKER_HOST_PROPERTY, o.dockerHost());
         }
-        DockerBackend backend = DockerBackend.open(new BackendSettings(DockerBackend.ID, owner(), props));
+        boolean docker = o.backendId().equals(DockerBackend.ID);
+        this.view = docker ? BackendView.docker() : SharedSim.view();
         String me = owner();
-        this.kernel = AgentKernel.builder().backend(backend).config(config).admissionWait(o.admissionWait())
+        this.kernel = AgentKernel.builder().backend(Backends.open(new BackendSettings(o.backendId(), me, props)))
+                .config(config).admissionWait(o.admissionWait())
                 .reconcileFilter(s -> me.equals(s.owner())).build().start();
         this.server = AgentKernelServer.start(kernel, ServerOptions.from(config, apiKey)
                 .withBlockedLoopWarning(FailOnBlockedEventLoop.WARNING));
@@ -118,6 +134,15 @@ final class SuiteServer implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> shared.close(), "suite-shared-close"));
         }
         return shared;
+    }
+
+    /** One server on the Kubernetes backend and the simulated cluster; closed when the JVM ends. */
+    static synchronized SuiteServer sharedKubernetes() {
+        if (sharedKubernetes == null) {
+            sharedKubernetes = start(Options.kubernetes());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> sharedKubernetes.close(), "suite-kube-close"));
+        }
+        return sharedKubernetes;
     }
 
     int port() {

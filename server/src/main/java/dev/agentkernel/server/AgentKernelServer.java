@@ -83,7 +83,8 @@ public final class AgentKernelServer implements AutoCloseable {
                     new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics, accessLog,
                     (ctx, reason) -> auditRefusal(vertx, kernel, ctx, reason));
             PtyHandler terminals = new PtyHandler(kernel, workers, connections, options.streamBufferBytes());
-            Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system, terminals);
+            Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system, new StoreHandlers(kernel, calls),
+                    terminals);
             HttpServerOptions httpOptions = new HttpServerOptions()
                     .setHost(options.host())
                     .setPort(options.port())

@@ -28,6 +28,19 @@ public enum ApiRoute {
     WRITE_FILE("PUT", "/sandboxes/{name}/files/{path}", "writeFile", true),
     DELETE_FILE("DELETE", "/sandboxes/{name}/files/{path}", "deleteFile", false),
     SANDBOX_LOGS("GET", "/sandboxes/{name}/logs", "getSandboxLogs", false),
+    // snapshots, volumes, secrets (issue 15)
+    LIST_SNAPSHOTS("GET", "/snapshots", "listSnapshots", false),
+    TAKE_SNAPSHOT("POST", "/snapshots", "takeSnapshot", true),
+    GET_SNAPSHOT("GET", "/snapshots/{name}", "getSnapshot", false),
+    DELETE_SNAPSHOT("DELETE", "/snapshots/{name}", "deleteSnapshot", false),
+    /** The upstream SDKs send no body and no Content-Type; a JSON body may carry {@code as_name}. */
+    RESTORE_SNAPSHOT("POST", "/snapshots/{name}/restore", "restoreSnapshot", true, true),
+    LIST_VOLUMES("GET", "/volumes", "listVolumes", false),
+    CREATE_VOLUME("POST", "/volumes", "createVolume", true),
+    REMOVE_VOLUME("DELETE", "/volumes/{name}", "removeVolume", false),
+    LIST_SECRETS("GET", "/secrets", "listSecrets", false),
+    SET_SECRET("PUT", "/secrets/{key}", "setSecret", true),
+    REMOVE_SECRET("DELETE", "/secrets/{key}", "removeSecret", false),
     OPEN_PTY("GET", "/sandboxes/{name}/pty", "openPty", false),
     POOL("GET", "/pool", "getPool", false),
     METRICS("GET", "/metrics", "getMetrics", false),
@@ -46,9 +59,15 @@ public enum ApiRoute {
     private final String template;
     private final String operationId;
     private final boolean jsonBody;
+    private final boolean bodyOptional;
     private final Pattern pattern;
 
     ApiRoute(String method, String template, String operationId, boolean jsonBody) {
+        this(method, template, operationId, jsonBody, false);
+    }
+
+    ApiRoute(String method, String template, String operationId, boolean jsonBody, boolean bodyOptional) {
+        this.bodyOptional = bodyOptional;
         this.method = HttpMethod.valueOf(method);
         this.template = template;
         this.operationId = operationId;
@@ -74,6 +93,11 @@ public enum ApiRoute {
     /** Whether the operation takes a JSON request body. */
     public boolean jsonBody() {
         return jsonBody;
+    }
+
+    /** Whether the JSON body may be left out altogether (then without a Content-Type). */
+    public boolean bodyOptional() {
+        return bodyOptional;
     }
 
     /** The Vert.x Web form of the template: {@code {name}} becomes {@code :name}, the trailing {@code {path}} a wildcard. */

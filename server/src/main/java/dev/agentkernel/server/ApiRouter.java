@@ -36,7 +36,7 @@ final class ApiRouter {
     }
 
     static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
-                         SystemHandlers system, PtyHandler terminals) {
+                         SystemHandlers system, StoreHandlers stores, PtyHandler terminals) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
             long started = System.nanoTime();
@@ -81,7 +81,7 @@ final class ApiRouter {
             if (op.jsonBody()) {
                 route.handler(body);
             }
-            route.handler(handler(op, commands, sandboxes, system, terminals));
+            route.handler(handler(op, commands, sandboxes, system, stores, terminals));
         }
 
         router.route().failureHandler(FailureRenderer::handle);
@@ -106,7 +106,7 @@ final class ApiRouter {
         public void handle(RoutingContext ctx) {
             ctx.put(OPERATION_KEY, op);
             if (op.jsonBody() || RequestChecks.mayCarryBody(op.method())) {
-                RequestChecks.jsonContentType(ctx.request(), op.jsonBody());
+                RequestChecks.jsonContentType(ctx.request(), op.jsonBody() && !op.bodyOptional());
             }
             ctx.next();
         }
@@ -114,7 +114,7 @@ final class ApiRouter {
 
     /** Exhaustive: a new operation without a handler does not compile. */
     private static Handler<RoutingContext> handler(ApiRoute op, CommandHandlers c, SandboxHandlers s, SystemHandlers sys,
-                                                   PtyHandler pty) {
+                                                   StoreHandlers st, PtyHandler pty) {
         return switch (op) {
             case HEALTH -> sys::health;
             case RUN -> c::run;
@@ -133,6 +133,17 @@ final class ApiRouter {
             case DELETE_FILE -> s::deleteFile;
             case SANDBOX_LOGS -> s::logs;
             case OPEN_PTY -> pty::open;
+            case LIST_SNAPSHOTS -> st::listSnapshots;
+            case TAKE_SNAPSHOT -> st::takeSnapshot;
+            case GET_SNAPSHOT -> st::getSnapshot;
+            case DELETE_SNAPSHOT -> st::deleteSnapshot;
+            case RESTORE_SNAPSHOT -> st::restoreSnapshot;
+            case LIST_VOLUMES -> st::listVolumes;
+            case CREATE_VOLUME -> st::createVolume;
+            case REMOVE_VOLUME -> st::removeVolume;
+            case LIST_SECRETS -> st::listSecrets;
+            case SET_SECRET -> st::setSecret;
+            case REMOVE_SECRET -> st::removeSecret;
             case POOL -> sys::pool;
             case METRICS -> sys::metrics;
             case OPENAPI -> sys::openapi;

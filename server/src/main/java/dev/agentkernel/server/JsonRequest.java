@@ -137,6 +137,25 @@ final class JsonRequest {
         return v.textValue();
     }
 
+    /** An optional array of strings; absent or JSON null is an empty list (the SDKs send null). */
+    List<String> strings(String field) {
+        JsonNode v = get(field);
+        if (v == null) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw wrongType(field, "an array of strings");
+        }
+        List<String> out = new ArrayList<>(v.size());
+        for (JsonNode item : v) {
+            if (!item.isTextual()) {
+                throw wrongType(field, "an array of strings");
+            }
+            out.add(item.textValue());
+        }
+        return out;
+    }
+
     String requiredString(String field) {
         String s = string(field);
         if (s == null) {

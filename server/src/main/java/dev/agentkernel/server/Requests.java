@@ -2,7 +2,9 @@ package dev.agentkernel.server;
 
 import dev.agentkernel.api.Validation;
 import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
+import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.VolumeMount;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.SandboxKind;
@@ -105,6 +107,16 @@ final class Requests {
         }
         throw new InvalidRequestException("Invalid stream '" + Validation.printable(stream)
                 + "': must be stdout or stderr");
+    }
+
+    /**
+     * The upstream create options of {@code POST /sandboxes}: {@code volumes} ({@code "name:/path[:ro]"}),
+     * {@code secret_files}, {@code source_url} + {@code source_ref}, {@code secrets}; null lists are empty.
+     */
+    static CreateOptions createOptions(JsonRequest body) {
+        List<VolumeMount> volumes = body.strings("volumes").stream().map(VolumeMount::parse).toList();
+        return new CreateOptions(volumes, body.strings("secret_files"), body.string("source_url"),
+                body.string("source_ref"), body.strings("secrets"));
     }
 
     /** The bytes of a file write: {@code content} as UTF-8 text, or base64 when {@code encoding} says so. */

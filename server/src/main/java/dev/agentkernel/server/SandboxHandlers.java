@@ -22,7 +22,10 @@ final class SandboxHandlers {
 
     /** 201 with exactly {@code name}, {@code status}, {@code backend}, as the seed shows. */
     void create(RoutingContext ctx) {
-        calls.respond(ctx, 201, () -> Wire.sandboxSummary(kernel.create(Requests.create(Calls.body(ctx)))));
+        calls.respond(ctx, 201, () -> {
+            JsonRequest body = Calls.body(ctx);
+            return Wire.sandboxSummary(kernel.create(Requests.create(body), Requests.createOptions(body)));
+        });
     }
 
     void get(RoutingContext ctx) {

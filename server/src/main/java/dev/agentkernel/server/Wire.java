@@ -19,6 +19,8 @@ import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.RunResult;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -240,6 +242,59 @@ final class Wire {
         }
         n.put("size", f.size());
         return n;
+    }
+
+    // ---- snapshots, volumes, secrets (issue 15)
+
+    /** Upstream's SnapshotMeta; {@code profile} is ours. */
+    static ObjectNode snapshot(SnapshotInfo s) {
+        ObjectNode n = NODES.objectNode();
+        n.put("name", s.name());
+        n.put("sandbox", s.sandbox());
+        n.put("image_tag", s.imageTag());
+        n.put("backend", s.backend());
+        if (s.baseImage() != null) {
+            n.put("base_image", s.baseImage());
+        }
+        if (s.vcpus() != null) {
+            n.put("vcpus", s.vcpus());
+        }
+        if (s.memoryMb() != null) {
+            n.put("memory_mb", s.memoryMb());
+        }
+        n.put("created_at", s.createdAt().toString());
+        if (s.profile() != null) {
+            n.put("profile", s.profile().wireName());
+        }
+        return n;
+    }
+
+    static ArrayNode snapshots(List<SnapshotInfo> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(s -> a.add(snapshot(s)));
+        return a;
+    }
+
+    static ObjectNode volume(VolumeInfo v) {
+        ObjectNode n = NODES.objectNode();
+        n.put("name", v.name());
+        n.put("backend", v.backend());
+        if (v.createdAt() != null) {
+            n.put("created_at", v.createdAt().toString());
+        }
+        return n;
+    }
+
+    static ArrayNode volumes(List<VolumeInfo> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(v -> a.add(volume(v)));
+        return a;
+    }
+
+    static ArrayNode strings(List<String> list) {
+        ArrayNode a = NODES.arrayNode();
+        list.forEach(a::add);
+        return a;
     }
 
     static ArrayNode auditEvents(List<AuditEvent> events) {

@@ -1,6 +1,5 @@
 package dev.agentkernel.server;
 
-import dev.agentkernel.testkit.ChildJvm;
 import dev.agentkernel.testkit.EngineView;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -18,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -32,16 +32,12 @@ class RestartAfterKillIT {
     Path dir;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** A server JVM started by the test. */
-    private record Child(Process process, String owner, int port) {
-    }
-
     @Test
     void namedSandboxesSurviveAndTemporariesOfTheDeadInstanceAreReaped() throws Exception {
         String named = "survivor-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
         List<String> owners = new ArrayList<>();
-        Child first = null;
-        Child second = null;
+        ServerChild first = null;
+        ServerChild second = null;
         try {
             first = startChild("");
             owners.add(first.owner());
@@ -64,13 +60,12 @@ class RestartAfterKillIT {
             awaitPool(first);
             List<String> leftByFirst = EngineView.containersOf(first.owner());
 
-            first.process().destroyForcibly(); // SIGKILL: no shutdown hook runs
-            first.process().waitFor(30, TimeUnit.SECONDS);
+            first.kill9(); // SIGKILL: no shutdown hook runs
             stream.body().close();
             assertThat(EngineView.containersOf(first.owner())).as("the dead server's containers, before restart")
                     .containsExactlyInAnyOrderElementsOf(leftByFirst).hasSizeGreaterThanOrEqualTo(3);
 
-            second = startChild(String.valueOf(first.process().pid()));
+            second = startChild(String.valueOf(first.pid()));
             owners.add(second.owner());
             JsonNode list = Wire.MAPPER.readTree(call(second, "GET", "/sandboxes", null).body()).get("data");
             JsonNode survivor = null;
@@ -88,21 +83,21 @@ class RestartAfterKillIT {
                     "{\"command\": [\"echo\", \"still here\"]}").body()).at("/data/output").asText()).isEqualTo("still here\n");
             assertThat(call(second, "DELETE", "/sandboxes/" + named, null).statusCode()).isEqualTo(200);
 
-            second.process().destroy(); // SIGTERM: graceful, drains the pool
-            assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            second.jvm().process().destroy(); // SIGTERM: graceful, drains the pool
+            assertThat(second.jvm().process().waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(EngineView.containersOf(second.owner())).as("after a graceful stop").isEmpty();
             assertThat(EngineView.containersOf(first.owner())).isEmpty();
         } finally {
-            for (Child c : new Child[]{first, second}) {
-                if (c != null && c.process().isAlive()) {
-                    c.process().destroyForcibly();
+            for (ServerChild c : new ServerChild[]{first, second}) {
+                if (c != null && c.jvm().process().isAlive()) {
+                    c.jvm().process().destroyForcibly();
                 }
             }
             owners.forEach(EngineView::removeAllOf);
         }
     }
 
-    private void awaitPool(Child c) throws Exception {
+    private void awaitPool(ServerChild c) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode pool = Wire.MAPPER.readTree(call(c, "GET", "/pool", null).body()).get("data");
@@ -114,20 +109,12 @@ class RestartAfterKillIT {
         throw new AssertionError("the pool never warmed");
     }
 
-    private Child startChild(String reapPids) {
-        ChildJvm jvm = ChildJvm.of(ChildServer.class.getName()).jvmOptions("-Dreap.pids=" + reapPids)
-                .stderrTo(dir.resolve("child-" + System.nanoTime() + ".err"))
-                .env("AGENTKERNEL_AUDIT_PATH", dir.resolve("audit.jsonl").toString())
-                .env("AGENTKERNEL_POOL_SIZE", "1")
-                .env("AGENTKERNEL_IMAGE", "agentkernel/busybox:local")
-                .unsetEnv("AGENTKERNEL_API_KEY")
-                .maxLife(Duration.ofMinutes(10)).start();
-        int port = Integer.parseInt(jvm.awaitLine(l -> l.startsWith("port="), Duration.ofMinutes(2)).substring(5));
-        String owner = jvm.lines().stream().filter(l -> l.startsWith("owner=")).findFirst().orElseThrow().substring(6);
-        return new Child(jvm.process(), owner, port);
+    /** The server with a warm pool of one, so that the dead instance leaves pool containers behind. */
+    private ServerChild startChild(String reapPids) {
+        return ServerChild.start(dir, reapPids, Map.of("AGENTKERNEL_POOL_SIZE", "1"));
     }
 
-    private HttpRequest request(Child c, String method, String path, String json) {
+    private HttpRequest request(ServerChild c, String method, String path, String json) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.port() + path))
                 .timeout(Duration.ofSeconds(120));
         if (json != null) {
@@ -137,7 +124,7 @@ class RestartAfterKillIT {
                 : HttpRequest.BodyPublishers.ofString(json)).build();
     }
 
-    private HttpResponse<String> call(Child c, String method, String path, String json) throws Exception {
+    private HttpResponse<String> call(ServerChild c, String method, String path, String json) throws Exception {
         return http.send(request(c, method, path, json), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -26,7 +26,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A real server on a free loopback port over a given backend, with a small HTTP client for assertions. */
-final class ServerFixture implements AutoCloseable {
+public final class ServerFixture implements AutoCloseable {
     final AgentKernel kernel;
     final AgentKernelServer server;
     final AuditLog audit;
@@ -75,7 +75,7 @@ final class ServerFixture implements AutoCloseable {
     }
 
     /** An answer: status, headers and body (parsed as JSON when it is JSON). */
-    record Reply(int status, java.net.http.HttpHeaders headers, String body) {
+    public record Reply(int status, java.net.http.HttpHeaders headers, String body) {
         JsonNode json() {
             try {
                 return Wire.MAPPER.readTree(body);

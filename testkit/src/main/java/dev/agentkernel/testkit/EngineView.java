@@ -44,10 +44,31 @@ public final class EngineView {
         }).toList();
     }
 
-    /** Force-removes the containers of {@code owner} (a failed test's leftovers); returns how many there were. */
+    /** Ids of the images (snapshots) whose owner label is exactly {@code owner}. */
+    public static List<String> imagesOf(String owner) {
+        return lines(docker("images", "-q", "--no-trunc", "--filter", "label=" + OWNER_LABEL + "=" + owner)).stream()
+                .distinct().toList();
+    }
+
+    /** Names of the volumes (named volumes of sandboxes) whose owner label is exactly {@code owner}. */
+    public static List<String> volumesOf(String owner) {
+        return lines(docker("volume", "ls", "-q", "--filter", "label=" + OWNER_LABEL + "=" + owner));
+    }
+
+    /**
+     * Force-removes the containers of {@code owner} (a failed test's leftovers), then its snapshot images and
+     * volumes; returns how many containers there were.
+     */
     public static int removeAllOf(String owner) {
         List<String> ids = containersOf(owner);
         remove(ids);
+        // Best effort: a sandbox of another owner (restored from this owner's snapshot) may still use an image.
+        for (String image : imagesOf(owner)) {
+            quietly("rmi", "-f", image);
+        }
+        for (String volume : volumesOf(owner)) {
+            quietly("volume", "rm", "-f", volume);
+        }
         return ids.size();
     }
 
@@ -80,6 +101,14 @@ public final class EngineView {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted: " + cmd, e);
+        }
+    }
+
+    private static void quietly(String... args) {
+        try {
+            docker(args);
+        } catch (IllegalStateException e) {
+            System.err.println("cleanup: " + e.getMessage());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.agentkernel.docker.bench;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -14,7 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The floor a plain Docker user has, for {@code agentkernel bench}: a raw docker-java exec round trip (create,
@@ -63,6 +67,49 @@ public final class DockerJavaBaseline implements AutoCloseable {
         if (code == null || code != 0 || !out.toString(StandardCharsets.UTF_8).equals("hello\n")) {
             throw new IOException("docker-java exec gave exit " + code + " and output " + out);
         }
+    }
+
+    /** Whether the engine has {@code network} (the sandboxes' own exists once any server made a sandbox). */
+    public boolean networkPresent(String network) {
+        try {
+            docker.inspectNetworkCmd().withNetworkId(network).exec();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The engine's floor for a burst: {@code n} containers created and started on {@code network} ({@code sleep},
+     * like a sandbox without our hardening), {@code atOnce} at a time. Returns the wall time in nanoseconds, or -1
+     * when one failed. They are removed by {@link #close()}, after the clock stopped (a run's removal is off its answer
+     * path too).
+     */
+    public long createAndStart(String network, int n, int atOnce) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(atOnce);
+        AtomicBoolean failed = new AtomicBoolean();
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < n; i++) {
+                pool.execute(() -> {
+                    try {
+                        String id = docker.createContainerCmd(image).withLabels(Map.of(LABEL, runId))
+                                .withName("agentkernel-bench-" + runId + "-" + UUID.randomUUID().toString().substring(0, 8))
+                                .withEntrypoint("sleep").withCmd("infinity")
+                                .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network))
+                                .exec().getId();
+                        docker.startContainerCmd(id).exec();
+                    } catch (RuntimeException e) {
+                        failed.set(true);
+                    }
+                });
+            }
+        } finally {
+            pool.shutdown();
+        }
+        pool.awaitTermination(10, TimeUnit.MINUTES);
+        long took = System.nanoTime() - start;
+        return failed.get() ? -1 : took;
     }
 
     /** The long-running container of this run (also used for the docker exec CLI baseline). */

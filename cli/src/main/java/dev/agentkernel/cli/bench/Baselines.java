@@ -1,5 +1,6 @@
 package dev.agentkernel.cli.bench;
 
+import dev.agentkernel.docker.DockerBackend;
 import dev.agentkernel.docker.bench.DockerJavaBaseline;
 
 import java.io.IOException;
@@ -51,6 +52,26 @@ final class Baselines implements AutoCloseable {
     void dockerRun(Samples samples, String runtime) {
         samples.time(() -> cli(withRuntime(List.of("docker", "run", "--rm", "--label", DockerJavaBaseline.LABEL + "="
                 + runId), runtime, image, "echo", "hello")));
+    }
+
+    /** Whether the sandboxes' network exists (made by the first server that made a sandbox on this engine). */
+    boolean sandboxNetworkPresent() {
+        return dockerJava.networkPresent(DockerBackend.SANDBOX_NETWORK);
+    }
+
+    /**
+     * {@code docker run --rm --network <the sandboxes' network> IMAGE echo hello}: the same engine work as the plain
+     * baseline plus what every networked sandbox's start costs on our bridge (the engine's DNS resolver and its rules
+     * in the container's namespace on a user-defined network).
+     */
+    void dockerRunOnSandboxNetwork(Samples samples) {
+        samples.time(() -> cli(List.of("docker", "run", "--rm", "--label", DockerJavaBaseline.LABEL + "=" + runId,
+                "--network", DockerBackend.SANDBOX_NETWORK, image, "echo", "hello")));
+    }
+
+    /** Wall nanoseconds to create and start {@code n} containers on the sandboxes' network, {@code atOnce} at a time. */
+    long createAndStartOnSandboxNetwork(int n, int atOnce) throws InterruptedException {
+        return dockerJava.createAndStart(DockerBackend.SANDBOX_NETWORK, n, atOnce);
     }
 
     /** {@code docker exec C echo hello} on a long-running container of this run. */

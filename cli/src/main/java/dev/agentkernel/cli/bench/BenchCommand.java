@@ -104,6 +104,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pool-size", description = "Warm pool size of the server it starts (AGENTKERNEL_POOL_SIZE).")
     Integer poolSize;
 
+    @Option(names = "--engine-floor", defaultValue = "20", description = "Containers created and started on the "
+            + "sandboxes' network, " + FLOOR_AT_ONCE + " at a time, for the engine's floor of a burst; 0 skips it "
+            + "(default: ${DEFAULT-VALUE}).")
+    int engineFloor;
+
+    /** As many at once as the pool creates by default ({@code pool.create_parallelism}). */
+    private static final int FLOOR_AT_ONCE = 4;
+    private long engineFloorNanos = -1;
+
     @Option(names = "--runtime-samples", defaultValue = "10", description = "Samples per figure of the runc vs runsc "
             + "(gVisor) comparison, made when the engine has runsc registered; 0 skips it (default: ${DEFAULT-VALUE}).")
     int runtimeSamples;
@@ -137,6 +146,14 @@ public final class BenchCommand implements Callable<Integer> {
                 base.put(BenchReport.DOCKER_EXEC_CLI, repeat(5, baselineExecs, baselines::dockerExecCli));
             }
             base.put(BenchReport.DOCKER_JAVA_EXEC, repeat(5, baselineExecs, baselines::dockerJavaExec));
+            if (cli && baselines.sandboxNetworkPresent()) {
+                progress.step("baselines on the sandboxes' network: docker run --rm, " + engineFloor
+                        + " containers created and started " + FLOOR_AT_ONCE + " at a time");
+                base.put(BenchReport.DOCKER_RUN_NETWORK, repeat(1, baselineRuns, baselines::dockerRunOnSandboxNetwork));
+                if (engineFloor > 0) {
+                    engineFloorNanos = baselines.createAndStartOnSandboxNetwork(engineFloor, FLOOR_AT_ONCE);
+                }
+            }
             if (cli && runtimeSamples > 0 && Baselines.runtimePresent(GVISOR)) {
                 progress.step("runtimes: runc vs runsc (gVisor), " + runtimeSamples + " samples each");
                 for (String runtime : new String[]{null, GVISOR}) {
@@ -321,7 +338,8 @@ public final class BenchCommand implements Callable<Integer> {
         report.latency("burst from idle: each of " + burst + " /run", burstIdle, null);
         report.latency("burst, pool adapted: each of " + burst + " /run", burstAdapted, null);
         report.latency("sustained: each /run", sustainedRuns, null);
-        for (String b : List.of(BenchReport.DOCKER_RUN, BenchReport.DOCKER_EXEC_CLI, BenchReport.DOCKER_JAVA_EXEC)) {
+        for (String b : List.of(BenchReport.DOCKER_RUN, BenchReport.DOCKER_RUN_NETWORK, BenchReport.DOCKER_EXEC_CLI,
+                BenchReport.DOCKER_JAVA_EXEC)) {
             if (base.containsKey(b)) {
                 report.baseline(b, base.get(b));
             }
@@ -331,8 +349,16 @@ public final class BenchCommand implements Callable<Integer> {
                 Samples s = base.get(runtimeFigure(what, runtime));
                 if (s != null) {
                     report.latency(runtimeFigure(what, runtime), s, runtime.equals(GVISOR)
-                            ? "gVisor, ptrace platform, no network (scripts/docker-bootstrap.sh --with-runsc)" : null);
+                            ? "gVisor, ptrace platform (scripts/docker-bootstrap.sh --with-runsc)" : null);
                 }
+            }
+            // gVisor's cost in one number per figure: both runtimes measured back to back in this run, so the
+            // machine's load of the moment weighs on both alike.
+            Samples runc = base.get(runtimeFigure(what, "runc"));
+            Samples gvisor = base.get(runtimeFigure(what, GVISOR));
+            if (runc != null && gvisor != null) {
+                report.scalar("runsc / runc: " + what, gvisor.summary().p50() / runc.summary().p50(), "x (p50)",
+                        "how much slower under gVisor");
             }
         }
         report.scalar("exec throughput, " + execCallers + " callers", execRate, "execs/s", null);
@@ -346,6 +372,15 @@ public final class BenchCommand implements Callable<Integer> {
         Samples.Summary dockerRun = report.get(BenchReport.DOCKER_RUN);
         double seqDockerRate = dockerRun == null || dockerRun.count() == 0 ? Double.NaN : 1000.0 / dockerRun.mean();
         report.scalar("sequential docker run --rm loop", seqDockerRate, "runs/s", "1 / mean of the baseline");
+        // What bounds a burst from idle and a cold run: the engine itself, on the network every sandbox is on.
+        double floorRate = engineFloorNanos <= 0 ? Double.NaN : engineFloor / (engineFloorNanos / 1e9);
+        report.scalar("engine floor: create+start on the sandbox net", floorRate, "containers/s",
+                engineFloor + " plain containers, " + FLOOR_AT_ONCE + " at once");
+        report.scalar("engine floor: " + burst + " such containers", burst / floorRate, "s", "at that rate");
+        Samples.Summary runOnNetwork = report.get(BenchReport.DOCKER_RUN_NETWORK);
+        Samples.Summary cold = report.get("cold /run echo (fast=false)");
+        report.scalar("cold /run / docker run --rm on the sandbox net", runOnNetwork == null || runOnNetwork.count() == 0
+                ? Double.NaN : cold.p50() / runOnNetwork.p50(), "x", "p50s; below 1 is faster");
         report.scalar("server RSS idle", rssIdle, "MiB", server == null ? "not measured with --url" : null);
         report.scalar("server RSS with " + namedMade + " named sandboxes", rssNamed, "MiB",
                 server == null ? "not measured with --url" : "pool at its starting size");

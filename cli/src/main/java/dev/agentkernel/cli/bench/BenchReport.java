@@ -18,6 +18,7 @@ final class BenchReport {
     static final String DOCKER_RUN = "docker run --rm (CLI)";
     static final String DOCKER_EXEC_CLI = "docker exec (CLI)";
     static final String DOCKER_JAVA_EXEC = "docker-java exec (in-process)";
+    static final String DOCKER_RUN_NETWORK = "docker run --rm, sandbox network";
 
     record Latency(String name, Samples.Summary s, boolean baseline, String note) {
     }
@@ -165,6 +166,7 @@ final class BenchReport {
     private static String shortName(String baseline) {
         Map<String, String> names = new LinkedHashMap<>();
         names.put(DOCKER_RUN, "docker run");
+        names.put(DOCKER_RUN_NETWORK, "run sbx net");
         names.put(DOCKER_EXEC_CLI, "docker exec");
         names.put(DOCKER_JAVA_EXEC, "dj exec");
         return names.getOrDefault(baseline, baseline);

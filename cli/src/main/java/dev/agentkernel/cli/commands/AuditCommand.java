@@ -49,7 +49,7 @@ public final class AuditCommand extends BaseCommand {
         protected int execute() {
             Path path = file;
             if (path == null) {
-                AgentKernelConfig config = ConfigFiles.load(root().connection().config(), root().env());
+                AgentKernelConfig config = ConfigFiles.load(root().connection(), root().env());
                 path = config.audit().path();
             }
             if (!Files.exists(path)) {

@@ -1,6 +1,8 @@
 package dev.agentkernel.cli.commands;
 
+import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.SandboxInfo;
+import dev.agentkernel.api.VolumeMount;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
@@ -11,7 +13,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 @Command(name = "create", mixinStandardHelpOptions = true, sortOptions = false,
@@ -46,6 +50,22 @@ public final class CreateCommand extends ClientCommand {
                     + "(default: [sandbox] ttl of the configuration, none).")
     String ttl;
 
+    @Option(names = "--volume", paramLabel = "NAME:/PATH[:ro]",
+            description = "Attach a named volume (agentkernel volume create NAME) at PATH, read-only with :ro (repeatable).")
+    List<String> volumes = new ArrayList<>();
+
+    @Option(names = "--secret-file", paramLabel = "KEY",
+            description = "Write the stored secret KEY (agentkernel secret set KEY) read-only to "
+                    + CreateOptions.SECRETS_DIR + "/KEY (repeatable).")
+    List<String> secretFiles = new ArrayList<>();
+
+    @Option(names = "--source-url", paramLabel = "URL",
+            description = "Clone this git repository (https://, ssh:// or git@host:path) into /workspace; needs network.")
+    String sourceUrl;
+
+    @Option(names = "--source-ref", paramLabel = "REF", description = "Check out this branch, tag or commit after the clone.")
+    String sourceRef;
+
     @Mixin
     JsonOption json;
 
@@ -53,7 +73,9 @@ public final class CreateCommand extends ClientCommand {
     protected int execute(Sandboxes client) {
         SandboxSpec spec = new SandboxSpec(name, image, vcpus, memoryMb, Profiles.choose(profile, false), env, Map.of(),
                 null, ttl == null ? null : dev.agentkernel.api.Validation.duration("ttl", ttl));
-        SandboxInfo info = client.create(spec);
+        CreateOptions options = new CreateOptions(volumes.stream().map(VolumeMount::parse).toList(), secretFiles,
+                sourceUrl, sourceRef, List.of());
+        SandboxInfo info = client.create(spec, options);
         if (json.json()) {
             console().out().println(Json.write(Json.sandbox(info)));
         } else {

@@ -113,12 +113,13 @@ public final class DoctorCommand extends BaseCommand {
                         present ? null : "agentkernel setup   (builds it offline, once)"));
             }
             checks.add(firewallCheck(setup));
+            checks.add(gvisorCheck(setup));
         }
 
         AgentKernelConfig config;
         try {
-            Optional<Path> file = ConfigFiles.locate(root().connection().config(), env);
-            config = ConfigFiles.load(root().connection().config(), env);
+            Optional<Path> file = ConfigFiles.locate(root().connection(), env);
+            config = ConfigFiles.load(root().connection(), env);
             checks.add(new Check("config", true, file.map(f -> f.toAbsolutePath().toString()).orElse("built-in defaults")
                     + "; default profile " + config.sandbox().profile().wireName() + ", base image "
                     + config.sandbox().image(), null));
@@ -170,12 +171,19 @@ public final class DoctorCommand extends BaseCommand {
 
     /** The host firewall that keeps sandboxes of the bridge profiles away from the host and private networks. */
     private static Check firewallCheck(EngineSetup setup) {
-        EngineSetup.Firewall f = setup.firewall();
+        EngineSetup.Status f = setup.firewall();
         if (f.ok() == null) {
             return new Check("firewall", true, "sandbox network firewall: " + f.found(), null);
         }
         return new Check("firewall", f.ok(), "sandbox network firewall " + f.found(), f.ok() ? null
                 : "agentkernel setup   (as root; without it bridge-profile sandboxes reach the host's services)");
+    }
+
+    /** gVisor's registration: opt-in, so only one that would leave bridge profiles without network fails. */
+    private static Check gvisorCheck(EngineSetup setup) {
+        EngineSetup.Status g = setup.gvisor();
+        return new Check("gvisor", g.ok() != Boolean.FALSE, "runsc " + g.found(), g.ok() == Boolean.FALSE
+                ? "agentkernel setup --runsc   (registers it again with the expected arguments; nothing restarts)" : null);
     }
 
     private static Check auditCheck(AgentKernelConfig config) {

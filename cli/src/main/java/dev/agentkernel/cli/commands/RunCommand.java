@@ -129,7 +129,7 @@ public final class RunCommand extends ClientCommand {
      * (its offline alternative is applied by agentkernel when it creates the sandbox).
      */
     private String detectedImage(List<String> command) {
-        AgentKernelConfig config = ConfigFiles.load(root().connection().config(), root().env());
+        AgentKernelConfig config = ConfigFiles.load(root().connection(), root().env());
         Path projectDir = ImageResolver.tableImage(command.get(0)).isPresent() ? null : Path.of("").toAbsolutePath();
         return new ImageResolver(config.images(), config.sandbox().image(), null)
                 .resolve(command, projectDir, anyImage -> true).image();

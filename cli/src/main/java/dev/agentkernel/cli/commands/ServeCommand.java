@@ -48,7 +48,7 @@ public final class ServeCommand extends BaseCommand {
         if (root().connection().url() != null) {
             throw new AgentKernelException.InvalidRequestException("serve runs the server here; --url does not apply");
         }
-        AgentKernelConfig config = ConfigFiles.load(root().connection().config(), root().env());
+        AgentKernelConfig config = ConfigFiles.load(root().connection(), root().env());
         ServerOptions options = ServerOptions.from(config, root().env().get(ServerOptions.API_KEY_ENV));
         if (host != null) {
             options = options.withHost(host);

@@ -16,7 +16,8 @@ public final class SetupCommand extends BaseCommand {
     boolean removeFirewall;
 
     @picocli.CommandLine.Option(names = "--runsc", description = "Also install gVisor (Debian's runsc) and register it with "
-            + "the engine as runtime 'runsc' (ptrace platform, no gVisor network; the engine reloads, nothing restarts). "
+            + "the engine as runtime 'runsc' (ptrace platform, the network of the sandbox's own namespace; the engine reloads, "
+            + "nothing restarts). "
             + "Use it with [profiles.NAME] runtime = \"runsc\".")
     boolean runsc;
 

@@ -35,7 +35,7 @@ public final class McpConfigCommand extends BaseCommand {
     @Override
     protected int execute() {
         ClientConfig format = ClientConfig.fromWire(client);
-        // The global --url and --config, given here, are passed on to the server the agent starts.
+        // The global --url, --config and --backend, given here, are passed on to the server the agent starts.
         String url = root().connection().url();
         Path config = root().connection().config();
         List<String> args = new ArrayList<>(List.of("mcp-server"));
@@ -46,6 +46,10 @@ public final class McpConfigCommand extends BaseCommand {
         if (config != null) {
             args.add("--config");
             args.add(config.toAbsolutePath().normalize().toString());
+        }
+        if (root().connection().backend() != null) {
+            args.add("--backend");
+            args.add(root().connection().backend());
         }
         String launcher = ServerLaunch.launcherFromEnvironment();
         ServerLaunch launch = ServerLaunch.detect(launcher, dev.agentkernel.cli.Main.class, args);

@@ -100,15 +100,31 @@ public final class EngineSetup {
         }
     }
 
-    /** Whether the sandbox network's host firewall is in place: {@code ok} null when that cannot be told (not root). */
-    public record Firewall(Boolean ok, String found) {
+    /** An answer of one of the bootstrap script's status options: {@code ok} null when there is no verdict. */
+    public record Status(Boolean ok, String found) {
     }
 
-    /** Asks the bootstrap script (which owns the rules) whether the firewall is in place; changes nothing. */
-    public Firewall firewall() {
+    /**
+     * Asks the bootstrap script (which owns the rules) whether the firewall is in place; changes nothing. No verdict
+     * when that cannot be told (not root).
+     */
+    public Status firewall() {
+        return status("--firewall-status");
+    }
+
+    /**
+     * Asks the bootstrap script (which registers it) how gVisor is registered with the engine; changes nothing. No
+     * verdict when it is not registered: gVisor is opt-in.
+     */
+    public Status gvisor() {
+        return status("--runsc-status");
+    }
+
+    /** Exit status 0 is ok, 1 is not, anything else no verdict; the script's lines are what it found. */
+    private Status status(String option) {
         StringBuilder out = new StringBuilder();
-        int status = runScript(List.of("--firewall-status"), line -> out.append(out.isEmpty() ? "" : "; ").append(line));
-        return new Firewall(status == 0 ? Boolean.TRUE : status == 1 ? Boolean.FALSE : null, out.toString());
+        int status = runScript(List.of(option), line -> out.append(out.isEmpty() ? "" : "; ").append(line));
+        return new Status(status == 0 ? Boolean.TRUE : status == 1 ? Boolean.FALSE : null, out.toString());
     }
 
     /** Runs one step of the bootstrap script ({@code --firewall-remove}, {@code --with-runsc}, ...), failing if it fails. */

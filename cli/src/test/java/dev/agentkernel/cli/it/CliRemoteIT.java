@@ -143,6 +143,47 @@ class CliRemoteIT {
     }
 
     @Test
+    void snapshotVolumeAndSecretCommandsWithJson(@TempDir Path local) throws Exception {
+        String name = prefix + "-snap";
+        String volume = prefix + "-vol";
+        String snap = prefix + "-s1";
+        Path secretFile = Files.writeString(local.resolve("token"), "cli-secret-value\n");
+        try {
+            assertThat(remote("volume", "create", volume).out()).isEqualTo(volume + "\n");
+            assertThat(json(remote("volume", "ls", "--json").out()).findValuesAsText("name")).contains(volume);
+            assertThat(remote("volume", "create", volume).exitCode()).as("taken").isEqualTo(4);
+            assertThat(remote("secret", "set", "CLI_TOKEN", "--from-file", secretFile.toString()).out())
+                    .isEqualTo("CLI_TOKEN\n");
+            assertThat(remote("secret", "ls", "--json").out()).contains("CLI_TOKEN").doesNotContain("cli-secret-value");
+            CliHarness.Result created = remote("create", name, "--image", "agentkernel/busybox:local",
+                    "--volume", volume + ":/data", "--secret-file", "CLI_TOKEN");
+            assertThat(created.exitCode()).as(created.toString()).isZero();
+            assertThat(remote("exec", name, "--", "cat", "/run/agentkernel/secrets/CLI_TOKEN").out())
+                    .isEqualTo("cli-secret-value");
+            assertThat(remote("exec", name, "--", "sh", "-c", "echo layer > /root/x").exitCode()).isZero();
+
+            JsonNode taken = json(remote("snapshot", "take", name, "--name", snap, "--json").out());
+            assertThat(taken.get("image_tag").asText()).isEqualTo("agentkernel-snap:" + snap);
+            assertThat(json(remote("snapshot", "ls", "--json").out()).findValuesAsText("name")).contains(snap);
+            JsonNode restored = json(remote("snapshot", "restore", snap, "--as", name + "-r", "--json").out());
+            assertThat(restored.get("status").asText()).isEqualTo("running");
+            assertThat(remote("exec", name + "-r", "--", "cat", "/root/x").out()).isEqualTo("layer\n");
+            assertThat(remote("snapshot", "rm", snap).exitCode()).as("in use").isEqualTo(4);
+            assertThat(remote("volume", "rm", volume).exitCode()).as("attached").isEqualTo(4);
+            assertThat(remote("create", name + "-bad", "--volume", "nope:rel").exitCode()).isEqualTo(2);
+            assertThat(remote("snapshot", "take", name, "--name", "bad name").exitCode()).isEqualTo(2);
+        } finally {
+            remote("rm", "--force", name, name + "-r");
+        }
+        assertThat(json(remote("snapshot", "rm", snap, "--json").out()).get("deleted").toString()).contains(snap);
+        assertThat(remote("volume", "rm", volume).exitCode()).isZero();
+        assertThat(remote("secret", "rm", "CLI_TOKEN").exitCode()).isZero();
+        assertThat(remote("secret", "rm", "CLI_TOKEN").exitCode()).isEqualTo(3);
+        assertThat(EngineView.imagesOf(InstanceId.current())).isEmpty();
+        assertThat(EngineView.volumesOf(InstanceId.current())).isEmpty();
+    }
+
+    @Test
     void namedSandboxLifecycleWithFilesAndLogs(@TempDir Path local) throws Exception {
         String name = prefix + "-dev";
         try {

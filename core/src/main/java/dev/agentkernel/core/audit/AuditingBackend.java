@@ -8,6 +8,10 @@ import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
 import dev.agentkernel.core.internal.DaemonThreads;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.CreateOptions;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
+import dev.agentkernel.api.VolumeMount;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -40,6 +44,7 @@ import java.util.concurrent.Executor;
  * {@code command_started}, {@code command_executed}, {@code pty_opened}, {@code pty_closed}, {@code file_read},
  * {@code file_written},
  * {@code file_deleted}, {@code detached_started}, {@code detached_output_read}, {@code detached_killed},
+ * {@code snapshot_taken}, {@code snapshot_deleted}, {@code volume_created}, {@code volume_removed},
  * {@code operation_failed}; the kernel's {@code sandbox_extended} and {@code sandbox_removed} with
  * {@code reason: expired}; refusals through {@link #record} ({@code auth_failed},
  * {@code request_refused}, ...).
@@ -108,7 +113,32 @@ public final class AuditingBackend extends ForwardingBackend {
 
     /** Creates and records with extra details (e.g. {@code image_note}). */
     public SandboxInfo create(SandboxSpec spec, Map<String, Object> extra) {
-        SandboxInfo info = attempt("create", spec.name(), () -> delegate.create(spec));
+        return recordCreate(spec, extra, () -> delegate.create(spec));
+    }
+
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        return create(spec, options, Map.of());
+    }
+
+    /**
+     * Creates with options and records the volumes (name, path, mode) and the secret files' keys: never the
+     * secrets' values, which the backend never sees either.
+     */
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options, Map<String, Object> extra) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        if (!options.volumes().isEmpty()) {
+            d.put("volumes", options.volumes().stream().map(VolumeMount::toString).toList());
+        }
+        if (!options.secretFiles().isEmpty()) {
+            d.put("secret_files", options.secretFiles());
+        }
+        d.putAll(extra);
+        return recordCreate(spec, d, () -> delegate.create(spec, options));
+    }
+
+    private SandboxInfo recordCreate(SandboxSpec spec, Map<String, Object> extra, Op<SandboxInfo> create) {
+        SandboxInfo info = attempt("create", spec.name(), create);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("kind", spec.kind().wireName());
         d.put("image", spec.image());
@@ -136,6 +166,40 @@ public final class AuditingBackend extends ForwardingBackend {
             throw e;
         }
         return info;
+    }
+
+    // ---- snapshots and volumes: recorded under the sandbox they come from (snapshots) or none (volumes)
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        SnapshotInfo snap = attempt("snapshot", sandbox, () -> delegate.takeSnapshot(sandbox, name));
+        record("snapshot_taken", sandbox, Map.of("snapshot", snap.name(), "image", snap.imageTag()));
+        return snap;
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        attempt("delete_snapshot", null, () -> {
+            delegate.deleteSnapshot(name);
+            return null;
+        });
+        record("snapshot_deleted", null, Map.of("snapshot", name));
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        VolumeInfo v = attempt("create_volume", null, () -> delegate.createVolume(name));
+        record("volume_created", null, Map.of("volume", name));
+        return v;
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        attempt("remove_volume", null, () -> {
+            delegate.removeVolume(name);
+            return null;
+        });
+        record("volume_removed", null, Map.of("volume", name));
     }
 
     @Override

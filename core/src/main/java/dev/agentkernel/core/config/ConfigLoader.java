@@ -92,6 +92,8 @@ import java.util.Optional;
  */
 public final class ConfigLoader {
     public static final String FILE_NAME = "agentkernel.toml";
+    /** The variable of {@code sandbox.backend}; front ends' {@code --backend} option sets it. */
+    public static final String BACKEND_ENV = "AGENTKERNEL_BACKEND";
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
@@ -109,7 +111,7 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_PORT", "server.port");
         ENV.put("AGENTKERNEL_IMAGE", "sandbox.image");
         ENV.put("AGENTKERNEL_PROFILE", "sandbox.profile");
-        ENV.put("AGENTKERNEL_BACKEND", "sandbox.backend");
+        ENV.put(BACKEND_ENV, "sandbox.backend");
         ENV.put("AGENTKERNEL_PULL_REGISTRIES", "sandbox.pull_registries");
         ENV.put("AGENTKERNEL_SANDBOX_TTL", "sandbox.ttl");
         ENV.put("AGENTKERNEL_ALLOW_SUDO", "sandbox.allow_sudo");

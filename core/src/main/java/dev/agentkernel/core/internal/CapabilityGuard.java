@@ -1,22 +1,26 @@
 package dev.agentkernel.core.internal;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
-import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.OutputListener;
-import java.util.List;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
+import dev.agentkernel.api.SnapshotInfo;
+import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.ForwardingBackend;
 
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,11 +52,68 @@ public final class CapabilityGuard extends ForwardingBackend {
 
     @Override
     public SandboxInfo create(SandboxSpec spec) {
+        requireNetworkIsolation(spec);
+        return delegate.create(spec);
+    }
+
+    /** Volumes need {@link Capability#VOLUMES}; the rest of the options every backend that implements this takes. */
+    @Override
+    public SandboxInfo create(SandboxSpec spec, CreateOptions options) {
+        if (!options.volumes().isEmpty()) {
+            require(Capability.VOLUMES, "attach volumes");
+        }
+        requireNetworkIsolation(spec);
+        return delegate.create(spec, options);
+    }
+
+    @Override
+    public SnapshotInfo takeSnapshot(String sandbox, String name) {
+        require(Capability.SNAPSHOTS, "take snapshots");
+        return delegate.takeSnapshot(sandbox, name);
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshots() {
+        require(Capability.SNAPSHOTS, "list snapshots");
+        return delegate.snapshots();
+    }
+
+    @Override
+    public Optional<SnapshotInfo> snapshot(String name) {
+        require(Capability.SNAPSHOTS, "read snapshots");
+        return delegate.snapshot(name);
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        require(Capability.SNAPSHOTS, "delete snapshots");
+        delegate.deleteSnapshot(name);
+    }
+
+    @Override
+    public VolumeInfo createVolume(String name) {
+        require(Capability.VOLUMES, "create volumes");
+        return delegate.createVolume(name);
+    }
+
+    @Override
+    public List<VolumeInfo> volumes() {
+        require(Capability.VOLUMES, "list volumes");
+        return delegate.volumes();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        require(Capability.VOLUMES, "remove volumes");
+        delegate.removeVolume(name);
+    }
+
+    /** A profile without network on a backend that cannot cut one off would silently get network. */
+    private void requireNetworkIsolation(SandboxSpec spec) {
         if (spec.profile().network() == SecurityProfile.Network.NONE) {
             require(Capability.NETWORK_ISOLATION, "cut a sandbox off the network, which the "
                     + spec.profile().wireName() + " profile requires");
         }
-        return delegate.create(spec);
     }
 
     @Override

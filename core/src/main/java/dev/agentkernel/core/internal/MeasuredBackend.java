@@ -58,6 +58,46 @@ public final class MeasuredBackend extends ForwardingBackend {
     }
 
     @Override
+    public SandboxInfo create(SandboxSpec spec, dev.agentkernel.api.CreateOptions options) {
+        return timed("create", () -> delegate.create(spec, options));
+    }
+
+    @Override
+    public dev.agentkernel.api.SnapshotInfo takeSnapshot(String sandbox, String name) {
+        return timed("snapshot", () -> delegate.takeSnapshot(sandbox, name));
+    }
+
+    @Override
+    public List<dev.agentkernel.api.SnapshotInfo> snapshots() {
+        return timed("list_snapshots", delegate::snapshots);
+    }
+
+    @Override
+    public Optional<dev.agentkernel.api.SnapshotInfo> snapshot(String name) {
+        return timed("inspect_snapshot", () -> delegate.snapshot(name));
+    }
+
+    @Override
+    public void deleteSnapshot(String name) {
+        timed("delete_snapshot", () -> delegate.deleteSnapshot(name));
+    }
+
+    @Override
+    public dev.agentkernel.api.VolumeInfo createVolume(String name) {
+        return timed("create_volume", () -> delegate.createVolume(name));
+    }
+
+    @Override
+    public List<dev.agentkernel.api.VolumeInfo> volumes() {
+        return timed("list_volumes", delegate::volumes);
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        timed("remove_volume", () -> delegate.removeVolume(name));
+    }
+
+    @Override
     public SandboxInfo start(String name) {
         return timed("start", () -> delegate.start(name));
     }
@@ -75,6 +115,11 @@ public final class MeasuredBackend extends ForwardingBackend {
     @Override
     public Optional<SandboxInfo> inspect(String name) {
         return timed("inspect", () -> delegate.inspect(name));
+    }
+
+    @Override
+    public boolean running(String name) {
+        return timed("running", () -> delegate.running(name));
     }
 
     @Override

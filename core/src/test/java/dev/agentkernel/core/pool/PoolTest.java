@@ -134,6 +134,44 @@ class PoolTest {
         assertThat(again.pooled()).isTrue();
     }
 
+    /**
+     * A warm run asks the backend whether its member runs through {@link dev.agentkernel.core.Backend#running} (Docker
+     * answers from the agent's open connection), not with an engine inspect on the answer path; a member the backend
+     * says is not running is discarded all the same.
+     */
+    @Test
+    void aClaimAsksTheBackendsCheapRunningCheckNotAnInspect() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger inspects = new java.util.concurrent.atomic.AtomicInteger();
+        Set<String> down = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        dev.agentkernel.core.ForwardingBackend counting = new dev.agentkernel.core.ForwardingBackend(fake) {
+            @Override
+            public java.util.Optional<SandboxInfo> inspect(String name) {
+                inspects.incrementAndGet();
+                return super.inspect(name);
+            }
+
+            @Override
+            public boolean running(String name) {
+                return !down.contains(name);
+            }
+        };
+        AgentKernelConfig c = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))
+                .withPool(new AgentKernelConfig.Pool(2, 4));
+        kernel = AgentKernel.builder().backend(counting).config(c).build().start();
+        waitUntil(() -> kernel.poolStats().size() == 2);
+        inspects.set(0);
+        RunResult r = kernel.run(RunRequest.of("echo", "x").withImage(IMAGE));
+        assertThat(r.pooled()).isTrue();
+        assertThat(inspects.get()).isZero();
+
+        waitUntil(() -> kernel.poolStats().size() == 2);
+        warm().forEach(s -> down.add(s.name()));
+        RunResult afterDown = kernel.run(RunRequest.of("echo", "y").withImage(IMAGE));
+        assertThat(afterDown.exec().stdout()).isEqualTo("y\n");
+        assertThat(down).doesNotContain(afterDown.sandbox());
+        assertThat(kernel.poolStats().failures()).isEqualTo(2);
+    }
+
     @Test
     void aBrokenMemberIsDiscardedAndReplaced() throws Exception {
         build(1, 4);

@@ -130,6 +130,15 @@ public abstract class BackendContractTest {
     protected void assertNoProcess(String sandbox, String commandLine) {
     }
 
+    /**
+     * Whether the sandboxes run under gVisor (runsc). Its differences, documented in docs/security.md, are then
+     * expected as gVisor's behaviour: a memory limit ends the whole sandbox, {@code /tmp} of a writable root is
+     * gVisor's own tmpfs (it does not survive stop/start), {@code /proc/self/status} has no NoNewPrivs line.
+     */
+    protected boolean gvisor() {
+        return false;
+    }
+
     // ---- lifecycle ------------------------------------------------------------------------------------------
 
     @Test
@@ -149,6 +158,7 @@ public abstract class BackendContractTest {
         assertThat(backend.list()).extracting(SandboxInfo::name).contains(spec.name());
 
         backend.writeFile(spec.name(), new FileContent("/tmp/keep/me.txt", "kept".getBytes(StandardCharsets.UTF_8)));
+        backend.writeFile(spec.name(), new FileContent("/workspace/keep/me.txt", "kept".getBytes(StandardCharsets.UTF_8)));
         if (backend.capabilities().contains(Capability.STOP_START)) {
             assertThat(backend.stop(spec.name()).status()).isEqualTo(SandboxStatus.STOPPED);
             assertThat(backend.inspect(spec.name())).get().extracting(SandboxInfo::status)
@@ -163,7 +173,14 @@ public abstract class BackendContractTest {
             assertThat(backend.start(spec.name()).status()).isEqualTo(SandboxStatus.RUNNING);
             assertThat(backend.start(spec.name()).status()).as("start is idempotent").isEqualTo(SandboxStatus.RUNNING);
             if (backend.capabilities().contains(Capability.STOP_KEEPS_FILES)) {
-                assertThat(backend.readFile(spec.name(), "/tmp/keep/me.txt", 1024).utf8()).contains("kept");
+                assertThat(backend.readFile(spec.name(), "/workspace/keep/me.txt", 1024).utf8()).contains("kept");
+                if (gvisor()) {
+                    assertThat(catchThrowableOfType(AgentKernelException.class,
+                            () -> backend.readFile(spec.name(), "/tmp/keep/me.txt", 1024)).code())
+                            .as("gVisor's own /tmp is memory: gone after stop/start").isEqualTo(ErrorCode.NOT_FOUND);
+                } else {
+                    assertThat(backend.readFile(spec.name(), "/tmp/keep/me.txt", 1024).utf8()).contains("kept");
+                }
             }
         }
 

@@ -46,6 +46,9 @@ public final class BlockedLoopRecorder implements LogDelegateFactory {
     }
 
     private static void record(Object message, Throwable stack) {
+        if (!ours(message)) {
+            return;
+        }
         StringBuilder b = new StringBuilder(String.valueOf(message));
         if (stack != null) {
             StackTraceElement[] frames = stack.getStackTrace();
@@ -54,6 +57,16 @@ public final class BlockedLoopRecorder implements LogDelegateFactory {
             }
         }
         WARNINGS.add(b.toString());
+    }
+
+    /**
+     * Whether a warning is about an event loop of our servers, which tests start with the limit
+     * {@link FailOnBlockedEventLoop#WARNING}: another Vert.x in the same JVM keeps its own limit (the simulated
+     * cluster's mock API server, Vert.x's default 2000 ms, blocks its loop parsing its first requests) and is not
+     * the code under test. Its warnings are still logged.
+     */
+    static boolean ours(Object message) {
+        return String.valueOf(message).contains("time limit is " + FailOnBlockedEventLoop.WARNING.toMillis() + " ms");
     }
 
     /** The checker's logger: passes everything on and remembers warnings and errors. */
