@@ -19,6 +19,9 @@ public record PtyRequest(List<String> command, Map<String, String> env, String w
             "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi");
     public static final String DEFAULT_TERM = "xterm-256color";
     public static final int MAX_CELLS = 10_000;
+    /** The size when the caller knows none (no local terminal, no query parameter). */
+    public static final int DEFAULT_ROWS = 24;
+    public static final int DEFAULT_COLS = 80;
 
     public PtyRequest {
         command = command == null || command.isEmpty() ? DEFAULT_SHELL : command;

@@ -27,8 +27,6 @@ import java.util.concurrent.Executors;
  * text message {@code {"type":"error","code":..,"error":..}} and a close code of 4000 + the HTTP status.
  */
 final class PtyHandler {
-    static final int DEFAULT_ROWS = 24;
-    static final int DEFAULT_COLS = 80;
     /** The first message of a terminal that opened (a client waits for it or an error). */
     static final String OPENED = "{\"type\":\"opened\"}";
     private final AgentKernel kernel;
@@ -92,8 +90,8 @@ final class PtyHandler {
             }
             env.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        return new PtyRequest(new ArrayList<>(argv), env, q.get("workdir"), size(q, "rows", DEFAULT_ROWS),
-                size(q, "cols", DEFAULT_COLS));
+        return new PtyRequest(new ArrayList<>(argv), env, q.get("workdir"), size(q, "rows", PtyRequest.DEFAULT_ROWS),
+                size(q, "cols", PtyRequest.DEFAULT_COLS));
     }
 
     private static int size(MultiMap q, String field, int fallback) {

@@ -47,8 +47,8 @@ public final class ShellCommand extends ClientCommand {
     @Override
     protected int execute(Sandboxes client) throws Exception {
         int[] size = LocalTerminal.size();
-        PtyRequest request = new PtyRequest(command, withTerm(env), workdir, size == null ? 24 : size[0],
-                size == null ? 80 : size[1]);
+        PtyRequest request = new PtyRequest(command, withTerm(env), workdir,
+                size == null ? PtyRequest.DEFAULT_ROWS : size[0], size == null ? PtyRequest.DEFAULT_COLS : size[1]);
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         try (LocalTerminal tty = LocalTerminal.raw()) {
             PtySession session = client.openPty(name, request, new PtyListener() {
