@@ -133,7 +133,7 @@ final class AgentChannel implements SandboxChannel {
                 throw AgentKernelException.sandboxNotFound(name);
             }
             if (!Boolean.TRUE.equals(now.get().getState().getRunning())) {
-                throw SandboxContainers.notRunning(name, now.get());
+                throw containers.whyNotRunning(name, now.get());
             }
             throw e;
         }

@@ -10,6 +10,8 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.docker.engine.EngineEndpoint;
+import dev.agentkernel.docker.engine.HijackedStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs processes in a container through the exec API with our own stdio stream ({@link HijackedExec}):
+ * Runs processes in a container through the exec API with our own stdio stream ({@link HijackedStream}):
  * user commands (with timeout, cancellation and process-tree kill) and short helper commands (file operations,
  * the killer itself).
  *
@@ -98,7 +100,7 @@ final class ContainerExec implements AutoCloseable {
 
         OutputCollector collector = new OutputCollector(request.maxOutputBytes(), listener);
         SessionIdFilter stderr = new SessionIdFilter(collector);
-        HijackedExec stream = start(execId, problem);
+        HijackedStream stream = start(execId, problem);
         Kill kill = new Kill(containerId, marker, stderr, stream);
         ScheduledFuture<?> timer = request.timeout() == null ? null
                 : timers.schedule(kill::trigger, request.timeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -106,9 +108,9 @@ final class ContainerExec implements AutoCloseable {
         try {
             sendStdin(stream, request.stdin());
             stream.readFrames((type, bytes, off, len) -> {
-                if (type == 1) {
+                if (type == HijackedStream.STDOUT) {
                     collector.accept(OutputChunk.Stream.STDOUT, bytes, off, len);
-                } else if (type == 2) {
+                } else if (type == HijackedStream.STDERR) {
                     stderr.accept(bytes, off, len);
                 }
             });
@@ -141,10 +143,10 @@ final class ContainerExec implements AutoCloseable {
      *
      * @return the exit code, or -1 when the helper timed out or its status is unknown
      */
-    int runHelper(String containerId, List<String> argv, byte[] stdin, HijackedExec.FrameSink sink, Duration timeout,
+    int runHelper(String containerId, List<String> argv, byte[] stdin, HijackedStream.FrameSink sink, Duration timeout,
                   ContainerProblem problem) {
         String execId = create(containerId, argv, List.of(), null, null, problem);
-        HijackedExec stream = start(execId, problem);
+        HijackedStream stream = start(execId, problem);
         ScheduledFuture<?> timer = timers.schedule(stream::close, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
             sendStdin(stream, stdin);
@@ -191,12 +193,12 @@ final class ContainerExec implements AutoCloseable {
         }
     }
 
-    private HijackedExec start(String execId, ContainerProblem problem) {
+    private HijackedStream start(String execId, ContainerProblem problem) {
         try {
-            return HijackedExec.start(endpoint, execId);
-        } catch (HijackedExec.StartRefusedException e) {
-            if (e.status == 404 || e.status == 409) {
-                throw problem.map(e.status, e.getMessage());
+            return HijackedStream.open(endpoint, "/exec/" + execId + "/start", "{\"Detach\":false,\"Tty\":false}");
+        } catch (HijackedStream.RefusedException e) {
+            if (e.status() == 404 || e.status() == 409) {
+                throw problem.map(e.status(), e.getMessage());
             }
             throw new AgentKernelException.BackendUnavailableException("Docker refused the exec: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -206,20 +208,20 @@ final class ContainerExec implements AutoCloseable {
     }
 
     /** Writes stdin then EOF. Large input goes from a worker so output is read meanwhile (no pipe deadlock). */
-    private void sendStdin(HijackedExec stream, byte[] stdin) throws IOException {
+    private void sendStdin(HijackedStream stream, byte[] stdin) throws IOException {
         if (stdin == null || stdin.length == 0) {
-            stream.shutdownStdin();
+            stream.shutdownOutput();
             return;
         }
         if (stdin.length <= 16 * 1024) {
-            stream.writeFully(stdin);
-            stream.shutdownStdin();
+            stream.write(stdin);
+            stream.shutdownOutput();
             return;
         }
         workers.execute(() -> {
             try {
-                stream.writeFully(stdin);
-                stream.shutdownStdin();
+                stream.write(stdin);
+                stream.shutdownOutput();
             } catch (IOException e) {
                 // The process stopped reading or ended; its exit code tells the story.
                 LOG.debug("stdin not fully delivered: {}", e.toString());
@@ -265,11 +267,11 @@ final class ContainerExec implements AutoCloseable {
         private final String containerId;
         private final String marker;
         private final SessionIdFilter session;
-        private final HijackedExec stream;
+        private final HijackedStream stream;
         private CompletableFuture<Void> done;
         private boolean finished;
 
-        Kill(String containerId, String marker, SessionIdFilter session, HijackedExec stream) {
+        Kill(String containerId, String marker, SessionIdFilter session, HijackedStream stream) {
             this.containerId = containerId;
             this.marker = marker;
             this.session = session;

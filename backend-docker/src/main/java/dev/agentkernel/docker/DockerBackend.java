@@ -37,7 +37,7 @@ import dev.agentkernel.api.SecurityProfile;
 import dev.agentkernel.api.Validation;
 import dev.agentkernel.docker.agent.AgentSupport;
 import dev.agentkernel.api.DetachedCommand;
-import dev.agentkernel.docker.agent.EngineSocket;
+import dev.agentkernel.docker.engine.EngineEndpoint;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -56,8 +56,9 @@ import java.util.Set;
 
 /**
  * The Docker backend: one container per sandbox, named {@code agentkernel-<name>}, described entirely by its
- * labels ({@link Labels}). Talks to the engine with docker-java (zerodep transport), except for exec stdio,
- * which uses a raw hijacked connection ({@link HijackedExec}). Thread-safe.
+ * labels ({@link Labels}). Talks to the engine with docker-java (zerodep transport), except for the stdio of execs
+ * and of the agent, which use a raw hijacked connection ({@link dev.agentkernel.docker.engine.HijackedStream}, TLS
+ * engines included). Thread-safe.
  *
  * <p>Commands and file operations reach a sandbox one of two ways, chosen per sandbox at create time and recorded
  * in a label: through the in-sandbox agent ({@link AgentChannel}, the default when it can run) or through
@@ -117,7 +118,7 @@ public final class DockerBackend implements Backend {
         this.instanceId = instanceId;
         this.images = images;
         this.execs = new ContainerExec(client, endpoint);
-        this.agents = new AgentSupport(client, engineSocket(endpoint), execMode);
+        this.agents = new AgentSupport(client, endpoint, execMode);
         this.containers = new SandboxContainers(client);
         this.channels = new SandboxChannels(containers, agents, execs);
         this.network = new SandboxNetwork(client);
@@ -131,9 +132,20 @@ public final class DockerBackend implements Backend {
 
     /** Opens a backend for the engine at {@code docker.host}, else {@code DOCKER_HOST}, else the local socket. */
     public static DockerBackend open(BackendSettings settings) {
+        return open(settings, config(settings));
+    }
+
+    /** Opens a backend for the engine {@code config} describes (its host and TLS settings). */
+    static DockerBackend open(BackendSettings settings, DockerClientConfig config) {
         checkKeys(settings);
-        DockerClientConfig config = config(settings);
-        return new DockerBackend(client(config), new EngineEndpoint(config.getDockerHost()), settings.instanceId(),
+        EngineEndpoint endpoint;
+        try {
+            endpoint = EngineEndpoint.of(config);
+        } catch (IllegalArgumentException e) {
+            throw new AgentKernelException.InvalidRequestException("Docker engine " + config.getDockerHost() + ": "
+                    + e.getMessage());
+        }
+        return new DockerBackend(client(config), endpoint, settings.instanceId(),
                 ImagePolicy.parse(pullSetting(settings)),
                 AgentSupport.Mode.parse(settings.property(AgentSupport.MODE_PROPERTY, System.getenv(EXEC_MODE_ENV))),
                 positive(settings, DiskQuota.MB_PROPERTY, DiskQuota.DEFAULT_MB),
@@ -193,20 +205,6 @@ public final class DockerBackend implements Backend {
             return "false";
         }
         return settings.property(BackendSettings.PULL_REGISTRIES, ImagePolicy.ANY);
-    }
-
-    private static EngineSocket engineSocket(EngineEndpoint endpoint) {
-        return new EngineSocket() {
-            @Override
-            public java.nio.channels.SocketChannel connect() throws IOException {
-                return endpoint.connect();
-            }
-
-            @Override
-            public String hostHeader() {
-                return endpoint.hostHeader();
-            }
-        };
     }
 
     static DockerClientConfig config(BackendSettings settings) {

@@ -1,6 +1,7 @@
 package dev.agentkernel.kubernetes;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.docker.FileScripts;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -25,8 +26,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The fallback transport: commands and files through the pod's {@code exec} websocket, for images the agent cannot
- * run in. The image needs {@code sh}, {@code env}, {@code head}, {@code cat}, {@code mv}, {@code rm}, {@code tr},
- * {@code grep} and {@code kill} (busybox or coreutils).
+ * run in. Files go through the same shell helpers as Docker's exec path ({@link FileScripts}: the agent's path rule
+ * and error codes). The image needs {@code sh}, {@code env}, {@code head}, {@code mkdir}, {@code mv}, {@code rm},
+ * {@code readlink}, {@code tr}, {@code grep} and {@code kill} (busybox or coreutils).
  *
  * <p>The channel protocol fabric8 speaks ({@code v4.channel.k8s.io}) cannot close a command's stdin, so stdin is
  * sent with its length and read with {@code head -c}. Environment and working directory go through {@code env} and
@@ -40,14 +42,6 @@ final class PodExec {
     private static final String KILL = "for i in 1 2 3; do for p in /proc/[0-9]*; do "
             + "tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qx \"AGENTKERNEL_EXEC_ID=$1\" && kill -9 ${p#/proc/} "
             + "2>/dev/null; done; done; true";
-    private static final String READ = "p=$1; [ -L \"$p\" ] && exit 50; [ -e \"$p\" ] || exit 44; "
-            + "[ -d \"$p\" ] && exit 45; [ -f \"$p\" ] || exit 46; exec head -c \"$2\" -- \"$p\"";
-    private static final String WRITE = "p=$1; d=${p%/*}; [ -n \"$d\" ] || d=/; [ -L \"$p\" ] && exit 50; "
-            + "[ -d \"$p\" ] && exit 45; [ -e \"$p\" ] && [ ! -f \"$p\" ] && exit 46; mkdir -p -- \"$d\" || exit 49; "
-            + "t=\"$d/.agentkernel-write-$$\"; head -c \"$2\" > \"$t\" || { rm -f -- \"$t\"; exit 49; }; "
-            + "mv -f -- \"$t\" \"$p\" || { rm -f -- \"$t\"; exit 49; }";
-    private static final String DELETE = "p=$1; [ -e \"$p\" ] || [ -L \"$p\" ] || exit 44; "
-            + "[ -d \"$p\" ] && [ ! -L \"$p\" ] && exit 45; rm -f -- \"$p\" || exit 49";
     private static final Duration FILE_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration KILL_GRACE = Duration.ofSeconds(20);
 
@@ -84,8 +78,7 @@ final class PodExec {
         long max = Math.min(maxBytes, Integer.MAX_VALUE - 16);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Integer code = run(pod, List.of("sh", "-c", READ, "agentkernel-read", path, Long.toString(max + 1)), null,
-                out, err, FILE_TIMEOUT, Cancellation.create());
+        Integer code = run(pod, FileScripts.read(path, max), null, out, err, FILE_TIMEOUT, Cancellation.create());
         check(code, sandbox, path, err, "read");
         if (out.size() > max) {
             throw new AgentKernelException.TooLargeException("File '" + path + "' in sandbox '" + sandbox
@@ -96,38 +89,28 @@ final class PodExec {
 
     void writeFile(String pod, String sandbox, String path, byte[] content) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Integer code = run(pod, List.of("sh", "-c", WRITE, "agentkernel-write", path,
-                Integer.toString(content.length)), content, OutputStream.nullOutputStream(), err, FILE_TIMEOUT,
-                Cancellation.create());
+        Integer code = run(pod, FileScripts.write(path, content.length), content, OutputStream.nullOutputStream(), err,
+                FILE_TIMEOUT, Cancellation.create());
         check(code, sandbox, path, err, "write");
     }
 
     void deleteFile(String pod, String sandbox, String path) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Integer code = run(pod, List.of("sh", "-c", DELETE, "agentkernel-delete", path), null,
-                OutputStream.nullOutputStream(), err, FILE_TIMEOUT, Cancellation.create());
+        Integer code = run(pod, FileScripts.delete(path), null, OutputStream.nullOutputStream(), err, FILE_TIMEOUT,
+                Cancellation.create());
         check(code, sandbox, path, err, "delete");
     }
 
+    /** The same errors as the agent's and Docker's exec path ({@link FileScripts#failure}). */
     private static void check(Integer code, String sandbox, String path, ByteArrayOutputStream err, String verb) {
-        String where = "'" + path + "' in sandbox '" + sandbox + "'";
         if (code == null) {
-            throw new AgentKernelException.OperationTimeoutException("File " + verb + " of " + where + " timed out");
+            throw new AgentKernelException.OperationTimeoutException("File " + verb + " of '" + path + "' in sandbox '"
+                    + sandbox + "' timed out");
         }
-        String reason = err.toString(StandardCharsets.UTF_8).trim();
-        switch (code) {
-            case 0 -> {
-            }
-            case 44 -> throw new AgentKernelException.NotFoundException("File " + where + " not found");
-            case 45 -> throw new AgentKernelException.InvalidRequestException("Cannot " + verb + " " + where
-                    + ": it is a directory");
-            case 46 -> throw new AgentKernelException.InvalidRequestException("Cannot " + verb + " " + where
-                    + ": not a regular file");
-            case 50 -> throw new AgentKernelException.InvalidRequestException("Cannot " + verb + " " + where
-                    + ": it is a symbolic link");
-            default -> throw new AgentKernelException(reason.contains("Read-only") || reason.contains("Permission")
-                    ? dev.agentkernel.api.ErrorCode.FORBIDDEN : dev.agentkernel.api.ErrorCode.INVALID_REQUEST,
-                    "Cannot " + verb + " " + where + (reason.isEmpty() ? "" : ": " + reason));
+        AgentKernelException failure = FileScripts.failure(code, err.toString(StandardCharsets.UTF_8), sandbox, path,
+                verb);
+        if (failure != null) {
+            throw failure;
         }
     }
 

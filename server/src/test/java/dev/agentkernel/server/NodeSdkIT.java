@@ -266,4 +266,63 @@ class NodeSdkIT {
         n.fieldNames().forEachRemaining(out::add);
         return out;
     }
+
+    // ---- snapshots and the create options (issue 15, part B) ----
+
+    @Test
+    void takeGetListRestoreDeleteSnapshot() {
+        String snap = name("nsnap");
+        JsonNode r = withSandbox("snapsrc", "await client.execInSandbox(name, ['sh', '-c', 'echo kept > /root/k.txt']);\n"
+                + "const taken = await client.takeSnapshot({ sandbox: name, name: " + js(snap) + " });\n"
+                + "const got = await client.getSnapshot(" + js(snap) + ");\n"
+                + "const listed = (await client.listSnapshots()).map(s => s.name);\n"
+                + "const restored = await client.restoreSnapshot(" + js(snap) + ");\n"
+                + "let inside;\n"
+                + "try { inside = await client.execInSandbox(restored.name, ['cat', '/root/k.txt']); }\n"
+                + "finally { await client.removeSandbox(restored.name); }\n"
+                + "await client.deleteSnapshot(" + js(snap) + ");\n"
+                + "let gone;\n"
+                + "try { await client.getSnapshot(" + js(snap) + "); } catch (e) { gone = e.constructor.name; }\n"
+                + "return { taken, got, listed, restored, inside, gone };");
+        JsonNode taken = r.get("taken");
+        assertThat(taken.get("name").asText()).isEqualTo(snap);
+        assertThat(taken.get("sandbox").asText()).isEqualTo(name("snapsrc"));
+        assertThat(taken.get("image_tag").asText()).isEqualTo("agentkernel-snap:" + snap);
+        assertThat(taken.get("base_image").asText()).isEqualTo(BUSYBOX);
+        assertThat(r.get("got")).isEqualTo(taken);
+        assertThat(r.get("listed").toString()).contains(snap);
+        assertThat(r.get("restored").get("name").asText()).isEqualTo(name("snapsrc") + "-restored");
+        assertThat(r.get("restored").get("status").asText()).isEqualTo("running");
+        assertThat(r.get("inside").get("output").asText()).isEqualTo("kept\n");
+        assertThat(r.get("gone").asText()).isEqualTo("NotFoundError");
+    }
+
+    @Test
+    void takeSnapshotWithoutANameGeneratesOne() {
+        JsonNode r = withSandbox("snapgen", "const s = await client.takeSnapshot({ sandbox: name });\n"
+                + "await client.deleteSnapshot(s.name);\n"
+                + "return s;");
+        assertThat(r.get("name").asText()).startsWith("snap-");
+        assertThat(r.get("created_at").asText()).endsWith("Z");
+    }
+
+    @Test
+    void createOptionsTheSdkSendsAreCheckedByField() {
+        JsonNode badVolume = error("return await client.createSandbox(" + js(name("optv")) + ", { image: " + js(BUSYBOX)
+                + ", volumes: ['nosuch:relative'] });");
+        assertThat(badVolume.get("error").asText()).isEqualTo("ValidationError");
+        assertThat(badVolume.get("message").asText()).contains("volumes");
+        JsonNode badUrl = error("return await client.createSandbox(" + js(name("optu")) + ", { image: " + js(BUSYBOX)
+                + ", source_url: 'file:///etc' });");
+        assertThat(badUrl.get("error").asText()).isEqualTo("ValidationError");
+        assertThat(badUrl.get("message").asText()).contains("source_url");
+        JsonNode secrets = error("return await client.createSandbox(" + js(name("opts")) + ", { image: " + js(BUSYBOX)
+                + ", secrets: ['API_KEY:api.example.com'] });");
+        assertThat(secrets.get("message").asText()).contains("secrets");
+        // Omitted options arrive as absent (the SDK's undefined), and the create works as the seed's.
+        JsonNode ok = value("const s = await client.createSandbox(" + js(name("optok")) + ", { image: " + js(BUSYBOX)
+                + ", volumes: [], secret_files: [] });\nawait client.removeSandbox(s.name);\nreturn s;");
+        assertThat(ok.get("status").asText()).isEqualTo("running");
+        assertThat(EngineView.containersNamed(name("optv"))).isEmpty();
+    }
 }

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Mount;
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.docker.engine.EngineEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,7 @@ public final class AgentSupport implements AutoCloseable {
         }
     }
 
-    private final EngineSocket engine;
+    private final EngineEndpoint engine;
     private final Mode mode;
     private final AgentVolume volume;
     private final String unavailableReason;
@@ -74,7 +75,7 @@ public final class AgentSupport implements AutoCloseable {
     /** container id -> why its agent is broken. */
     private final Map<String, String> faults = new ConcurrentHashMap<>();
 
-    public AgentSupport(DockerClient client, EngineSocket engine, Mode mode) {
+    public AgentSupport(DockerClient client, EngineEndpoint engine, Mode mode) {
         this.engine = engine;
         this.mode = mode;
         AgentVolume v = null;

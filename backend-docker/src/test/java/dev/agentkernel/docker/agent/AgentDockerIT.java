@@ -35,7 +35,7 @@ class AgentDockerIT {
     @BeforeAll
     static void start() {
         docker = TestEngine.client();
-        support = new AgentSupport(docker, TestEngine.socket(), AgentSupport.Mode.AGENT);
+        support = new AgentSupport(docker, TestEngine.endpoint(), AgentSupport.Mode.AGENT);
         HostConfig hc = HostConfig.newHostConfig().withNetworkMode("none").withReadonlyRootfs(true).withInit(true)
                 .withCapDrop(Capability.ALL).withSecurityOpts(List.of("no-new-privileges:true")).withPidsLimit(128L)
                 .withMemory(256L << 20).withMemorySwap(256L << 20)

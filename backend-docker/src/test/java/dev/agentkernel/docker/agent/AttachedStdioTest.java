@@ -1,5 +1,6 @@
 package dev.agentkernel.docker.agent;
 
+import dev.agentkernel.docker.engine.EngineEndpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
+import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -24,20 +26,8 @@ class AttachedStdioTest {
     @TempDir
     Path dir;
 
-    private EngineSocket engineAt(Path socket) {
-        return new EngineSocket() {
-            @Override
-            public SocketChannel connect() throws IOException {
-                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-                ch.connect(UnixDomainSocketAddress.of(socket));
-                return ch;
-            }
-
-            @Override
-            public String hostHeader() {
-                return "docker";
-            }
-        };
+    private static EngineEndpoint engineAt(Path socket) {
+        return EngineEndpoint.plain(URI.create("unix://" + socket));
     }
 
     private static byte[] frame(int stream, String payload) {

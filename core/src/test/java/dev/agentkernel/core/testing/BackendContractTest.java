@@ -427,6 +427,32 @@ public abstract class BackendContractTest {
                 .isEqualTo(secret);
     }
 
+    /**
+     * The agent's path rule on every transport: a link in a parent position is followed only when its target stays
+     * inside the directory holding the link ({@code /tmp/x -> /tmp/real} or {@code real} yes, {@code /etc} or
+     * {@code ../etc} no), for read, write and delete alike.
+     */
+    @Test
+    void aLinkedParentLeadingOutsideItsDirectoryIsRefused() {
+        String s = create("outside", SecurityProfile.MODERATE);
+        backend.writeFile(s, new FileContent("/tmp/real/inside.txt", "inside".getBytes(StandardCharsets.UTF_8)));
+        assertThat(sh(s, "ln -s /etc /tmp/abs; ln -s ../etc /tmp/up; ln -s real /tmp/rel").exitCode()).isZero();
+        for (String path : List.of("/tmp/abs/passwd", "/tmp/up/passwd")) {
+            assertRefused("read " + path, () -> backend.readFile(s, path, 1 << 20));
+            assertRefused("write " + path, () -> backend.writeFile(s, new FileContent(path + "-new", new byte[] {1})));
+            assertRefused("delete " + path, () -> backend.deleteFile(s, path));
+        }
+        assertThat(backend.readFile(s, "/tmp/rel/inside.txt", 100).utf8()).as("a relative link inside")
+                .contains("inside");
+        backend.writeFile(s, new FileContent("/tmp/rel/more.txt", "more".getBytes(StandardCharsets.UTF_8)));
+        assertThat(backend.readFile(s, "/tmp/real/more.txt", 100).utf8()).contains("more");
+    }
+
+    private static void assertRefused(String what, org.assertj.core.api.ThrowableAssert.ThrowingCallable op) {
+        assertThat(catchThrowableOfType(AgentKernelException.class, op)).as(what + " is refused").isNotNull()
+                .extracting(AgentKernelException::code).isEqualTo(ErrorCode.INVALID_REQUEST);
+    }
+
     @Test
     void writesAreAtomicAReaderSeesTheOldOrTheNewContentNeverAMix() throws Exception {
         String s = create("atomic", SecurityProfile.MODERATE);

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * The filesystem of one fake sandbox, with the semantics {@link dev.agentkernel.core.Backend} promises and the
  * contract test pins: paths resolve in the sandbox's own view, symbolic links in parent directories are followed
- * (inside the sandbox), a link as the last component is refused for read and write and removed itself on delete,
+ * when they stay inside the directory holding them (the agent's path rule), a link as the last component is refused for read and write and removed itself on delete,
  * parents are created on write, directories and devices are not files, a read-only root (restrictive profile) is
  * writable only under {@code /tmp} and {@code /workspace}. Not thread-safe: the backend's engine lock guards it.
  */
@@ -135,7 +135,11 @@ final class FakeFileSystem {
                 if (++hops > MAX_LINK_HOPS) {
                     throw invalid(verb, normal, sandbox, "too many levels of symbolic links");
                 }
-                next = absolute(dir, link.target());
+                next = inside(dir, link.target());
+                if (next == null) {
+                    throw invalid(verb, normal, sandbox, "a symbolic link on the path leads outside the directory "
+                            + "holding it");
+                }
                 n = nodes.get(next);
             }
             if (n == null) {
@@ -194,6 +198,36 @@ final class FakeFileSystem {
 
     private static String join(String dir, String name) {
         return dir.equals("/") ? "/" + name : dir + "/" + name;
+    }
+
+    /**
+     * The target of a link in a parent position, made absolute against the link's directory {@code dir}, or null
+     * when it leaves that directory: an absolute target must lie under {@code dir}, and ".." may never climb above
+     * it, not even on the way (the agent's path rule).
+     */
+    private static String inside(String dir, String target) {
+        String rest = target;
+        if (target.startsWith("/") && !dir.equals("/")) {
+            if (!target.equals(dir) && !target.startsWith(dir + "/")) {
+                return null;
+            }
+            rest = target.substring(dir.length());
+        }
+        List<String> parts = new ArrayList<>();
+        for (String s : rest.split("/")) {
+            if (s.isEmpty() || s.equals(".")) {
+                continue;
+            }
+            if (s.equals("..")) {
+                if (parts.isEmpty()) {
+                    return null;
+                }
+                parts.remove(parts.size() - 1);
+                continue;
+            }
+            parts.add(s);
+        }
+        return parts.isEmpty() ? dir : join(dir, String.join("/", parts));
     }
 
     /** A link target made absolute against the link's directory, with "." and ".." applied (never above "/"). */

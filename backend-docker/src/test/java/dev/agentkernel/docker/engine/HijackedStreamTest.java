@@ -1,8 +1,10 @@
-package dev.agentkernel.docker;
+package dev.agentkernel.docker.engine;
 
+import com.github.dockerjava.core.DefaultDockerClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,14 +25,19 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-/** The hijacked exec protocol against a scripted engine on a temporary unix socket (no Docker). */
+/**
+ * The hijacked stream (exec start shown) against a scripted engine on a temporary unix socket, directly and behind a
+ * TLS proxy (no Docker).
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class HijackedExecTest {
+class HijackedStreamTest {
     private final Path dir;
     private final Path socket;
     private final ServerSocketChannel server;
+    @TempDir
+    Path certs;
 
-    HijackedExecTest() throws IOException {
+    HijackedStreamTest() throws IOException {
         dir = Files.createTempDirectory("hijack");
         socket = dir.resolve("engine.sock");
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -45,7 +52,7 @@ class HijackedExecTest {
     }
 
     private EngineEndpoint endpoint() {
-        return new EngineEndpoint(URI.create("unix://" + socket));
+        return EngineEndpoint.plain(URI.create("unix://" + socket));
     }
 
     /** Accepts one connection, reads the request head and the stdin until EOF, then answers with {@code reply}. */
@@ -108,6 +115,57 @@ class HijackedExecTest {
 
     @Test
     void sendsTheUpgradeRequestDeliversStdinWithEofAndDemultiplexesFrames() throws Exception {
+        exchange(endpoint());
+    }
+
+    /**
+     * The same exchange with the engine behind TLS: the client certificate from {@code DOCKER_CERT_PATH} is shown,
+     * and our EOF (a TLS close_notify) still reaches the engine as the end of stdin.
+     */
+    @Test
+    void overTlsTheSameExchangeWorks() throws Exception {
+        TestCertificates ca = new TestCertificates("agentkernel test CA");
+        try (TlsEngineProxy proxy = new TlsEngineProxy(ca.serverContext(ca.server("127.0.0.1")), socket)) {
+            EngineEndpoint tls = tlsEndpoint(proxy, ca.writeCertPath(certs.resolve("client"), ca.client()));
+            assertThat(tls.tls()).isTrue();
+            exchange(tls);
+            assertThat(proxy.upgrades()).containsExactly("POST /exec/abc123/start HTTP/1.1");
+            assertThat(proxy.upgradeProtocols()).containsExactly("TLSv1.3");
+        }
+    }
+
+    /** Without the host check, anyone holding any certificate of the CA could pose as the engine. */
+    @Test
+    void anEngineWhoseCertificateNamesAnotherHostIsRefused() throws Exception {
+        TestCertificates ca = new TestCertificates("agentkernel test CA");
+        try (TlsEngineProxy proxy = new TlsEngineProxy(ca.serverContext(ca.server("elsewhere.invalid")), socket)) {
+            EngineEndpoint tls = tlsEndpoint(proxy, ca.writeCertPath(certs.resolve("client"), ca.client()));
+            assertThat(catchThrowableOfType(javax.net.ssl.SSLHandshakeException.class,
+                    () -> HijackedStream.open(tls, "/exec/x/start", "{}"))).isNotNull();
+            assertThat(proxy.upgrades()).isEmpty();
+        }
+    }
+
+    @Test
+    void anEngineSignedByAnotherCaIsRefused() throws Exception {
+        TestCertificates ours = new TestCertificates("agentkernel test CA");
+        TestCertificates other = new TestCertificates("someone else's CA");
+        try (TlsEngineProxy proxy = new TlsEngineProxy(other.serverContext(other.server("127.0.0.1")), socket)) {
+            EngineEndpoint tls = tlsEndpoint(proxy, ours.writeCertPath(certs.resolve("client"), ours.client()));
+            assertThat(catchThrowableOfType(javax.net.ssl.SSLHandshakeException.class,
+                    () -> HijackedStream.open(tls, "/exec/x/start", "{}"))).isNotNull();
+            assertThat(proxy.upgrades()).isEmpty();
+        }
+    }
+
+    /** As docker-java reads {@code DOCKER_HOST}, {@code DOCKER_TLS_VERIFY=1} and {@code DOCKER_CERT_PATH}. */
+    static EngineEndpoint tlsEndpoint(TlsEngineProxy proxy, Path certPath) {
+        return EngineEndpoint.of(DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(proxy.dockerHost()).withDockerTlsVerify(true)
+                .withDockerCertPath(certPath.toString()).build());
+    }
+
+    private void exchange(EngineEndpoint endpoint) throws Exception {
         byte[] out1 = frame(1, "hello ");
         byte[] err = frame(2, "oops\n");
         byte[] out2 = frame(1, "world\n");
@@ -119,9 +177,9 @@ class HijackedExecTest {
                 java.util.Arrays.copyOfRange(all, 0, 3), java.util.Arrays.copyOfRange(all, 3, 11),
                 java.util.Arrays.copyOfRange(all, 11, all.length));
         List<String> got = new ArrayList<>();
-        try (HijackedExec h = HijackedExec.start(endpoint(), "abc123")) {
-            h.writeFully("input".getBytes(StandardCharsets.UTF_8));
-            h.shutdownStdin();
+        try (HijackedStream h = HijackedStream.open(endpoint, "/exec/abc123/start", "{\"Detach\":false,\"Tty\":false}")) {
+            h.write("input".getBytes(StandardCharsets.UTF_8));
+            h.shutdownOutput();
             h.readFrames((stream, b, off, len) -> got.add(stream + ":" + new String(b, off, len, StandardCharsets.UTF_8)));
         }
         String[] seen = engine.get(10, TimeUnit.SECONDS);
@@ -136,9 +194,9 @@ class HijackedExecTest {
     void aRefusedStartCarriesTheStatus() throws Exception {
         CompletableFuture<String[]> engine = engine(ascii("HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 45\r\n\r\n{\"message\":\"Container abc is not running\"}\n"));
-        HijackedExec.StartRefusedException e = catchThrowableOfType(HijackedExec.StartRefusedException.class,
-                () -> HijackedExec.start(endpoint(), "abc"));
-        assertThat(e.status).isEqualTo(409);
+        HijackedStream.RefusedException e = catchThrowableOfType(HijackedStream.RefusedException.class,
+                () -> HijackedStream.open(endpoint(), "/exec/abc/start", "{\"Detach\":false,\"Tty\":false}"));
+        assertThat(e.status()).isEqualTo(409);
         assertThat(e.getMessage()).contains("not running");
         engine.get(10, TimeUnit.SECONDS);
     }
@@ -148,8 +206,8 @@ class HijackedExecTest {
         byte[] f = frame(1, "truncated payload");
         CompletableFuture<String[]> engine = engine(ascii("HTTP/1.1 101 UPGRADED\r\n\r\n"),
                 java.util.Arrays.copyOfRange(f, 0, f.length - 4));
-        try (HijackedExec h = HijackedExec.start(endpoint(), "x")) {
-            h.shutdownStdin();
+        try (HijackedStream h = HijackedStream.open(endpoint(), "/exec/x/start", "{\"Detach\":false,\"Tty\":false}")) {
+            h.shutdownOutput();
             assertThat(catchThrowableOfType(IOException.class, () -> h.readFrames((s, b, o, l) -> { })))
                     .hasMessageContaining("inside a frame");
         }
