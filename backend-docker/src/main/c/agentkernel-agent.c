@@ -36,12 +36,20 @@
  *   DLIST  string id (empty = all)          DINFO  one per command, see send_dinfo(); then DONE u64 count
  *   DLOGS  u8 stream (0 out, 1 err), id     DLOG   kept output bytes; then DONE u64 size
  *   DKILL  string id                        DONE   0 (the command's tree is killed, see the kill rule)
+ *   PTY    u32 rows, u32 cols, then as EXEC: the command runs on a new pseudo-terminal (see below); its
+ *          output comes as STDOUT, its input goes as STDIN, it ends with EXIT or ERROR like an exec
+ *   RESIZE u32 rows, u32 cols (TIOCSWINSZ on the PTY request with this id; no answer, ignored when gone)
  *
  * Detached commands (DSTART..DKILL): started like an EXEC, but nothing is streamed; the agent keeps their output
  * (up to the request's cap per stream, the rest dropped and flagged truncated), their exit status and their record
  * after they end, so a client that reconnects (a restarted server) finds them. At most MAX_DETACHED records are
  * kept (the oldest ended one makes room; when all are running DSTART fails with EAGAIN). They die with the agent,
  * and so with the sandbox. An unknown id is ERROR ENOENT.
+ *
+ * PTY: the agent opens /dev/ptmx (the sandbox's own devpts), sets the initial size, and starts the command as
+ * the leader of a new session with the terminal's slave side as its controlling terminal and fds 0/1/2, so
+ * Ctrl-C typed by the client reaches the foreground process group through the line discipline. For the kill
+ * and stray rules a PTY request is an exec: same marker, same session, killed when the client sends KILL.
  *
  * Kill rule (timeout, KILL): every command starts a new session and carries the marker
  * AGENTKERNEL_EXEC_ID=<agent pid>.<seq> in its environment (the name the docker-exec path uses too; a
@@ -77,6 +85,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -106,6 +115,7 @@
 enum {
     Q_HELLO = 0x01, Q_EXEC = 0x02, Q_STDIN = 0x03, Q_KILL = 0x04, Q_FREAD = 0x05, Q_FWRITE = 0x06,
     Q_FDATA = 0x07, Q_FDELETE = 0x08, Q_PING = 0x09,
+    Q_PTY = 0x20, Q_RESIZE = 0x21,
     Q_ANSWERED = 0x7f, /* internal: a PING already answered by service_input(), left in place in the buffer */
     R_HELLO = 0x81, R_STDOUT = 0x82, R_STDERR = 0x83, R_EXIT = 0x84, R_ERROR = 0x85, R_FDATA = 0x86, R_DONE = 0x87,
     R_PONG = 0x88, R_STDIN_ACK = 0x89,
@@ -135,6 +145,7 @@ struct exec {
     int truncated, timed_out, cancelled, exited, status;
     char marker[64];           /* MARKER_VAR=value, in the command's environment */
     int64_t grace_until;       /* after the command exited: report by then even if pipes stay open */
+    int is_pty;                /* out_fd is a PTY master (in_fd a dup of it) */
     int detached;              /* started by DSTART: output kept below, no EXIT sent, the record outlives its end */
     char did[MAX_DETACHED_ID + 1];
     char **argv;               /* detached: the command, for DINFO */
@@ -515,11 +526,40 @@ static char **merge_env(char **extra, size_t n_extra, char *marker) {
 }
 
 /*
+ * A pseudo-terminal laid out like the exec's pipes, so the spawn code stays one: the slave side as in[0], out[1]
+ * and err[1] (the command's 0/1/2), the master as out[0] (read) and a dup of it as in[1] (written, and closed on
+ * the client's EOF without ending the output); err[0] is -1, a terminal has one output stream.
+ */
+static int open_pty(const struct winsize *ws, int in[2], int out[2], int err[2]) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) return -1;
+    char name[64];
+    int slave = -1;
+    if (grantpt(master) == 0 && unlockpt(master) == 0 && ptsname_r(master, name, sizeof name) == 0)
+        slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) { int e = errno; close(master); errno = e; return -1; }
+    ioctl(master, TIOCSWINSZ, ws);
+    in[0] = slave;
+    out[1] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+    err[1] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+    out[0] = master;
+    in[1] = fcntl(master, F_DUPFD_CLOEXEC, 3);
+    err[0] = -1;
+    if (out[1] < 0 || err[1] < 0 || in[1] < 0) {
+        int e = errno;
+        close(slave); close(out[1]); close(err[1]); close(master); close(in[1]);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * EXEC payload: u32 flags (bit0: stdin frames follow; otherwise stdin is at EOF at once),
  * u64 timeout ms (0 none), u64 max bytes per output stream, u32 argc, argc strings, u32 envc,
  * envc "K=V" strings, workdir string (empty = the sandbox's default). Strings are u32 length + bytes.
  */
-static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
+static void start_exec(uint32_t id, const unsigned char *payload, size_t len, const struct winsize *ws) {
     last_started = NULL;
     struct rd r = { payload, len, 0 };
     uint32_t flags = rd32(&r);
@@ -554,7 +594,13 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
     char **envp = merge_env(envx, envc, marker);
 
     int in[2], out[2], err[2], report[2];
-    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
+    if (ws && open_pty(ws, in, out, err) < 0) {
+        char text[120];
+        snprintf(text, sizeof text, "pseudo-terminal: %s", strerror(errno));
+        send_error(id, errno, STAGE_SPAWN, text);
+        goto done;
+    }
+    if ((!ws && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) || pipe2(report, O_CLOEXEC)) {
         char text[120];
         snprintf(text, sizeof text, "pipe: %s", strerror(errno));
         send_error(id, errno, STAGE_SPAWN, text);
@@ -585,6 +631,9 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
         sigprocmask(SIG_SETMASK, &all, NULL);
         signal(SIGPIPE, SIG_DFL);
         setsid();
+        /* A PTY request: the slave (in[0]) becomes our controlling terminal, so the line discipline's signals
+           (Ctrl-C, Ctrl-Z) and a hangup reach this session's foreground group. */
+        if (ws) ioctl(in[0], TIOCSCTTY, 0);
         /* The command, not the agent, is the OOM killer's first victim: a memory bomb must not take the sandbox
            down with it (raising one's own score needs no privilege; as on the docker-exec path). */
         int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -628,6 +677,7 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
     e->out_fd = out[0];
     e->err_fd = err[0];
     set_nonblock(e->in_fd); set_nonblock(e->out_fd); set_nonblock(e->err_fd);
+    e->is_pty = ws != NULL;
     e->max_out = max_out ? max_out : UINT64_MAX;
     /* Saturates: a timeout of centuries is no timeout, never an overflow into the past. */
     e->deadline = timeout_ms ? now_ms() + (int64_t) (timeout_ms < MAX_TIMEOUT_MS ? timeout_ms : MAX_TIMEOUT_MS) : 0;
@@ -639,6 +689,28 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len) {
 done:
     free(envp);
     free_strv(argv); free_strv(envx); free(workdir);
+}
+
+/* PTY payload: u32 rows, u32 cols, then an EXEC payload. */
+static void start_pty(uint32_t id, const unsigned char *payload, size_t len) {
+    if (len < 8) { send_error(id, EINVAL, STAGE_PROTOCOL, "bad pty request"); return; }
+    uint32_t rows = get32(payload), cols = get32(payload + 4);
+    if (rows == 0 || cols == 0 || rows > 10000 || cols > 10000) {
+        send_error(id, EINVAL, STAGE_PROTOCOL, "bad terminal size");
+        return;
+    }
+    struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
+    start_exec(id, payload + 8, len - 8, &ws);
+}
+
+/* RESIZE payload: u32 rows, u32 cols; the kernel sends SIGWINCH to the terminal's foreground group. */
+static void resize_pty(uint32_t id, const unsigned char *payload, size_t len) {
+    struct exec *e = find_exec(id);
+    if (!e || !e->is_pty || e->out_fd < 0 || len != 8) return;
+    uint32_t rows = get32(payload), cols = get32(payload + 4);
+    if (rows == 0 || cols == 0 || rows > 10000 || cols > 10000) return;
+    struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
+    ioctl(e->out_fd, TIOCSWINSZ, &ws);
 }
 
 /* Tells the client how much of the exec's stdin is consumed, so it may send more (see STDIN_WINDOW). */
@@ -1077,7 +1149,7 @@ static void detached_start(uint32_t id, const unsigned char *payload, size_t len
     if (!copy) die("malloc");
     memcpy(copy, r.p, r.left);
     if (r.left >= 4) copy[3] &= (unsigned char) ~1u;
-    start_exec(id, copy, r.left);
+    start_exec(id, copy, r.left, NULL);
     free(copy);
     struct exec *e = last_started;
     if (!e) { free_strv(argv); free(did); return; } /* start_exec() answered ERROR */
@@ -1207,7 +1279,9 @@ static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size
         send_frame(R_HELLO, id, r, sizeof r);
         break;
     }
-    case Q_EXEC: start_exec(id, p, len); break;
+    case Q_EXEC: start_exec(id, p, len, NULL); break;
+    case Q_PTY: start_pty(id, p, len); break;
+    case Q_RESIZE: resize_pty(id, p, len); break;
     case Q_STDIN: queue_stdin(id, p, len); break;
     case Q_KILL: {
         struct exec *e = find_exec(id);

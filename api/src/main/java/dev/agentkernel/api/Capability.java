@@ -25,7 +25,9 @@ public enum Capability {
     /** Commands can run in the background, owned by the sandbox, with their status and output kept there. */
     DETACHED_COMMANDS,
     /** Commands can run as root inside the sandbox ({@code sudo: true}) where the profile allows it. */
-    SUDO;
+    SUDO,
+    /** Interactive commands on a pseudo-terminal ({@link Sandboxes#openPty}). */
+    PTY;
 
     /** The wire form, e.g. {@code stop_keeps_files}. */
     public String wireName() {

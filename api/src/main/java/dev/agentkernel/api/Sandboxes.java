@@ -58,6 +58,13 @@ public interface Sandboxes extends AutoCloseable {
     /** Runs a command in a running named sandbox; a stopped one is {@code CONFLICT}. */
     ExecResult execStreaming(String name, ExecRequest request, RunListener listener, Cancellation cancellation);
 
+    /**
+     * Starts an interactive command on a pseudo-terminal in a running named sandbox; it runs until it exits or the
+     * session is closed, or {@code pty.idle_timeout_ms} pass without input or output (no command timeout). Needs
+     * {@link Capability#PTY}; at most {@code pty.max_sessions_per_sandbox} at once per sandbox ({@code BUSY} beyond).
+     */
+    PtySession openPty(String name, PtyRequest request, PtyListener listener);
+
     /** Starts a stopped sandbox; a running one is left as it is. */
     SandboxInfo start(String name);
 

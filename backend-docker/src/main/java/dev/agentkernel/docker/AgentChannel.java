@@ -12,6 +12,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.docker.agent.AgentClient;
 import dev.agentkernel.docker.agent.AgentSupport;
 
@@ -56,6 +59,11 @@ final class AgentChannel implements SandboxChannel {
             agent.deleteFile(path);
             return null;
         });
+    }
+
+    @Override
+    public PtySession openPty(PtyRequest request, PtyListener listener) {
+        return call(agent -> agent.openPty(request, listener));
     }
 
     /** Whether the agent, and so every command it starts, runs as root: then sudo needs nothing more. */

@@ -28,6 +28,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
@@ -250,6 +253,7 @@ public final class DockerBackend implements Backend {
                 Capability.NETWORK_ISOLATION, Capability.PID_LIMIT, Capability.SNAPSHOTS, Capability.VOLUMES);
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
+            c.add(Capability.PTY);
             c.add(Capability.DETACHED_COMMANDS);
         }
         c.add(Capability.SUDO);
@@ -495,6 +499,12 @@ public final class DockerBackend implements Backend {
         // A sudo command whose agent is not root goes through docker exec as root (see SandboxChannels).
         return channels.forCommand(name, request).exec(request, listener == null ? OutputListener.NONE : listener,
                 cancellation == null ? Cancellation.create() : cancellation);
+    }
+
+    /** Through the agent only: a sandbox on the docker exec path has no terminal (its channel says so). */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        return channels.of(name).openPty(request, listener);
     }
 
     // ---- detached commands: kept by the sandbox's agent (see agentkernel-agent.c), so they outlive us

@@ -8,6 +8,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 
 /**
  * How commands and file operations reach one running sandbox: through its in-sandbox agent
@@ -31,6 +34,12 @@ interface SandboxChannel {
 
     /** Deletes a file (a link itself, never its target); {@code path} is validated. */
     void deleteFile(String path);
+
+    /** A terminal; see {@link dev.agentkernel.core.Backend#openPty}. Only the agent can open one in the sandbox. */
+    default PtySession openPty(PtyRequest request, PtyListener listener) {
+        throw new AgentKernelException.UnsupportedException("This sandbox runs commands through docker exec, which "
+                + "opens no terminals: they need the in-sandbox agent (docker.exec=auto or agent)");
+    }
 
     // ---- detached commands: only the agent keeps them (docker exec has nobody in the sandbox to own them)
 

@@ -9,6 +9,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
@@ -122,6 +125,7 @@ public final class KubernetesBackend implements Backend {
         Set<Capability> c = EnumSet.of(Capability.STOP_START, Capability.NETWORK_ISOLATION);
         if (usesAgent()) {
             c.add(Capability.AGENT_TRANSPORT);
+            c.add(Capability.PTY);
         }
         return c;
     }
@@ -507,6 +511,17 @@ public final class KubernetesBackend implements Backend {
             return onAgent(pod, name, a -> a.exec(request, l, cancel));
         }
         return onPodExec(pod, name, () -> podExec.exec(pod.getMetadata().getName(), request, l, cancel));
+    }
+
+    /** Through the pod's agent (the same protocol over attach); pods without it have no terminal. */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        Pod pod = requireRunning(name);
+        if (!viaAgent(pod)) {
+            throw new AgentKernelException.UnsupportedException("Sandbox '" + name
+                    + "' runs without the agent, which terminals need");
+        }
+        return onAgent(pod, name, a -> a.openPty(request, listener));
     }
 
     @Override

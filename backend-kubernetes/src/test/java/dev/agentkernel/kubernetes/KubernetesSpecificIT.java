@@ -3,6 +3,9 @@ package dev.agentkernel.kubernetes;
 import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SandboxStatus;
@@ -13,7 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +52,42 @@ class KubernetesSpecificIT {
     @Test
     void capabilitiesAreExplicit() {
         assertThat(backend.capabilities()).contains(Capability.STOP_START, Capability.NETWORK_ISOLATION,
-                Capability.AGENT_TRANSPORT).doesNotContain(Capability.STOP_KEEPS_FILES, Capability.PID_LIMIT,
+                Capability.AGENT_TRANSPORT, Capability.PTY).doesNotContain(Capability.STOP_KEEPS_FILES, Capability.PID_LIMIT,
                 Capability.SNAPSHOTS, Capability.VOLUMES);
+    }
+
+    /** The agent's terminal over pod attach: the same protocol as on Docker, so the same behaviour. */
+    @Test
+    void aTerminalThroughThePodsAgent() throws Exception {
+        String name = "k8s-pty-" + UUID.randomUUID().toString().substring(0, 8);
+        backend.create(new SandboxSpec(name, SimCluster.IMAGE, 1, 128, SecurityProfile.RESTRICTIVE, Map.of(), Map.of(),
+                SandboxKind.NAMED));
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PtyRequest request = new PtyRequest(List.of("sh", "-c", "tty; stty size; read line; echo got-$line; exit 6"),
+                    Map.of(), null, 33, 77);
+            PtySession pty = backend.openPty(name, request, new PtyListener() {
+                @Override
+                public void onOutput(byte[] data) {
+                    synchronized (out) {
+                        out.write(data, 0, data.length);
+                    }
+                }
+
+                @Override
+                public void onExit(int exitCode) {
+                }
+            });
+            pty.write("hello\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(pty.exitCode().get(60, TimeUnit.SECONDS)).isEqualTo(6);
+            String text;
+            synchronized (out) {
+                text = out.toString(StandardCharsets.UTF_8);
+            }
+            assertThat(text).containsPattern("/dev/pts/\\d+").contains("33 77").contains("got-hello");
+        } finally {
+            backend.remove(name);
+        }
     }
 
     @Test

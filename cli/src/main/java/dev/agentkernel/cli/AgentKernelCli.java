@@ -9,6 +9,7 @@ import dev.agentkernel.cli.commands.CpCommand;
 import dev.agentkernel.cli.commands.CreateCommand;
 import dev.agentkernel.cli.commands.DoctorCommand;
 import dev.agentkernel.cli.commands.ExecCommand;
+import dev.agentkernel.cli.commands.ShellCommand;
 import dev.agentkernel.cli.commands.InfoCommand;
 import dev.agentkernel.cli.commands.LogsCommand;
 import dev.agentkernel.cli.commands.LsCommand;
@@ -75,6 +76,7 @@ import java.util.concurrent.Callable;
                 StopCommand.class,
                 RmCommand.class,
                 ExecCommand.class,
+                ShellCommand.class,
                 LsCommand.class,
                 InfoCommand.class,
                 CpCommand.class,

@@ -14,6 +14,9 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
@@ -66,6 +69,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -101,6 +106,10 @@ public final class AgentKernelClient implements Sandboxes {
     private final URI baseUri;
     private final Duration timeout;
     private final HttpTransport transport;
+    private final HttpClient http;
+    private final ObjectMapper mapper;
+    /** Adds the key's header (name, value) to a request of either kind (HTTP, WebSocket). */
+    private final Consumer<BiConsumer<String, String>> auth;
 
     private AgentKernelClient(Builder b) {
         this.baseUri = b.baseUri;
@@ -115,16 +124,19 @@ public final class AgentKernelClient implements Sandboxes {
         }
         String apiKey = b.apiKey;
         boolean bearer = b.bearer;
-        this.transport = new HttpTransport(baseUri, http.build(), mapper, timeout, request -> {
+        this.auth = header -> {
             // The server accepts either header but refuses a request that carries both.
             if (apiKey != null) {
                 if (bearer) {
-                    request.header("Authorization", "Bearer " + apiKey);
+                    header.accept("Authorization", "Bearer " + apiKey);
                 } else {
-                    request.header("X-API-Key", apiKey);
+                    header.accept("X-API-Key", apiKey);
                 }
             }
-        });
+        };
+        this.http = http.build();
+        this.mapper = mapper;
+        this.transport = new HttpTransport(baseUri, this.http, mapper, timeout, request -> auth.accept(request::header));
     }
 
     /** A client configured from the environment ({@code AGENTKERNEL_BASE_URL}, {@code AGENTKERNEL_API_KEY}). */
@@ -248,6 +260,16 @@ public final class AgentKernelClient implements Sandboxes {
     /** The events of {@code POST /sandboxes/{name}/exec/stream}; close the stream to cancel the command. */
     public EventStream execStream(String name, ExecRequest request) {
         return transport.stream(sandboxPath(name) + "/exec/stream", Wire.execBody(request));
+    }
+
+    /**
+     * {@code GET /sandboxes/{name}/pty} as a WebSocket; returns once the server opened the terminal (or throws its
+     * error: not found, busy, unsupported). Output and the end come on the JDK WebSocket's threads.
+     */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return RemotePty.open(http, baseUri, sandboxPath(name) + "/pty", request, listener, mapper, timeout, auth);
     }
 
     @Override

@@ -14,6 +14,9 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
@@ -74,6 +77,11 @@ final class LazySandboxes implements Sandboxes {
     @Override
     public RunResult runStreaming(RunRequest request, RunListener listener, Cancellation cancellation) {
         return delegate().runStreaming(request, listener, cancellation);
+    }
+
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        return delegate().openPty(name, request, listener);
     }
 
     @Override

@@ -16,6 +16,9 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.RunListener;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
@@ -41,6 +44,7 @@ import dev.agentkernel.core.internal.MeasuredBackend;
 import dev.agentkernel.core.internal.MetricsRelay;
 import dev.agentkernel.core.internal.OwnerLiveness;
 import dev.agentkernel.core.internal.Provisioning;
+import dev.agentkernel.core.internal.PtySessions;
 import dev.agentkernel.core.internal.Reaper;
 import dev.agentkernel.core.internal.SecretStore;
 import dev.agentkernel.core.internal.Runs;
@@ -109,6 +113,7 @@ public final class AgentKernel implements Sandboxes {
     private final LeaseKeeper lease;
     private final Duration reconcileInterval;
     private final MetricsRelay metrics = new MetricsRelay();
+    private final PtySessions terminals;
     private final Expiries expiries;
     private final Duration expiryInterval;
     private final SecretStore secrets;
@@ -141,6 +146,7 @@ public final class AgentKernel implements Sandboxes {
                 b.reconcileFilter, pool::prune);
         this.lease = new LeaseKeeper(backend.leases(), backend.instanceId(), b.leaseTtl);
         this.reconcileInterval = b.reconcileInterval;
+        this.terminals = new PtySessions(config.pty());
         // The expiry table sits beside the audit log the configuration names; a kernel given its own log (tests)
         // keeps it in memory unless told where.
         Path expiryFile = b.expiryFile != null ? b.expiryFile
@@ -392,6 +398,15 @@ public final class AgentKernel implements Sandboxes {
         }
     }
 
+    /** Not counted as a command in flight (it may stay open for hours): bounded per sandbox instead. */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        named(name);
+        return terminals.open(name, listener, l -> backend.openPty(name, request, l));
+    }
+
     public SandboxInfo stop(String name) {
         named(name);
         return backend.stop(name);
@@ -633,6 +648,7 @@ public final class AgentKernel implements Sandboxes {
             state = State.CLOSED;
         }
         reaper.close();
+        terminals.close();
         expiries.close();
         inFlight.closeAndCancelAll();
         runs.stopBatches();

@@ -11,6 +11,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 
@@ -93,6 +96,15 @@ public interface Backend extends AutoCloseable {
 
     default ExecResult exec(String name, ExecRequest request) {
         return exec(name, request, OutputListener.NONE, Cancellation.create());
+    }
+
+    /**
+     * Starts an interactive command on a pseudo-terminal in a running sandbox and returns at once (see
+     * {@link PtySession}); closing the session kills the command's process tree. Only called with
+     * {@link Capability#PTY}.
+     */
+    default PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no terminals");
     }
 
     /**

@@ -10,6 +10,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 
@@ -87,6 +90,11 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
         return delegate.exec(name, request, listener, cancellation);
+    }
+
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        return delegate.openPty(name, request, listener);
     }
 
     @Override

@@ -82,7 +82,9 @@ public final class AgentKernelServer implements AutoCloseable {
             ApiRouter.Guards guards = new ApiRouter.Guards(connections, new HostAllowlist(options.host(), options.allowedHosts()),
                     new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics, accessLog,
                     (ctx, reason) -> auditRefusal(vertx, kernel, ctx, reason));
-            Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system, new StoreHandlers(kernel, calls));
+            PtyHandler terminals = new PtyHandler(kernel, workers, connections, options.streamBufferBytes());
+            Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system, new StoreHandlers(kernel, calls),
+                    terminals);
             HttpServerOptions httpOptions = new HttpServerOptions()
                     .setHost(options.host())
                     .setPort(options.port())

@@ -41,6 +41,7 @@ public enum ApiRoute {
     LIST_SECRETS("GET", "/secrets", "listSecrets", false),
     SET_SECRET("PUT", "/secrets/{key}", "setSecret", true),
     REMOVE_SECRET("DELETE", "/secrets/{key}", "removeSecret", false),
+    OPEN_PTY("GET", "/sandboxes/{name}/pty", "openPty", false),
     POOL("GET", "/pool", "getPool", false),
     METRICS("GET", "/metrics", "getMetrics", false),
     OPENAPI("GET", "/openapi.yaml", "getOpenApi", false),

@@ -36,7 +36,7 @@ final class ApiRouter {
     }
 
     static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
-                         SystemHandlers system, StoreHandlers stores) {
+                         SystemHandlers system, StoreHandlers stores, PtyHandler terminals) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
             long started = System.nanoTime();
@@ -81,7 +81,7 @@ final class ApiRouter {
             if (op.jsonBody()) {
                 route.handler(body);
             }
-            route.handler(handler(op, commands, sandboxes, system, stores));
+            route.handler(handler(op, commands, sandboxes, system, stores, terminals));
         }
 
         router.route().failureHandler(FailureRenderer::handle);
@@ -114,7 +114,7 @@ final class ApiRouter {
 
     /** Exhaustive: a new operation without a handler does not compile. */
     private static Handler<RoutingContext> handler(ApiRoute op, CommandHandlers c, SandboxHandlers s, SystemHandlers sys,
-                                                   StoreHandlers st) {
+                                                   StoreHandlers st, PtyHandler pty) {
         return switch (op) {
             case HEALTH -> sys::health;
             case RUN -> c::run;
@@ -132,6 +132,7 @@ final class ApiRouter {
             case WRITE_FILE -> s::writeFile;
             case DELETE_FILE -> s::deleteFile;
             case SANDBOX_LOGS -> s::logs;
+            case OPEN_PTY -> pty::open;
             case LIST_SNAPSHOTS -> st::listSnapshots;
             case TAKE_SNAPSHOT -> st::takeSnapshot;
             case GET_SNAPSHOT -> st::getSnapshot;

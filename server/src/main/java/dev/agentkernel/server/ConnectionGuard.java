@@ -69,6 +69,15 @@ final class ConnectionGuard {
         }
     }
 
+    /** The connection became a WebSocket: it is busy until it closes, however quiet (the terminal has its own limit). */
+    void upgraded(HttpConnection connection) {
+        State s = states.get(connection);
+        if (s != null) {
+            s.active++;
+            cancel(s);
+        }
+    }
+
     private void armIdle(HttpConnection connection, State s) {
         cancel(s);
         s.timer = vertx.setTimer(idleMs, id -> {

@@ -52,7 +52,8 @@ class OpenApiContractTest {
             Router router = ApiRouter.create(vertx, new ApiRouter.Guards(null, new HostAllowlist("127.0.0.1", java.util.List.of()),
                     new ApiKeyCheck(null), java.util.List.of(), 1024, new ServerMetrics(), new AccessLog(), (c, r) -> io.vertx.core.Future.succeededFuture()),
                     new CommandHandlers(null, null, null, null, null),
-                    new SandboxHandlers(null, null), new SystemHandlers(vertx, null, null, null, "test"), new StoreHandlers(null, null));
+                    new SandboxHandlers(null, null), new SystemHandlers(vertx, null, null, null, "test"), new StoreHandlers(null, null),
+                    new PtyHandler(null, null, null, 1));
             Set<String> served = new HashSet<>();
             for (Route r : router.getRoutes()) {
                 if (r.getPath() != null && r.methods() != null) {

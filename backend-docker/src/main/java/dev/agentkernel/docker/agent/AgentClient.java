@@ -7,6 +7,9 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.OutputCollector;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 /**
  * Talks to one {@code agentkernel-agent} over a byte stream pair (a container's attached stdio, or a local
@@ -195,7 +199,7 @@ public final class AgentClient implements AutoCloseable {
     public ExecResult exec(ExecRequest request, OutputListener listener, Cancellation cancellation) {
         long started = System.nanoTime();
         OutputCollector collector = new OutputCollector(request.maxOutputBytes(), listener);
-        ExecCall call = new ExecCall(collector, request.maxOutputBytes());
+        ExecCall call = new ExecCall(collector::accept, request.maxOutputBytes());
         int id = nextId();
         byte[] stdin = request.stdin();
         boolean stdinFollows = stdin != null && stdin.length > 0;
@@ -265,15 +269,116 @@ public final class AgentClient implements AutoCloseable {
             throw new AgentKernelException.BackendUnavailableException("The agent of sandbox '" + sandbox
                     + "' refused the command: " + error.message(), null);
         }
-        int code = error.stage() == AgentProtocol.STAGE_EXEC && error.errno() == AgentProtocol.ENOENT ? 127 : 126;
+        collector.accept(OutputChunk.Stream.STDERR, spawnMessage(error, "\n"));
+        return collector.result(spawnExitCode(error), duration, false);
+    }
+
+    private static int spawnExitCode(AgentProtocol.Error error) {
+        return error.stage() == AgentProtocol.STAGE_EXEC && error.errno() == AgentProtocol.ENOENT ? 127 : 126;
+    }
+
+    private static byte[] spawnMessage(AgentProtocol.Error error, String newline) {
         String what = switch (error.stage()) {
             case AgentProtocol.STAGE_CHDIR -> "cannot enter workdir ";
             case AgentProtocol.STAGE_SPAWN -> "cannot start the command: ";
             default -> "cannot run ";
         };
-        byte[] message = ("agentkernel: " + what + error.message() + "\n").getBytes(StandardCharsets.UTF_8);
-        collector.accept(OutputChunk.Stream.STDERR, message);
-        return collector.result(code, duration, false);
+        return ("agentkernel: " + what + error.message() + newline).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Starts a command on a new pseudo-terminal in the sandbox (see the agent's PTY request). Returns at once; the
+     * command's output and end go to {@code listener} on this connection's reader thread. A command that cannot
+     * start ends the session like a shell would (127 or 126, with the reason as output).
+     */
+    public PtySession openPty(PtyRequest request, PtyListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        ExecCall call = new ExecCall((stream, bytes) -> listener.onOutput(bytes), Long.MAX_VALUE);
+        int id = nextId();
+        long deadline = deadlineAfter(System.nanoTime(), options.fileTimeout());
+        call(id, call, new AgentFrame(AgentProtocol.PTY, id, AgentProtocol.pty(request.rows(), request.cols(),
+                request.command(), request.effectiveEnv(), request.workdir())), deadline, "terminal");
+        AgentPty session = new AgentPty(id, call);
+        call.result.whenComplete((outcome, error) -> {
+            finish(id);
+            int code = -1;
+            if (outcome instanceof AgentProtocol.Exit exit) {
+                code = exit.exitCode();
+            } else if (outcome instanceof AgentProtocol.Error e && e.stage() != AgentProtocol.STAGE_PROTOCOL) {
+                listener.onOutput(spawnMessage(e, "\r\n"));
+                code = spawnExitCode(e);
+            }
+            try {
+                listener.onExit(code);
+            } finally {
+                session.exit.complete(code);
+            }
+        });
+        return session;
+    }
+
+    /** A PTY request in flight: input within the stdin window, resizes, KILL on close. */
+    private final class AgentPty implements PtySession {
+        final int id;
+        final ExecCall call;
+        final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+        AgentPty(int id, ExecCall call) {
+            this.id = id;
+            this.call = call;
+        }
+
+        /**
+         * Ordered (one writer at a time). Waits for the agent's window at most {@link Options#backstop}: input for a
+         * terminal whose program reads nothing for that long is dropped, like keys typed into a hung terminal.
+         */
+        @Override
+        public synchronized void write(byte[] data) {
+            long deadline = deadlineAfter(System.nanoTime(), options.backstop());
+            try {
+                for (int off = 0; off < data.length && !exit.isDone(); ) {
+                    int len = Math.min(AgentProtocol.CHUNK, data.length - off);
+                    if (!call.reserveWindow(len, deadline)) {
+                        return;
+                    }
+                    writer.send(new AgentFrame(AgentProtocol.STDIN, id, Arrays.copyOfRange(data, off, off + len)), deadline);
+                    off += len;
+                }
+            } catch (IOException e) {
+                // the channel is congested past the backstop, or failed (the session ends with it): input dropped
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void resize(int rows, int cols) {
+            PtyRequest.checkSize(rows, cols);
+            if (!exit.isDone()) {
+                try {
+                    writer.send(new AgentFrame(AgentProtocol.RESIZE, id, AgentProtocol.resize(rows, cols)),
+                            deadlineAfter(System.nanoTime(), options.writeDeadline()));
+                } catch (IOException e) {
+                    // congested or failed: the session ends or the next resize gets through
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public CompletableFuture<Integer> exitCode() {
+            return exit;
+        }
+
+        @Override
+        public void close() {
+            if (!exit.isDone()) {
+                call.stopStdin();
+                writer.discard(id, AgentProtocol.STDIN);
+                sendUrgentQuietly(new AgentFrame(AgentProtocol.KILL, id, null));
+            }
+        }
     }
 
     /** Reads a regular file; over {@code maxBytes} is PAYLOAD_TOO_LARGE, and nothing beyond it is kept. */
@@ -759,7 +864,7 @@ public final class AgentClient implements AutoCloseable {
 
     private static final class ExecCall extends Call {
         final CompletableFuture<Object> result = new CompletableFuture<>();
-        final OutputCollector collector;
+        final BiConsumer<OutputChunk.Stream, byte[]> sink;
         final long maxPerStream;
         long stdout;
         long stderr;
@@ -768,8 +873,8 @@ public final class AgentClient implements AutoCloseable {
         long stdinAcked;
         boolean stdinStopped;
 
-        ExecCall(OutputCollector collector, long maxPerStream) {
-            this.collector = collector;
+        ExecCall(BiConsumer<OutputChunk.Stream, byte[]> sink, long maxPerStream) {
+            this.sink = sink;
             this.maxPerStream = maxPerStream;
         }
 
@@ -816,7 +921,7 @@ public final class AgentClient implements AutoCloseable {
 
         private void deliver(OutputChunk.Stream stream, byte[] p) {
             try {
-                collector.accept(stream, p);
+                sink.accept(stream, p);
             } catch (RuntimeException e) {
                 throw new ListenerFailed(e);
             }

@@ -36,6 +36,8 @@ public final class AgentProtocol {
     public static final byte FILE_DATA = 0x07;
     public static final byte FILE_DELETE = 0x08;
     public static final byte PING = 0x09;
+    public static final byte PTY = 0x20;
+    public static final byte RESIZE = 0x21;
     // agent -> client
     public static final byte R_HELLO = (byte) 0x81;
     public static final byte R_STDOUT = (byte) 0x82;
@@ -108,6 +110,16 @@ public final class AgentProtocol {
         return out.toByteArray();
     }
 
+    /** PTY payload: the terminal's size, then an EXEC payload (no timeout, no output cap, stdin follows). */
+    public static byte[] pty(int rows, int cols, List<String> argv, Map<String, String> env, String workdir) {
+        byte[] exec = exec(argv, env, workdir, 0, 0, true);
+        return ByteBuffer.allocate(8 + exec.length).putInt(rows).putInt(cols).put(exec).array();
+    }
+
+    public static byte[] resize(int rows, int cols) {
+        return ByteBuffer.allocate(8).putInt(rows).putInt(cols).array();
+    }
+
     public static byte[] fileRead(String path, long maxBytes) {
         byte[] p = path.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(8 + p.length).putLong(maxBytes).put(p).array();
@@ -149,7 +161,7 @@ public final class AgentProtocol {
 
     /** Frames that open a request (the agent learns the id from them). */
     static boolean opensRequest(byte type) {
-        return type == HELLO || type == EXEC || type == FILE_READ || type == FILE_WRITE || type == FILE_DELETE
+        return type == HELLO || type == EXEC || type == PTY || type == FILE_READ || type == FILE_WRITE || type == FILE_DELETE
                 || type == DETACHED_START || type == DETACHED_LIST || type == DETACHED_LOGS || type == DETACHED_KILL;
     }
 

@@ -6,6 +6,7 @@ import dev.agentkernel.core.Backend;
 import dev.agentkernel.core.CallContext;
 import dev.agentkernel.core.ForwardingBackend;
 import dev.agentkernel.core.KernelMetrics;
+import dev.agentkernel.core.internal.DaemonThreads;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.SnapshotInfo;
@@ -16,16 +17,22 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
+import org.slf4j.LoggerFactory;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.Validation;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import dev.agentkernel.api.DetachedCommand;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.Executor;
 
 /**
  * The one place audit events of sandbox operations are written: a {@link Backend} decorator. Every mutation
@@ -34,7 +41,8 @@ import java.util.TreeSet;
  * A command is also recorded before it starts ({@code command_started}), so a command is never run unrecorded.
  *
  * <p>Events: {@code sandbox_created}, {@code sandbox_started}, {@code sandbox_stopped}, {@code sandbox_removed},
- * {@code command_started}, {@code command_executed}, {@code file_read}, {@code file_written},
+ * {@code command_started}, {@code command_executed}, {@code pty_opened}, {@code pty_closed}, {@code file_read},
+ * {@code file_written},
  * {@code file_deleted}, {@code detached_started}, {@code detached_output_read}, {@code detached_killed},
  * {@code snapshot_taken}, {@code snapshot_deleted}, {@code volume_created}, {@code volume_removed},
  * {@code operation_failed}; the kernel's {@code sandbox_extended} and {@code sandbox_removed} with
@@ -49,6 +57,8 @@ import java.util.TreeSet;
  * image, profile, limits, kind and owner of created sandboxes; the caller's {@code request_id} and {@code traceparent}.
  */
 public final class AuditingBackend extends ForwardingBackend {
+    /** Writes {@code pty_closed}: one thread, idle threads end, none before the first terminal. */
+    private static final Executor PTY_AUDIT = DaemonThreads.executor("agentkernel-pty-audit", 1, Duration.ofSeconds(10));
     private final AuditLog log;
     private final KernelMetrics metrics;
 
@@ -302,6 +312,47 @@ public final class AuditingBackend extends ForwardingBackend {
         d.put("exit_code", c.exitCode());
         record("detached_killed", name, d);
         return c;
+    }
+
+    /**
+     * {@code pty_opened} before the terminal starts (as {@code command_started}), {@code pty_closed} with its exit
+     * status and duration when it ends, written off the thread that reports the end (the agent's reader). The
+     * keystrokes and the output are never recorded.
+     */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("argv", request.command());
+        d.put("rows", request.rows());
+        d.put("cols", request.cols());
+        if (request.workdir() != null) {
+            d.put("workdir", request.workdir());
+        }
+        if (!request.env().isEmpty()) {
+            d.put("env_keys", List.copyOf(new TreeSet<>(request.env().keySet())));
+        }
+        CallContext call = CallContext.current();
+        if (call != null) {
+            d.put("request_id", call.requestId()); // pty_closed is written on another thread: carry it along
+        }
+        record("pty_opened", name, d);
+        long started = System.nanoTime();
+        PtySession session = attempt("open_pty", name, () -> delegate.openPty(name, request, listener));
+        session.exitCode().whenCompleteAsync((code, error) -> {
+            Map<String, Object> closed = new LinkedHashMap<>();
+            closed.put("argv", request.command());
+            closed.put("exit_code", code == null ? -1 : code);
+            closed.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
+            if (call != null) {
+                closed.put("request_id", call.requestId());
+            }
+            try {
+                record("pty_closed", name, closed);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(AuditingBackend.class).error("Could not audit pty_closed of sandbox '{}'", name, e);
+            }
+        }, PTY_AUDIT);
+        return session;
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.Objects;
  * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
-                                Audit audit, Map<String, String> images, Map<String, String> backendProperties) {
+                                Audit audit, Map<String, String> images, Map<String, String> backendProperties,
+                                Pty pty) {
     public AgentKernelConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(sandbox, "sandbox");
@@ -24,6 +25,13 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         Objects.requireNonNull(audit, "audit");
         images = images == null ? Map.of() : Map.copyOf(images);
         backendProperties = backendProperties == null ? Map.of() : Map.copyOf(backendProperties);
+        pty = Objects.requireNonNullElse(pty, Pty.DEFAULTS);
+    }
+
+    /** Without {@code [pty]} (callers written before it): its defaults. */
+    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
+                             Audit audit, Map<String, String> images, Map<String, String> backendProperties) {
+        this(server, sandbox, resources, pool, limits, audit, images, backendProperties, null);
     }
 
     /** Without backend sections (callers written before them). */
@@ -164,32 +172,56 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         }
     }
 
+    /**
+     * {@code [pty]}: interactive terminals.
+     *
+     * @param maxSessionsPerSandbox terminals open at once in one sandbox; one more is refused ({@code BUSY})
+     * @param idleTimeout           a terminal without input or output for this long is closed (its processes killed)
+     */
+    public record Pty(int maxSessionsPerSandbox, Duration idleTimeout) {
+        public static final Pty DEFAULTS = new Pty(8, Duration.ofMinutes(30));
+        /** Upper bound of {@code max_sessions_per_sandbox}. */
+        public static final int MAX_SESSIONS = 1000;
+        /** Upper bound of {@code idle_timeout_ms}. */
+        public static final Duration LONGEST_IDLE_TIMEOUT = Duration.ofDays(7);
+
+        public Pty {
+            if (maxSessionsPerSandbox < 1 || idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("maxSessionsPerSandbox and idleTimeout must be positive");
+            }
+        }
+    }
+
+    public AgentKernelConfig withPty(Pty newPty) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, backendProperties, newPty);
+    }
+
     /** {@code [audit]}. */
     public record Audit(Path path, boolean enabled) {
     }
 
     public AgentKernelConfig withServer(Server newServer) {
-        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backendProperties);
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backendProperties, pty);
     }
 
     public AgentKernelConfig withSandbox(Sandbox newSandbox) {
-        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backendProperties);
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backendProperties, pty);
     }
 
     public AgentKernelConfig withResources(Resources newResources) {
-        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backendProperties);
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backendProperties, pty);
     }
 
     public AgentKernelConfig withPool(Pool newPool) {
-        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backendProperties);
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backendProperties, pty);
     }
 
     public AgentKernelConfig withLimits(Limits newLimits) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backendProperties);
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backendProperties, pty);
     }
 
     public AgentKernelConfig withAudit(Audit newAudit) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backendProperties);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backendProperties, pty);
     }
 
     /**
@@ -197,11 +229,11 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
      * {@code kubernetes.namespace} or {@code kubernetes.runtime_class.restrictive}.
      */
     public AgentKernelConfig withBackendProperties(Map<String, String> newProperties) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProperties);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProperties, pty);
     }
 
     public AgentKernelConfig withImages(Map<String, String> newImages) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backendProperties);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backendProperties, pty);
     }
 
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */

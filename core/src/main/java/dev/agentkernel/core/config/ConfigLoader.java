@@ -41,6 +41,7 @@ import java.util.Optional;
  *             max_file_bytes = 67108864, max_concurrent_runs = 32, max_execs_per_sandbox = 8,
  *             max_queued_runs = 1000, queue_timeout_ms = 60000
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
+ * [pty]       max_sessions_per_sandbox = 8, idle_timeout_ms = 1800000  (interactive terminals)
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
  * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
  *             passed on as the backend property {@code runtime.moderate})
@@ -96,7 +97,7 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "images", "profiles", "docker", "kubernetes");
+            "pty", "images", "profiles", "docker", "kubernetes");
     /**
      * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
      * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
@@ -320,6 +321,8 @@ public final class ConfigLoader {
         private Duration queueTimeout;
         private Path auditPath;
         private boolean auditEnabled;
+        private int ptyMaxSessions;
+        private Duration ptyIdleTimeout;
         private final Map<String, String> images;
         private final Map<String, String> backendProperties;
 
@@ -354,6 +357,8 @@ public final class ConfigLoader {
             queueTimeout = c.limits().queueTimeout();
             auditPath = c.audit().path();
             auditEnabled = c.audit().enabled();
+            ptyMaxSessions = c.pty().maxSessionsPerSandbox();
+            ptyIdleTimeout = c.pty().idleTimeout();
             images = new LinkedHashMap<>(c.images());
             backendProperties = new LinkedHashMap<>(c.backendProperties());
         }
@@ -377,7 +382,7 @@ public final class ConfigLoader {
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
                             maxExecsPerSandbox, maxTimeout, maxQueuedRuns, queueTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
-                    images, backendProperties);
+                    images, backendProperties, new AgentKernelConfig.Pty(ptyMaxSessions, ptyIdleTimeout));
         }
 
         void set(String section, String key, JsonNode v, String where) {
@@ -416,6 +421,9 @@ public final class ConfigLoader {
                 case "limits.queue_timeout_ms" -> queueTimeout = val.millis(0, AgentKernelConfig.Limits.LONGEST_MAX_TIMEOUT);
                 case "audit.path" -> auditPath = val.path(home);
                 case "audit.enabled" -> auditEnabled = val.bool();
+                case "pty.max_sessions_per_sandbox" -> ptyMaxSessions = (int) val.integer(1,
+                        AgentKernelConfig.Pty.MAX_SESSIONS);
+                case "pty.idle_timeout_ms" -> ptyIdleTimeout = val.millis(1, AgentKernelConfig.Pty.LONGEST_IDLE_TIMEOUT);
                 default -> {
                     if (section.equals("profiles")) {
                         String runtime = val.profileRuntime();

@@ -8,6 +8,9 @@ import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SecurityProfile;
@@ -149,6 +152,12 @@ public final class CapabilityGuard extends ForwardingBackend {
     public SandboxInfo start(String name) {
         require(Capability.STOP_START, "start a stopped sandbox");
         return delegate.start(name);
+    }
+
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        require(Capability.PTY, "open a terminal");
+        return delegate.openPty(name, request, listener);
     }
 
     @Override

@@ -6,6 +6,9 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PtyListener;
+import dev.agentkernel.api.PtyRequest;
+import dev.agentkernel.api.PtySession;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.Backend;
@@ -127,6 +130,12 @@ public final class MeasuredBackend extends ForwardingBackend {
     @Override
     public ExecResult exec(String name, ExecRequest request, OutputListener listener, Cancellation cancellation) {
         return timed("exec", () -> delegate.exec(name, request, listener, cancellation));
+    }
+
+    /** The opening of a terminal (it then lives on its own, for minutes or hours: not an engine call's latency). */
+    @Override
+    public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
+        return timed("open_pty", () -> delegate.openPty(name, request, listener));
     }
 
     @Override
