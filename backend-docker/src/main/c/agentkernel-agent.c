@@ -996,20 +996,26 @@ static void file_write_begin(uint32_t id, const unsigned char *payload, size_t l
         u->err = errno;
     } else {
         struct stat st;
-        if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+        int existed = fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (existed && !S_ISREG(st.st_mode)) {
             u->err = S_ISDIR(st.st_mode) ? EISDIR : S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
         } else {
+            /* An overwritten file keeps its permission bits (an executable stays executable), as the shell path
+             * of docker exec and pod exec does; set-id bits are not carried over to the writer's new file. */
+            mode_t create = existed ? (st.st_mode & 0777) : mode ? mode : 0644;
             size_t tl = strlen(u->name) + 40;
             u->tmpname = malloc(tl);
             if (!u->tmpname) die("malloc");
             snprintf(u->tmpname, tl, ".%s.agentkernel-%u-%u", u->name, (unsigned) getpid(), id);
-            u->fd = openat(u->dirfd, u->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ? mode : 0644);
+            u->fd = openat(u->dirfd, u->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create);
             if (u->fd < 0 && (errno == ENAMETOOLONG)) {
                 /* Long names leave no room for the temporary name: write in place instead. */
                 free(u->tmpname); u->tmpname = NULL;
-                u->fd = open_regular(u->dirfd, u->name, O_WRONLY | O_CREAT | O_TRUNC, mode ? mode : 0644);
+                u->fd = open_regular(u->dirfd, u->name, O_WRONLY | O_CREAT | O_TRUNC, create);
             }
             if (u->fd < 0) u->err = errno;
+            /* the umask must not narrow the kept mode */
+            else if (existed && u->tmpname && fchmod(u->fd, create) < 0) u->err = errno;
         }
     }
     u->path = path;

@@ -4,6 +4,7 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.api.SandboxStatus;
@@ -107,6 +108,17 @@ public abstract class EngineContractTest extends BackendContractTest {
         assertThat(r.truncated()).isTrue();
         assertThat(r.stdout()).hasSize(1024 * 1024).startsWith("abcdefghi\nabcdefghi\n");
         assertThat(r.stderr()).isEqualTo("done\n");
+    }
+
+    @Test
+    void anOverwrittenFileKeepsItsMode() {
+        // Only a real engine has modes (the fake's files have none); every transport must keep them alike.
+        String s = create("mode", SecurityProfile.MODERATE);
+        assertThat(sh(s, "printf 'echo one' > /tmp/run.sh && chmod 750 /tmp/run.sh").exitCode()).isZero();
+        backend.writeFile(s, new FileContent("/tmp/run.sh", "echo two".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        backend.writeFile(s, new FileContent("/tmp/new.txt", new byte[]{'x'}));
+        ExecResult r = sh(s, "stat -c %a /tmp/run.sh /tmp/new.txt; sh /tmp/run.sh");
+        assertThat(r.stdout()).isEqualTo("750\n644\ntwo\n");
     }
 
     @Test
