@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +43,7 @@ final class KubeletDispatcher extends Dispatcher {
     public MockResponse dispatch(RecordedRequest request) {
         Matcher m = STREAM.matcher(request.getPath());
         if (!m.matches()) {
-            MockResponse response = api.dispatch(request);
+            MockResponse response = crud(request);
             if (response.getWebSocketListener() != null) {
                 response.withWebSocketUpgrade(new OffLoopClose(response.getWebSocketListener(), closer));
             }
@@ -67,6 +68,24 @@ final class KubeletDispatcher extends Dispatcher {
         }
         return new MockResponse().withWebSocketUpgrade(new ChannelStream("attach to " + namespace + "/" + pod,
                 () -> docker.attach(target.containerId(), stdin), stdin));
+    }
+
+    /**
+     * fabric8 8.0.0's CRUD dispatcher tells every watch of an event while it handles the request; a watch whose client
+     * just closed (its close runs off the loop, see {@link OffLoopClose}) has shut its sender down but is still
+     * listed, and the request dies with RejectedExecutionException after the store changed, so its client waits for
+     * an answer that never comes. A DELETE is then answered by asking again (the object is gone: 404, which the
+     * client takes as deleted); other writes fail with a 500 at once rather than a 30 s client timeout.
+     */
+    private MockResponse crud(RecordedRequest request) {
+        try {
+            return api.dispatch(request);
+        } catch (RejectedExecutionException e) {
+            if ("DELETE".equals(request.getMethod())) {
+                return api.dispatch(request);
+            }
+            return Statuses.error(500, "InternalError", "a closing watch refused the event: retry");
+        }
     }
 
     static Map<String, List<String>> query(String q) {
