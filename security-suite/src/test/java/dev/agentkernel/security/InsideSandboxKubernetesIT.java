@@ -11,4 +11,9 @@ class InsideSandboxKubernetesIT extends InsideSandboxIT {
     protected SuiteServer server() {
         return SuiteServer.sharedKubernetes();
     }
+
+    @Override
+    protected boolean memoryTmpHasAnInodeCap() {
+        return false;
+    }
 }

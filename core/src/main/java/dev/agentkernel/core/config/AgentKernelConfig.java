@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The whole configuration: {@code agentkernel.toml} sections plus environment overrides.
- * TODO(core services issue): loading from TOML + env with clear errors lives in {@code ConfigLoader}.
+ * The whole configuration: {@code agentkernel.toml} sections plus environment overrides, as {@link ConfigLoader}
+ * reads them (every key validated and bounded there, errors naming the key).
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
                                 Audit audit, Map<String, String> images, Map<String, String> backendProperties,
