@@ -78,10 +78,10 @@ final class ContainerExec implements AutoCloseable {
         return t;
     }
 
-    /** The failure to map when a container cannot take an exec (gone, or not running). */
     /** The user of a {@code sudo} command: root of the container (its capabilities stay the profile's). */
     static final String ROOT = "0:0";
 
+    /** The failure to map when a container cannot take an exec (gone, or not running). */
     interface ContainerProblem {
         AgentKernelException map(int status, String message);
     }
