@@ -15,6 +15,7 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.Backend;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.core.BackendSettings;
@@ -535,7 +536,7 @@ public final class DockerBackend implements Backend {
     /** The channel of a running sandbox, for one detached command: a stopped sandbox has none left (NOT_FOUND). */
     private SandboxChannel detachedChannel(String name, String id) {
         if (!Boolean.TRUE.equals(containers.require(name).getState().getRunning())) {
-            throw dev.agentkernel.core.AgentKernel.detachedNotFound(name, id);
+            throw AgentKernel.detachedNotFound(name, id);
         }
         return channels.of(name);
     }

@@ -5,6 +5,7 @@ import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.OutputChunk;
+import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.OutputCollector;
 import dev.agentkernel.api.OutputListener;
 import dev.agentkernel.api.PtyListener;
@@ -493,8 +494,7 @@ public final class AgentClient implements AutoCloseable {
     private void notFound(Object outcome, String id) {
         if (outcome instanceof AgentProtocol.Error e) {
             if (e.errno() == AgentProtocol.ENOENT) {
-                throw new AgentKernelException.NotFoundException("Detached command '" + id + "' not found in sandbox '"
-                        + sandbox + "'");
+                throw AgentKernel.detachedNotFound(sandbox, id);
             }
             throw new AgentKernelException.BackendUnavailableException("The agent of sandbox '" + sandbox
                     + "' refused the request: " + e.message(), null);
