@@ -15,7 +15,7 @@ import java.util.List;
  *
  * <p>The path is always a separate argv element ({@code "$1"}), never part of the script text. The helpers report
  * what went wrong with distinct exit codes. They need {@code /bin/sh}, {@code head}, {@code mkdir}, {@code mv},
- * {@code rm} and {@code readlink} (busybox and coreutils have them all).
+ * {@code rm}, {@code readlink}, {@code stat} and {@code chmod} (busybox and coreutils have them all).
  */
 public final class FileScripts {
     private static final int MISSING = 44;
