@@ -682,8 +682,13 @@ public final class DockerBackend implements Backend {
         } catch (RuntimeException e) {
             throw DockerErrors.map(e);
         }
-        images.checkPull(image);
         ImageReference ref = ImageReference.parse(image);
+        if (ref.repository().equals(DockerSnapshots.REPOSITORY)) {
+            // a snapshot lives in this engine only: one deleted meanwhile is gone, never looked for in a registry
+            throw new AgentKernelException.InvalidRequestException("Image '" + image + "' is not available locally: "
+                    + "snapshot images are never pulled");
+        }
+        images.checkPull(image);
         try {
             boolean done = client.pullImageCmd(ref.repository())
                     .withTag(ref.tag())

@@ -132,6 +132,13 @@ class DockerBackendSpecificIT {
                     () -> hubless.create(resolved(SandboxSpec.named(name, "127.0.0.1:1/agentkernel/missing:none"))));
             assertThat(loopback.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
             assertThat(loopback.getMessage()).contains("loopback, link-local or private address");
+            // A snapshot deleted before its restore is gone: its repository is never asked of a registry.
+            String snapshot = DockerSnapshots.tag("it-gone-" + UUID.randomUUID().toString().substring(0, 8));
+            AgentKernelException gone = catchThrowableOfType(AgentKernelException.class,
+                    () -> hubless.create(resolved(SandboxSpec.named(name, snapshot))));
+            assertThat(gone.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(gone.getMessage()).contains("Image '" + snapshot + "'", "snapshot images are never pulled");
+            assertThat(hubless.inspect(name)).isEmpty();
         }
         try (DockerBackend noPull = DockerBackend.open(new BackendSettings("docker", owner, Map.of("docker.pull", "false")))) {
             assertThat(catchThrowableOfType(AgentKernelException.class,
