@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.MountType;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.api.VolumeMount;
+import dev.agentkernel.docker.agent.AgentVolume;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,8 +96,16 @@ final class DockerVolumes {
         }
     }
 
-    /** The engine mount of a volume that exists (else {@code INVALID_REQUEST} naming the entry). */
+    /**
+     * The engine mount of a volume that exists (else {@code INVALID_REQUEST} naming the entry). The agent's own
+     * mount point is refused too: the engine calls a volume there a duplicate, and one below it cannot be made in
+     * the read-only agent volume, so the sandbox would not start with its agent and quietly fall back to docker exec.
+     */
     Mount mount(VolumeMount v) {
+        if (v.path().equals(AgentVolume.MOUNT_POINT) || v.path().startsWith(AgentVolume.MOUNT_POINT + "/")) {
+            throw new AgentKernelException.InvalidRequestException("Invalid volumes entry '" + v + "': "
+                    + AgentVolume.MOUNT_POINT + " is reserved");
+        }
         if (find(v.volume()).isEmpty()) {
             throw new AgentKernelException.InvalidRequestException("Invalid volumes entry '" + v + "': no volume '"
                     + v.volume() + "'");
