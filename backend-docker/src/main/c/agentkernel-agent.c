@@ -604,7 +604,9 @@ static void start_exec(uint32_t id, const unsigned char *payload, size_t len, co
         char text[120];
         snprintf(text, sizeof text, "pipe: %s", strerror(errno));
         send_error(id, errno, STAGE_SPAWN, text);
-        goto done; /* fds leak only on EMFILE-type failure; the agent keeps serving */
+        /* A terminal is whole by now: its fds (a pty of the sandbox's devpts among them) go back at once. */
+        if (ws) { close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[1]); }
+        goto done; /* pipe fds leak only on EMFILE-type failure; the agent keeps serving */
     }
     /* A full pids limit (e.g. a fork bomb being killed) frees up as its zombies are reaped: retry briefly. */
     pid_t pid = fork();
