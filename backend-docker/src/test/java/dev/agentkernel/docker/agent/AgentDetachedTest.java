@@ -93,6 +93,26 @@ class AgentDetachedTest extends LocalAgentFixture {
                 .isInstanceOf(AgentKernelException.InvalidRequestException.class).hasMessageContaining("/no/such/program");
     }
 
+    /** At most 64 records: with all of them running a new one is BUSY; the oldest ended record makes room. */
+    @Test
+    void sixtyFourRecordsAtMostAndTheOldestEndedOneMakesRoom() throws Exception {
+        for (int i = 0; i < 64; i++) {
+            client.detachedStart("r" + i, sh("sleep 30"));
+        }
+        assertThatThrownBy(() -> client.detachedStart("r64", sh("true")))
+                .isInstanceOf(AgentKernelException.BusyException.class).hasMessageContaining("64 detached commands");
+        client.detachedKill("r3");
+        client.detachedKill("r5");
+        awaitEnd("r3");
+        awaitEnd("r5");
+        client.detachedStart("r64", sh("true"));
+        List<String> ids = client.detachedList(null).stream().map(AgentProtocol.DetachedInfo::id).toList();
+        assertThat(ids).hasSize(64).contains("r64", "r5").doesNotContain("r3");
+        for (String id : ids) {
+            client.detachedKill(id);
+        }
+    }
+
     @Test
     void aTakenIdIsRefused() throws IOException {
         client.detachedStart("same", sh("sleep 5"));
