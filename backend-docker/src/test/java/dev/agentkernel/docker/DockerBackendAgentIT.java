@@ -75,6 +75,41 @@ class DockerBackendAgentIT {
         assertThat(ps.stdout()).contains("/.agentkernel/agentkernel-agent  uid=65534").doesNotContain("sleep infinity");
     }
 
+    /**
+     * {@code sudo} where the agent is not root (an image whose user is not): the command goes through docker exec
+     * as root instead; a detached one, which only the agent keeps, is refused.
+     */
+    @Test
+    void sudoPastANonRootAgentRunsAsRootThroughDockerExec() throws Exception {
+        String image = "agentkernel-it-nonroot:" + UUID.randomUUID().toString().substring(0, 8);
+        try (com.github.dockerjava.api.DockerClient plain = DockerBackend.client(
+                DockerBackend.config(BackendSettings.of("docker")))) {
+            String base = plain.createContainerCmd(DockerBackendIT.BUSYBOX).withCmd("true")
+                    .withLabels(Map.of("dev.agentkernel.it", owner)).exec().getId();
+            try {
+                plain.commitCmd(base).withRepository(image.split(":")[0]).withTag(image.split(":")[1])
+                        .withUser("1000:1000").exec();
+            } finally {
+                plain.removeContainerCmd(base).withForce(true).exec();
+            }
+            try {
+                DockerBackend b = open(null);
+                SandboxSpec spec = spec("sudo", SecurityProfile.MODERATE, SandboxKind.NAMED);
+                SandboxInfo s = b.create(new SandboxSpec(spec.name(), image, 1, 128, SecurityProfile.MODERATE, Map.of(),
+                        Map.of(), SandboxKind.NAMED));
+                assertThat(s.detail("exec_via")).isEqualTo("agent");
+                assertThat(b.exec(s.name(), ExecRequest.of("id", "-u")).stdout()).isEqualTo("1000\n");
+                assertThat(b.exec(s.name(), ExecRequest.of("id", "-u").withSudo(true)).stdout()).isEqualTo("0\n");
+                AgentKernelException detached = catchThrowableOfType(AgentKernelException.class,
+                        () -> b.execDetached(s.name(), "d1", ExecRequest.of("id", "-u").withSudo(true)));
+                assertThat(detached.code()).isEqualTo(ErrorCode.UNSUPPORTED);
+                b.remove(s.name());
+            } finally {
+                plain.removeImageCmd(image).withForce(true).exec();
+            }
+        }
+    }
+
     @Test
     void dockerExecModeMakesPlainSandboxes() {
         DockerBackend b = open("docker-exec");
