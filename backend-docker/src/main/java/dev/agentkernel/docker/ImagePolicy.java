@@ -55,10 +55,6 @@ final class ImagePolicy {
                 : "only from " + String.join(", ", registries);
     }
 
-    boolean pullsAtAll() {
-        return !registries.isEmpty();
-    }
-
     /** Refuses a reference naming a registry on a loopback, link-local or private address (see the class). */
     void checkReference(String image) {
         Optional<String> registry = registry(image);
