@@ -54,7 +54,9 @@ final class DockerSnapshots {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(SNAPSHOT, name);
         labels.put(SANDBOX, sandbox.name());
-        labels.put(BASE_IMAGE, String.valueOf(sandbox.image()));
+        if (sandbox.image() != null) {
+            labels.put(BASE_IMAGE, sandbox.image());
+        }
         labels.put(Labels.VCPUS, String.valueOf(sandbox.vcpus()));
         labels.put(Labels.MEMORY_MB, String.valueOf(sandbox.memoryMb()));
         labels.put(Labels.PROFILE, sandbox.profile() == null ? SecurityProfile.DEFAULT.wireName()
@@ -134,9 +136,8 @@ final class DockerSnapshots {
         if (sandbox == null || created == null) {
             return Optional.empty();
         }
-        String base = labels.get(BASE_IMAGE);
         return Optional.of(new SnapshotInfo(name, sandbox, tag(name), DockerBackend.ID,
-                base == null || base.equals("null") ? null : base, Labels.intOrNull(labels.get(Labels.VCPUS)),
+                labels.get(BASE_IMAGE), Labels.intOrNull(labels.get(Labels.VCPUS)),
                 Labels.intOrNull(labels.get(Labels.MEMORY_MB)), Labels.profileOrNull(labels.get(Labels.PROFILE)), created));
     }
 }
