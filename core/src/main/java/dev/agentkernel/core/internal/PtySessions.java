@@ -40,7 +40,7 @@ public final class PtySessions implements AutoCloseable {
             throw new AgentKernelException.BusyException("Sandbox '" + sandbox + "' has " + maxPerSandbox
                     + " terminals open, the most allowed (pty.max_sessions_per_sandbox)");
         }
-        Tracked t = new Tracked(sandbox, listener);
+        Tracked t = new Tracked(listener);
         try {
             t.inner = opener.apply(t);
         } catch (RuntimeException e) {
@@ -98,13 +98,11 @@ public final class PtySessions implements AutoCloseable {
 
     /** A session with its last activity: input written, output seen, a resize. */
     private static final class Tracked implements PtySession, PtyListener {
-        final String sandbox;
         final PtyListener listener;
         volatile PtySession inner;
         volatile long lastActive = System.nanoTime();
 
-        Tracked(String sandbox, PtyListener listener) {
-            this.sandbox = sandbox;
+        Tracked(PtyListener listener) {
             this.listener = listener;
         }
 
