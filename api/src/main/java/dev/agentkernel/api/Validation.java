@@ -45,11 +45,7 @@ public final class Validation {
         if (name == null || name.isEmpty()) {
             throw invalid("Invalid sandbox name: 'name' is required");
         }
-        if (!NAME.matcher(name).matches() || name.contains("..")) {
-            throw invalid("Invalid sandbox name '" + printable(name) + "': use 1-63 ASCII letters, digits, '-', '_' or '.', "
-                    + "starting with a letter or digit");
-        }
-        return name;
+        return named("sandbox name", name);
     }
 
     public static String image(String image) {
@@ -188,7 +184,7 @@ public final class Validation {
 
     // ---- snapshots, volumes, secrets, sources (issue 15)
 
-    /** Snapshot, volume and secret names: the sandbox name rule, which is also a valid Docker tag and volume name. */
+    /** Snapshot and volume names: the sandbox name rule, which is also a valid Docker tag and volume name. */
     public static String snapshotName(String name) {
         return named("snapshot name", name);
     }
