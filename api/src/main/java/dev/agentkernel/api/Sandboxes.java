@@ -99,7 +99,8 @@ public interface Sandboxes extends AutoCloseable {
 
     /**
      * Moves a sandbox's expiry to {@code max(its expiry, now) + by} and returns the new expiry. A sandbox
-     * without a TTL gets one. The kernel removes a sandbox once it has expired (audited as {@code expire}).
+     * without a TTL gets one. The kernel removes a sandbox once it has expired (audited as {@code sandbox_removed}
+     * with {@code reason: expired}).
      */
     java.time.Instant extend(String name, java.time.Duration by);
 

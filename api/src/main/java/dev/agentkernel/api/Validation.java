@@ -14,6 +14,11 @@ public final class Validation {
     /** Upstream's durations: a plain number of seconds, or groups such as {@code 1h30m}, {@code 2d}. */
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9}[smhd])+|\\d{1,9}");
     private static final Pattern DURATION_GROUP = Pattern.compile("(\\d{1,9})([smhd])");
+    /**
+     * The longest duration text: matching the repeated group recurses once per group, so thousands of groups
+     * overflow the stack (a StackOverflowError, not a 400); a year in seconds needs 8 characters.
+     */
+    private static final int MAX_DURATION_LENGTH = 32;
     /** Ids of detached commands: what we hand out (8 hex digits) and a little room. */
     private static final Pattern DETACHED_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** The longest TTL or extension: a year, so that an expiry is always a sane instant. */
@@ -40,11 +45,7 @@ public final class Validation {
         if (name == null || name.isEmpty()) {
             throw invalid("Invalid sandbox name: 'name' is required");
         }
-        if (!NAME.matcher(name).matches() || name.contains("..")) {
-            throw invalid("Invalid sandbox name '" + printable(name) + "': use 1-63 ASCII letters, digits, '-', '_' or '.', "
-                    + "starting with a letter or digit");
-        }
-        return name;
+        return named("sandbox name", name);
     }
 
     public static String image(String image) {
@@ -139,7 +140,7 @@ public final class Validation {
      * and at most {@link #MAX_TTL}, else a 400 naming {@code field}.
      */
     public static java.time.Duration duration(String field, String text) {
-        if (text == null || !DURATION.matcher(text).matches()) {
+        if (text == null || text.length() > MAX_DURATION_LENGTH || !DURATION.matcher(text).matches()) {
             throw invalid("Invalid " + field + " '" + printable(String.valueOf(text))
                     + "': use seconds (90) or groups of digits with s, m, h or d (1h30m, 2d)");
         }
@@ -183,7 +184,7 @@ public final class Validation {
 
     // ---- snapshots, volumes, secrets, sources (issue 15)
 
-    /** Snapshot, volume and secret names: the sandbox name rule, which is also a valid Docker tag and volume name. */
+    /** Snapshot and volume names: the sandbox name rule, which is also a valid Docker tag and volume name. */
     public static String snapshotName(String name) {
         return named("snapshot name", name);
     }

@@ -230,13 +230,7 @@ public final class AgentKernelClient implements Sandboxes {
      */
     @Override
     public SandboxInfo create(SandboxSpec spec) {
-        SandboxInfo created = Wire.sandbox(transport.call("POST", "sandboxes", Wire.createBody(spec),
-                SandboxResponse.class, timeout).getData());
-        try {
-            return get(created.name());
-        } catch (AgentKernelException.NotFoundException removedMeanwhile) {
-            return created;
-        }
+        return create(spec, CreateOptions.NONE);
     }
 
     @Override

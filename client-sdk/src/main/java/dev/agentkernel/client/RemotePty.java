@@ -52,12 +52,13 @@ final class RemotePty implements PtySession, WebSocket.Listener {
         RemotePty pty = new RemotePty(listener, mapper);
         WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(timeout);
         auth.accept(b::header);
+        CompletableFuture<WebSocket> connecting = b.buildAsync(uri, pty);
         try {
-            pty.ws = b.buildAsync(uri, pty).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            pty.ws = connecting.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             pty.opened.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return pty;
         } catch (ExecutionException e) {
-            pty.abort();
+            abort(connecting);
             if (e.getCause() instanceof AgentKernelException ake) {
                 throw ake;
             }
@@ -68,11 +69,11 @@ final class RemotePty implements PtySession, WebSocket.Listener {
             }
             throw Errors.transport(baseUri, "GET " + path, e.getCause() instanceof Exception x ? x : e);
         } catch (TimeoutException e) {
-            pty.abort();
+            abort(connecting);
             throw new AgentKernelException.OperationTimeoutException("The server did not open the terminal in "
                     + timeout.toSeconds() + " s");
         } catch (InterruptedException e) {
-            pty.abort();
+            abort(connecting);
             throw Errors.transport(baseUri, "GET " + path, e);
         }
     }
@@ -205,10 +206,11 @@ final class RemotePty implements PtySession, WebSocket.Listener {
         }
     }
 
-    private void abort() {
-        WebSocket w = ws;
-        if (w != null) {
-            w.abort();
-        }
+    /**
+     * Drops the connection, also one that completes after the caller gave up waiting (else the server's terminal
+     * would stay open, unseen, until its idle timeout).
+     */
+    private static void abort(CompletableFuture<WebSocket> connecting) {
+        connecting.thenAccept(WebSocket::abort);
     }
 }

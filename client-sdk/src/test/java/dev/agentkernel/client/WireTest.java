@@ -104,6 +104,8 @@ class WireTest {
                 + "\"timeout_ms\":2000}"));
         String create = mapper.writeValueAsString(Wire.createBody(SandboxSpec.named("box")));
         assertThat(mapper.readTree(create)).isEqualTo(mapper.readTree("{\"name\":\"box\"}"));
+        assertThat(mapper.readTree(mapper.writeValueAsString(Wire.createBody(SandboxSpec.named("box"),
+                dev.agentkernel.api.CreateOptions.NONE)))).as("no options: the seed's body").isEqualTo(mapper.readTree(create));
         String withEnv = mapper.writeValueAsString(Wire.createBody(SandboxSpec.named("box").withEnv(Map.of("K", "v"))));
         assertThat(mapper.readTree(withEnv)).isEqualTo(mapper.readTree("{\"name\":\"box\",\"env\":{\"K\":\"v\"}}"));
         assertThat(mapper.writeValueAsString(Wire.execBody(ExecRequest.of("ls")))).isEqualTo("{\"command\":[\"ls\"]}");

@@ -345,6 +345,7 @@ public final class AgentKernel implements Sandboxes {
 
     @Override
     public List<String> listSecrets() {
+        started();
         return secrets.keys();
     }
 
@@ -485,7 +486,7 @@ public final class AgentKernel implements Sandboxes {
         }
         List<FileContent> checked = new java.util.ArrayList<>(files.size());
         for (Map.Entry<String, byte[]> e : files.entrySet()) {
-            FileContent file = new FileContent(e.getKey(), e.getValue() == null ? new byte[0] : e.getValue());
+            FileContent file = new FileContent(e.getKey(), e.getValue()); // null content: an empty file
             if (file.size() > config.limits().maxFileBytes()) {
                 throw new AgentKernelException.TooLargeException("File '" + file.path() + "' is larger than "
                         + config.limits().maxFileBytes() + " bytes");

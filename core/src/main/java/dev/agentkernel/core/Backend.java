@@ -104,7 +104,7 @@ public interface Backend extends AutoCloseable {
      * {@link Capability#PTY}.
      */
     default PtySession openPty(String name, PtyRequest request, PtyListener listener) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no terminals");
+        throw unsupported("open terminals");
     }
 
     /**
@@ -146,22 +146,22 @@ public interface Backend extends AutoCloseable {
      * {@code request.maxOutputBytes()} per stream. A program that cannot start is an error, not a record.
      */
     default DetachedCommand execDetached(String name, String id, ExecRequest request) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+        throw unsupported("run detached commands");
     }
 
     /** The detached commands of a running sandbox with their current state, oldest first (empty when stopped). */
     default List<DetachedCommand> detachedList(String name) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+        throw unsupported("run detached commands");
     }
 
     /** What a detached command wrote on one stream so far (at most its cap); an unknown id is NOT_FOUND. */
     default byte[] detachedLogs(String name, String id, DetachedCommand.Stream stream) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+        throw unsupported("run detached commands");
     }
 
     /** Kills a detached command's process tree and returns it as it ended; an unknown id is NOT_FOUND. */
     default DetachedCommand detachedKill(String name, String id) {
-        throw new AgentKernelException.UnsupportedException("The " + id() + " backend has no detached commands");
+        throw unsupported("run detached commands");
     }
 
     // ---- create options, snapshots, volumes (issue 15). The kernel calls these only with the capability.

@@ -64,6 +64,15 @@ class ExpiryTest {
     }
 
     @Test
+    void aDefaultTtlThatWouldExpireEverySandboxAtOnceIsRefused() {
+        AgentKernelConfig.Sandbox d = AgentKernelConfig.defaults().sandbox();
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofSeconds(-5), Duration.ofDays(400))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AgentKernelConfig.Sandbox(d.image(), d.profile(),
+                    d.backend(), d.pullRegistries(), bad, true)).as(bad.toString()).hasMessageContaining("sandbox.ttl");
+        }
+    }
+
+    @Test
     void theConfiguredDefaultTtlApplies() {
         AgentKernelConfig d = AgentKernelConfig.defaults();
         AgentKernelConfig config = d.withSandbox(new AgentKernelConfig.Sandbox(d.sandbox().image(), d.sandbox().profile(),

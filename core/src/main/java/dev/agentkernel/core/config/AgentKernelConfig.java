@@ -54,12 +54,18 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     /**
      * {@code [sandbox]}: the fallback image, the default profile, the backend id (null: auto) and the registries
      * images may be pulled from ({@code ["*"]} any, empty none; null when not configured, which each command decides:
-     * {@code serve} and the MCP server pull from none, one-shot CLI commands from any).
+     * {@code serve} and the MCP server pull from none, one-shot CLI commands from any), the default TTL of new
+     * sandboxes (null: none; else 1 s to {@link dev.agentkernel.api.Validation#MAX_TTL}, as a caller's own) and
+     * whether {@code sudo} is allowed at all.
      */
     public record Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries,
                           Duration ttl, boolean allowSudo) {
         public Sandbox {
             pullRegistries = pullRegistries == null ? null : List.copyOf(pullRegistries);
+            if (ttl != null) {
+                // A zero or negative default would expire every new sandbox at once.
+                dev.agentkernel.api.Validation.ttl("sandbox.ttl", ttl);
+            }
         }
 
         public Sandbox(String image, SecurityProfile profile, String backend, List<String> pullRegistries) {

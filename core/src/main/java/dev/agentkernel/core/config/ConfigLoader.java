@@ -33,7 +33,8 @@ import java.util.Optional;
  *             max_body_bytes = 16777216, idle_timeout_ms = 60000, shutdown_grace_ms = 10000
  * [sandbox]   image = "agentkernel/busybox:local"  (fallback image), profile = "moderate", backend = "docker",
  *             pull_registries = ["docker.io"]  (registries images may be pulled from; "*" any, [] none;
- *             unset: serve and the MCP server none, one-shot CLI commands any)
+ *             unset: serve and the MCP server none, one-shot CLI commands any), ttl = "8h" (default TTL of
+ *             new sandboxes; unset: none), allow_sudo = true
  * [resources] vcpus = 1, memory_mb = 512
  * [pool]      size = 2 (warm sandboxes per key at least; 0 disables), max = 128 (overall),
  *             adaptive = true (a key's target follows its recent demand up to max), create_parallelism = 4
@@ -526,7 +527,6 @@ public final class ConfigLoader {
             }
         }
 
-        /** Registry host names (with an optional port), or {@code *}. */
         /** A default TTL: seconds as a number, or upstream's duration text (30m, 2h, 1d); 0 or "" is none. */
         Duration ttl() {
             String text = node.isIntegralNumber() ? node.asText() : node.isTextual() ? node.asText().strip() : null;
@@ -544,6 +544,7 @@ public final class ConfigLoader {
             }
         }
 
+        /** Registry host names (with an optional port), or {@code *}. */
         List<String> registries() {
             List<String> out = strings();
             for (String r : out) {

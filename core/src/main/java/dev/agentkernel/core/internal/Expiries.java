@@ -124,9 +124,14 @@ public final class Expiries implements AutoCloseable {
             }
             present.add(s.uuid());
             if (due.contains(s.uuid())) {
+                // Asked again: an extend (or a remove) may have come while the sandboxes were listed.
+                Instant at = of(s.uuid());
+                if (at == null || at.isAfter(clock.get())) {
+                    continue;
+                }
                 try {
                     backend.remove(s.name(), Map.of("reason", "expired", "uuid", s.uuid(),
-                            "expires_at", of(s.uuid()).toString()));
+                            "expires_at", at.toString()));
                     removed++;
                     present.remove(s.uuid());
                 } catch (RuntimeException e) {

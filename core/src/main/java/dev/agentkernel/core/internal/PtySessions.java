@@ -4,6 +4,8 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtySession;
 import dev.agentkernel.core.config.AgentKernelConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Map;
@@ -21,6 +23,7 @@ import java.util.function.Function;
  * kernel. Sessions end on their own when their command exits; the slot is freed then.
  */
 public final class PtySessions implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PtySessions.class);
     private final int maxPerSandbox;
     private final Duration idleTimeout;
     private final Map<String, Integer> perSandbox = new ConcurrentHashMap<>();
@@ -40,7 +43,7 @@ public final class PtySessions implements AutoCloseable {
             throw new AgentKernelException.BusyException("Sandbox '" + sandbox + "' has " + maxPerSandbox
                     + " terminals open, the most allowed (pty.max_sessions_per_sandbox)");
         }
-        Tracked t = new Tracked(sandbox, listener);
+        Tracked t = new Tracked(listener);
         try {
             t.inner = opener.apply(t);
         } catch (RuntimeException e) {
@@ -80,7 +83,7 @@ public final class PtySessions implements AutoCloseable {
         long now = System.nanoTime();
         for (Tracked t : open) {
             if (now - t.lastActive > idleTimeout.toNanos()) {
-                t.close();
+                closeQuietly(t);
             }
         }
     }
@@ -88,7 +91,7 @@ public final class PtySessions implements AutoCloseable {
     /** Closes every open session (their trees are killed). */
     @Override
     public void close() {
-        open.forEach(Tracked::close);
+        open.forEach(PtySessions::closeQuietly);
         synchronized (this) {
             if (idleCheck != null) {
                 idleCheck.shutdownNow();
@@ -96,15 +99,25 @@ public final class PtySessions implements AutoCloseable {
         }
     }
 
+    /**
+     * A session whose close fails (its connection already broken) must not stop the others from closing: on the
+     * idle check an exception would also cancel the schedule, and no idle session would be closed again.
+     */
+    private static void closeQuietly(Tracked t) {
+        try {
+            t.close();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not close a terminal: {}", e.toString());
+        }
+    }
+
     /** A session with its last activity: input written, output seen, a resize. */
     private static final class Tracked implements PtySession, PtyListener {
-        final String sandbox;
         final PtyListener listener;
         volatile PtySession inner;
         volatile long lastActive = System.nanoTime();
 
-        Tracked(String sandbox, PtyListener listener) {
-            this.sandbox = sandbox;
+        Tracked(PtyListener listener) {
             this.listener = listener;
         }
 

@@ -67,6 +67,41 @@ class PtySessionsTest {
         }
     }
 
+    /** A session whose close throws (its connection broke) does not end the idle check for the others. */
+    @Test
+    void aSessionThatFailsToCloseDoesNotStopTheIdleCheck() throws Exception {
+        try (PtySessions sessions = new PtySessions(new AgentKernelConfig.Pty(4, Duration.ofMillis(200)))) {
+            Stub broken = new Stub();
+            broken.failClose = true;
+            sessions.open("box", QUIET, l -> broken);
+            awaitClosed(broken);
+            Stub later = new Stub();
+            sessions.open("box", QUIET, l -> later);
+            awaitClosed(later);
+        }
+    }
+
+    @Test
+    void closingClosesEverySessionEvenWhenOneFails() {
+        Stub broken = new Stub();
+        broken.failClose = true;
+        Stub s = new Stub();
+        PtySessions sessions = new PtySessions(new AgentKernelConfig.Pty(2, Duration.ofMinutes(1)));
+        sessions.open("box", QUIET, l -> broken);
+        sessions.open("box", QUIET, l -> s);
+        sessions.close();
+        assertThat(broken.closed).isTrue();
+        assertThat(s.closed).isTrue();
+    }
+
+    private static void awaitClosed(Stub s) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!s.closed && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertThat(s.closed).as("closed by the idle check").isTrue();
+    }
+
     @Test
     void closingClosesEverySession() {
         Stub s = new Stub();
@@ -80,6 +115,7 @@ class PtySessionsTest {
     private static final class Stub implements PtySession {
         final CompletableFuture<Integer> exit = new CompletableFuture<>();
         volatile boolean closed;
+        volatile boolean failClose;
 
         @Override
         public void write(byte[] data) {
@@ -97,6 +133,9 @@ class PtySessionsTest {
         @Override
         public void close() {
             closed = true;
+            if (failClose) {
+                throw new AgentKernelException.BackendUnavailableException("the connection is gone", null);
+            }
         }
     }
 }
