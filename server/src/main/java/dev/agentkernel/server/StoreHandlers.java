@@ -18,7 +18,7 @@ final class StoreHandlers {
     }
 
     void listSnapshots(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> Wire.snapshots(kernel.listSnapshots()));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.listSnapshots(), Wire::snapshot));
     }
 
     /** {@code {"sandbox": "...", "name"?: "..."}}: a missing name is generated, as every upstream SDK documents. */
@@ -54,7 +54,7 @@ final class StoreHandlers {
     }
 
     void listVolumes(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> Wire.volumes(kernel.listVolumes()));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.listVolumes(), Wire::volume));
     }
 
     void createVolume(RoutingContext ctx) {
@@ -70,7 +70,7 @@ final class StoreHandlers {
     }
 
     void listSecrets(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> Wire.strings(kernel.listSecrets()));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.listSecrets(), Wire::text));
     }
 
     /** {@code {"value": "..."}}; the answer never repeats the value. */
