@@ -47,8 +47,8 @@ final class StoreHandlers {
     void restoreSnapshot(RoutingContext ctx) {
         String name = Validation.snapshotName(ctx.pathParam("name"));
         calls.respond(ctx, 201, () -> {
-            byte[] raw = ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes();
-            String asName = raw == null || raw.length == 0 ? null : JsonRequest.parse(raw).string("as_name");
+            io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+            String asName = raw == null || raw.length() == 0 ? null : Calls.body(ctx).string("as_name");
             return Wire.sandbox(kernel.restoreSnapshot(name, asName));
         });
     }
