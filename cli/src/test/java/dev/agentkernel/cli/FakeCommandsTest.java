@@ -236,6 +236,10 @@ class FakeCommandsTest {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(9);
         assertThat(r.err()).startsWith("error: ").contains("detached_commands");
         assertThat(cli.run("detached", "ls", "det").exitCode()).isEqualTo(9);
+        CliHarness.Result bare = cli.run("detached");
+        assertThat(bare.exitCode()).as("a usage error, as snapshot/volume/secret/audit without a subcommand")
+                .isEqualTo(2);
+        assertThat(bare.err()).contains("Usage:");
         cli.run("rm", "-f", "det");
     }
 
