@@ -353,6 +353,9 @@ class FakeCommandsTest {
         assertThat(cli.run("secret", "ls", "--json").out()).contains("\"K1\"").doesNotContain("value-1");
         assertThat(Files.readString(auditFile)).contains("secret_set").doesNotContain("value-1");
         assertThat(cli.run("secret", "set", "1K", "--from-file", value.toString()).exitCode()).isEqualTo(2);
+        CliHarness.Result missing = cli.run("secret", "set", "K2", "--from-file", tmp.resolve("nope").toString());
+        assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(3);
+        assertThat(missing.err()).contains("No such file");
         assertThat(cli.run("secret", "rm", "K1").exitCode()).isZero();
         assertThat(cli.run("secret", "ls").out()).isEqualTo("\n");
     }
