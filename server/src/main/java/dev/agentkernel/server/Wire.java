@@ -29,8 +29,8 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The JSON wire format of every response: the envelope and the shape of each value, snake_case,
