@@ -1,5 +1,6 @@
 package dev.agentkernel.cli;
 
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.core.config.ConfigLoader;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -39,6 +40,14 @@ public final class ConnectionOptions {
 
     public String backend() {
         return backend;
+    }
+
+    /** --backend chooses an embedded kernel's backend: with --url it would be silently ignored, so it is refused. */
+    public void requireNoBackendWithUrl() {
+        if (url != null && backend != null) {
+            throw new AgentKernelException.InvalidRequestException("--backend chooses the backend of an embedded run; "
+                    + "the server at --url runs its own");
+        }
     }
 
     /** The environment the configuration is read with: {@code --backend} is $AGENTKERNEL_BACKEND given as an option. */

@@ -1,6 +1,5 @@
 package dev.agentkernel.cli;
 
-import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.setup.EngineSetup;
 import dev.agentkernel.connect.SandboxesFactory;
@@ -39,10 +38,7 @@ public final class DefaultClientFactory implements ClientFactory {
      * long-running MCP server's serves a model, which names the images: pulled only from configured registries.
      */
     public Target target(ConnectionOptions connection, boolean oneShot) {
-        if (connection.url() != null && connection.backend() != null) {
-            throw new AgentKernelException.InvalidRequestException("--backend chooses the backend of an embedded run; "
-                    + "the server at --url runs its own");
-        }
+        connection.requireNoBackendWithUrl();
         return Target.choose(connection.url(), env, () -> {
             AgentKernelConfig config = ConfigFiles.load(connection, env);
             return oneShot ? ConfigFiles.oneShot(config) : config;

@@ -236,6 +236,10 @@ class FakeCommandsTest {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(9);
         assertThat(r.err()).startsWith("error: ").contains("detached_commands");
         assertThat(cli.run("detached", "ls", "det").exitCode()).isEqualTo(9);
+        CliHarness.Result bare = cli.run("detached");
+        assertThat(bare.exitCode()).as("a usage error, as snapshot/volume/secret/audit without a subcommand")
+                .isEqualTo(2);
+        assertThat(bare.err()).contains("Usage:");
         cli.run("rm", "-f", "det");
     }
 
@@ -349,6 +353,9 @@ class FakeCommandsTest {
         assertThat(cli.run("secret", "ls", "--json").out()).contains("\"K1\"").doesNotContain("value-1");
         assertThat(Files.readString(auditFile)).contains("secret_set").doesNotContain("value-1");
         assertThat(cli.run("secret", "set", "1K", "--from-file", value.toString()).exitCode()).isEqualTo(2);
+        CliHarness.Result missing = cli.run("secret", "set", "K2", "--from-file", tmp.resolve("nope").toString());
+        assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(3);
+        assertThat(missing.err()).contains("No such file");
         assertThat(cli.run("secret", "rm", "K1").exitCode()).isZero();
         assertThat(cli.run("secret", "ls").out()).isEqualTo("\n");
     }

@@ -60,16 +60,25 @@ public final class Main {
         long maxOutput = DEFAULT_MAX_OUTPUT_BYTES;
         Path configFile = null;
         String url = null;
-        Map<String, String> env = new HashMap<>(System.getenv());
+        String backend = null;
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--max-output-bytes" -> maxOutput = parsePositive(value(args, ++i, "--max-output-bytes"));
-                // $AGENTKERNEL_BACKEND as an option: the embedded kernel's backend, its settings from the config
-                case "--backend" -> env.put(ConfigLoader.BACKEND_ENV, value(args, ++i, "--backend"));
+                case "--backend" -> backend = value(args, ++i, "--backend");
                 case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
                 case "--url" -> url = value(args, ++i, "--url");
                 default -> throw new AgentKernelException.InvalidRequestException("unknown option " + args.get(i));
             }
+        }
+        // As the CLI does: silently serving the server's backend would contradict what was asked for.
+        if (url != null && backend != null) {
+            throw new AgentKernelException.InvalidRequestException("--backend chooses the backend of the embedded "
+                    + "kernel; the server at --url runs its own");
+        }
+        // $AGENTKERNEL_BACKEND as an option: the embedded kernel's backend, its settings from the config
+        Map<String, String> env = new HashMap<>(System.getenv());
+        if (backend != null) {
+            env.put(ConfigLoader.BACKEND_ENV, backend);
         }
         Path file = configFile;
         Target target = Target.choose(url, System.getenv(), () -> ConfigLoader.load(file, env,

@@ -103,14 +103,7 @@ final class JsonRequest {
         if (v == null || !v.isArray() || v.isEmpty()) {
             throw wrongType(field, "a non-empty array of strings");
         }
-        List<String> out = new ArrayList<>(v.size());
-        for (JsonNode item : v) {
-            if (!item.isTextual()) {
-                throw wrongType(field, "a non-empty array of strings");
-            }
-            out.add(item.textValue());
-        }
-        return out;
+        return texts(v, field, "a non-empty array of strings");
     }
 
     /** A required array of JSON objects. */
@@ -146,10 +139,15 @@ final class JsonRequest {
         if (!v.isArray()) {
             throw wrongType(field, "an array of strings");
         }
+        return texts(v, field, "an array of strings");
+    }
+
+    /** The items of the array {@code v}, each of which must be a string. */
+    private List<String> texts(JsonNode v, String field, String expected) {
         List<String> out = new ArrayList<>(v.size());
         for (JsonNode item : v) {
             if (!item.isTextual()) {
-                throw wrongType(field, "an array of strings");
+                throw wrongType(field, expected);
             }
             out.add(item.textValue());
         }
@@ -208,15 +206,7 @@ final class JsonRequest {
             return env;
         }
         if (v.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getValue().isTextual()) {
-                    throw new InvalidRequestException("Invalid " + prefix + field + ": the value of '"
-                            + Validation.printable(e.getKey()) + "' must be a string");
-                }
-                env.put(e.getKey(), e.getValue().textValue());
-            }
-            return env;
+            return stringMap(field);
         }
         if (v.isArray()) {
             for (JsonNode item : v) {

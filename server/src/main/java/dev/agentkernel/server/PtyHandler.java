@@ -62,9 +62,7 @@ final class PtyHandler {
         HttpConnection connection = http.connection();
         http.toWebSocket().onSuccess(ws -> {
             // From now on the connection is the session's: the slowloris guard must not count it idle.
-            if (connections != null) {
-                connections.upgraded(connection);
-            }
+            connections.upgraded(connection);
             PtyBridge bridge = new PtyBridge(ws, connection, input, outputBufferBytes);
             workers.submit(caller, () -> kernel.openPty(name, request, bridge)).onComplete(ar -> {
                 if (ar.succeeded()) {

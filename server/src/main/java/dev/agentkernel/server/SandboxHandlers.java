@@ -17,7 +17,7 @@ final class SandboxHandlers {
     }
 
     void list(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> Wire.sandboxes(kernel.list()));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.list(), Wire::sandbox));
     }
 
     /** 201 with exactly {@code name}, {@code status}, {@code backend}, as the seed shows. */
@@ -111,7 +111,7 @@ final class SandboxHandlers {
 
     void detachedList(RoutingContext ctx) {
         String name = name(ctx);
-        calls.respond(ctx, 200, () -> Wire.detachedList(kernel.detachedList(name)));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.detachedList(name), Wire::detached));
     }
 
     void detachedStatus(RoutingContext ctx) {

@@ -18,7 +18,7 @@ final class StoreHandlers {
     }
 
     void listSnapshots(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> Wire.snapshots(kernel.listSnapshots()));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.listSnapshots(), Wire::snapshot));
     }
 
     /** {@code {"sandbox": "...", "name"?: "..."}}: a missing name is generated, as every upstream SDK documents. */
@@ -47,14 +47,14 @@ final class StoreHandlers {
     void restoreSnapshot(RoutingContext ctx) {
         String name = Validation.snapshotName(ctx.pathParam("name"));
         calls.respond(ctx, 201, () -> {
-            byte[] raw = ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes();
-            String asName = raw == null || raw.length == 0 ? null : JsonRequest.parse(raw).string("as_name");
+            io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+            String asName = raw == null || raw.length() == 0 ? null : Calls.body(ctx).string("as_name");
             return Wire.sandbox(kernel.restoreSnapshot(name, asName));
         });
     }
 
     void listVolumes(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> Wire.volumes(kernel.listVolumes()));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.listVolumes(), Wire::volume));
     }
 
     void createVolume(RoutingContext ctx) {
@@ -70,7 +70,7 @@ final class StoreHandlers {
     }
 
     void listSecrets(RoutingContext ctx) {
-        calls.respond(ctx, 200, () -> Wire.strings(kernel.listSecrets()));
+        calls.respond(ctx, 200, () -> Wire.array(kernel.listSecrets(), Wire::text));
     }
 
     /** {@code {"value": "..."}}; the answer never repeats the value. */

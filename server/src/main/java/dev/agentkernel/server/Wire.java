@@ -30,6 +30,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The JSON wire format of every response: the envelope and the shape of each value, snake_case,
@@ -156,15 +157,10 @@ final class Wire {
         return n;
     }
 
-    static ArrayNode detachedList(Collection<dev.agentkernel.api.DetachedCommand> list) {
+    /** A JSON array of the items, each written by {@code item} (the list answers: sandboxes, snapshots, ...). */
+    static <T> ArrayNode array(Collection<T> list, Function<T, JsonNode> item) {
         ArrayNode a = NODES.arrayNode();
-        list.forEach(c -> a.add(detached(c)));
-        return a;
-    }
-
-    static ArrayNode sandboxes(Collection<SandboxInfo> list) {
-        ArrayNode a = NODES.arrayNode();
-        list.forEach(s -> a.add(sandbox(s)));
+        list.forEach(t -> a.add(item.apply(t)));
         return a;
     }
 
@@ -269,12 +265,6 @@ final class Wire {
         return n;
     }
 
-    static ArrayNode snapshots(List<SnapshotInfo> list) {
-        ArrayNode a = NODES.arrayNode();
-        list.forEach(s -> a.add(snapshot(s)));
-        return a;
-    }
-
     static ObjectNode volume(VolumeInfo v) {
         ObjectNode n = NODES.objectNode();
         n.put("name", v.name());
@@ -283,18 +273,6 @@ final class Wire {
             n.put("created_at", v.createdAt().toString());
         }
         return n;
-    }
-
-    static ArrayNode volumes(List<VolumeInfo> list) {
-        ArrayNode a = NODES.arrayNode();
-        list.forEach(v -> a.add(volume(v)));
-        return a;
-    }
-
-    static ArrayNode strings(List<String> list) {
-        ArrayNode a = NODES.arrayNode();
-        list.forEach(a::add);
-        return a;
     }
 
     static ArrayNode auditEvents(List<AuditEvent> events) {

@@ -22,8 +22,8 @@ import java.util.List;
 public final class DetachedCommand extends BaseCommand {
     @Override
     protected int execute() {
-        spec.commandLine().usage(console().out());
-        return 0;
+        spec.commandLine().usage(console().err());
+        return 2;
     }
 
     @Command(name = "ls", mixinStandardHelpOptions = true, header = "The detached commands of a sandbox, oldest first.")

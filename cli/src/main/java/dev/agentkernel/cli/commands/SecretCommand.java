@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +53,7 @@ public final class SecretCommand extends BaseCommand {
 
         @Override
         protected int execute(Sandboxes client) throws IOException {
-            byte[] raw;
-            try (InputStream in = file != null ? Files.newInputStream(file) : System.in) {
-                raw = in.readNBytes(MAX_BYTES + 1);
-            }
+            byte[] raw = file == null ? System.in.readNBytes(MAX_BYTES + 1) : readFile(file);
             if (raw.length > MAX_BYTES) {
                 throw new dev.agentkernel.api.AgentKernelException.TooLargeException("Secret '" + key
                         + "' is larger than " + MAX_BYTES + " bytes");
@@ -67,6 +65,15 @@ public final class SecretCommand extends BaseCommand {
             client.setSecret(key, value);
             console().out().println(json.json() ? Json.write(Map.of("key", key, "stored", true)) : key);
             return 0;
+        }
+
+        /** At most one byte past the limit; a missing file is NOT_FOUND (exit 3), as for batch. */
+        private static byte[] readFile(Path file) throws IOException {
+            try (InputStream in = Files.newInputStream(file)) {
+                return in.readNBytes(MAX_BYTES + 1);
+            } catch (NoSuchFileException e) {
+                throw new dev.agentkernel.api.AgentKernelException.NotFoundException("No such file: " + file);
+            }
         }
     }
 

@@ -35,6 +35,7 @@ public final class McpConfigCommand extends BaseCommand {
     @Override
     protected int execute() {
         ClientConfig format = ClientConfig.fromWire(client);
+        root().connection().requireNoBackendWithUrl(); // the server it configures would refuse to start
         // The global --url, --config and --backend, given here, are passed on to the server the agent starts.
         String url = root().connection().url();
         Path config = root().connection().config();

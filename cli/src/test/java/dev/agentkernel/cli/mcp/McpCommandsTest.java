@@ -84,6 +84,15 @@ class McpCommandsTest {
         assertThat(r.out()).contains("\"--url\"").contains("\"http://127.0.0.1:9\"");
     }
 
+    /** The server it would configure refuses --backend with --url: so does the snippet, instead of writing it. */
+    @Test
+    void backendWithUrlIsAUsageError() {
+        CliHarness.Result r = cli.run("--url", "http://127.0.0.1:9", "--backend", "kubernetes", "mcp", "config");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("--backend").contains("--url");
+        assertThat(r.out()).isEmpty();
+    }
+
     @Test
     void mcpWithoutASubcommandIsAUsageError() {
         CliHarness.Result r = cli.run("mcp");
