@@ -22,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * storage of a PersistentVolumeClaim. All carry the simulator's label so that {@link SimKubelet#close()} (or the next
  * simulator, after a crash) removes them.
  *
- * <p>A volume is filled through the archive API of a never-started helper container made from the pod's own image
- * (any local image will do, the simulator pulls nothing).
+ * <p>A volume is filled through the archive API of a never-started helper container made from the local image the
+ * pod runs as (its own, or the simulated registry's image for it: any local image will do).
  */
 final class SimVolumes {
     private static final String HELPER_PATH = "/kubesim-fill";
