@@ -28,7 +28,7 @@ for a in "$@"; do
     --with-runsc) RUNSC=install ;;
     --runsc-remove) RUNSC=remove ;;
     --runsc-status) RUNSC=status ;;
-    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] [--with-runsc] | --firewall-status | --firewall-remove | --runsc-status | --runsc-remove" >&2; exit 2 ;;
+    *) echo "usage: $0 [--engine-only|--images-only] [--quiet] | --with-runsc | --firewall-status | --firewall-remove | --runsc-status | --runsc-remove" >&2; exit 2 ;;
   esac
 done
 

@@ -513,7 +513,10 @@ public final class KubernetesBackend implements Backend {
         return onPodExec(pod, name, () -> podExec.exec(pod.getMetadata().getName(), request, l, cancel));
     }
 
-    /** Through the pod's agent (the same protocol over attach); pods without it have no terminal. */
+    /**
+     * Through the pod's agent (the same protocol, over the session agent's exec websocket); pods without it have no
+     * terminal.
+     */
     @Override
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         Pod pod = requireRunning(name);

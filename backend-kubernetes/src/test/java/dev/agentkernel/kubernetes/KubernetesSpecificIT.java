@@ -56,7 +56,7 @@ class KubernetesSpecificIT {
                 Capability.SNAPSHOTS, Capability.VOLUMES);
     }
 
-    /** The agent's terminal over pod attach: the same protocol as on Docker, so the same behaviour. */
+    /** The agent's terminal over the pod's exec websocket: the same protocol as on Docker, so the same behaviour. */
     @Test
     void aTerminalThroughThePodsAgent() throws Exception {
         String name = "k8s-pty-" + UUID.randomUUID().toString().substring(0, 8);

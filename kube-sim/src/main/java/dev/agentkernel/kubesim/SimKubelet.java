@@ -419,7 +419,7 @@ final class SimKubelet implements AutoCloseable {
             public String tokenVolume(Pod pod) {
                 byte[] token = ("kubesim-token-of-" + pod.getMetadata().getNamespace()).getBytes(StandardCharsets.UTF_8);
                 return volumes.filled("kubesim-sa-" + simId + "-" + hash(pod.getMetadata().getNamespace()),
-                        pod.getSpec().getContainers().get(0).getImage(), List.of(
+                        localImage(pod.getSpec().getContainers().get(0)), List.of(
                                 new SimVolumes.FileEntry("token", token, 0644),
                                 new SimVolumes.FileEntry("namespace", pod.getMetadata().getNamespace()
                                         .getBytes(StandardCharsets.UTF_8), 0644)));

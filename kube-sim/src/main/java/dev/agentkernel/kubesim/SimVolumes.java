@@ -22,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * storage of a PersistentVolumeClaim. All carry the simulator's label so that {@link SimKubelet#close()} (or the next
  * simulator, after a crash) removes them.
  *
- * <p>A volume is filled through the archive API of a never-started helper container made from the pod's own image
- * (any local image will do, the simulator pulls nothing).
+ * <p>A volume is filled through the archive API of a never-started helper container made from the local image the
+ * pod runs as (its own, or the simulated registry's image for it: any local image will do).
  */
 final class SimVolumes {
     private static final String HELPER_PATH = "/kubesim-fill";
@@ -51,8 +51,7 @@ final class SimVolumes {
             return name;
         }
         if (!exists(name)) {
-            create(name);
-            fill(name, image, tar(0, 0, 0755, files));
+            createFilled(name, image, tar(0, 0, 0755, files));
         }
         ready.add(name);
         return name;
@@ -67,8 +66,7 @@ final class SimVolumes {
             return name;
         }
         if (!exists(name)) {
-            create(name);
-            fill(name, image, tar(0, 0, 0777, List.of()));
+            createFilled(name, image, tar(0, 0, 0777, List.of()));
         }
         ready.add(name);
         return name;
@@ -101,8 +99,22 @@ final class SimVolumes {
         }
     }
 
-    private void create(String name) {
+    /**
+     * Creates the volume and fills it; a fill that fails removes it again, or the next use would find it existing and
+     * take it, empty, as filled.
+     */
+    private void createFilled(String name, String image, byte[] tar) {
         docker.createVolumeCmd().withName(name).withLabels(labels).exec();
+        try {
+            fill(name, image, tar);
+        } catch (RuntimeException e) {
+            try {
+                docker.removeVolumeCmd(name).exec();
+            } catch (RuntimeException removal) {
+                e.addSuppressed(removal);
+            }
+            throw e;
+        }
     }
 
     private void fill(String volume, String image, byte[] tar) {

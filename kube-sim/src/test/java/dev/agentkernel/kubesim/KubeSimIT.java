@@ -198,6 +198,24 @@ class KubeSimIT {
         delete(pod);
     }
 
+    /**
+     * An image of the simulated registry (not on the engine) runs as its local build, the default service-account
+     * token volume included (filled from that build too); {@code imagePullPolicy: Never} does not pull it.
+     */
+    @Test
+    void anImageOfTheSimulatedRegistryRunsAsItsLocalBuild() throws Exception {
+        String image = "busybox:1.36";
+        assertThat(KubeSim.DEFAULT_REGISTRY).containsEntry(image, IMAGE);
+        Pod pulled = ready(run("pulled", b -> b.editSpec().editFirstContainer().withImage(image).endContainer()
+                .endSpec()));
+        assertThat(sh(pulled, "cat " + PodContainers.TOKEN_PATH + "/namespace")).isEqualTo(KubeSim.DEFAULT_NAMESPACE);
+        delete(pulled);
+        Pod never = run("neverpull", b -> b.editSpec().editFirstContainer().withImage(image)
+                .withImagePullPolicy("Never").endContainer().endSpec());
+        assertThat(waitingOf(never).getReason()).isEqualTo("ErrImageNeverPull");
+        delete(never);
+    }
+
     @Test
     void aDenyAllEgressPolicyLeavesOnlyLoopback() throws Exception {
         client.network().v1().networkPolicies().resource(new NetworkPolicyBuilder().withNewMetadata()

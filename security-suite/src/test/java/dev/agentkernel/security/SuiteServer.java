@@ -6,6 +6,7 @@ import dev.agentkernel.core.Backends;
 import dev.agentkernel.core.InstanceId;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.docker.DockerBackend;
+import dev.agentkernel.kubernetes.KubernetesBackend;
 import dev.agentkernel.kubesim.SharedSim;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ServerOptions;
@@ -44,7 +45,7 @@ final class SuiteServer implements AutoCloseable {
         static Options kubernetes() {
             Options d = defaults();
             return new Options(d.idleTimeout(), d.maxConcurrentRuns(), d.admissionWait(), null, null, d.timeout(),
-                    SharedSim.backendProperties(), "kubernetes");
+                    SharedSim.backendProperties(), KubernetesBackend.ID);
         }
 
         /** {@code docker.pull} of the backend; only cases whose images name loopback may turn it on. */
