@@ -4,6 +4,7 @@ import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.Capability;
 import dev.agentkernel.api.ErrorCode;
+import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.SandboxSpec;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,6 +48,23 @@ class CapabilitiesTest {
     void theKernelShowsWhatTheBackendDeclares() {
         assertThat(kernel(EnumSet.of(Capability.STOP_START, Capability.SNAPSHOTS)).capabilities())
                 .containsExactlyInAnyOrder(Capability.STOP_START, Capability.SNAPSHOTS);
+    }
+
+    /** A command run as root says so in both of its events; one run as the sandbox's user has no sudo entry. */
+    @Test
+    void aSudoCommandIsAuditedAsOne() {
+        kernel(EnumSet.of(Capability.NETWORK_ISOLATION, Capability.SUDO));
+        kernel.create(SandboxSpec.named("box", null));
+        kernel.exec("box", ExecRequest.of("id").withSudo(true));
+        kernel.exec("box", ExecRequest.of("id"));
+        List<AuditEvent> commands = kernel.logs("box", LogQuery.ALL).stream()
+                .filter(e -> e.event().startsWith("command_")).toList();
+        assertThat(commands).extracting(AuditEvent::event)
+                .containsExactly("command_started", "command_executed", "command_started", "command_executed");
+        assertThat(commands.get(0).details()).containsEntry("sudo", true);
+        assertThat(commands.get(1).details()).containsEntry("sudo", true);
+        assertThat(commands.get(2).details()).doesNotContainKey("sudo");
+        assertThat(commands.get(3).details()).doesNotContainKey("sudo");
     }
 
     @Test

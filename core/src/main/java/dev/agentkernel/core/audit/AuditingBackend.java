@@ -241,11 +241,17 @@ public final class AuditingBackend extends ForwardingBackend {
         // The intent first: a command is never run unrecorded, even if this process dies while it runs.
         Map<String, Object> intent = new LinkedHashMap<>();
         intent.put("argv", request.argv());
+        if (request.sudo()) {
+            intent.put("sudo", true);
+        }
         intent.putAll(extra);
         record("command_started", name, intent);
         ExecResult result = attempt("exec", name, () -> delegate.exec(name, request, listener, cancellation));
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("argv", request.argv());
+        if (request.sudo()) {
+            d.put("sudo", true);
+        }
         d.put("exit_code", result.exitCode());
         d.put("duration_ms", result.duration().toMillis());
         if (result.timedOut()) {
