@@ -87,7 +87,12 @@ class ShellTmuxIT {
         keys(session, "stty size", "Enter");
         await(session, "30 100");
         run("tmux", "-L", socket, "resize-window", "-t", session, "-x", "120", "-y", "40");
-        keys(session, "stty size", "Enter");
+        // A window change reaches the sandbox asynchronously (SIGWINCH, stty, a resize message), as over ssh: ask
+        // again until the new size shows, or fail after await's deadline if it never does.
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        do {
+            keys(session, "stty size", "Enter");
+        } while (!appears(session, "40 120", 2) && System.nanoTime() < end);
         await(session, "40 120");
         keys(session, "sleep 30; echo not-interrupted", "Enter");
         Thread.sleep(500);
@@ -186,16 +191,20 @@ class ShellTmuxIT {
     }
 
     private static void await(String session, String text) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String screen = "";
+        if (!appears(session, text, 60)) {
+            throw new AssertionError("no '" + text + "' on the screen:\n" + capture(session));
+        }
+    }
+
+    private static boolean appears(String session, String text, int seconds) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < end) {
-            screen = capture(session);
-            if (screen.contains(text)) {
-                return;
+            if (capture(session).contains(text)) {
+                return true;
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("no '" + text + "' on the screen:\n" + screen);
+        return false;
     }
 
     private static String capture(String session) throws IOException, InterruptedException {
