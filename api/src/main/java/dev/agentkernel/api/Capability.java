@@ -27,7 +27,9 @@ public enum Capability {
     /** Commands can run as root inside the sandbox ({@code sudo: true}) where the profile allows it. */
     SUDO,
     /** Interactive commands on a pseudo-terminal ({@link Sandboxes#openPty}). */
-    PTY;
+    PTY,
+    /** TCP connections to ports inside a sandbox, made by its agent ({@code /sandboxes/{name}/ports/{port}/}). */
+    PORTS;
 
     /** The wire form, e.g. {@code stop_keeps_files}. */
     public String wireName() {

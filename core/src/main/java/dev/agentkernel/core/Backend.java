@@ -11,6 +11,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -105,6 +107,16 @@ public interface Backend extends AutoCloseable {
      */
     default PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         throw unsupported("open terminals");
+    }
+
+    /**
+     * Connects to {@code 127.0.0.1:port} inside a running sandbox (its own network namespace) and returns at once
+     * with the connection's stream (see {@link PortStream}); a refused connection is reported to
+     * {@link PortListener#onClosed} with the reason. The kernel has checked that the port is exposed and counted the
+     * connection against its limits. Only called with {@link Capability#PORTS}.
+     */
+    default PortStream openPort(String name, int port, PortListener listener) {
+        throw unsupported("forward ports");
     }
 
     /**

@@ -10,6 +10,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -95,6 +97,11 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         return delegate.openPty(name, request, listener);
+    }
+
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        return delegate.openPort(name, port, listener);
     }
 
     @Override

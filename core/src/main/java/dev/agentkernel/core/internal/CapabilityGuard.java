@@ -8,6 +8,8 @@ import dev.agentkernel.api.DetachedCommand;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -158,6 +160,12 @@ public final class CapabilityGuard extends ForwardingBackend {
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         require(Capability.PTY, "open a terminal");
         return delegate.openPty(name, request, listener);
+    }
+
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        require(Capability.PORTS, "connect to a port");
+        return delegate.openPort(name, port, listener);
     }
 
     @Override

@@ -6,6 +6,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -136,6 +138,11 @@ public final class MeasuredBackend extends ForwardingBackend {
     @Override
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         return timed("open_pty", () -> delegate.openPty(name, request, listener));
+    }
+
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        return timed("open_port", () -> delegate.openPort(name, port, listener));
     }
 
     @Override
