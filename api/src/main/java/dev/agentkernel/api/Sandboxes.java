@@ -181,6 +181,33 @@ public interface Sandboxes extends AutoCloseable {
     /** Removes a stored secret; {@code NOT_FOUND} when there is none. */
     void removeSecret(String key);
 
+    // ---- ports (issue 18)
+
+    /**
+     * Opens a TCP port of a named sandbox for forwarding (idempotent: exposing it again returns the first
+     * exposure). Audited; kept while the sandbox lives, across server restarts. Needs {@link Capability#PORTS}.
+     */
+    ExposedPort exposePort(String name, int port);
+
+    /** Closes an exposed port: its open connections end, new ones and its URLs are refused. Not exposed: {@code NOT_FOUND}. */
+    void unexposePort(String name, int port);
+
+    /** The exposed ports of a sandbox, by port number. */
+    List<ExposedPort> exposedPorts(String name);
+
+    /**
+     * Connects to an exposed port inside a running sandbox and returns at once (see {@link PortStream}); a port
+     * not exposed is {@code NOT_FOUND}, more than {@code ports.max_connections_per_sandbox} open connections
+     * {@code BUSY}. A port nothing listens on is reported to {@link PortListener#onClosed}.
+     */
+    PortStream openPort(String name, int port, PortListener listener);
+
+    /**
+     * A signed URL that opens an exposed port in a browser without the API key, valid for {@code ttl}. Only a
+     * server can sign one: the embedded kernel answers {@code UNSUPPORTED} (use {@code agentkernel serve}).
+     */
+    PortUrl portUrl(String name, int port, java.time.Duration ttl);
+
     /** Releases what this instance holds (an embedded kernel removes its temporary sandboxes). Idempotent. */
     @Override
     void close();

@@ -48,6 +48,14 @@ public final class Validation {
         return named("sandbox name", name);
     }
 
+    /** A TCP port number inside a sandbox: 1-65535. */
+    public static int port(int port) {
+        if (port < 1 || port > 65535) {
+            throw invalid("Invalid port " + port + ": must be 1-65535");
+        }
+        return port;
+    }
+
     public static String image(String image) {
         if (image == null) {
             return null;

@@ -14,6 +14,10 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.ExposedPort;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
+import dev.agentkernel.api.PortUrl;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -264,6 +268,32 @@ public final class AgentKernelClient implements Sandboxes {
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         Objects.requireNonNull(listener, "listener");
         return RemotePty.open(http, baseUri, sandboxPath(name) + "/pty", request, listener, mapper, timeout, auth);
+    }
+
+    // TODO(ports): being built (issue 18); until then every port call is UNSUPPORTED.
+    @Override
+    public ExposedPort exposePort(String name, int port) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public void unexposePort(String name, int port) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public List<ExposedPort> exposedPorts(String name) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public PortUrl portUrl(String name, int port, java.time.Duration ttl) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
     }
 
     @Override

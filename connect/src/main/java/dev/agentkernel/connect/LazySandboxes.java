@@ -14,6 +14,11 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.ExposedPort;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
+import dev.agentkernel.api.PortUrl;
+import java.time.Duration;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -82,6 +87,31 @@ final class LazySandboxes implements Sandboxes {
     @Override
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         return delegate().openPty(name, request, listener);
+    }
+
+    @Override
+    public ExposedPort exposePort(String name, int port) {
+        return delegate().exposePort(name, port);
+    }
+
+    @Override
+    public void unexposePort(String name, int port) {
+        delegate().unexposePort(name, port);
+    }
+
+    @Override
+    public List<ExposedPort> exposedPorts(String name) {
+        return delegate().exposedPorts(name);
+    }
+
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        return delegate().openPort(name, port, listener);
+    }
+
+    @Override
+    public PortUrl portUrl(String name, int port, Duration ttl) {
+        return delegate().portUrl(name, port, ttl);
     }
 
     @Override

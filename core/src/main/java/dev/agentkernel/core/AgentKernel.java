@@ -16,6 +16,10 @@ import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.PoolStats;
+import dev.agentkernel.api.ExposedPort;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
+import dev.agentkernel.api.PortUrl;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -406,6 +410,32 @@ public final class AgentKernel implements Sandboxes {
         Objects.requireNonNull(listener, "listener");
         named(name);
         return terminals.open(name, listener, l -> backend.openPty(name, request, l));
+    }
+
+    // TODO(ports): being built (issue 18); until then every port call is UNSUPPORTED.
+    @Override
+    public ExposedPort exposePort(String name, int port) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public void unexposePort(String name, int port) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public List<ExposedPort> exposedPorts(String name) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    }
+
+    @Override
+    public PortUrl portUrl(String name, int port, java.time.Duration ttl) {
+        throw new AgentKernelException.UnsupportedException("ports are not built yet");
     }
 
     public SandboxInfo stop(String name) {
