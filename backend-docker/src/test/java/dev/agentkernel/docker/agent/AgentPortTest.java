@@ -50,9 +50,11 @@ class AgentPortTest extends LocalAgentFixture {
         PortStream s = rec.open(client, server.getLocalPort());
         byte[] data = new byte[8 << 20];
         new Random(7).nextBytes(data);
+        long t = System.nanoTime();
         s.write(data);
         s.closeWrite();
         rec.awaitClosed();
+        System.out.printf("port echo: 8 MiB each way in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
         echo.get(10, TimeUnit.SECONDS);
         assertThat(rec.error).isNull();
         assertThat(rec.ended).isTrue();
@@ -134,7 +136,11 @@ class AgentPortTest extends LocalAgentFixture {
         ExecResult r = client.exec(sh("echo alive"), null, Cancellation.create());
         assertThat(r.stdout()).isEqualTo("alive\n");
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t)).isLessThan(2000);
-        assertThat(agentRssKb() - rssBefore).as("agent RSS growth in KiB").isLessThan(4096);
+        long rssGrowth = agentRssKb() - rssBefore;
+        System.out.printf("port flood nobody reads: %d KiB written by the server, %d KiB received, agent RSS +%d KiB,"
+                + " exec meanwhile %d ms%n", flooded.get() >> 10, rec.size() >> 10, rssGrowth,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
+        assertThat(rssGrowth).as("agent RSS growth in KiB").isLessThan(4096);
         // consuming lets the next window through
         s.consumed(PortStream.WINDOW);
         rec.awaitSize(2 * PortStream.WINDOW);
