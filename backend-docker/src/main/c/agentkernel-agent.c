@@ -52,8 +52,9 @@
  * per connection and a stuck peer pauses only its own connection: the agent reads the socket only while fewer than
  * PORT_WINDOW bytes it sent are unacknowledged by PACK, and the client sends at most PORT_WINDOW bytes the agent has
  * not acknowledged by its PACK (twice that is refused with ERROR EPROTO). At most MAX_PORTS connections are open
- * (then PORT answers ERROR EAGAIN). Sockets are close-on-exec and closed for commands anyway; all of them end with
- * the agent, i.e. when the client's channel drops.
+ * (then PORT answers ERROR EAGAIN). Sockets are close-on-exec and closed for commands anyway. They end with the
+ * client: with the agent when its stdin ends, and at the next HELLO (a new client after a dropped channel: Docker
+ * keeps the stdin of PID 1 open across attaches), silently, since their ids mean nothing to the new client.
  *
  * Detached commands (DSTART..DKILL): started like an EXEC, but nothing is streamed; the agent keeps their output
  * (up to the request's cap per stream, the rest dropped and flagged truncated), their exit status and their record
@@ -1511,6 +1512,10 @@ static void port_ready(struct port *p, short revents) {
 static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size_t len) {
     switch (type) {
     case Q_HELLO: {
+        /* A new client: the port connections of an earlier one (its channel dropped; Docker keeps our stdin open
+           across attaches) end without a word, so none outlives its client or sends to one that never opened it. */
+        for (struct port *pt = ports; pt; pt = pt->next)
+            if (pt->fd >= 0) { close(pt->fd); pt->fd = -1; }
         unsigned char r[16];
         put32(r, PROTOCOL_VERSION);
         put32(r + 4, (uint32_t) getpid());
