@@ -402,8 +402,7 @@ public final class AgentClient implements AutoCloseable {
                     + " port connections open: close some first");
         }
         int id = nextId();
-        AgentPort stream = new AgentPort(id, port, sandbox, writer, listener, nanos(options.backstop()),
-                openPorts::decrementAndGet);
+        AgentPort stream = new AgentPort(id, port, sandbox, writer, listener, openPorts::decrementAndGet);
         try {
             call(id, stream, new AgentFrame(AgentProtocol.PORT, id, AgentProtocol.port(port)),
                     deadlineAfter(System.nanoTime(), options.writeDeadline()), "port connection");

@@ -15,7 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code 127.0.0.1:port} in the sandbox. Both directions are windowed at {@link PortStream#WINDOW}: we send at most a
  * window the agent has not acknowledged (its PACK counts bytes written to the socket), and acknowledge what the
  * caller {@linkplain #consumed consumed} so the agent reads on. The agent sending beyond our acknowledgements is a
- * protocol violation, so a sandbox cannot make us hold more than a window per connection.
+ * protocol violation, so a sandbox cannot make us hold more than a window per connection. Data goes to the channel's
+ * writer without waiting for its queue ({@link AgentWriter#sendWindowed}: the window bounds it), so {@link #write}
+ * waits for the window only and {@link #writable} tells the truth.
  *
  * <p>The listener hears everything on the reader thread, except {@code onClosed} for a broken channel (the thread
  * that found it): deliveries are serialised by one lock, and nothing is delivered after {@code onClosed}.
@@ -29,7 +31,6 @@ final class AgentPort extends AgentClient.Call implements PortStream {
     private final String sandbox;
     private final AgentWriter writer;
     private final PortListener listener;
-    private final long sendTimeoutNanos;
     private final Runnable onEnded;
     /** Orders writers (chunks of one write never interleave with another's) and the half close after them. */
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -49,14 +50,12 @@ final class AgentPort extends AgentClient.Call implements PortStream {
     private boolean eofSent;    // guarded by writeLock
     private boolean endHeard;   // the agent's empty PORT_DATA; reader thread only
 
-    AgentPort(int id, int port, String sandbox, AgentWriter writer, PortListener listener, long sendTimeoutNanos,
-              Runnable onEnded) {
+    AgentPort(int id, int port, String sandbox, AgentWriter writer, PortListener listener, Runnable onEnded) {
         this.id = id;
         this.port = port;
         this.sandbox = sandbox;
         this.writer = writer;
         this.listener = listener;
-        this.sendTimeoutNanos = sendTimeoutNanos;
         this.onEnded = onEnded;
     }
 
@@ -73,19 +72,9 @@ final class AgentPort extends AgentClient.Call implements PortStream {
                 int len = Math.min(AgentProtocol.CHUNK, data.length - off);
                 reserve(len);
                 try {
-                    writer.send(new AgentFrame(AgentProtocol.PORT_DATA, id, Arrays.copyOfRange(data, off, off + len)),
-                            System.nanoTime() + sendTimeoutNanos);
-                } catch (AgentWriter.QueueFull e) {
-                    // Counted in the window but never sent: the count is wrong for good, so the connection ends.
-                    close();
-                    throw new AgentKernelException.OperationTimeoutException("The agent of sandbox '" + sandbox
-                            + "' did not take data for port " + port + " in time (its channel is congested)");
+                    writer.sendWindowed(new AgentFrame(AgentProtocol.PORT_DATA, id, Arrays.copyOfRange(data, off, off + len)));
                 } catch (IOException e) {
-                    throw ended();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AgentKernelException.BackendUnavailableException("Interrupted while writing to port "
-                            + port + " of sandbox '" + sandbox + "'", e);
+                    throw ended(); // the channel failed: onClosed says why
                 }
                 off += len;
             }
@@ -128,10 +117,14 @@ final class AgentPort extends AgentClient.Call implements PortStream {
         return closing || over || writeClosed || sent - writtenByAgent + bytes <= WINDOW;
     }
 
+    /**
+     * Runs when at least half the window is free (or the stream is over): a caller waiting to write a buffer of up
+     * to half a window is not woken for a few bytes of room, again and again.
+     */
     @Override
     public void onWritable(Runnable action) {
         synchronized (this) {
-            if (!writable(1)) {
+            if (!writable(WINDOW / 2)) {
                 writableWaiters.add(action);
                 return;
             }
@@ -173,12 +166,10 @@ final class AgentPort extends AgentClient.Call implements PortStream {
                             return;
                         }
                     }
-                    writer.send(new AgentFrame(AgentProtocol.PORT_DATA, id, null), System.nanoTime() + sendTimeoutNanos);
+                    writer.sendWindowed(new AgentFrame(AgentProtocol.PORT_DATA, id, null));
                 }
             } catch (IOException e) {
-                // congested or broken: the connection ends with the channel (onClosed says why)
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // broken: the connection ends with the channel (onClosed says why)
             } finally {
                 writeLock.unlock();
             }
@@ -210,7 +201,7 @@ final class AgentPort extends AgentClient.Call implements PortStream {
         List<Runnable> waiters;
         synchronized (this) {
             notifyAll();
-            if (writableWaiters.isEmpty() || !writable(1)) {
+            if (writableWaiters.isEmpty() || !writable(WINDOW / 2)) {
                 return;
             }
             waiters = new ArrayList<>(writableWaiters);

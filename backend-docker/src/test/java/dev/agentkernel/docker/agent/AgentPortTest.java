@@ -167,6 +167,38 @@ class AgentPortTest extends LocalAgentFixture {
         rec.awaitClosed();
     }
 
+    /** An event loop's way: writable says whether write would wait, onWritable comes once the server reads again. */
+    @Test
+    void onWritableComesOnceTheServerReads() throws Exception {
+        ServerSocket server = listen();
+        CompletableFuture<Void> reading = new CompletableFuture<>();
+        CompletableFuture<Long> read = CompletableFuture.supplyAsync(() -> {
+            try (Socket c = server.accept()) {
+                reading.get(30, TimeUnit.SECONDS);
+                return c.getInputStream().transferTo(OutputStream.nullOutputStream());
+            } catch (Exception e) {
+                return -1L;
+            }
+        });
+        Recorder rec = new Recorder(true);
+        PortStream s = rec.open(client, server.getLocalPort());
+        assertThat(s.writable(PortStream.WINDOW)).isTrue();
+        int total = 32 << 20; // beyond what the kernel's socket buffers take, so the window stays full
+        CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> s.write(new byte[total]));
+        for (int stable = 0; stable < 10; stable = s.writable(1) ? 0 : stable + 1) {
+            Thread.sleep(50);
+        }
+        CompletableFuture<Void> woken = new CompletableFuture<>();
+        s.onWritable(() -> woken.complete(null));
+        Thread.sleep(300);
+        assertThat(woken).as("woken while the server reads nothing").isNotDone();
+        reading.complete(null);
+        woken.get(10, TimeUnit.SECONDS);
+        writing.get(30, TimeUnit.SECONDS);
+        s.closeWrite();
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(total);
+    }
+
     @Test
     void theAgentHoldsAtMostItsCapOfConnections() throws Exception {
         ServerSocket server = listen();
