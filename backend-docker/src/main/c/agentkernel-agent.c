@@ -1312,6 +1312,7 @@ struct port {
     unsigned char *outq;       /* client bytes not yet written to the socket */
     size_t outq_len, outq_cap;
     int wr_eof, wr_shut;       /* the client half-closed; we shut the socket's writing once the queue is empty */
+    int wr_err;                /* writing to the socket failed (errno): reading goes on, the end reports it */
     uint64_t written, write_acked; /* client bytes written to the socket, and acknowledged (PACK) */
     int rd_eof;                /* the socket said end-of-file, reported as an empty PDATA */
     uint64_t sent, acked;      /* socket bytes sent to the client, and acknowledged by it */
@@ -1346,9 +1347,9 @@ static void port_end(struct port *p, int err) {
     send_error(p->id, err, STAGE_PORT, text);
 }
 
-/* Both ways finished: the socket said EOF and the client's half close reached it. */
+/* Both ways finished: the socket said EOF and the client's half close reached it (or writing failed). */
 static void port_maybe_done(struct port *p) {
-    if (p->fd >= 0 && p->rd_eof && p->wr_shut) port_end(p, 0);
+    if (p->fd >= 0 && p->rd_eof && p->wr_shut) port_end(p, p->wr_err);
 }
 
 static void port_ack(struct port *p) {
@@ -1366,7 +1367,14 @@ static void port_flush(struct port *p) {
         ssize_t n = write(p->fd, p->outq + done, p->outq_len - done);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) break;
-        if (n < 0) { port_end(p, errno); return; }
+        if (n < 0) {
+            /* The server stopped reading for good (closed: EPIPE, reset). What it sent before may still be unread:
+               keep reading to its end, drop what the client sends (acknowledged, so it never waits for it), and
+               end with this error once the reading is over. */
+            p->wr_err = errno;
+            done = p->outq_len;
+            break;
+        }
         done += (size_t) n;
     }
     if (p->fd < 0 || p->connecting) return;
@@ -1374,8 +1382,8 @@ static void port_flush(struct port *p) {
     p->outq_len -= done;
     p->written += done;
     if (p->written > p->write_acked && (p->outq_len == 0 || p->written - p->write_acked >= ACK_STEP)) port_ack(p);
-    if (p->outq_len == 0 && p->wr_eof && !p->wr_shut) {
-        shutdown(p->fd, SHUT_WR);
+    if (p->outq_len == 0 && (p->wr_eof || p->wr_err) && !p->wr_shut) {
+        if (!p->wr_err) shutdown(p->fd, SHUT_WR);
         p->wr_shut = 1;
         port_maybe_done(p);
     }
@@ -1422,21 +1430,20 @@ static void port_open(uint32_t id, const unsigned char *payload, size_t len) {
         send_error(id, EAGAIN, STAGE_PORT, text);
         return;
     }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        char text[120];
+        snprintf(text, sizeof text, "socket: %s", strerror(errno));
+        send_error(id, errno, STAGE_PORT, text);
+        return;
+    }
     struct port *p = calloc(1, sizeof *p);
     if (!p) die("calloc");
     p->id = id;
     p->number = (uint16_t) number;
-    p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    p->fd = fd;
     p->next = ports;
     ports = p;
-    if (p->fd < 0) {
-        /* port_end() closes and reports; give it an fd to close. */
-        int e = errno;
-        p->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (p->fd < 0) { send_error(id, e, STAGE_PORT, "socket: no file descriptor left"); return; }
-        port_end(p, e);
-        return;
-    }
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) number) };
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(p->fd, (struct sockaddr *) &sa, sizeof sa) == 0) {
@@ -1453,6 +1460,11 @@ static void port_data(uint32_t id, const unsigned char *data, size_t len) {
     struct port *p = find_port(id);
     if (!p || p->wr_eof) return; /* ended meanwhile (the client learns it from DONE/ERROR): drop */
     if (len == 0) { p->wr_eof = 1; port_flush(p); return; }
+    if (p->wr_err) { /* writing failed: dropped, but acknowledged so the client is never stuck on its window */
+        p->written += len;
+        if (p->written - p->write_acked >= ACK_STEP) port_ack(p);
+        return;
+    }
     /* The client keeps at most PORT_WINDOW unacknowledged; twice that means it ignores the window. */
     if (p->outq_len + len > 2 * (size_t) PORT_WINDOW) {
         close(p->fd);

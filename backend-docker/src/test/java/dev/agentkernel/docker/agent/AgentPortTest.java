@@ -92,6 +92,30 @@ class AgentPortTest extends LocalAgentFixture {
         assertThat(client.isOpen()).isTrue();
     }
 
+    /** A server that answers and closes while the client still sends: the answer arrives, the writer never hangs. */
+    @Test
+    void aServerThatClosesEarlyLeavesNoWriterWaiting() throws Exception {
+        ServerSocket server = listen();
+        CompletableFuture.runAsync(() -> serve(server, (in, out) -> {
+            out.write("bye".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            in.readNBytes(10);
+        }));
+        Recorder rec = new Recorder(true);
+        PortStream s = rec.open(client, server.getLocalPort());
+        CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 64; i++) {
+                s.write(new byte[1 << 20]);
+            }
+        });
+        rec.awaitClosed();
+        assertThatThrownBy(() -> writing.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(AgentKernelException.ConflictException.class);
+        assertThat(rec.text()).isEqualTo("bye");
+        assertThat(rec.error).containsPattern("(?i)reset|broken pipe");
+        assertThat(client.isOpen()).isTrue();
+    }
+
     @Test
     void closeEndsTheServersSocket() throws Exception {
         ServerSocket server = listen();
