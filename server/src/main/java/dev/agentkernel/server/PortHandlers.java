@@ -62,8 +62,8 @@ final class PortHandlers {
         int serverPort = ctx.request().localAddress() == null ? kernel.config().server().port()
                 : ctx.request().localAddress().port();
         calls.respond(ctx, 200, () -> {
-            JsonRequest body = Calls.body(ctx);
-            String text = body.durationText("ttl");
+            io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+            String text = raw == null || raw.length() == 0 ? null : Calls.body(ctx).durationText("ttl");
             Duration ttl = text == null || text.isEmpty() ? DEFAULT_URL_TTL : Validation.duration("ttl", text);
             Duration max = kernel.config().ports().urlMaxTtl();
             if (ttl.compareTo(max) > 0) {

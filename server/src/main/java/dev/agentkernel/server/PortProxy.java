@@ -166,7 +166,10 @@ final class PortProxy {
     private void open(RoutingContext ctx, String name, int port, String target, boolean pathWay,
                       boolean stripAuthorization, Runnable check) {
         HttpServerRequest request = ctx.request();
-        boolean upgrade = request.headers().contains("Upgrade") && request.headers().getAll("Connection").stream()
+        // h2c is an upgrade of this hop (clients offer it unasked): never passed on, the request stays HTTP/1.1.
+        String upgradeTo = request.getHeader("Upgrade");
+        boolean upgrade = upgradeTo != null && !upgradeTo.trim().equalsIgnoreCase("h2c")
+                && request.headers().getAll("Connection").stream()
                 .anyMatch(c -> c.toLowerCase(Locale.ROOT).contains("upgrade"));
         String te = request.getHeader("Transfer-Encoding");
         boolean chunked = !upgrade && request.getHeader("Content-Length") == null && te != null

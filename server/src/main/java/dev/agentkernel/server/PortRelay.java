@@ -200,7 +200,9 @@ final class PortRelay implements PortListener {
     /** Gives the sandbox its credit back once the client's side has taken the bytes. */
     private void credit(long n) {
         WriteStream<Buffer> out = output;
-        if (beforeTunnel != null || out.writeQueueFull()) {
+        if (finished) {
+            stream.consumed(n); // the answer is complete: nothing is waiting for the client any more
+        } else if (beforeTunnel != null || out.writeQueueFull()) {
             unconsumed += n;
             if (beforeTunnel == null) {
                 out.drainHandler(v -> releaseCredit());
