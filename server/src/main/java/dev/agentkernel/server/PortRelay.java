@@ -78,8 +78,7 @@ final class PortRelay implements PortListener {
         this.stream = s;
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
-        response.closeHandler(v -> closeStream());
-        request.connection().closeHandler(v -> closeStream());
+        response.closeHandler(v -> closeStream()); // the client went away before the answer ended
         send(head);
         if (!upgrade) {
             input = request;
