@@ -446,7 +446,7 @@ public final class AgentKernel implements Sandboxes {
         }
         exposures.checkRoom(name, uuid, config.ports().maxExposedPerSandbox());
         backend.record("port_exposed", name, Map.of("port", port));
-        return exposures.expose(name, uuid, port, config.ports().maxExposedPerSandbox()).port();
+        return exposures.expose(name, uuid, port, config.ports().maxExposedPerSandbox());
     }
 
     /** Audited ({@code port_unexposed}) first; then new connections are refused and the open ones end. */

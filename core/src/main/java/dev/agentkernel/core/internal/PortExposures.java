@@ -48,15 +48,11 @@ public final class PortExposures {
         this.clock = clock;
     }
 
-    /** An exposure and whether this call made it. */
-    public record Exposure(ExposedPort port, boolean created) {
-    }
-
     /**
      * Exposes {@code port} (idempotent: the first exposure is returned again). More than {@code max} ports at once
      * is {@code BUSY}.
      */
-    public synchronized Exposure expose(String name, String uuid, int port, int max) {
+    public synchronized ExposedPort expose(String name, String uuid, int port, int max) {
         Entry e = current(name, uuid);
         if (e == null) {
             e = new Entry(uuid, new TreeMap<>());
@@ -64,13 +60,13 @@ public final class PortExposures {
         }
         Instant at = e.ports().get(port);
         if (at != null) {
-            return new Exposure(new ExposedPort(port, at), false);
+            return new ExposedPort(port, at);
         }
         checkRoom(name, uuid, max);
         at = clock.get().truncatedTo(ChronoUnit.MILLIS);
         e.ports().put(port, at);
         save();
-        return new Exposure(new ExposedPort(port, at), true);
+        return new ExposedPort(port, at);
     }
 
     /** {@code BUSY} when the sandbox has {@code max} ports exposed already. */
