@@ -3,6 +3,7 @@ package dev.agentkernel.cli.commands;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,11 +42,9 @@ public final class DetachedCommand extends BaseCommand {
                 console().out().println(Json.write(list.stream().map(Json::detached).toList()));
                 return 0;
             }
-            console().out().printf("%-10s %-9s %-5s %8s  %s%n", "ID", "STATUS", "EXIT", "PID", "COMMAND");
-            for (dev.agentkernel.api.DetachedCommand c : list) {
-                console().out().printf("%-10s %-9s %-5s %8d  %s%n", c.id(), c.status().wireName(),
-                        c.exitCode() == null ? "-" : c.exitCode(), c.pid(), String.join(" ", c.command()));
-            }
+            Table t = new Table("ID", "STATUS", "EXIT", "PID", "COMMAND");
+            list.forEach(c -> t.row(c.id(), c.status().wireName(), c.exitCode(), c.pid(), String.join(" ", c.command())));
+            t.print(console());
             return 0;
         }
     }

@@ -5,6 +5,7 @@ import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SnapshotInfo;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,10 +60,9 @@ public final class SnapshotCommand extends BaseCommand {
                 console().out().println(Json.write(list.stream().map(Json::snapshot).toList()));
                 return 0;
             }
-            console().out().printf("%-30s %-24s %-21s %s%n", "NAME", "SANDBOX", "CREATED", "IMAGE");
-            for (SnapshotInfo s : list) {
-                console().out().printf("%-30s %-24s %-21s %s%n", s.name(), s.sandbox(), s.createdAt(), s.imageTag());
-            }
+            Table t = new Table("NAME", "SANDBOX", "CREATED", "IMAGE");
+            list.forEach(s -> t.row(s.name(), s.sandbox(), s.createdAt(), s.imageTag()));
+            t.print(console());
             return 0;
         }
     }

@@ -4,6 +4,7 @@ import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.VolumeInfo;
 import dev.agentkernel.cli.Json;
 import dev.agentkernel.cli.JsonOption;
+import dev.agentkernel.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -53,10 +54,9 @@ public final class VolumeCommand extends BaseCommand {
                 console().out().println(Json.write(list.stream().map(Json::volume).toList()));
                 return 0;
             }
-            console().out().printf("%-40s %s%n", "NAME", "CREATED");
-            for (VolumeInfo v : list) {
-                console().out().printf("%-40s %s%n", v.name(), v.createdAt() == null ? "-" : v.createdAt());
-            }
+            Table t = new Table("NAME", "CREATED");
+            list.forEach(v -> t.row(v.name(), v.createdAt()));
+            t.print(console());
             return 0;
         }
     }

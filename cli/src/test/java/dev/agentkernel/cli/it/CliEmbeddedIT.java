@@ -122,6 +122,9 @@ class CliEmbeddedIT {
             String sleeper = cli.run("exec", name, "-d", "--", "sleep", "300").out().trim();
             JsonNode list = json(cli.run("detached", "ls", name, "--json").out());
             assertThat(list).hasSize(2);
+            assertThat(cli.run("detached", "ls", name).out()).startsWith("ID")
+                    .containsPattern("(?m)^" + id + " +failed +3 +\\d+ +sh -c")
+                    .containsPattern("(?m)^" + sleeper + " +running +- +\\d+ +sleep 300$");
             JsonNode killed = json(cli.run("detached", "kill", name, sleeper, "--json").out());
             assertThat(killed.get("exit_code").asInt()).isEqualTo(137);
             assertThat(cli.run("detached", "logs", name, "nosuch").exitCode()).isEqualTo(3);

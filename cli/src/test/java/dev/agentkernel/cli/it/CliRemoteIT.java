@@ -151,6 +151,7 @@ class CliRemoteIT {
         try {
             assertThat(remote("volume", "create", volume).out()).isEqualTo(volume + "\n");
             assertThat(json(remote("volume", "ls", "--json").out()).findValuesAsText("name")).contains(volume);
+            assertThat(remote("volume", "ls").out()).startsWith("NAME").containsPattern("(?m)^" + volume + " +\\d{4}-");
             assertThat(remote("volume", "create", volume).exitCode()).as("taken").isEqualTo(4);
             assertThat(remote("secret", "set", "CLI_TOKEN", "--from-file", secretFile.toString()).out())
                     .isEqualTo("CLI_TOKEN\n");
@@ -165,6 +166,8 @@ class CliRemoteIT {
             JsonNode taken = json(remote("snapshot", "take", name, "--name", snap, "--json").out());
             assertThat(taken.get("image_tag").asText()).isEqualTo("agentkernel-snap:" + snap);
             assertThat(json(remote("snapshot", "ls", "--json").out()).findValuesAsText("name")).contains(snap);
+            assertThat(remote("snapshot", "ls").out()).startsWith("NAME")
+                    .containsPattern("(?m)^" + snap + " +" + name + " +\\d{4}-\\S+ +agentkernel-snap:" + snap + "$");
             JsonNode restored = json(remote("snapshot", "restore", snap, "--as", name + "-r", "--json").out());
             assertThat(restored.get("status").asText()).isEqualTo("running");
             assertThat(remote("exec", name + "-r", "--", "cat", "/root/x").out()).isEqualTo("layer\n");
