@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up the Docker engine, the local test images and Chromium (for the browser
-# tests), then runs every unit test (surefire, *Test) and every integration test against the real engine (failsafe, *IT); then the backend
-# contract, the inside-the-sandbox and the network isolation cases once more under gVisor (profile also-runsc,
-# about 4 minutes). AGENTKERNEL_TEST_RUNSC=0 leaves gVisor out (it is then neither installed nor registered).
+# tests), then runs every unit test (surefire, *Test) and every integration test against the real engine (failsafe,
+# *IT); then the backend contract, the inside-the-sandbox and the network isolation cases once more under gVisor
+# (profile also-runsc, about 4 minutes). AGENTKERNEL_TEST_RUNSC=0 leaves gVisor out (it is then neither installed nor registered).
 #   scripts/test.sh [extra maven args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."

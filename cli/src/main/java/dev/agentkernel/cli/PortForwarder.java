@@ -42,6 +42,8 @@ public final class PortForwarder implements AutoCloseable {
     private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicInteger connections = new AtomicInteger();
+    /** Why forwarding cannot work at all (openPort unsupported, e.g. over HTTP): ends the forwarder. */
+    private volatile AgentKernelException fatal;
 
     private PortForwarder(Sandboxes sandboxes, String name, int port, ServerSocket server, Consumer<String> problems) {
         this.sandboxes = sandboxes;
@@ -107,9 +109,15 @@ public final class PortForwarder implements AutoCloseable {
         return connections.get();
     }
 
-    /** Waits until {@link #close} (Ctrl-C) or the listening socket fails. */
+    /**
+     * Waits until {@link #close} (Ctrl-C) or the listening socket fails; throws the {@code UNSUPPORTED} of
+     * {@link Sandboxes#openPort} when that ended it (no connection can ever be made).
+     */
     public void awaitClosed() throws InterruptedException {
         closed.await();
+        if (fatal != null) {
+            throw fatal;
+        }
     }
 
     /** Stops listening and ends every open connection both ways. Idempotent. */
@@ -144,7 +152,13 @@ public final class PortForwarder implements AutoCloseable {
         Relay relay = new Relay(socket);
         try {
             relay.stream = sandboxes.openPort(name, port, relay);
+        } catch (AgentKernelException.UnsupportedException e) {
+            closeQuietly(socket);
+            fatal = e;
+            close();
+            return;
         } catch (AgentKernelException e) {
+            // This connection only (BUSY, the sandbox stopped meanwhile): the next one may work.
             problems.accept("connection to " + name + ":" + port + " refused: " + e.getMessage());
             closeQuietly(socket);
             return;

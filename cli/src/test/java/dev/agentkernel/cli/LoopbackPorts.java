@@ -37,9 +37,17 @@ final class LoopbackPorts {
     /** Connections opened so far. */
     final java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
     private final boolean signs;
+    private final boolean connects;
 
+    /** {@code signs}: answers portUrl, as a server; it connects too (unlike a server over HTTP). */
     LoopbackPorts(boolean signs) {
+        this(signs, true);
+    }
+
+    /** {@code connects} false: openPort is UNSUPPORTED, as over HTTP. */
+    LoopbackPorts(boolean signs, boolean connects) {
         this.signs = signs;
+        this.connects = connects;
     }
 
     Sandboxes over(Sandboxes rest) {
@@ -68,6 +76,10 @@ final class LoopbackPorts {
                     return new PortUrl((Integer) args[1], URI.create("http://" + args[1] + "-" + args[0]
                             + ".localhost:18888/?agentkernel_token=t"), Instant.parse("2030-01-01T00:00:00Z").plus(ttl));
                 case "openPort":
+                    if (!connects) {
+                        throw new AgentKernelException.UnsupportedException("openPort is not available over HTTP: "
+                                + "use the proxy path");
+                    }
                     require((String) args[0], (Integer) args[1]);
                     opened.incrementAndGet();
                     return connect((Integer) args[1], (PortListener) args[2]);

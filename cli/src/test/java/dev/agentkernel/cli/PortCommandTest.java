@@ -144,6 +144,24 @@ class PortCommandTest {
         assertThat(connects(local)).as("stopped listening").isFalse();
     }
 
+    @Test
+    void forwardingWhereOpenPortIsUnsupportedEndsWithExit9() throws Exception {
+        LoopbackPorts ports = new LoopbackPorts(true, false); // a server's client: URLs yes, raw connections no
+        LineWatcher out = new LineWatcher();
+        CommandLine cl = AgentKernelCli.create((connection, console) -> ports.over(kernel), Map.of());
+        cl.setOut(new PrintWriter(out, true));
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        CompletableFuture<Integer> code = new CompletableFuture<>();
+        new Thread(() -> code.complete(cl.execute("port", "web", "8000", "--listen", "127.0.0.1:0"))).start();
+        String url = out.await(Pattern.compile("Forwarding (http://\\S+) ")).group(1);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), URI.create(url).getPort())) {
+            assertThat(s.getInputStream().read()).as("the connection is closed, nothing relayed").isEqualTo(-1);
+        }
+        assertThat(code.get(10, TimeUnit.SECONDS)).isEqualTo(9);
+        assertThat(err.toString()).contains("proxy path");
+    }
+
     /** Bytes both ways, many times the window, arrive whole and in order; a half close still gets its answer. */
     @Test
     void bulkTransferBothWaysThroughTheWindow() throws Exception {
