@@ -11,13 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,10 +24,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -121,15 +115,10 @@ class PortCommandTest {
     @Test
     void embeddedItForwardsUntilStopped() throws Exception {
         LoopbackPorts ports = new LoopbackPorts(false);
-        LineWatcher out = new LineWatcher();
-        CommandLine cl = AgentKernelCli.create((connection, console) -> ports.over(kernel), Map.of());
-        cl.setOut(new PrintWriter(out, true));
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err, true));
-        CompletableFuture<Integer> code = new CompletableFuture<>();
-        Thread command = new Thread(() -> code.complete(cl.execute("port", "web", String.valueOf(appPort))));
-        command.start();
-        String url = out.await(Pattern.compile("Forwarding (http://127\\.0\\.0\\.1:\\d+) -> web:" + appPort)).group(1);
+        LiveCli live = LiveCli.start((connection, console) -> ports.over(kernel), Map.of(),
+                "port", "web", String.valueOf(appPort));
+        String url = live.awaitOut(Pattern.compile("Forwarding (http://127\\.0\\.0\\.1:\\d+) -> web:" + appPort),
+                Duration.ofSeconds(20)).group(1);
 
         for (int i = 0; i < 3; i++) { // a client each: each request its own connection, each relayed
             HttpResponse<String> page = HttpClient.newHttpClient().send(
@@ -138,28 +127,22 @@ class PortCommandTest {
         }
         assertThat(ports.opened).hasValue(3);
 
-        command.interrupt(); // as Ctrl-C ends the wait
-        assertThat(code.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.INTERRUPTED);
-        int local = URI.create(url).getPort();
-        assertThat(connects(local)).as("stopped listening").isFalse();
+        live.interrupt(); // as Ctrl-C ends the wait
+        assertThat(live.exitCode(Duration.ofSeconds(10))).isEqualTo(ExitStatus.INTERRUPTED);
+        assertThat(connects(URI.create(url).getPort())).as("stopped listening").isFalse();
     }
 
     @Test
     void forwardingWhereOpenPortIsUnsupportedEndsWithExit9() throws Exception {
         LoopbackPorts ports = new LoopbackPorts(true, false); // a server's client: URLs yes, raw connections no
-        LineWatcher out = new LineWatcher();
-        CommandLine cl = AgentKernelCli.create((connection, console) -> ports.over(kernel), Map.of());
-        cl.setOut(new PrintWriter(out, true));
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err, true));
-        CompletableFuture<Integer> code = new CompletableFuture<>();
-        new Thread(() -> code.complete(cl.execute("port", "web", "8000", "--listen", "127.0.0.1:0"))).start();
-        String url = out.await(Pattern.compile("Forwarding (http://\\S+) ")).group(1);
+        LiveCli live = LiveCli.start((connection, console) -> ports.over(kernel), Map.of(),
+                "port", "web", "8000", "--listen", "127.0.0.1:0");
+        String url = live.awaitOut(Pattern.compile("Forwarding (http://\\S+) "), Duration.ofSeconds(20)).group(1);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), URI.create(url).getPort())) {
             assertThat(s.getInputStream().read()).as("the connection is closed, nothing relayed").isEqualTo(-1);
         }
-        assertThat(code.get(10, TimeUnit.SECONDS)).isEqualTo(9);
-        assertThat(err.toString()).contains("proxy path");
+        assertThat(live.exitCode(Duration.ofSeconds(10))).isEqualTo(9);
+        assertThat(live.err()).contains("proxy path");
     }
 
     /** Bytes both ways, many times the window, arrive whole and in order; a half close still gets its answer. */
@@ -217,40 +200,6 @@ class PortCommandTest {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** Collects what the command prints and lets the test wait for a line. */
-    private static final class LineWatcher extends Writer {
-        private final StringBuilder text = new StringBuilder();
-
-        @Override
-        public synchronized void write(char[] buf, int off, int len) {
-            text.append(buf, off, len);
-            notifyAll();
-        }
-
-        synchronized Matcher await(Pattern p) throws InterruptedException {
-            long end = System.currentTimeMillis() + 20_000;
-            while (true) {
-                Matcher m = p.matcher(text);
-                if (m.find()) {
-                    return m;
-                }
-                long left = end - System.currentTimeMillis();
-                if (left <= 0) {
-                    throw new AssertionError("never printed " + p + "; printed: " + text);
-                }
-                wait(left);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
