@@ -14,12 +14,13 @@ import java.util.Set;
  * @param sourceRef   the branch, tag or commit checked out after the clone, or null (needs {@code sourceUrl})
  * @param secrets     upstream's proxy header injection ({@code KEY:host}, ...); this server does not offer it, so a
  *                    non-empty list is refused with {@code UNSUPPORTED}, naming the field
+ * @param ports       TCP ports exposed right after start ({@link Sandboxes#exposePort}), each once
  */
 public record CreateOptions(List<VolumeMount> volumes, List<String> secretFiles, String sourceUrl, String sourceRef,
-                            List<String> secrets) {
+                            List<String> secrets, List<Integer> ports) {
     public static final String SECRETS_DIR = "/run/agentkernel/secrets";
     public static final String SOURCE_DIR = "/workspace";
-    public static final CreateOptions NONE = new CreateOptions(List.of(), List.of(), null, null, List.of());
+    public static final CreateOptions NONE = new CreateOptions(List.of(), List.of(), null, null, List.of(), List.of());
 
     public CreateOptions {
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
@@ -51,6 +52,19 @@ public record CreateOptions(List<VolumeMount> volumes, List<String> secretFiles,
         }
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
         secrets.forEach(s -> Validation.noNul("secrets", s));
+        ports = ports == null ? List.of() : List.copyOf(ports);
+        for (Integer p : ports) {
+            Validation.port(p == null ? 0 : p);
+        }
+        if (new HashSet<>(ports).size() != ports.size()) {
+            throw Validation.invalid("Invalid ports: a port is listed twice");
+        }
+    }
+
+    /** Without ports (callers written before them). */
+    public CreateOptions(List<VolumeMount> volumes, List<String> secretFiles, String sourceUrl, String sourceRef,
+                         List<String> secrets) {
+        this(volumes, secretFiles, sourceUrl, sourceRef, secrets, List.of());
     }
 
     public static CreateOptions volumes(VolumeMount... mounts) {
@@ -58,18 +72,22 @@ public record CreateOptions(List<VolumeMount> volumes, List<String> secretFiles,
     }
 
     public CreateOptions withSecretFiles(List<String> keys) {
-        return new CreateOptions(volumes, keys, sourceUrl, sourceRef, secrets);
+        return new CreateOptions(volumes, keys, sourceUrl, sourceRef, secrets, ports);
     }
 
     public CreateOptions withSource(String url, String ref) {
-        return new CreateOptions(volumes, secretFiles, url, ref, secrets);
+        return new CreateOptions(volumes, secretFiles, url, ref, secrets, ports);
     }
 
     public CreateOptions withSecrets(List<String> bindings) {
-        return new CreateOptions(volumes, secretFiles, sourceUrl, sourceRef, bindings);
+        return new CreateOptions(volumes, secretFiles, sourceUrl, sourceRef, bindings, ports);
+    }
+
+    public CreateOptions withPorts(List<Integer> exposed) {
+        return new CreateOptions(volumes, secretFiles, sourceUrl, sourceRef, secrets, exposed);
     }
 
     public boolean isEmpty() {
-        return volumes.isEmpty() && secretFiles.isEmpty() && sourceUrl == null && secrets.isEmpty();
+        return volumes.isEmpty() && secretFiles.isEmpty() && sourceUrl == null && secrets.isEmpty() && ports.isEmpty();
     }
 }

@@ -47,6 +47,8 @@ import dev.agentkernel.core.internal.LeaseKeeper;
 import dev.agentkernel.core.internal.MeasuredBackend;
 import dev.agentkernel.core.internal.MetricsRelay;
 import dev.agentkernel.core.internal.OwnerLiveness;
+import dev.agentkernel.core.internal.PortConnections;
+import dev.agentkernel.core.internal.PortExposures;
 import dev.agentkernel.core.internal.Provisioning;
 import dev.agentkernel.core.internal.PtySessions;
 import dev.agentkernel.core.internal.Reaper;
@@ -122,6 +124,8 @@ public final class AgentKernel implements Sandboxes {
     private final Duration expiryInterval;
     private final SecretStore secrets;
     private final Provisioning provisioning;
+    private final PortExposures exposures;
+    private final PortConnections connections;
     private volatile State state = State.NEW; // changed under this
     private volatile int reconciled;
 
@@ -160,6 +164,9 @@ public final class AgentKernel implements Sandboxes {
         this.secrets = new SecretStore(b.secretDirectory != null ? b.secretDirectory
                 : config.audit().path().toAbsolutePath().getParent().resolve("secrets"));
         this.provisioning = new Provisioning(backend, secrets);
+        this.exposures = new PortExposures(expiryFile == null ? null : expiryFile.resolveSibling("ports.json"),
+                java.time.Instant::now);
+        this.connections = new PortConnections(config.ports().maxConnectionsPerSandbox());
     }
 
     public static Builder builder() {
@@ -241,6 +248,13 @@ public final class AgentKernel implements Sandboxes {
         started();
         SandboxSpec s = resolve(spec);
         Map<String, byte[]> secretValues = provisioning.check(s, o);
+        if (!o.ports().isEmpty()) {
+            requirePorts();
+            if (o.ports().size() > config.ports().maxExposedPerSandbox()) {
+                throw Validation.invalid("Invalid ports: " + o.ports().size() + " ports, at most "
+                        + config.ports().maxExposedPerSandbox() + " (ports.max_exposed_per_sandbox)");
+            }
+        }
         ImageResolver.Choice choice = images.offlineAlternative(s.image(), backend::imageAvailable);
         if (choice.note() != null) {
             LOG.info("Image choice for sandbox {}: {}", s.name(), choice.note());
@@ -263,6 +277,7 @@ public final class AgentKernel implements Sandboxes {
         if (!o.isEmpty()) {
             try {
                 provisioning.apply(made.name(), o, secretValues);
+                o.ports().forEach(p -> exposePort(made.name(), p));
             } catch (RuntimeException e) {
                 try {
                     backend.remove(made.name(), Map.of("reason", "create_failed"));
@@ -270,6 +285,7 @@ public final class AgentKernel implements Sandboxes {
                     e.addSuppressed(removal);
                 }
                 visibility.forget(made.name());
+                exposures.forget(made.name());
                 throw e;
             }
         }
@@ -412,30 +428,97 @@ public final class AgentKernel implements Sandboxes {
         return terminals.open(name, listener, l -> backend.openPty(name, request, l));
     }
 
-    // TODO(ports): being built (issue 18); until then every port call is UNSUPPORTED.
+    // ---- ports (issue 18)
+
+    /**
+     * Exposes a port of a named sandbox: audited ({@code port_exposed}) before it takes effect, idempotent (an
+     * exposed port is returned as it was, with no new event), at most {@code ports.max_exposed_per_sandbox}.
+     */
     @Override
     public ExposedPort exposePort(String name, int port) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        Validation.port(port);
+        named(name);
+        requirePorts();
+        String uuid = visibility.require(name, true).uuid();
+        java.util.Optional<ExposedPort> already = exposures.find(name, uuid, port);
+        if (already.isPresent()) {
+            return already.get();
+        }
+        exposures.checkRoom(name, uuid, config.ports().maxExposedPerSandbox());
+        backend.record("port_exposed", name, Map.of("port", port));
+        return exposures.expose(name, uuid, port, config.ports().maxExposedPerSandbox());
     }
 
+    /** Audited ({@code port_unexposed}) first; then new connections are refused and the open ones end. */
     @Override
     public void unexposePort(String name, int port) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        Validation.port(port);
+        named(name);
+        String uuid = visibility.require(name, true).uuid();
+        if (exposures.find(name, uuid, port).isEmpty()) {
+            throw portNotExposed(name, port);
+        }
+        backend.record("port_unexposed", name, Map.of("port", port));
+        exposures.unexpose(name, uuid, port);
+        connections.closePort(name, port);
     }
 
     @Override
     public List<ExposedPort> exposedPorts(String name) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        named(name);
+        return exposures.list(name, visibility.require(name, true).uuid());
     }
 
+    /** The exposed port, or {@code NOT_FOUND} naming it (also for a server checking a signed URL). */
+    public ExposedPort exposedPort(String name, int port) {
+        Validation.port(port);
+        named(name);
+        return exposures.find(name, visibility.require(name, true).uuid(), port)
+                .orElseThrow(() -> portNotExposed(name, port));
+    }
+
+    /**
+     * Connects to an exposed port of a running sandbox; counted against {@code ports.max_connections_per_sandbox}
+     * until it ends, audited as {@code port_connection_closed} when it does.
+     */
     @Override
     public PortStream openPort(String name, int port, PortListener listener) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        Validation.port(port);
+        Objects.requireNonNull(listener, "listener");
+        named(name);
+        requirePorts();
+        SandboxInfo info = visibility.require(name, true);
+        if (exposures.find(name, info.uuid(), port).isEmpty()) {
+            throw portNotExposed(name, port);
+        }
+        if (!info.running()) {
+            throw new AgentKernelException.ConflictException("Sandbox '" + name + "' is not running");
+        }
+        return connections.open(name, port, listener, l -> backend.openPort(name, port, l));
     }
 
+    /** Only a server signs URLs (with a key derived from its API key): embedded, {@code UNSUPPORTED}. */
     @Override
     public PortUrl portUrl(String name, int port, java.time.Duration ttl) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        throw new AgentKernelException.UnsupportedException("Signed port URLs are made by a server (agentkernel serve),"
+                + " which holds the key that signs them");
+    }
+
+    /** Records that a server issued a signed URL for a port (never the token itself). */
+    public void auditPortUrl(String name, int port, java.time.Instant expiresAt) {
+        backend.record("port_url_issued", name, Map.of("port", port, "expires_at", expiresAt.toString()));
+    }
+
+    private void requirePorts() {
+        if (!backend.capabilities().contains(Capability.PORTS)) {
+            throw new AgentKernelException.UnsupportedException("The " + backend.id()
+                    + " backend cannot forward ports");
+        }
+    }
+
+    private static AgentKernelException portNotExposed(String name, int port) {
+        return new AgentKernelException.NotFoundException("Port " + port + " of sandbox '" + name
+                + "' is not exposed");
     }
 
     public SandboxInfo stop(String name) {
@@ -456,6 +539,8 @@ public final class AgentKernel implements Sandboxes {
         } finally {
             visibility.forget(name);
         }
+        exposures.forget(name);
+        connections.closeSandbox(name);
     }
 
     public FileContent readFile(String name, String path) {
@@ -578,7 +663,16 @@ public final class AgentKernel implements Sandboxes {
 
     /** One pass of TTL reaping (also run every {@link Builder#expiryInterval}); returns how many it removed. */
     public int reapExpired() {
-        return expiries.reap(visibility::list, backend);
+        int removed = expiries.reap(visibility::list, backend);
+        if (removed > 0) {
+            // Ports of sandboxes that are gone (expired now, or removed by another instance) are dropped too.
+            try {
+                exposures.retainOnly(visibility.list().stream().map(SandboxInfo::name).toList());
+            } catch (RuntimeException e) {
+                LOG.warn("Could not prune the exposed ports: {}", e.getMessage());
+            }
+        }
+        return removed;
     }
 
     /**
@@ -680,6 +774,7 @@ public final class AgentKernel implements Sandboxes {
         }
         reaper.close();
         terminals.close();
+        connections.close();
         expiries.close();
         inFlight.closeAndCancelAll();
         runs.stopBatches();

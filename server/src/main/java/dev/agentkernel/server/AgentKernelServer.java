@@ -83,8 +83,11 @@ public final class AgentKernelServer implements AutoCloseable {
                     new ApiKeyCheck(options.apiKey()), options.corsOrigins(), options.maxBodyBytes(), metrics, accessLog,
                     (ctx, reason) -> auditRefusal(vertx, kernel, ctx, reason));
             PtyHandler terminals = new PtyHandler(kernel, workers, connections, options.streamBufferBytes());
+            PortSigner signer = new PortSigner(options.apiKey());
+            PortProxy proxy = new PortProxy(kernel, workers, connections, signer, guards.apiKey(),
+                    kernel.config().ports().previewDomain());
             Router router = ApiRouter.create(vertx, guards, commands, sandboxes, system, new StoreHandlers(kernel, calls),
-                    terminals);
+                    terminals, new PortHandlers(kernel, calls, signer), proxy);
             HttpServerOptions httpOptions = new HttpServerOptions()
                     .setHost(options.host())
                     .setPort(options.port())

@@ -53,6 +53,15 @@ final class ApiKeyCheck {
                 ? Optional.empty() : Optional.of("wrong API key");
     }
 
+    /** Whether an {@code Authorization} header carries this server's key (so a proxy must not pass it on). */
+    boolean carriesKey(String authorization) {
+        if (expectedDigest == null || authorization == null || authorization.length() <= 7
+                || !authorization.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+            return false;
+        }
+        return MessageDigest.isEqual(expectedDigest, sha256(authorization.substring(7).trim()));
+    }
+
     static HttpFailure failure() {
         return HttpFailure.of(ErrorCode.UNAUTHORIZED, UNAUTHORIZED);
     }

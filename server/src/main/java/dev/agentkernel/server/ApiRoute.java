@@ -53,9 +53,23 @@ public enum ApiRoute {
     LIST_DETACHED("GET", "/sandboxes/{name}/exec/detached", "detachedList", false),
     GET_DETACHED("GET", "/sandboxes/{name}/exec/detached/{id}", "detachedStatus", false),
     DETACHED_LOGS("GET", "/sandboxes/{name}/exec/detached/{id}/logs", "detachedLogs", false),
-    KILL_DETACHED("DELETE", "/sandboxes/{name}/exec/detached/{id}", "detachedKill", false);
+    KILL_DETACHED("DELETE", "/sandboxes/{name}/exec/detached/{id}", "detachedKill", false),
+    // ports (issue 18); the URL call comes before the proxy, whose {path} would take it too
+    LIST_PORTS("GET", "/sandboxes/{name}/ports", "listPorts", false),
+    EXPOSE_PORT("POST", "/sandboxes/{name}/ports", "exposePort", true),
+    UNEXPOSE_PORT("DELETE", "/sandboxes/{name}/ports/{port}", "unexposePort", false),
+    PORT_URL("POST", "/sandboxes/{name}/ports/{port}/url", "portUrl", true, true),
+    /** The proxy, one entry per method: the body is streamed to the port as it is, never read here. */
+    PROXY_GET("GET", "/sandboxes/{name}/ports/{port}/{path}", "proxyGet"),
+    PROXY_HEAD("HEAD", "/sandboxes/{name}/ports/{port}/{path}", "proxyHead"),
+    PROXY_POST("POST", "/sandboxes/{name}/ports/{port}/{path}", "proxyPost"),
+    PROXY_PUT("PUT", "/sandboxes/{name}/ports/{port}/{path}", "proxyPut"),
+    PROXY_PATCH("PATCH", "/sandboxes/{name}/ports/{port}/{path}", "proxyPatch"),
+    PROXY_DELETE("DELETE", "/sandboxes/{name}/ports/{port}/{path}", "proxyDelete"),
+    PROXY_OPTIONS("OPTIONS", "/sandboxes/{name}/ports/{port}/{path}", "proxyOptions");
 
     private final HttpMethod method;
+    private final boolean proxied;
     private final String template;
     private final String operationId;
     private final boolean jsonBody;
@@ -63,10 +77,21 @@ public enum ApiRoute {
     private final Pattern pattern;
 
     ApiRoute(String method, String template, String operationId, boolean jsonBody) {
-        this(method, template, operationId, jsonBody, false);
+        this(method, template, operationId, jsonBody, false, false);
     }
 
     ApiRoute(String method, String template, String operationId, boolean jsonBody, boolean bodyOptional) {
+        this(method, template, operationId, jsonBody, bodyOptional, false);
+    }
+
+    /** A proxy route. */
+    ApiRoute(String method, String template, String operationId) {
+        this(method, template, operationId, false, false, true);
+    }
+
+    ApiRoute(String method, String template, String operationId, boolean jsonBody, boolean bodyOptional,
+             boolean proxied) {
+        this.proxied = proxied;
         this.bodyOptional = bodyOptional;
         this.method = HttpMethod.valueOf(method);
         this.template = template;
@@ -93,6 +118,11 @@ public enum ApiRoute {
     /** Whether the operation takes a JSON request body. */
     public boolean jsonBody() {
         return jsonBody;
+    }
+
+    /** Whether requests are relayed to a sandbox's port as they are (any body, any media type). */
+    public boolean proxied() {
+        return proxied;
     }
 
     /** Whether the JSON body may be left out altogether (then without a Content-Type). */

@@ -36,7 +36,8 @@ final class ApiRouter {
     }
 
     static Router create(Vertx vertx, Guards guards, CommandHandlers commands, SandboxHandlers sandboxes,
-                         SystemHandlers system, StoreHandlers stores, PtyHandler terminals) {
+                         SystemHandlers system, StoreHandlers stores, PtyHandler terminals, PortHandlers ports,
+                         PortProxy proxy) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
             long started = System.nanoTime();
@@ -53,7 +54,17 @@ final class ApiRouter {
                 guards.metrics().request(operation, ctx.request().method().name(), status, took);
                 guards.accessLog().log(ctx, operation, status, took);
             });
-            guards.hosts().check(ctx.request().headers().getAll("Host"));
+            List<String> hosts = ctx.request().headers().getAll("Host");
+            if (proxy != null && hosts.size() == 1) {
+                Optional<PortProxy.Preview> preview = proxy.preview(hosts.get(0));
+                if (preview.isPresent()) {
+                    // A sandbox's own origin: only its port is reachable there, never an API route.
+                    RequestChecks.noDotDot(ctx.request().path());
+                    proxy.preview(ctx, preview.get());
+                    return;
+                }
+            }
+            guards.hosts().check(hosts);
             ctx.next();
         });
         if (!guards.corsOrigins().isEmpty()) {
@@ -81,7 +92,7 @@ final class ApiRouter {
             if (op.jsonBody()) {
                 route.handler(body);
             }
-            route.handler(handler(op, commands, sandboxes, system, stores, terminals));
+            route.handler(handler(op, commands, sandboxes, system, stores, terminals, ports, proxy));
         }
 
         router.route().failureHandler(FailureRenderer::handle);
@@ -105,7 +116,7 @@ final class ApiRouter {
         @Override
         public void handle(RoutingContext ctx) {
             ctx.put(OPERATION_KEY, op);
-            if (op.jsonBody() || RequestChecks.mayCarryBody(op.method())) {
+            if (!op.proxied() && (op.jsonBody() || RequestChecks.mayCarryBody(op.method()))) {
                 RequestChecks.jsonContentType(ctx.request(), op.jsonBody() && !op.bodyOptional());
             }
             ctx.next();
@@ -114,7 +125,8 @@ final class ApiRouter {
 
     /** Exhaustive: a new operation without a handler does not compile. */
     private static Handler<RoutingContext> handler(ApiRoute op, CommandHandlers c, SandboxHandlers s, SystemHandlers sys,
-                                                   StoreHandlers st, PtyHandler pty) {
+                                                   StoreHandlers st, PtyHandler pty, PortHandlers p,
+                                                   PortProxy px) {
         return switch (op) {
             case HEALTH -> sys::health;
             case RUN -> c::run;
@@ -155,6 +167,11 @@ final class ApiRouter {
             case GET_DETACHED -> s::detachedStatus;
             case DETACHED_LOGS -> s::detachedLogs;
             case KILL_DETACHED -> s::detachedKill;
+            case LIST_PORTS -> p::list;
+            case EXPOSE_PORT -> p::expose;
+            case UNEXPOSE_PORT -> p::unexpose;
+            case PORT_URL -> p::url;
+            case PROXY_GET, PROXY_HEAD, PROXY_POST, PROXY_PUT, PROXY_PATCH, PROXY_DELETE, PROXY_OPTIONS -> px::path;
         };
     }
 }

@@ -173,6 +173,25 @@ final class JsonRequest {
         return v.intValue();
     }
 
+    /** A list of integers; empty when absent or null. */
+    List<Integer> integers(String field) {
+        JsonNode v = get(field);
+        if (v == null) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw wrongType(field, "an array of integers");
+        }
+        List<Integer> out = new java.util.ArrayList<>();
+        for (JsonNode n : v) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+                throw wrongType(field, "an array of integers");
+            }
+            out.add(n.intValue());
+        }
+        return out;
+    }
+
     Long longInteger(String field) {
         JsonNode v = get(field);
         if (v == null) {

@@ -111,12 +111,13 @@ final class Requests {
 
     /**
      * The upstream create options of {@code POST /sandboxes}: {@code volumes} ({@code "name:/path[:ro]"}),
-     * {@code secret_files}, {@code source_url} + {@code source_ref}, {@code secrets}; null lists are empty.
+     * {@code secret_files}, {@code source_url} + {@code source_ref}, {@code secrets}; and {@code ports} (exposed
+     * after start); null lists are empty.
      */
     static CreateOptions createOptions(JsonRequest body) {
         List<VolumeMount> volumes = body.strings("volumes").stream().map(VolumeMount::parse).toList();
         return new CreateOptions(volumes, body.strings("secret_files"), body.string("source_url"),
-                body.string("source_ref"), body.strings("secrets"));
+                body.string("source_ref"), body.strings("secrets"), body.integers("ports"));
     }
 
     /** The bytes of a file write: {@code content} as UTF-8 text, or base64 when {@code encoding} says so. */

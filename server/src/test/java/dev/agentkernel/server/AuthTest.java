@@ -44,7 +44,9 @@ class AuthTest {
             ServerFixture.Reply r = f.send(op.method().name(), path, op.jsonBody() ? "{}" : null,
                     op.jsonBody() ? "application/json" : null, Map.of("no-key", List.of("")));
             assertThat(r.status()).as(op.name()).isEqualTo(401);
-            assertThat(r.json().get("code").asText()).isEqualTo("unauthorized");
+            if (op.method() != io.vertx.core.http.HttpMethod.HEAD) { // a HEAD answer has no body
+                assertThat(r.json().get("code").asText()).isEqualTo("unauthorized");
+            }
         }
         assertThat(f.send("GET", "/nope", null, null, Map.of("no-key", List.of(""))).status()).isEqualTo(401);
     }

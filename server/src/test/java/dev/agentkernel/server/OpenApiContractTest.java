@@ -53,7 +53,8 @@ class OpenApiContractTest {
                     new ApiKeyCheck(null), java.util.List.of(), 1024, new ServerMetrics(), new AccessLog(), (c, r) -> io.vertx.core.Future.succeededFuture()),
                     new CommandHandlers(null, null, null, null, null),
                     new SandboxHandlers(null, null), new SystemHandlers(vertx, null, null, null, "test"), new StoreHandlers(null, null),
-                    new PtyHandler(null, null, null, 1));
+                    new PtyHandler(null, null, null, 1), new PortHandlers(null, null, null),
+                    new PortProxy(null, null, null, null, new ApiKeyCheck(null), "localhost"));
             Set<String> served = new HashSet<>();
             for (Route r : router.getRoutes()) {
                 if (r.getPath() != null && r.methods() != null) {

@@ -56,7 +56,7 @@ class ServerApiTest {
         assertThat(r.json().get("success").asBoolean()).isTrue(); // the upstream SDKs require it ...
         assertThat(r.json().get("data").asText()).isEqualTo("ok"); // ... and return data
         assertThat(r.json().get("capabilities").toString()).as("what the (fake) backend declares")
-                .isEqualTo("[\"network_isolation\",\"pid_limit\",\"stop_keeps_files\",\"stop_start\"]");
+                .isEqualTo("[\"network_isolation\",\"pid_limit\",\"ports\",\"stop_keeps_files\",\"stop_start\"]");
     }
 
     @Test

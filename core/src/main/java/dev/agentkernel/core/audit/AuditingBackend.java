@@ -17,6 +17,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -45,7 +47,8 @@ import java.util.concurrent.Executor;
  * {@code file_written},
  * {@code file_deleted}, {@code detached_started}, {@code detached_output_read}, {@code detached_killed},
  * {@code snapshot_taken}, {@code snapshot_deleted}, {@code volume_created}, {@code volume_removed},
- * {@code operation_failed}; the kernel's {@code sandbox_extended} and {@code sandbox_removed} with
+ * {@code port_connection_closed}, {@code operation_failed}; the kernel's {@code sandbox_extended},
+ * {@code port_exposed}, {@code port_unexposed}, {@code port_url_issued} and {@code sandbox_removed} with
  * {@code reason: expired}; refusals through {@link #record} ({@code auth_failed},
  * {@code request_refused}, ...).
  *
@@ -57,7 +60,7 @@ import java.util.concurrent.Executor;
  * image, profile, limits, kind and owner of created sandboxes; the caller's {@code request_id} and {@code traceparent}.
  */
 public final class AuditingBackend extends ForwardingBackend {
-    /** Writes {@code pty_closed}: one thread, idle threads end, none before the first terminal. */
+    /** Writes {@code pty_closed} and {@code port_connection_closed}: one thread, idle threads end, none at first. */
     private static final Executor PTY_AUDIT = DaemonThreads.executor("agentkernel-pty-audit", 1, Duration.ofSeconds(10));
     private final AuditLog log;
     private final KernelMetrics metrics;
@@ -359,6 +362,27 @@ public final class AuditingBackend extends ForwardingBackend {
             }
         }, PTY_AUDIT);
         return session;
+    }
+
+    /**
+     * {@code port_connection_closed} once per connection when it ends (port, bytes each way, duration, error),
+     * written off the thread that reports the end, as {@code pty_closed}. A connection that cannot be made is
+     * {@code operation_failed}; the bytes are never recorded.
+     */
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        CallContext call = CallContext.current();
+        Map<String, Object> context = call == null ? Map.of() : Map.of("request_id", call.requestId());
+        AuditedPortConnection c = new AuditedPortConnection(port, listener, context, PTY_AUDIT, d -> {
+            try {
+                record("port_connection_closed", name, d);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(AuditingBackend.class).error(
+                        "Could not audit port_connection_closed of sandbox '{}'", name, e);
+            }
+        });
+        c.delegate = attempt("open_port", name, () -> delegate.openPort(name, port, c));
+        return c;
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.Objects;
  */
 public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
                                 Audit audit, Map<String, String> images, Map<String, String> backendProperties,
-                                Pty pty) {
+                                Pty pty, Ports ports) {
     public AgentKernelConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(sandbox, "sandbox");
@@ -26,6 +26,13 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
         images = images == null ? Map.of() : Map.copyOf(images);
         backendProperties = backendProperties == null ? Map.of() : Map.copyOf(backendProperties);
         pty = Objects.requireNonNullElse(pty, Pty.DEFAULTS);
+        ports = Objects.requireNonNullElse(ports, Ports.DEFAULTS);
+    }
+
+    /** Without {@code [ports]} (callers written before it): its defaults. */
+    public AgentKernelConfig(Server server, Sandbox sandbox, Resources resources, Pool pool, Limits limits,
+                             Audit audit, Map<String, String> images, Map<String, String> backendProperties, Pty pty) {
+        this(server, sandbox, resources, pool, limits, audit, images, backendProperties, pty, null);
     }
 
     /** Without {@code [pty]} (callers written before it): its defaults. */
@@ -199,7 +206,38 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     public AgentKernelConfig withPty(Pty newPty) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, backendProperties, newPty);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, backendProperties, newPty, ports);
+    }
+
+    /**
+     * {@code [ports]}: forwarding to TCP ports inside sandboxes.
+     *
+     * @param maxConnectionsPerSandbox connections open at once to one sandbox's ports; one more is {@code BUSY}
+     * @param maxExposedPerSandbox     ports exposed at once in one sandbox; one more is {@code BUSY}
+     * @param urlMaxTtl                the longest a signed browser URL may be valid
+     * @param previewDomain            browser URLs are {@code http://PORT-NAME.DOMAIN:SERVERPORT/}; {@code localhost}
+     *                                 (the default) works with no DNS, browsers resolve every {@code *.localhost}
+     *                                 to loopback
+     */
+    public record Ports(int maxConnectionsPerSandbox, int maxExposedPerSandbox, Duration urlMaxTtl,
+                        String previewDomain) {
+        public static final Ports DEFAULTS = new Ports(32, 16, Duration.ofHours(24), "localhost");
+        /** Upper bound of both counts. */
+        public static final int MAX_COUNT = 4096;
+        /** Upper bound of {@code url_max_ttl}. */
+        public static final Duration LONGEST_URL_TTL = Duration.ofDays(7);
+
+        public Ports {
+            if (maxConnectionsPerSandbox < 1 || maxExposedPerSandbox < 1 || urlMaxTtl == null
+                    || urlMaxTtl.isNegative() || urlMaxTtl.isZero() || previewDomain == null || previewDomain.isBlank()) {
+                throw new IllegalArgumentException("ports limits must be positive and preview_domain non-empty");
+            }
+        }
+    }
+
+    public AgentKernelConfig withPorts(Ports newPorts) {
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, backendProperties, pty,
+                newPorts);
     }
 
     /** {@code [audit]}. */
@@ -207,27 +245,27 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
     }
 
     public AgentKernelConfig withServer(Server newServer) {
-        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backendProperties, pty);
+        return new AgentKernelConfig(newServer, sandbox, resources, pool, limits, audit, images, backendProperties, pty, ports);
     }
 
     public AgentKernelConfig withSandbox(Sandbox newSandbox) {
-        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backendProperties, pty);
+        return new AgentKernelConfig(server, newSandbox, resources, pool, limits, audit, images, backendProperties, pty, ports);
     }
 
     public AgentKernelConfig withResources(Resources newResources) {
-        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backendProperties, pty);
+        return new AgentKernelConfig(server, sandbox, newResources, pool, limits, audit, images, backendProperties, pty, ports);
     }
 
     public AgentKernelConfig withPool(Pool newPool) {
-        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backendProperties, pty);
+        return new AgentKernelConfig(server, sandbox, resources, newPool, limits, audit, images, backendProperties, pty, ports);
     }
 
     public AgentKernelConfig withLimits(Limits newLimits) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backendProperties, pty);
+        return new AgentKernelConfig(server, sandbox, resources, pool, newLimits, audit, images, backendProperties, pty, ports);
     }
 
     public AgentKernelConfig withAudit(Audit newAudit) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backendProperties, pty);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, newAudit, images, backendProperties, pty, ports);
     }
 
     /**
@@ -235,11 +273,11 @@ public record AgentKernelConfig(Server server, Sandbox sandbox, Resources resour
      * {@code kubernetes.namespace} or {@code kubernetes.runtime_class.restrictive}.
      */
     public AgentKernelConfig withBackendProperties(Map<String, String> newProperties) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProperties, pty);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, images, newProperties, pty, ports);
     }
 
     public AgentKernelConfig withImages(Map<String, String> newImages) {
-        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backendProperties, pty);
+        return new AgentKernelConfig(server, sandbox, resources, pool, limits, audit, newImages, backendProperties, pty, ports);
     }
 
     /** Defaults for tests and embedders: no warm pool, audit log at {@code auditPath}. */

@@ -43,6 +43,8 @@ import java.util.Optional;
  *             max_queued_runs = 1000, queue_timeout_ms = 60000
  * [audit]     path = "~/.agentkernel/audit.jsonl", enabled = true
  * [pty]       max_sessions_per_sandbox = 8, idle_timeout_ms = 1800000  (interactive terminals)
+ * [ports]     max_connections_per_sandbox = 32, max_exposed_per_sandbox = 16, url_max_ttl = "24h",
+ *             preview_domain = "localhost"  (forwarded sandbox ports and their signed browser URLs)
  * [images]    python3 = "my/python:3.12"   (program → image, overrides auto-detection)
  * [profiles.moderate] runtime = "runsc"   (per profile: the container runtime, e.g. gVisor; default the engine's;
  *             passed on as the backend property {@code runtime.moderate})
@@ -79,6 +81,10 @@ import java.util.Optional;
  *   <tr><td>AGENTKERNEL_MAX_EXECS_PER_SANDBOX</td><td>limits.max_execs_per_sandbox</td></tr>
  *   <tr><td>AGENTKERNEL_MAX_QUEUED_RUNS</td><td>limits.max_queued_runs</td></tr>
  *   <tr><td>AGENTKERNEL_QUEUE_TIMEOUT_MS</td><td>limits.queue_timeout_ms</td></tr>
+ *   <tr><td>AGENTKERNEL_PORTS_MAX_CONNECTIONS_PER_SANDBOX</td><td>ports.max_connections_per_sandbox</td></tr>
+ *   <tr><td>AGENTKERNEL_PORTS_MAX_EXPOSED_PER_SANDBOX</td><td>ports.max_exposed_per_sandbox</td></tr>
+ *   <tr><td>AGENTKERNEL_PORTS_URL_MAX_TTL</td><td>ports.url_max_ttl</td></tr>
+ *   <tr><td>AGENTKERNEL_PORTS_PREVIEW_DOMAIN</td><td>ports.preview_domain</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT</td><td>audit.enabled ({@code 0}/{@code false} disables, {@code 1}/{@code true} enables)</td></tr>
  *   <tr><td>AGENTKERNEL_AUDIT_PATH</td><td>audit.path</td></tr>
  *   <tr><td>AGENTKERNEL_DOCKER_KEY</td><td>docker.key (e.g. {@code AGENTKERNEL_DOCKER_PULL})</td></tr>
@@ -98,7 +104,7 @@ public final class ConfigLoader {
 
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final List<String> SECTIONS = List.of("server", "sandbox", "resources", "pool", "limits", "audit",
-            "pty", "images", "profiles", "docker", "kubernetes");
+            "pty", "ports", "images", "profiles", "docker", "kubernetes");
     /**
      * Sections that belong to a backend: handed to it unread, flattened into properties ({@code kubernetes.namespace},
      * {@code kubernetes.runtime_class.restrictive}); the backend checks its own keys when it opens.
@@ -130,6 +136,10 @@ public final class ConfigLoader {
         ENV.put("AGENTKERNEL_MAX_EXECS_PER_SANDBOX", "limits.max_execs_per_sandbox");
         ENV.put("AGENTKERNEL_MAX_QUEUED_RUNS", "limits.max_queued_runs");
         ENV.put("AGENTKERNEL_QUEUE_TIMEOUT_MS", "limits.queue_timeout_ms");
+        ENV.put("AGENTKERNEL_PORTS_MAX_CONNECTIONS_PER_SANDBOX", "ports.max_connections_per_sandbox");
+        ENV.put("AGENTKERNEL_PORTS_MAX_EXPOSED_PER_SANDBOX", "ports.max_exposed_per_sandbox");
+        ENV.put("AGENTKERNEL_PORTS_URL_MAX_TTL", "ports.url_max_ttl");
+        ENV.put("AGENTKERNEL_PORTS_PREVIEW_DOMAIN", "ports.preview_domain");
         ENV.put("AGENTKERNEL_AUDIT", "audit.enabled");
         ENV.put("AGENTKERNEL_AUDIT_PATH", "audit.path");
     }
@@ -324,6 +334,10 @@ public final class ConfigLoader {
         private boolean auditEnabled;
         private int ptyMaxSessions;
         private Duration ptyIdleTimeout;
+        private int portsMaxConnections;
+        private int portsMaxExposed;
+        private Duration portsUrlMaxTtl;
+        private String portsPreviewDomain;
         private final Map<String, String> images;
         private final Map<String, String> backendProperties;
 
@@ -360,6 +374,10 @@ public final class ConfigLoader {
             auditEnabled = c.audit().enabled();
             ptyMaxSessions = c.pty().maxSessionsPerSandbox();
             ptyIdleTimeout = c.pty().idleTimeout();
+            portsMaxConnections = c.ports().maxConnectionsPerSandbox();
+            portsMaxExposed = c.ports().maxExposedPerSandbox();
+            portsUrlMaxTtl = c.ports().urlMaxTtl();
+            portsPreviewDomain = c.ports().previewDomain();
             images = new LinkedHashMap<>(c.images());
             backendProperties = new LinkedHashMap<>(c.backendProperties());
         }
@@ -383,7 +401,9 @@ public final class ConfigLoader {
                     new AgentKernelConfig.Limits(timeout, maxOutputBytes, maxFileBytes, maxConcurrentRuns,
                             maxExecsPerSandbox, maxTimeout, maxQueuedRuns, queueTimeout),
                     new AgentKernelConfig.Audit(auditPath, auditEnabled),
-                    images, backendProperties, new AgentKernelConfig.Pty(ptyMaxSessions, ptyIdleTimeout));
+                    images, backendProperties, new AgentKernelConfig.Pty(ptyMaxSessions, ptyIdleTimeout),
+                    new AgentKernelConfig.Ports(portsMaxConnections, portsMaxExposed, portsUrlMaxTtl,
+                            portsPreviewDomain));
         }
 
         void set(String section, String key, JsonNode v, String where) {
@@ -425,6 +445,12 @@ public final class ConfigLoader {
                 case "pty.max_sessions_per_sandbox" -> ptyMaxSessions = (int) val.integer(1,
                         AgentKernelConfig.Pty.MAX_SESSIONS);
                 case "pty.idle_timeout_ms" -> ptyIdleTimeout = val.millis(1, AgentKernelConfig.Pty.LONGEST_IDLE_TIMEOUT);
+                case "ports.max_connections_per_sandbox" -> portsMaxConnections = (int) val.integer(1,
+                        AgentKernelConfig.Ports.MAX_COUNT);
+                case "ports.max_exposed_per_sandbox" -> portsMaxExposed = (int) val.integer(1,
+                        AgentKernelConfig.Ports.MAX_COUNT);
+                case "ports.url_max_ttl" -> portsUrlMaxTtl = val.urlTtl();
+                case "ports.preview_domain" -> portsPreviewDomain = val.domain();
                 default -> {
                     if (section.equals("profiles")) {
                         String runtime = val.profileRuntime();
@@ -528,6 +554,24 @@ public final class ConfigLoader {
         }
 
         /** A default TTL: seconds as a number, or upstream's duration text (30m, 2h, 1d); 0 or "" is none. */
+        /** A duration of 1 s up to {@link AgentKernelConfig.Ports#LONGEST_URL_TTL}. */
+        Duration urlTtl() {
+            Duration d = ttl();
+            if (d == null || d.compareTo(AgentKernelConfig.Ports.LONGEST_URL_TTL) > 0) {
+                throw bad("must be a duration from 1s to " + AgentKernelConfig.Ports.LONGEST_URL_TTL.toDays() + "d");
+            }
+            return d;
+        }
+
+        /** A DNS name (letters, digits, hyphens, dots), lower-cased: the Host header is compared with it. */
+        String domain() {
+            String d = string().toLowerCase(Locale.ROOT);
+            if (!d.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+                throw bad("must be a DNS name such as localhost or preview.example.com");
+            }
+            return d;
+        }
+
         Duration ttl() {
             String text = node.isIntegralNumber() ? node.asText() : node.isTextual() ? node.asText().strip() : null;
             if (text == null) {

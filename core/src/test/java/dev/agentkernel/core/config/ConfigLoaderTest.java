@@ -263,4 +263,28 @@ class ConfigLoaderTest {
                 .containsEntry("runtime.moderate", "runsc");
         assertThat(load(Map.of("AGENTKERNEL_PULL_REGISTRIES", "")).sandbox().pullRegistries()).as("env: none").isEmpty();
     }
+
+    @Test
+    void thePortsSectionAndItsVariables() throws Exception {
+        assertThat(load(Map.of()).ports()).isEqualTo(AgentKernelConfig.Ports.DEFAULTS);
+        file("""
+                [ports]
+                max_connections_per_sandbox = 5
+                max_exposed_per_sandbox = 3
+                url_max_ttl = "2h"
+                preview_domain = "Preview.Example.com"
+                """);
+        AgentKernelConfig.Ports p = load(Map.of()).ports();
+        assertThat(p).isEqualTo(new AgentKernelConfig.Ports(5, 3, Duration.ofHours(2), "preview.example.com"));
+        assertThat(load(Map.of("AGENTKERNEL_PORTS_MAX_CONNECTIONS_PER_SANDBOX", "7",
+                "AGENTKERNEL_PORTS_PREVIEW_DOMAIN", "localhost")).ports())
+                .isEqualTo(new AgentKernelConfig.Ports(7, 3, Duration.ofHours(2), "localhost"));
+        for (String bad : List.of("max_connections_per_sandbox = 0", "url_max_ttl = \"30d\"",
+                "preview_domain = \"evil.com/x\"", "preview_domain = \"-a.com\"")) {
+            file("[ports]\n" + bad + "\n");
+            assertThatThrownBy(() -> load(Map.of())).as(bad)
+                    .isInstanceOf(AgentKernelException.InvalidRequestException.class)
+                    .hasMessageContaining("ports." + bad.substring(0, bad.indexOf(' ')));
+        }
+    }
 }

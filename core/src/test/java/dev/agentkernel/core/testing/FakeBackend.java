@@ -200,7 +200,7 @@ public final class FakeBackend implements Backend {
     private volatile boolean available = true;
     private volatile Set<String> localImages;
     private volatile Set<Capability> capabilities = EnumSet.of(Capability.STOP_START, Capability.STOP_KEEPS_FILES,
-            Capability.NETWORK_ISOLATION, Capability.PID_LIMIT);
+            Capability.NETWORK_ISOLATION, Capability.PID_LIMIT, Capability.PORTS);
     private volatile Duration killDelay = Duration.ZERO;
     private volatile boolean closed;
 
@@ -237,7 +237,7 @@ public final class FakeBackend implements Backend {
         return this;
     }
 
-    /** Declares other capabilities (the default: stop/start keeping files, network isolation, PID limit). */
+    /** Declares other capabilities (the default: stop/start keeping files, network isolation, PID limit, ports). */
     public FakeBackend capabilities(Set<Capability> declared) {
         this.capabilities = declared.isEmpty() ? Set.of() : EnumSet.copyOf(declared);
         return this;
@@ -527,6 +527,21 @@ public final class FakeBackend implements Backend {
         if (!available) {
             throw new AgentKernelException.BackendUnavailableException("The fake engine is down", null);
         }
+    }
+
+    /**
+     * The fake sandbox shares the host's loopback: a connection to its port is one to {@code 127.0.0.1:port} on the
+     * host (so a test can serve the "sandbox's" port with a JDK HttpServer). See {@link FakePortStream}.
+     */
+    @Override
+    public dev.agentkernel.api.PortStream openPort(String name, int port, dev.agentkernel.api.PortListener listener) {
+        checkUp();
+        synchronized (engine) {
+            requireRunning(name);
+        }
+        FakePortStream stream = new FakePortStream(port, listener);
+        stream.start();
+        return stream;
     }
 
     private Box require(String name) {
