@@ -117,4 +117,25 @@ class ServerPortsIT {
             f.kernel.remove(name);
         }
     }
+
+    /** A 32 MiB file through the proxy: all of it arrives; the rate is printed (a figure for the README). */
+    @Test
+    void aLargeFileComesThroughWhole() throws Exception {
+        String name = serving("big", SecurityProfile.MODERATE);
+        try {
+            assertThat(f.kernel.exec(name, ExecRequest.of("sh", "-c",
+                    "head -c 33554432 /dev/zero > /tmp/site/big.bin")).exitCode()).isZero();
+            assertThat(fetch("/sandboxes/" + name + "/ports/8000/index.html").status()).isEqualTo(200);
+            long t0 = System.nanoTime();
+            java.net.http.HttpResponse<byte[]> r = f.client.send(java.net.http.HttpRequest.newBuilder(
+                    f.uri("/sandboxes/" + name + "/ports/8000/big.bin")).header("X-API-Key", KEY).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).hasSize(33_554_432);
+            System.out.printf("FIGURES port proxy: 32 MiB in %.2f s (%.0f MiB/s)%n", seconds, 32 / seconds);
+        } finally {
+            f.kernel.remove(name);
+        }
+    }
 }
