@@ -59,6 +59,7 @@ final class ApiRouter {
                 Optional<PortProxy.Preview> preview = proxy.preview(hosts.get(0));
                 if (preview.isPresent()) {
                     // A sandbox's own origin: only its port is reachable there, never an API route.
+                    ctx.put(OPERATION_KEY, ApiRoute.proxyRoute(ctx.request().method()));
                     RequestChecks.noDotDot(ctx.request().path());
                     proxy.preview(ctx, preview.get());
                     return;
