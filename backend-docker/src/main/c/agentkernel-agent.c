@@ -2,7 +2,7 @@
  * agentkernel-agent: the in-sandbox process that starts commands and touches files for the backend.
  *
  * It is the container's PID 1 (no other init), with exactly the sandbox's user, capabilities and limits: it
- * adds no privilege and opens no port. It speaks a framed binary protocol on its stdin/stdout, which the
+ * adds no privilege and listens on no port (it only connects to the sandbox's own loopback, see Ports). It speaks a framed binary protocol on its stdin/stdout, which the
  * backend reaches through the container's attached stdio. Diagnostics go to stderr. Built static, so the
  * image needs no libc or shell.
  *
@@ -39,6 +39,22 @@
  *   PTY    u32 rows, u32 cols, then as EXEC: the command runs on a new pseudo-terminal (see below); its
  *          output comes as STDOUT, its input goes as STDIN, it ends with EXIT or ERROR like an exec
  *   RESIZE u32 rows, u32 cols (TIOCSWINSZ on the PTY request with this id; no answer, ignored when gone)
+ *   PORT   u32 port: connect to 127.0.0.1:port     PORT   (empty) connected
+ *   PDATA  bytes for the socket; empty = half      PDATA  bytes from the socket; empty = it said end-of-file
+ *          close (shutdown of writing once sent)   PACK   u64 client bytes written to the socket so far
+ *   PACK   u64 PDATA bytes the client consumed     DONE   u64 bytes sent: closed cleanly (both ways ended, or
+ *   PCLOSE close now (both ways)                          PCLOSE)  /  ERROR errno, STAGE_PORT: refused, reset...
+ *
+ * Ports (PORT..PCLOSE, 0x30-0x33, replies 0xb0-0xb2): one TCP connection from the agent to 127.0.0.1:port in the
+ * sandbox's own network namespace (loopback exists even with no network), so the backend reaches a server in the
+ * sandbox without any network path to it. The connect is non-blocking and completes in the main loop's poll
+ * (ETIMEDOUT after CONNECT_TIMEOUT_MS). Flow is credit-based both ways, so nothing here buffers more than a window
+ * per connection and a stuck peer pauses only its own connection: the agent reads the socket only while fewer than
+ * PORT_WINDOW bytes it sent are unacknowledged by PACK, and the client sends at most PORT_WINDOW bytes the agent has
+ * not acknowledged by its PACK (twice that is refused with ERROR EPROTO). At most MAX_PORTS connections are open
+ * (then PORT answers ERROR EAGAIN). Sockets are close-on-exec and closed for commands anyway. They end with the
+ * client: with the agent when its stdin ends, and at the next HELLO (a new client after a dropped channel: Docker
+ * keeps the stdin of PID 1 open across attaches), silently, since their ids mean nothing to the new client.
  *
  * Detached commands (DSTART..DKILL): started like an EXEC, but nothing is streamed; the agent keeps their output
  * (up to the request's cap per stream, the rest dropped and flagged truncated), their exit status and their record
@@ -93,8 +109,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
-#define PROTOCOL_VERSION 3
+#define PROTOCOL_VERSION 4
 #define HEADER 9
 #define MAX_PAYLOAD (1u << 20)
 #define CHUNK 65536
@@ -111,6 +129,12 @@
 #define MARKER_VAR "AGENTKERNEL_EXEC_ID"
 #define MAX_DETACHED 64
 #define MAX_DETACHED_ID 64
+/* Port connections open at once per agent (each holds a socket and up to two windows of buffer). */
+#define MAX_PORTS 64
+/* Bytes the agent sends on one port connection before the client acknowledges them (PortStream.WINDOW). */
+#define PORT_WINDOW (1u << 20)
+/* A listener whose backlog is full drops SYNs: the connect would retry for minutes. */
+#define CONNECT_TIMEOUT_MS 10000
 
 enum {
     Q_HELLO = 0x01, Q_EXEC = 0x02, Q_STDIN = 0x03, Q_KILL = 0x04, Q_FREAD = 0x05, Q_FWRITE = 0x06,
@@ -121,11 +145,14 @@ enum {
     R_PONG = 0x88, R_STDIN_ACK = 0x89,
     /* detached commands: requests 0x10-0x1f, replies 0x90-0x9f */
     Q_DSTART = 0x10, Q_DLIST = 0x11, Q_DLOGS = 0x12, Q_DKILL = 0x13,
-    R_DINFO = 0x90, R_DLOG = 0x91
+    R_DINFO = 0x90, R_DLOG = 0x91,
+    /* ports: requests 0x30-0x3f, replies 0xb0-0xbf */
+    Q_PORT = 0x30, Q_PDATA = 0x31, Q_PACK = 0x32, Q_PCLOSE = 0x33,
+    R_PORT = 0xb0, R_PDATA = 0xb1, R_PACK = 0xb2
 };
 
 /* Stages reported with ERROR so the client can tell a bad workdir from a missing program. */
-enum { STAGE_PROTOCOL = 0, STAGE_CHDIR = 1, STAGE_EXEC = 2, STAGE_FILE = 3, STAGE_SPAWN = 4 };
+enum { STAGE_PROTOCOL = 0, STAGE_CHDIR = 1, STAGE_EXEC = 2, STAGE_FILE = 3, STAGE_SPAWN = 4, STAGE_PORT = 5 };
 
 extern char **environ;
 
@@ -1274,11 +1301,233 @@ static void detached_kill(uint32_t id, const unsigned char *p, size_t len) {
     send_ok(id, 0);
 }
 
+/* ---------- ports (the PORT..PCLOSE requests in the header comment) ---------- */
+
+struct port {
+    uint32_t id;
+    uint16_t number;
+    int fd;                    /* -1 once ended (freed by the main loop) */
+    int connecting;            /* non-blocking connect in progress */
+    int64_t connect_deadline;
+    unsigned char *outq;       /* client bytes not yet written to the socket */
+    size_t outq_len, outq_cap;
+    int wr_eof, wr_shut;       /* the client half-closed; we shut the socket's writing once the queue is empty */
+    int wr_err;                /* writing to the socket failed (errno): reading goes on, the end reports it */
+    uint64_t written, write_acked; /* client bytes written to the socket, and acknowledged (PACK) */
+    int rd_eof;                /* the socket said end-of-file, reported as an empty PDATA */
+    uint64_t sent, acked;      /* socket bytes sent to the client, and acknowledged by it */
+    struct port *next;
+};
+
+static struct port *ports;
+
+static struct port *find_port(uint32_t id) {
+    for (struct port *p = ports; p; p = p->next)
+        if (p->fd >= 0 && p->id == id) return p;
+    return NULL;
+}
+
+static size_t open_ports(void) {
+    size_t n = 0;
+    for (struct port *p = ports; p; p = p->next)
+        if (p->fd >= 0) n++;
+    return n;
+}
+
+/* Ends a connection with ERROR naming the errno (err 0: DONE, a clean end); the main loop frees it. */
+static void port_end(struct port *p, int err) {
+    close(p->fd);
+    p->fd = -1;
+    free(p->outq);
+    p->outq = NULL;
+    p->outq_len = p->outq_cap = 0;
+    if (!err) { send_ok(p->id, p->sent); return; }
+    char text[120];
+    snprintf(text, sizeof text, "127.0.0.1:%u: %s", (unsigned) p->number, strerror(err));
+    send_error(p->id, err, STAGE_PORT, text);
+}
+
+/* Both ways finished: the socket said EOF and the client's half close reached it (or writing failed). */
+static void port_maybe_done(struct port *p) {
+    if (p->fd >= 0 && p->rd_eof && p->wr_shut) port_end(p, p->wr_err);
+}
+
+static void port_ack(struct port *p) {
+    unsigned char b[8];
+    put32(b, (uint32_t) (p->written >> 32));
+    put32(b + 4, (uint32_t) p->written);
+    send_frame(R_PACK, p->id, b, sizeof b);
+    p->write_acked = p->written;
+}
+
+/* Writes what the client sent as far as the socket takes it; never waits. */
+static void port_flush(struct port *p) {
+    size_t done = 0;
+    while (p->fd >= 0 && !p->connecting && done < p->outq_len) {
+        ssize_t n = write(p->fd, p->outq + done, p->outq_len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) break;
+        if (n < 0) {
+            /* The server stopped reading for good (closed: EPIPE, reset). What it sent before may still be unread:
+               keep reading to its end, drop what the client sends (acknowledged, so it never waits for it), and
+               end with this error once the reading is over. */
+            p->wr_err = errno;
+            done = p->outq_len;
+            break;
+        }
+        done += (size_t) n;
+    }
+    if (p->fd < 0 || p->connecting) return;
+    memmove(p->outq, p->outq + done, p->outq_len - done);
+    p->outq_len -= done;
+    p->written += done;
+    if (p->written > p->write_acked && (p->outq_len == 0 || p->written - p->write_acked >= ACK_STEP)) port_ack(p);
+    if (p->outq_len == 0 && (p->wr_eof || p->wr_err) && !p->wr_shut) {
+        if (!p->wr_err) shutdown(p->fd, SHUT_WR);
+        p->wr_shut = 1;
+        port_maybe_done(p);
+    }
+}
+
+/* Reads at most what the client's window has room for, so a client that does not ack holds at most PORT_WINDOW. */
+static void port_read(struct port *p) {
+    unsigned char buf[CHUNK];
+    uint64_t room = PORT_WINDOW - (p->sent - p->acked);
+    if (room == 0 || p->rd_eof) return;
+    ssize_t n = read(p->fd, buf, room < sizeof buf ? (size_t) room : sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n < 0) { port_end(p, errno); return; }
+    if (n == 0) {
+        p->rd_eof = 1;
+        send_frame(R_PDATA, p->id, NULL, 0);
+        port_maybe_done(p);
+        return;
+    }
+    send_frame(R_PDATA, p->id, buf, (size_t) n);
+    p->sent += (uint64_t) n;
+}
+
+static void port_connected(struct port *p) {
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
+    if (err) { port_end(p, err); return; }
+    p->connecting = 0;
+    send_frame(R_PORT, p->id, NULL, 0);
+    port_flush(p); /* what the client sent meanwhile */
+}
+
+/* PORT payload: u16 port (in a u32). The connect never blocks the loop: it completes in poll(). */
+static void port_open(uint32_t id, const unsigned char *payload, size_t len) {
+    uint32_t number = len == 4 ? get32(payload) : 0;
+    if (number == 0 || number > 65535 || find_port(id) || find_exec(id)) {
+        send_error(id, EINVAL, STAGE_PROTOCOL, "bad port request");
+        return;
+    }
+    if (open_ports() >= MAX_PORTS) {
+        char text[120];
+        snprintf(text, sizeof text, "%d port connections are open: close some first", MAX_PORTS);
+        send_error(id, EAGAIN, STAGE_PORT, text);
+        return;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        char text[120];
+        snprintf(text, sizeof text, "socket: %s", strerror(errno));
+        send_error(id, errno, STAGE_PORT, text);
+        return;
+    }
+    struct port *p = calloc(1, sizeof *p);
+    if (!p) die("calloc");
+    p->id = id;
+    p->number = (uint16_t) number;
+    p->fd = fd;
+    p->next = ports;
+    ports = p;
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) number) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(p->fd, (struct sockaddr *) &sa, sizeof sa) == 0) {
+        send_frame(R_PORT, id, NULL, 0);
+    } else if (errno == EINPROGRESS) {
+        p->connecting = 1;
+        p->connect_deadline = now_ms() + CONNECT_TIMEOUT_MS;
+    } else {
+        port_end(p, errno);
+    }
+}
+
+static void port_data(uint32_t id, const unsigned char *data, size_t len) {
+    struct port *p = find_port(id);
+    if (!p || p->wr_eof) return; /* ended meanwhile (the client learns it from DONE/ERROR): drop */
+    if (len == 0) { p->wr_eof = 1; port_flush(p); return; }
+    if (p->wr_err) { /* writing failed: dropped, but acknowledged so the client is never stuck on its window */
+        p->written += len;
+        if (p->written - p->write_acked >= ACK_STEP) port_ack(p);
+        return;
+    }
+    /* The client keeps at most PORT_WINDOW unacknowledged; twice that means it ignores the window. */
+    if (p->outq_len + len > 2 * (size_t) PORT_WINDOW) {
+        close(p->fd);
+        p->fd = -1;
+        send_error(id, EPROTO, STAGE_PROTOCOL, "port data beyond the window");
+        return;
+    }
+    append(&p->outq, &p->outq_len, &p->outq_cap, data, len);
+    port_flush(p);
+}
+
+/* PACK payload: u64 bytes of PDATA the client consumed so far (more than was sent, or less than before: ignored). */
+static void port_acked(uint32_t id, const unsigned char *payload, size_t len) {
+    struct port *p = find_port(id);
+    if (!p || len != 8) return;
+    uint64_t v = get64(payload);
+    if (v >= p->acked && v <= p->sent) p->acked = v;
+}
+
+static void port_close(uint32_t id) {
+    struct port *p = find_port(id);
+    if (p) port_end(p, 0);
+}
+
+/* Frees the ended connections; called by the main loop between polls (never while pollfds point at them). */
+static void port_sweep(int64_t now) {
+    for (struct port **pp = &ports; *pp;) {
+        struct port *p = *pp;
+        if (p->fd >= 0 && p->connecting && now >= p->connect_deadline) port_end(p, ETIMEDOUT);
+        if (p->fd < 0) {
+            *pp = p->next;
+            free(p->outq);
+            free(p);
+            continue;
+        }
+        pp = &p->next;
+    }
+}
+
+static short port_events(const struct port *p) {
+    if (p->connecting) return POLLOUT;
+    short ev = 0;
+    if (!p->rd_eof && p->sent - p->acked < PORT_WINDOW) ev |= POLLIN;
+    if (p->outq_len > 0) ev |= POLLOUT;
+    return ev;
+}
+
+static void port_ready(struct port *p, short revents) {
+    if (p->fd < 0) return;
+    if (p->connecting) { port_connected(p); return; }
+    if (revents & (POLLOUT | POLLERR)) port_flush(p);
+    if (p->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR))) port_read(p);
+}
+
 /* ---------- main loop ---------- */
 
 static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size_t len) {
     switch (type) {
     case Q_HELLO: {
+        /* A new client: the port connections of an earlier one (its channel dropped; Docker keeps our stdin open
+           across attaches) end without a word, so none outlives its client or sends to one that never opened it. */
+        for (struct port *pt = ports; pt; pt = pt->next)
+            if (pt->fd >= 0) { close(pt->fd); pt->fd = -1; }
         unsigned char r[16];
         put32(r, PROTOCOL_VERSION);
         put32(r + 4, (uint32_t) getpid());
@@ -1306,6 +1555,10 @@ static void handle_frame(uint8_t type, uint32_t id, const unsigned char *p, size
     case Q_DLIST: detached_list(id, p, len); break;
     case Q_DLOGS: detached_logs(id, p, len); break;
     case Q_DKILL: detached_kill(id, p, len); break;
+    case Q_PORT: port_open(id, p, len); break;
+    case Q_PDATA: port_data(id, p, len); break;
+    case Q_PACK: port_acked(id, p, len); break;
+    case Q_PCLOSE: port_close(id); break;
     default: send_error(id, EINVAL, STAGE_PROTOCOL, "unknown request type"); break;
     }
 }
@@ -1363,6 +1616,7 @@ static void service_input(void) {
 static size_t stdin_backlog(void) {
     size_t total = 0;
     for (struct exec *e = execs; e; e = e->next) total += e->inq_len;
+    for (struct port *p = ports; p; p = p->next) total += p->outq_len;
     return total;
 }
 
@@ -1394,9 +1648,11 @@ int main(int argc, char **argv) {
     for (;;) {
         size_t nexec = 0;
         for (struct exec *e = execs; e; e = e->next) nexec++;
-        struct pollfd *pfds = calloc(2 + 3 * nexec, sizeof *pfds);
-        struct exec **owner = calloc(2 + 3 * nexec, sizeof *owner);
-        if (!pfds || !owner) die("calloc");
+        size_t nport = open_ports();
+        struct pollfd *pfds = calloc(2 + 3 * nexec + nport, sizeof *pfds);
+        struct exec **owner = calloc(2 + 3 * nexec + nport, sizeof *owner);
+        struct port **port_owner = calloc(2 + 3 * nexec + nport, sizeof *port_owner);
+        if (!pfds || !owner || !port_owner) die("calloc");
         size_t n = 0;
         int input_slot = -1;
         pfds[n++] = (struct pollfd) { .fd = sfd, .events = POLLIN };
@@ -1418,6 +1674,15 @@ int main(int argc, char **argv) {
                 if (wait < 0 || left < wait) wait = left;
             }
         }
+        for (struct port *p = ports; p; p = p->next) {
+            short ev = p->fd >= 0 ? port_events(p) : 0;
+            if (ev) { port_owner[n] = p; pfds[n++] = (struct pollfd) { .fd = p->fd, .events = ev }; }
+            if (p->fd >= 0 && p->connecting) {
+                int64_t left = p->connect_deadline - now;
+                if (left < 0) left = 0;
+                if (wait < 0 || left < wait) wait = left;
+            }
+        }
         int rc = poll(pfds, n, (int) (wait < 0 ? -1 : wait > 3600000 ? 3600000 : wait));
         if (rc < 0 && errno != EINTR) die("poll");
         if (rc > 0) {
@@ -1435,6 +1700,8 @@ int main(int argc, char **argv) {
                     ssize_t r = read(0, inbuf + in_len, in_cap - in_len);
                     if (r == 0) kill_all_and_exit(0); /* the backend closed our stdin: nobody can reach us */
                     if (r > 0) { in_len += (size_t) r; parse_input(); }
+                } else if (port_owner[i]) {
+                    port_ready(port_owner[i], pfds[i].revents);
                 } else {
                     struct exec *e = owner[i];
                     if (pfds[i].fd == e->out_fd) pump_output(e, &e->out_fd, 0);
@@ -1448,7 +1715,9 @@ int main(int argc, char **argv) {
         }
         free(pfds);
         free(owner);
+        free(port_owner);
         now = now_ms();
+        port_sweep(now);
         for (struct exec **pp = &execs; *pp;) {
             struct exec *e = *pp;
             if (!e->reported && e->deadline && !e->exited && !e->timed_out && now >= e->deadline) {

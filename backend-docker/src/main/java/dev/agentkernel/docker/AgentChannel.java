@@ -12,6 +12,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -64,6 +66,11 @@ final class AgentChannel implements SandboxChannel {
     @Override
     public PtySession openPty(PtyRequest request, PtyListener listener) {
         return call(agent -> agent.openPty(request, listener));
+    }
+
+    @Override
+    public PortStream openPort(int port, PortListener listener) {
+        return call(agent -> agent.openPort(port, listener));
     }
 
     /** Whether the agent, and so every command it starts, runs as root: then sudo needs nothing more. */

@@ -29,6 +29,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -255,6 +257,7 @@ public final class DockerBackend implements Backend {
         if (agents.enabled()) {
             c.add(Capability.AGENT_TRANSPORT);
             c.add(Capability.PTY);
+            c.add(Capability.PORTS);
             c.add(Capability.DETACHED_COMMANDS);
         }
         c.add(Capability.SUDO);
@@ -506,6 +509,12 @@ public final class DockerBackend implements Backend {
     @Override
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
         return channels.of(name).openPty(request, listener);
+    }
+
+    /** Through the agent only (it connects from inside the sandbox's network namespace); see SandboxChannel. */
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        return channels.of(name).openPort(port, listener);
     }
 
     // ---- detached commands: kept by the sandbox's agent (see agentkernel-agent.c), so they outlive us

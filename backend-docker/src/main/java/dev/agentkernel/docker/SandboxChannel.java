@@ -8,6 +8,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -39,6 +41,15 @@ interface SandboxChannel {
     default PtySession openPty(PtyRequest request, PtyListener listener) {
         throw new AgentKernelException.UnsupportedException("This sandbox runs commands through docker exec, which "
                 + "opens no terminals: they need the in-sandbox agent (docker.exec=auto or agent)");
+    }
+
+    /**
+     * A TCP connection to {@code 127.0.0.1:port} in the sandbox; see {@link dev.agentkernel.core.Backend#openPort}.
+     * Only the agent, which lives in the sandbox's network namespace, can make one (without any network).
+     */
+    default PortStream openPort(int port, PortListener listener) {
+        throw new AgentKernelException.UnsupportedException("This sandbox runs commands through docker exec, which "
+                + "cannot reach its ports: they need the in-sandbox agent (docker.exec=auto or agent)");
     }
 
     // ---- detached commands: only the agent keeps them (docker exec has nobody in the sandbox to own them)

@@ -9,6 +9,8 @@ import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -126,6 +128,7 @@ public final class KubernetesBackend implements Backend {
         if (usesAgent()) {
             c.add(Capability.AGENT_TRANSPORT);
             c.add(Capability.PTY);
+            c.add(Capability.PORTS);
         }
         return c;
     }
@@ -525,6 +528,20 @@ public final class KubernetesBackend implements Backend {
                     + "' runs without the agent, which terminals need");
         }
         return onAgent(pod, name, a -> a.openPty(request, listener));
+    }
+
+    /**
+     * Through the pod's agent, which connects to {@code 127.0.0.1:port} in the pod's own network namespace (so no
+     * Service, port-forward or network policy is involved); pods without it cannot.
+     */
+    @Override
+    public PortStream openPort(String name, int port, PortListener listener) {
+        Pod pod = requireRunning(name);
+        if (!viaAgent(pod)) {
+            throw new AgentKernelException.UnsupportedException("Sandbox '" + name
+                    + "' runs without the agent, which ports need");
+        }
+        return onAgent(pod, name, a -> a.openPort(port, listener));
     }
 
     @Override

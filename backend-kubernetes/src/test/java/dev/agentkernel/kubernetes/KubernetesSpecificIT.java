@@ -52,7 +52,7 @@ class KubernetesSpecificIT {
     @Test
     void capabilitiesAreExplicit() {
         assertThat(backend.capabilities()).contains(Capability.STOP_START, Capability.NETWORK_ISOLATION,
-                Capability.AGENT_TRANSPORT, Capability.PTY).doesNotContain(Capability.STOP_KEEPS_FILES, Capability.PID_LIMIT,
+                Capability.AGENT_TRANSPORT, Capability.PTY, Capability.PORTS).doesNotContain(Capability.STOP_KEEPS_FILES, Capability.PID_LIMIT,
                 Capability.SNAPSHOTS, Capability.VOLUMES);
     }
 

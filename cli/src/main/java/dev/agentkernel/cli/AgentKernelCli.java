@@ -97,6 +97,8 @@ import java.util.concurrent.Callable;
                 dev.agentkernel.cli.mcp.McpServerCommand.class, dev.agentkernel.cli.mcp.McpCommand.class,
                 // upstream 0.18
                 dev.agentkernel.cli.commands.DetachedCommand.class, dev.agentkernel.cli.commands.ExtendCommand.class,
+                // issue 18
+                dev.agentkernel.cli.commands.PortCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class AgentKernelCli implements Callable<Integer> {

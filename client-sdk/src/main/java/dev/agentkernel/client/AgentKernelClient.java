@@ -1,5 +1,6 @@
 package dev.agentkernel.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
@@ -270,30 +271,59 @@ public final class AgentKernelClient implements Sandboxes {
         return RemotePty.open(http, baseUri, sandboxPath(name) + "/pty", request, listener, mapper, timeout, auth);
     }
 
-    // TODO(ports): being built (issue 18); until then every port call is UNSUPPORTED.
+    // ---- ports (issue 18). The port answers are read field by field (Wire.exposedPort, Wire.portUrl) rather than
+    // through generated models, so the client does not depend on how the OpenAPI document names their schemas.
+
+    /** {@code POST /sandboxes/{name}/ports}: idempotent, the first exposure comes back. */
     @Override
     public ExposedPort exposePort(String name, int port) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        return Wire.exposedPort(transport.call("POST", portsPath(name), Map.of("port", Validation.port(port)),
+                JsonNode.class, timeout));
     }
 
+    /** {@code DELETE /sandboxes/{name}/ports/{port}}. */
     @Override
     public void unexposePort(String name, int port) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        transport.call("DELETE", portPath(name, port), null, MessageResponse.class, timeout);
     }
 
+    /** {@code GET /sandboxes/{name}/ports}. */
     @Override
     public List<ExposedPort> exposedPorts(String name) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        return Wire.exposedPorts(transport.call("GET", portsPath(name), null, JsonNode.class, timeout));
     }
 
+    /**
+     * Not over HTTP: a connection to a sandbox's port goes through the server's proxy path
+     * ({@code /sandboxes/{name}/ports/{port}/...}, with the API key) or a signed {@link #portUrl}; an in-process
+     * {@code openPort} needs the embedded kernel.
+     */
     @Override
     public PortStream openPort(String name, int port, PortListener listener) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+        throw new AgentKernelException.UnsupportedException("openPort is not available over HTTP: reach the port "
+                + "through the server's proxy path " + baseUri + portPath(name, port) + "/ (with the API key) or a "
+                + "signed URL (portUrl)");
     }
 
+    /**
+     * {@code POST /sandboxes/{name}/ports/{port}/url}; {@code ttl} null takes the server's default (one hour), and
+     * is sent in whole seconds (at least one).
+     */
     @Override
-    public PortUrl portUrl(String name, int port, java.time.Duration ttl) {
-        throw new AgentKernelException.UnsupportedException("ports are not built yet");
+    public PortUrl portUrl(String name, int port, Duration ttl) {
+        if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+            throw Validation.invalid("Invalid ttl: must be positive");
+        }
+        Map<String, String> body = ttl == null ? Map.of() : Map.of("ttl", Long.toString(Math.max(1, ttl.toSeconds())));
+        return Wire.portUrl(transport.call("POST", portPath(name, port) + "/url", body, JsonNode.class, timeout));
+    }
+
+    private static String portsPath(String name) {
+        return sandboxPath(name) + "/ports";
+    }
+
+    private static String portPath(String name, int port) {
+        return portsPath(name) + "/" + Validation.port(port);
     }
 
     @Override

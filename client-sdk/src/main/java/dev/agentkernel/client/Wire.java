@@ -1,5 +1,6 @@
 package dev.agentkernel.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.AuditEvent;
@@ -8,6 +9,8 @@ import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.ExposedPort;
+import dev.agentkernel.api.PortUrl;
 import dev.agentkernel.api.PoolStats;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.RunResult;
@@ -215,6 +218,62 @@ final class Wire {
         }
         return new BackendHealth(false, backend, Objects.requireNonNullElse(d.getMessage(), "unavailable"),
                 d.getVersion() == null ? Map.of() : Map.of("version", d.getVersion()));
+    }
+
+    // ---- ports: read from the JSON tree (see AgentKernelClient's port section)
+
+    /** The {@code data} of {@code {"success":true,"data":{"port":..,"exposed_at":..}}}. */
+    static ExposedPort exposedPort(JsonNode answer) {
+        return exposedPortOf(data(answer, "exposed port"));
+    }
+
+    /** The {@code data} array of the port list answer. */
+    static List<ExposedPort> exposedPorts(JsonNode answer) {
+        JsonNode data = data(answer, "exposed port list");
+        if (!data.isArray()) {
+            throw Errors.protocol("the exposed port list is not an array", null);
+        }
+        List<ExposedPort> ports = new java.util.ArrayList<>();
+        data.forEach(p -> ports.add(exposedPortOf(p)));
+        return List.copyOf(ports);
+    }
+
+    /** {@code {"port":8000,"url":"http://...","expires_at":"<ISO>"}} in the envelope. */
+    static PortUrl portUrl(JsonNode answer) {
+        JsonNode d = data(answer, "port URL");
+        try {
+            return new PortUrl(portOf(d), java.net.URI.create(field(d, "url").asText()),
+                    OffsetDateTime.parse(field(d, "expires_at").asText()).toInstant());
+        } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+            throw Errors.protocol("the port URL answer does not fit: " + d, e);
+        }
+    }
+
+    private static ExposedPort exposedPortOf(JsonNode d) {
+        try {
+            return new ExposedPort(portOf(d), OffsetDateTime.parse(field(d, "exposed_at").asText()).toInstant());
+        } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+            throw Errors.protocol("the exposed port answer does not fit: " + d, e);
+        }
+    }
+
+    private static int portOf(JsonNode d) {
+        JsonNode port = field(d, "port");
+        if (!port.canConvertToInt()) {
+            throw Errors.protocol("the port is not a number: " + port, null);
+        }
+        return port.intValue();
+    }
+
+    private static JsonNode data(JsonNode answer, String what) {
+        require(answer == null ? null : answer.get("data"), what);
+        return answer.get("data");
+    }
+
+    private static JsonNode field(JsonNode d, String name) {
+        JsonNode v = d == null ? null : d.get(name);
+        require(v == null || v.isNull() ? null : v, name);
+        return v;
     }
 
     // ---- helpers

@@ -5,6 +5,7 @@ import dev.agentkernel.api.AgentKernelException.InvalidRequestException;
 import dev.agentkernel.api.Cancellation;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
+import dev.agentkernel.api.ExposedPort;
 import dev.agentkernel.api.RunRequest;
 import dev.agentkernel.api.SandboxKind;
 import dev.agentkernel.api.SandboxSpec;
@@ -37,7 +38,8 @@ import static dev.agentkernel.mcp.JsonSchemas.stringArray;
 import static dev.agentkernel.mcp.JsonSchemas.stringMap;
 
 /**
- * The nine sandbox tools, under the upstream names so existing agent configurations keep working. Each has an
+ * The nine sandbox tools, under the upstream names so existing agent configurations keep working, and
+ * {@code sandbox_expose_port} (issue 18). Each has an
  * exact input schema and a handler; {@link #call} never throws: every failure becomes an {@code isError} result
  * with a message the agent can act on.
  */
@@ -74,6 +76,7 @@ public final class SandboxTools {
         defineFileRead();
         defineStart();
         defineStop();
+        defineExposePort();
     }
 
     /** The tool declarations, in a stable order. */
@@ -276,6 +279,37 @@ public final class SandboxTools {
                 object().required("name", nameSchema()), annotations(false, false, true),
                 (a, progress, cancellation) -> ToolResults.sandbox("stopped",
                         ops.stop(Validation.sandboxName(a.requiredString("name")))));
+    }
+
+    /** Longest URL the tool asks for: the server's default cap ({@code ports.url_max_ttl}). */
+    static final long MAX_URL_TTL_SECONDS = 86_400;
+
+    private void defineExposePort() {
+        JsonSchemas.ObjectSchema schema = object()
+                .required("name", nameSchema())
+                .required("port", integer("The TCP port a program in the sandbox listens on (at 127.0.0.1 inside "
+                        + "it), e.g. 8000 for python3 -m http.server.", 1, 65535))
+                .optional("url_ttl_seconds", integer("How long the browser URL stays valid (default 3600).", 1,
+                        MAX_URL_TTL_SECONDS));
+        define("sandbox_expose_port", "Expose a sandbox port",
+                "Open a TCP port of a running sandbox for forwarding (idempotent; audited) and, when agentkernel "
+                        + "runs as a server, return a signed URL that opens it in a browser without the API key, "
+                        + "valid for url_ttl_seconds. Start the program first (e.g. sandbox_exec of "
+                        + "\"python3 -m http.server 8000\" in the background). Without a server there is no URL: "
+                        + "the user runs `agentkernel port NAME PORT` to forward it to their machine.",
+                schema, annotations(false, false, true),
+                (a, progress, cancellation) -> {
+                    String name = Validation.sandboxName(a.requiredString("name"));
+                    int port = a.requiredInt("port", 1, 65535);
+                    Long ttl = a.optionalLong("url_ttl_seconds", 1, MAX_URL_TTL_SECONDS);
+                    ExposedPort exposed = ops.exposePort(name, port);
+                    try {
+                        return ToolResults.exposed(name, exposed,
+                                ops.portUrl(name, port, ttl == null ? null : Duration.ofSeconds(ttl)));
+                    } catch (AgentKernelException.UnsupportedException noServer) {
+                        return ToolResults.exposed(name, exposed, null);
+                    }
+                });
     }
 
     // ---- shared argument schemas and readers ----

@@ -135,6 +135,14 @@ final class ToolArguments {
         return v == null ? null : v.intValue();
     }
 
+    int requiredInt(String name, int min, int max) {
+        Integer v = optionalInt(name, min, max);
+        if (v == null) {
+            throw invalid("'" + name + "' is required");
+        }
+        return v;
+    }
+
     /** One of the given words, or null when absent. */
     String optionalEnum(String name, List<String> allowed) {
         String s = optionalString(name);

@@ -2,7 +2,9 @@ package dev.agentkernel.mcp;
 
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.ExposedPort;
 import dev.agentkernel.api.FileContent;
+import dev.agentkernel.api.PortUrl;
 import dev.agentkernel.api.RunResult;
 import dev.agentkernel.api.SandboxInfo;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
@@ -143,6 +145,24 @@ final class ToolResults {
 
     static CallToolResult removed(String name) {
         return of("Removed sandbox '" + name + "'", Map.of("removed", name));
+    }
+
+    /** An exposed port, with its browser URL when a server signed one ({@code url} null: embedded, none). */
+    static CallToolResult exposed(String sandbox, ExposedPort exposed, PortUrl url) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("sandbox", sandbox);
+        s.put("port", exposed.port());
+        s.put("exposed_at", exposed.exposedAt().toString());
+        String text = "Exposed port " + exposed.port() + " of sandbox '" + sandbox + "'";
+        if (url == null) {
+            text += ". No browser URL: agentkernel runs embedded, without a server to sign one; the user can run "
+                    + "`agentkernel port " + sandbox + " " + exposed.port() + "` to forward it to a local port.";
+        } else {
+            s.put("url", url.url().toString());
+            s.put("expires_at", url.expiresAt().toString());
+            text += ". Open " + url.url() + " in a browser (valid until " + url.expiresAt() + ").";
+        }
+        return of(text, s);
     }
 
     static CallToolResult written(FileContent written) {

@@ -109,7 +109,7 @@ class McpServerIT {
         List<McpSchema.Tool> tools = client.listTools().tools();
         assertThat(tools).extracting(McpSchema.Tool::name).containsExactlyInAnyOrder(
                 "sandbox_run", "sandbox_create", "sandbox_exec", "sandbox_list", "sandbox_remove",
-                "sandbox_file_write", "sandbox_file_read", "sandbox_start", "sandbox_stop");
+                "sandbox_file_write", "sandbox_file_read", "sandbox_start", "sandbox_stop", "sandbox_expose_port");
         var validator = new DefaultJsonSchemaValidator();
         for (McpSchema.Tool tool : tools) {
             assertThat(tool.description()).as(tool.name()).isNotBlank();

@@ -15,10 +15,10 @@ class ToolSchemasTest {
     private final DefaultJsonSchemaValidator validator = new DefaultJsonSchemaValidator();
 
     @Test
-    void theNineUpstreamToolNames() {
+    void theNineUpstreamToolNamesAndThePortTool() {
         assertThat(tools.tools()).extracting(McpSchema.Tool::name).containsExactly(
                 "sandbox_run", "sandbox_create", "sandbox_exec", "sandbox_list", "sandbox_remove",
-                "sandbox_file_write", "sandbox_file_read", "sandbox_start", "sandbox_stop");
+                "sandbox_file_write", "sandbox_file_read", "sandbox_start", "sandbox_stop", "sandbox_expose_port");
     }
 
     @Test

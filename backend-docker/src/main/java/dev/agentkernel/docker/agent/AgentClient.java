@@ -8,6 +8,8 @@ import dev.agentkernel.api.OutputChunk;
 import dev.agentkernel.core.AgentKernel;
 import dev.agentkernel.core.OutputCollector;
 import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.PtyListener;
 import dev.agentkernel.api.PtyRequest;
 import dev.agentkernel.api.PtySession;
@@ -94,6 +96,8 @@ public final class AgentClient implements AutoCloseable {
     private final Closeable resource;
     private final AgentWriter writer;
     private final Map<Integer, Call> calls = new ConcurrentHashMap<>();
+    /** Port connections not yet ended (their onClosed not yet heard). */
+    private final AtomicInteger openPorts = new AtomicInteger();
     /** Calls we gave up on (their frames may still come and are dropped); bounded, oldest forgotten. */
     private final Set<Integer> abandoned = new LinkedHashSet<>();
     /** Random start: ids say nothing about other connections; the ids we used are (firstId, ids]. */
@@ -380,6 +384,34 @@ public final class AgentClient implements AutoCloseable {
                 sendUrgentQuietly(new AgentFrame(AgentProtocol.KILL, id, null));
             }
         }
+    }
+
+    /**
+     * Connects to {@code 127.0.0.1:port} in the sandbox through the agent (its PORT request) and returns at once; a
+     * refused or failed connection ends with {@link PortListener#onClosed} naming the errno. More than
+     * {@link AgentProtocol#MAX_PORTS} open connections on this agent are {@code BUSY}.
+     */
+    public PortStream openPort(int port, PortListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (port < 1 || port > 65535) {
+            throw new AgentKernelException.InvalidRequestException("Invalid port " + port + ": expected 1-65535");
+        }
+        if (openPorts.incrementAndGet() > AgentProtocol.MAX_PORTS) {
+            openPorts.decrementAndGet();
+            throw new AgentKernelException.BusyException("Sandbox '" + sandbox + "' has " + AgentProtocol.MAX_PORTS
+                    + " port connections open: close some first");
+        }
+        int id = nextId();
+        AgentPort stream = new AgentPort(id, port, sandbox, writer, listener, openPorts::decrementAndGet);
+        try {
+            call(id, stream, new AgentFrame(AgentProtocol.PORT, id, AgentProtocol.port(port)),
+                    deadlineAfter(System.nanoTime(), options.writeDeadline()), "port connection");
+        } catch (RuntimeException e) {
+            calls.remove(id);
+            stream.notStarted();
+            throw e;
+        }
+        return stream;
     }
 
     /** Reads a regular file; over {@code maxBytes} is PAYLOAD_TOO_LARGE, and nothing beyond it is kept. */
@@ -829,7 +861,7 @@ public final class AgentClient implements AutoCloseable {
     }
 
     /** A request waiting for frames. {@code onFrame} runs on the reader thread and says whether the call ended. */
-    private abstract static class Call {
+    abstract static class Call {
         /** Its last frame came (set before the caller is woken, so it does not count the call as abandoned). */
         volatile boolean ended;
 

@@ -12,7 +12,7 @@ import java.util.Map;
  * This class only encodes payloads; {@link AgentFrame} reads and writes whole frames.
  */
 public final class AgentProtocol {
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     public static final int HEADER_BYTES = 9;
     /** The agent refuses larger frames, and so does the client; data is sent in chunks well below this. */
     public static final int MAX_PAYLOAD = 1 << 20;
@@ -23,6 +23,11 @@ public final class AgentProtocol {
      * reading the channel (which would stall every other call of the sandbox).
      */
     public static final int STDIN_WINDOW = 1 << 20;
+    /**
+     * Port connections open at once on one agent (MAX_PORTS in the agent); the client refuses more itself (BUSY), the
+     * agent's own check is the backstop.
+     */
+    public static final int MAX_PORTS = 64;
     /** ERROR messages are cut to this many characters before they reach a caller or a log. */
     static final int MAX_MESSAGE_CHARS = 512;
 
@@ -55,6 +60,14 @@ public final class AgentProtocol {
     public static final byte DETACHED_KILL = 0x13;
     public static final byte R_DETACHED_INFO = (byte) 0x90;
     public static final byte R_DETACHED_LOG = (byte) 0x91;
+    // ports: requests 0x30-0x3f, replies 0xb0-0xbf (windows of PortStream.WINDOW both ways)
+    public static final byte PORT = 0x30;
+    public static final byte PORT_DATA = 0x31;
+    public static final byte PORT_ACK = 0x32;
+    public static final byte PORT_CLOSE = 0x33;
+    public static final byte R_PORT = (byte) 0xb0;
+    public static final byte R_PORT_DATA = (byte) 0xb1;
+    public static final byte R_PORT_ACK = (byte) 0xb2;
 
     /** EXIT flags. */
     public static final int EXIT_TIMED_OUT = 1;
@@ -67,6 +80,7 @@ public final class AgentProtocol {
     public static final int STAGE_EXEC = 2;
     public static final int STAGE_FILE = 3;
     public static final int STAGE_SPAWN = 4;
+    public static final int STAGE_PORT = 5;
 
     /** Linux errno values the client interprets. */
     public static final int ENOENT = 2;
@@ -159,10 +173,30 @@ public final class AgentProtocol {
         return out.toByteArray();
     }
 
+    /** PORT payload: the port (1-65535) as a u32. */
+    public static byte[] port(int port) {
+        return ByteBuffer.allocate(4).putInt(port).array();
+    }
+
+    /** PACK payload (both ways): a running total of bytes, consumed by the client or written to the socket. */
+    public static byte[] portAck(long total) {
+        return ByteBuffer.allocate(8).putLong(total).array();
+    }
+
+    public static long decodePortAck(byte[] p) throws Violation {
+        expectLength("PACK", p, 8);
+        long total = ByteBuffer.wrap(p).getLong();
+        if (total < 0) {
+            throw new Violation("PACK of " + total + " bytes");
+        }
+        return total;
+    }
+
     /** Frames that open a request (the agent learns the id from them). */
     static boolean opensRequest(byte type) {
         return type == HELLO || type == EXEC || type == PTY || type == FILE_READ || type == FILE_WRITE || type == FILE_DELETE
-                || type == DETACHED_START || type == DETACHED_LIST || type == DETACHED_LOGS || type == DETACHED_KILL;
+                || type == DETACHED_START || type == DETACHED_LIST || type == DETACHED_LOGS || type == DETACHED_KILL
+                || type == PORT;
     }
 
     /**

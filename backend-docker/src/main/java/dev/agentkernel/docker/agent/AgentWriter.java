@@ -73,6 +73,22 @@ final class AgentWriter {
         }
     }
 
+    /**
+     * Queues a data frame whose sender is already bounded by a window of its own (port data: a connection never has
+     * more than {@code PortStream.WINDOW} unacknowledged), in order with the other data; never waits for room, so a
+     * caller that found its window open never blocks (safe on an event loop).
+     */
+    void sendWindowed(AgentFrame frame) throws IOException {
+        synchronized (this) {
+            if (failed != null) {
+                throw failed;
+            }
+            data.addLast(frame);
+            queuedBytes += frame.payload().length + AgentProtocol.HEADER_BYTES;
+            notifyAll();
+        }
+    }
+
     /** Queues a frame that overtakes queued data; never waits. */
     void sendUrgent(AgentFrame frame) throws IOException {
         synchronized (this) {

@@ -80,6 +80,42 @@ class MisbehavingAgentTest {
         assertViolation(call, "a frame of " + (AgentProtocol.MAX_PAYLOAD + 1) + " bytes");
     }
 
+    /**
+     * The client's half of the port window: an agent that sends more than a window its caller has not consumed is
+     * lying (the real one stops reading the socket), so nothing beyond the window is held; seen to fail with the
+     * check in AgentPort's PORT_DATA case removed (the 1.25 MiB are delivered and the connection stays open).
+     */
+    @Test
+    void portDataBeyondTheWindowIsAViolation() throws Exception {
+        client = agent.connect(FakeAgent.quick());
+        AgentPortTest.Recorder rec = new AgentPortTest.Recorder(false);
+        rec.open(client, 8000);
+        AgentFrame open = agent.next(AgentProtocol.PORT);
+        agent.send(AgentProtocol.R_PORT, open.id(), new byte[0]);
+        for (int i = 0; i < 5; i++) {
+            agent.send(AgentProtocol.R_PORT_DATA, open.id(), new byte[256 << 10]);
+        }
+        rec.awaitClosed();
+        assertThat(rec.error).contains("over the window");
+        assertThat(rec.size()).isLessThanOrEqualTo(dev.agentkernel.api.PortStream.WINDOW);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(client.fault()).contains("broke the protocol");
+    }
+
+    @Test
+    void aPortAcknowledgementOfBytesNeverSentIsAViolation() throws Exception {
+        client = agent.connect(FakeAgent.quick());
+        AgentPortTest.Recorder rec = new AgentPortTest.Recorder(true);
+        dev.agentkernel.api.PortStream s = rec.open(client, 8000);
+        AgentFrame open = agent.next(AgentProtocol.PORT);
+        s.write(new byte[10]);
+        agent.next(AgentProtocol.PORT_DATA);
+        agent.send(AgentProtocol.R_PORT_ACK, open.id(), AgentProtocol.portAck(11));
+        rec.awaitClosed();
+        assertThat(rec.error).contains("PACK of 11 bytes");
+        assertThat(client.fault()).contains("broke the protocol");
+    }
+
     @Test
     void garbageIsAViolation() throws Exception {
         client = agent.connect(FakeAgent.quick());

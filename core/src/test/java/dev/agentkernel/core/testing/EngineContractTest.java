@@ -1,6 +1,11 @@
 package dev.agentkernel.core.testing;
 
 import dev.agentkernel.api.AgentKernelException;
+import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.Capability;
+import dev.agentkernel.api.OutputListener;
+import dev.agentkernel.api.PortListener;
+import dev.agentkernel.api.PortStream;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
@@ -11,9 +16,12 @@ import dev.agentkernel.api.SandboxStatus;
 import dev.agentkernel.api.SecurityProfile;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -132,5 +140,73 @@ public abstract class EngineContractTest extends BackendContractTest {
             assertThat(sh(s, "grep NoNewPrivs /proc/self/status").stdout()).contains("1");
         }
         assertThat(sh(s, "[ -e /should-not-exist ] && echo yes || echo no").stdout()).isEqualTo("no\n");
+    }
+
+    /**
+     * Ports: a server started in the sandbox (restrictive: no network, only loopback) answers a request written on
+     * the stream {@code openPort} gives, which the backend makes from inside the sandbox; without
+     * {@link Capability#PORTS} the call is UNSUPPORTED.
+     */
+    @Test
+    void aServerInTheSandboxAnswersThroughOpenPort() throws Exception {
+        String s = create("port", SecurityProfile.RESTRICTIVE);
+        if (!backend.capabilities().contains(Capability.PORTS)) {
+            assertThat(catchThrowableOfType(AgentKernelException.class, () -> backend.openPort(s, 8000, new PortText()))
+                    .code()).isEqualTo(ErrorCode.UNSUPPORTED);
+            return;
+        }
+        backend.writeFile(s, new FileContent("/tmp/www/index.html", "hello through the port\n".getBytes(StandardCharsets.UTF_8)));
+        Cancellation stop = Cancellation.create();
+        CompletableFuture<ExecResult> server = CompletableFuture.supplyAsync(() -> backend.exec(s,
+                ExecRequest.of("httpd", "-f", "-p", "127.0.0.1:8000", "-h", "/tmp/www").withTimeout(Duration.ofSeconds(90)),
+                OutputListener.NONE, stop));
+        try {
+            String answer = null;
+            for (int i = 0; i < 100 && answer == null; i++) { // until the server listens
+                PortText text = new PortText();
+                PortStream port = backend.openPort(s, 8000, text);
+                try {
+                    port.write("GET /index.html HTTP/1.0\r\nHost: sandbox\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+                    port.closeWrite();
+                } catch (AgentKernelException e) {
+                    assertThat(e.code()).as("writing to a connection that already ended").isEqualTo(ErrorCode.CONFLICT);
+                }
+                String error = text.closed.get(30, TimeUnit.SECONDS);
+                if (error == null) {
+                    answer = text.text();
+                } else {
+                    assertThat(error).containsIgnoringCase("refused");
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(answer).startsWith("HTTP/1.").contains(" 200 ").contains("hello through the port");
+        } finally {
+            stop.cancel();
+            server.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Collects what a port connection sends (an answer far below the window: nothing to acknowledge) and its end. */
+    private static final class PortText implements PortListener {
+        final CompletableFuture<String> closed = new CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+
+        @Override
+        public synchronized void onData(byte[] data) {
+            bytes.write(data, 0, data.length);
+        }
+
+        @Override
+        public void onEnd() {
+        }
+
+        @Override
+        public void onClosed(String error) {
+            closed.complete(error);
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
     }
 }

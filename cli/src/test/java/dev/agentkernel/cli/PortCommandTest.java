@@ -1,0 +1,205 @@
+package dev.agentkernel.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.agentkernel.api.Sandboxes;
+import dev.agentkernel.api.SandboxSpec;
+import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.config.AgentKernelConfig;
+import dev.agentkernel.core.testing.FakeBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code agentkernel port}: the URL a server signs, listing and closing, and the embedded forwarder relaying real
+ * TCP connections (an HTTP server on this host's loopback plays the sandbox's web app).
+ */
+@Timeout(60)
+class PortCommandTest {
+    private AgentKernel kernel;
+    private HttpServer app;
+    private int appPort;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        kernel = AgentKernel.builder().backend(new FakeBackend()).config(ConfigFiles.oneShot(AgentKernelConfig.defaults()))
+                .build();
+        kernel.create(SandboxSpec.named("web"));
+        app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        app.createContext("/", exchange -> {
+            byte[] body = ("hello from " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        app.start();
+        appPort = app.getAddress().getPort();
+    }
+
+    @AfterEach
+    void tearDown() {
+        app.stop(0);
+        kernel.close();
+    }
+
+    private CliHarness cli(Sandboxes sandboxes) {
+        return new CliHarness((connection, console) -> sandboxes);
+    }
+
+    @Test
+    void withAServerItExposesAndPrintsTheSignedUrl() throws Exception {
+        LoopbackPorts ports = new LoopbackPorts(true);
+        CliHarness cli = cli(ports.over(kernel));
+        CliHarness.Result r = cli.run("port", "web", "8000", "--ttl", "30m");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("http://8000-web.localhost:18888/?agentkernel_token=t\n");
+        assertThat(ports.exposed.get("web")).containsOnlyKeys(8000);
+
+        JsonNode j = Json.MAPPER.readTree(cli.run("port", "web", "8000", "--json").out());
+        assertThat(j.get("port").asInt()).isEqualTo(8000);
+        assertThat(j.get("url").asText()).startsWith("http://8000-web.localhost");
+        assertThat(j.get("expires_at").asText()).isEqualTo("2030-01-01T01:00:00Z");
+        assertThat(ports.opened).as("a URL needs no connection").hasValue(0);
+    }
+
+    @Test
+    void listsAndClosesPorts() throws Exception {
+        LoopbackPorts ports = new LoopbackPorts(true);
+        CliHarness cli = cli(ports.over(kernel));
+        cli.run("port", "web", "8000");
+        cli.run("port", "web", "3000");
+        CliHarness.Result table = cli.run("port", "web", "--list");
+        assertThat(table.exitCode()).isZero();
+        assertThat(table.out()).startsWith("PORT").containsPattern("(?m)^3000 .*\\n8000 ");
+        JsonNode list = Json.MAPPER.readTree(cli.run("port", "web", "--list", "--json").out());
+        assertThat(list).hasSize(2);
+        assertThat(list.get(0).get("port").asInt()).isEqualTo(3000);
+
+        assertThat(cli.run("port", "web", "8000", "--close").out()).isEqualTo("web:8000 closed\n");
+        assertThat(ports.exposed.get("web")).containsOnlyKeys(3000);
+        CliHarness.Result again = cli.run("port", "web", "8000", "--close");
+        assertThat(again.exitCode()).as("not exposed: not found").isEqualTo(3);
+        assertThat(again.err()).contains("not exposed");
+    }
+
+    @Test
+    void badInputIsAUsageError() {
+        CliHarness cli = cli(new LoopbackPorts(false).over(kernel));
+        assertThat(cli.run("port", "web").exitCode()).isEqualTo(2);
+        assertThat(cli.run("port", "web", "0").exitCode()).isEqualTo(2);
+        assertThat(cli.run("port", "web", "80", "--listen", "localhost:99999").exitCode()).isEqualTo(2);
+        assertThat(cli.run("port", "web", "80", "--ttl", "soon").exitCode()).isEqualTo(2);
+        assertThat(cli.run("port", "nosuch!", "80").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void embeddedItForwardsUntilStopped() throws Exception {
+        LoopbackPorts ports = new LoopbackPorts(false);
+        LiveCli live = LiveCli.start((connection, console) -> ports.over(kernel), Map.of(),
+                "port", "web", String.valueOf(appPort));
+        String url = live.awaitOut(Pattern.compile("Forwarding (http://127\\.0\\.0\\.1:\\d+) -> web:" + appPort),
+                Duration.ofSeconds(20)).group(1);
+
+        for (int i = 0; i < 3; i++) { // a client each: each request its own connection, each relayed
+            HttpResponse<String> page = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(url + "/page?" + i)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.body()).isEqualTo("hello from /page?" + i);
+        }
+        assertThat(ports.opened).hasValue(3);
+
+        live.interrupt(); // as Ctrl-C ends the wait
+        assertThat(live.exitCode(Duration.ofSeconds(10))).isEqualTo(ExitStatus.INTERRUPTED);
+        assertThat(connects(URI.create(url).getPort())).as("stopped listening").isFalse();
+    }
+
+    @Test
+    void forwardingWhereOpenPortIsUnsupportedEndsWithExit9() throws Exception {
+        LoopbackPorts ports = new LoopbackPorts(true, false); // a server's client: URLs yes, raw connections no
+        LiveCli live = LiveCli.start((connection, console) -> ports.over(kernel), Map.of(),
+                "port", "web", "8000", "--listen", "127.0.0.1:0");
+        String url = live.awaitOut(Pattern.compile("Forwarding (http://\\S+) "), Duration.ofSeconds(20)).group(1);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), URI.create(url).getPort())) {
+            assertThat(s.getInputStream().read()).as("the connection is closed, nothing relayed").isEqualTo(-1);
+        }
+        assertThat(live.exitCode(Duration.ofSeconds(10))).isEqualTo(9);
+        assertThat(live.err()).contains("proxy path");
+    }
+
+    /** Bytes both ways, many times the window, arrive whole and in order; a half close still gets its answer. */
+    @Test
+    void bulkTransferBothWaysThroughTheWindow() throws Exception {
+        int size = 5 * (1 << 20);
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = echo.accept()) {
+                    s.getInputStream().transferTo(s.getOutputStream());
+                    s.shutdownOutput();
+                } catch (IOException ignored) {
+                    // The test fails on the client side.
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            LoopbackPorts ports = new LoopbackPorts(false);
+            Sandboxes sandboxes = ports.over(kernel);
+            sandboxes.exposePort("web", echo.getLocalPort());
+            try (PortForwarder f = PortForwarder.start(sandboxes, "web", echo.getLocalPort(),
+                    PortForwarder.parseListen(null), problem -> { })) {
+                byte[] data = new byte[size];
+                new java.util.Random(7).nextBytes(data);
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.address().getPort())) {
+                    Thread writer = new Thread(() -> {
+                        try {
+                            OutputStream o = s.getOutputStream();
+                            o.write(data);
+                            s.shutdownOutput();
+                        } catch (IOException ignored) {
+                            // Seen as a short read below.
+                        }
+                    });
+                    writer.start();
+                    byte[] back = s.getInputStream().readAllBytes();
+                    assertThat(back.length).isEqualTo(size);
+                    assertThat(MessageDigest.getInstance("SHA-256").digest(back))
+                            .isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+                }
+            }
+        }
+    }
+
+    @Test
+    void listenParsesHostAndPort() {
+        assertThat(PortForwarder.parseListen(null).getAddress().isLoopbackAddress()).isTrue();
+        assertThat(PortForwarder.parseListen("8080").getPort()).isEqualTo(8080);
+        assertThat(PortForwarder.parseListen("0.0.0.0:81").getHostString()).isEqualTo("0.0.0.0");
+        assertThat(PortForwarder.parseListen("[::1]:82").getAddress().isLoopbackAddress()).isTrue();
+    }
+
+    private static boolean connects(int port) {
+        try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
