@@ -87,14 +87,20 @@ final class PortProxy {
         int port = PortHandlers.port(ctx.pathParam("port"));
         HttpServerRequest request = ctx.request();
         request.pause();
-        // The rest of the raw path after /sandboxes/NAME/ports/PORT (its fifth slash), still percent-encoded.
-        String raw = request.path();
-        int slash = -1;
-        for (int i = 0; i < 5 && (slash = raw.indexOf('/', slash + 1)) >= 0; i++) {
-            // walks to the fifth slash
-        }
-        String rest = slash < 0 ? "/" : raw.substring(slash);
+        String rest = rest(request.path());
         open(ctx, name, port, ProxyHeaders.target(rest, request.query()), true, true, null);
+    }
+
+    /** What follows {@code /sandboxes/NAME/ports/PORT} in a raw path (from its fifth slash, still encoded), or "/". */
+    static String rest(String rawPath) {
+        int at = -1;
+        for (int slashes = 0; slashes < 5; slashes++) {
+            at = rawPath.indexOf('/', at + 1);
+            if (at < 0) {
+                return "/";
+            }
+        }
+        return rawPath.substring(at);
     }
 
     // ---- the browser way
