@@ -124,7 +124,7 @@ final class PortProxy {
                 long maxAge = Math.max(1, Duration.between(Instant.now(), expiry).toSeconds());
                 HttpServerResponse response = ctx.response();
                 response.setStatusCode(302)
-                        .putHeader("Location", ProxyHeaders.target(request.path(), request.query()))
+                        .putHeader("Location", ProxyHeaders.target(sameHostPath(request.path()), request.query()))
                         .putHeader("Set-Cookie", ProxyHeaders.TOKEN + "=" + fromQuery + "; Max-Age=" + maxAge
                                 + "; Path=/; HttpOnly; SameSite=Lax")
                         .putHeader("Cache-Control", "no-store")
@@ -136,6 +136,11 @@ final class PortProxy {
         boolean stripAuthorization = apiKey.carriesKey(request.headers().get("Authorization"));
         open(ctx, p.name(), p.port(), ProxyHeaders.target(request.path(), request.query()), false,
                 stripAuthorization, () -> checkToken(cookie, p));
+    }
+
+    /** A path that stays on this host as a redirect: {@code //evil.example/x} would leave it (scheme-relative). */
+    static String sameHostPath(String path) {
+        return path == null ? "/" : path.replaceFirst("^/+", "/");
     }
 
     /** On a worker: the token is this sandbox's (by its uuid) and port's, unexpired, and the port still exposed. */
