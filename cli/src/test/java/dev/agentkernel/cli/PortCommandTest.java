@@ -5,12 +5,14 @@ import com.sun.net.httpserver.HttpServer;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.audit.AuditLog;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +24,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -36,6 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(60)
 class PortCommandTest {
+    // The kernel's audit log, and with it its state files, in a directory of the test's, never the user's home.
+    @TempDir
+    Path dir;
     private AgentKernel kernel;
     private HttpServer app;
     private int appPort;
@@ -43,7 +49,7 @@ class PortCommandTest {
     @BeforeEach
     void setUp() throws IOException {
         kernel = AgentKernel.builder().backend(new FakeBackend()).config(ConfigFiles.oneShot(AgentKernelConfig.defaults()))
-                .build();
+                .auditLog(AuditLog.open(dir.resolve("audit.jsonl"))).build();
         kernel.create(SandboxSpec.named("web"));
         app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         app.createContext("/", exchange -> {
