@@ -37,7 +37,7 @@ public class AgentKernelException extends RuntimeException {
             case BACKEND_UNAVAILABLE -> new BackendUnavailableException(message, null);
             case BUSY -> new BusyException(message);
             case PAYLOAD_TOO_LARGE -> new TooLargeException(message);
-            case UNAUTHORIZED, FORBIDDEN, INTERNAL -> new AgentKernelException(code, message);
+            case UNAUTHORIZED, FORBIDDEN, PORT_UNREACHABLE, INTERNAL -> new AgentKernelException(code, message);
         };
     }
 

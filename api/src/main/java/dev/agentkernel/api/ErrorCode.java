@@ -22,6 +22,11 @@ public enum ErrorCode {
     BACKEND_UNAVAILABLE(503),
     /** The request is valid, but this deployment's backend lacks a {@link Capability} it needs. */
     UNSUPPORTED(501),
+    /**
+     * A port of the sandbox gave no answer: nothing listens there, or the connection broke before an answer began
+     * (the proxy's 502). The sandbox itself is fine.
+     */
+    PORT_UNREACHABLE(502),
     INTERNAL(500);
 
     private final int httpStatus;
@@ -41,11 +46,12 @@ public enum ErrorCode {
 
     /**
      * The code a bare HTTP error status stands for: the first code of the table above with that status (409 is
-     * {@code CONFLICT}); any other 4xx is invalid, anything else internal.
+     * {@code CONFLICT}); any other 4xx is invalid, anything else internal. A bare 502 is internal too: it comes
+     * from a gateway in front of the server, not from a sandbox's port ({@code PORT_UNREACHABLE} always has its code).
      */
     public static ErrorCode ofHttpStatus(int status) {
         for (ErrorCode c : values()) {
-            if (c.httpStatus == status) {
+            if (c.httpStatus == status && c != PORT_UNREACHABLE) {
                 return c;
             }
         }

@@ -67,6 +67,7 @@ import java.util.concurrent.Callable;
                 "  8    engine or backend unavailable (try: agentkernel setup; agentkernel doctor)",
                 "  9    not supported by this backend (e.g. stop on a backend without stop/start)",
                 "  10   sandbox broken (its agent stopped answering): remove it and create it again",
+                "  11   a port of the sandbox gave no answer (nothing listens there, or it broke off)",
                 "  124  timed out",
                 "  130  interrupted (Ctrl-C): the command was killed, its temporary sandbox removed"},
         subcommands = {

@@ -32,6 +32,7 @@ public final class ExitCodes {
         TABLE.put(ErrorCode.BACKEND_UNAVAILABLE, 8);
         TABLE.put(ErrorCode.UNSUPPORTED, 9);
         TABLE.put(ErrorCode.SANDBOX_BROKEN, 10);
+        TABLE.put(ErrorCode.PORT_UNREACHABLE, 11);
         TABLE.put(ErrorCode.TIMEOUT, COMMAND_TIMED_OUT);
         TABLE.put(ErrorCode.INTERNAL, INTERNAL);
     }

@@ -41,12 +41,15 @@ class ErrorsTest {
     void withoutACodeTheStatusIsReadThroughTheOneTable() {
         for (ErrorCode code : ErrorCode.values()) {
             // A broken sandbox shares 409 with a conflict; without its code it reads as the conflict.
-            ErrorCode expected = code == ErrorCode.SANDBOX_BROKEN ? ErrorCode.CONFLICT : code;
+            // A bare 502 is a gateway's in front of the server, never taken for a sandbox's port.
+            ErrorCode expected = code == ErrorCode.SANDBOX_BROKEN ? ErrorCode.CONFLICT
+                    : code == ErrorCode.PORT_UNREACHABLE ? ErrorCode.INTERNAL : code;
             assertThat(map(code.httpStatus(), "{\"success\":false,\"error\":\"x\"}").code()).as("%s", code)
                     .isEqualTo(expected);
         }
         assertThat(map(409, body("sandbox_broken"))).isInstanceOf(AgentKernelException.SandboxBrokenException.class);
         assertThat(map(501, body("unsupported"))).isInstanceOf(AgentKernelException.UnsupportedException.class);
+        assertThat(map(502, body("port_unreachable")).code()).isEqualTo(ErrorCode.PORT_UNREACHABLE);
         assertThat(map(504, "").code()).isEqualTo(ErrorCode.TIMEOUT);
         assertThat(map(418, "").code()).isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(map(502, "").code()).isEqualTo(ErrorCode.INTERNAL);

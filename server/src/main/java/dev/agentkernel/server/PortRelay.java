@@ -228,7 +228,7 @@ final class PortRelay implements PortListener {
         closeStream();
         HttpServerResponse response = ctx.response();
         if (output == response && !response.headWritten()) {
-            FailureRenderer.send(response, new FailureRenderer.Rendered(502, ErrorCode.CONFLICT,
+            FailureRenderer.send(response, new FailureRenderer.Rendered(502, ErrorCode.PORT_UNREACHABLE,
                     "No answer from " + description + ": " + error, Map.of()));
         } else {
             LOG.debug("relay of {} cut: {}", description, error);

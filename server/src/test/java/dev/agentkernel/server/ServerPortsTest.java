@@ -170,6 +170,7 @@ class ServerPortsTest {
         ServerFixture.Reply refused = f.get(proxy("web", closed, "/"));
         assertThat(refused.status()).isEqualTo(502);
         assertThat(refused.json().get("error").asText()).contains("connection refused");
+        assertThat(refused.json().get("code").asText()).isEqualTo("port_unreachable");
     }
 
     @Test
