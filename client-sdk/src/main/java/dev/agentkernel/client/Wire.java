@@ -96,7 +96,7 @@ final class Wire {
                 .env(spec.env().isEmpty() ? null : spec.env())
                 .ttl(spec.ttl() == null ? null : Long.toString(spec.ttl().toSeconds()))
                 // The generated model starts lists empty; the seed's body has none of them.
-                .volumes(null).secretFiles(null).secrets(null);
+                .volumes(null).secretFiles(null).secrets(null).ports(null);
     }
 
     /** The create body with the upstream create options; empty lists are left out. */
@@ -110,6 +110,9 @@ final class Wire {
         }
         if (!o.secrets().isEmpty()) {
             r.secrets(o.secrets());
+        }
+        if (!o.ports().isEmpty()) {
+            r.ports(o.ports());
         }
         return r.sourceUrl(o.sourceUrl()).sourceRef(o.sourceRef());
     }

@@ -111,9 +111,11 @@ class WireTest {
         assertThat(mapper.writeValueAsString(Wire.execBody(ExecRequest.of("ls")))).isEqualTo("{\"command\":[\"ls\"]}");
         String options = mapper.writeValueAsString(Wire.createBody(SandboxSpec.named("box"),
                 dev.agentkernel.api.CreateOptions.volumes(dev.agentkernel.api.VolumeMount.parse("v:/data:ro"))
-                        .withSecretFiles(java.util.List.of("K")).withSource("https://example.com/r.git", "main")));
+                        .withSecretFiles(java.util.List.of("K")).withSource("https://example.com/r.git", "main")
+                        .withPorts(java.util.List.of(8000, 3000))));
         assertThat(mapper.readTree(options)).isEqualTo(mapper.readTree("{\"name\":\"box\",\"volumes\":[\"v:/data:ro\"],"
-                + "\"secret_files\":[\"K\"],\"source_url\":\"https://example.com/r.git\",\"source_ref\":\"main\"}"));
+                + "\"secret_files\":[\"K\"],\"source_url\":\"https://example.com/r.git\",\"source_ref\":\"main\","
+                + "\"ports\":[8000,3000]}"));
     }
 
     @Test
