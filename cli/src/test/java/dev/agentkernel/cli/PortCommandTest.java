@@ -54,6 +54,7 @@ class PortCommandTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        app.setExecutor(java.util.concurrent.Executors.newCachedThreadPool()); // a stalled exchange blocks no other
         app.start();
         appPort = app.getAddress().getPort();
     }
@@ -199,6 +200,41 @@ class PortCommandTest {
                     assertThat(MessageDigest.getInstance("SHA-256").digest(back))
                             .isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
                 }
+            }
+        }
+    }
+
+    /**
+     * A local client that reads nothing while the "sandbox" floods it: only its own connection waits (the sandbox
+     * side stops at one window), another connection's request still gets its answer at once.
+     */
+    @Test
+    void aClientThatDoesNotReadPausesOnlyItsOwnConnection() throws Exception {
+        app.createContext("/flood", exchange -> {
+            exchange.sendResponseHeaders(200, 0); // chunked, endless until the reader goes away
+            byte[] chunk = new byte[64 * 1024];
+            try (OutputStream o = exchange.getResponseBody()) {
+                for (int i = 0; i < 4096; i++) { // 256 MiB at most
+                    o.write(chunk);
+                }
+            } catch (IOException readerGone) {
+                // the forwarder closed the connection
+            }
+        });
+        kernel.exposePort("web", appPort);
+        try (PortForwarder f = PortForwarder.start(kernel, "web", appPort, PortForwarder.parseListen(null),
+                problem -> { });
+             Socket stalled = new Socket(InetAddress.getLoopbackAddress(), f.address().getPort())) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.getOutputStream().write("GET /flood HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(500); // the flood fills the window and the socket buffers, then waits
+            URI url = URI.create("http://127.0.0.1:" + f.address().getPort() + "/page");
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url)
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(page.body()).isEqualTo("hello from /page");
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
             }
         }
     }
