@@ -393,9 +393,7 @@ public final class AgentClient implements AutoCloseable {
      */
     public PortStream openPort(int port, PortListener listener) {
         Objects.requireNonNull(listener, "listener");
-        if (port < 1 || port > 65535) {
-            throw new AgentKernelException.InvalidRequestException("Invalid port " + port + ": expected 1-65535");
-        }
+        dev.agentkernel.api.Validation.port(port);
         if (openPorts.incrementAndGet() > AgentProtocol.MAX_PORTS) {
             openPorts.decrementAndGet();
             throw new AgentKernelException.BusyException("Sandbox '" + sandbox + "' has " + AgentProtocol.MAX_PORTS

@@ -68,6 +68,9 @@ final class AgentPort extends AgentClient.Call implements PortStream {
         }
         writeLock.lock();
         try {
+            if (eofSent) { // closeWrite came between the check above and the lock
+                throw ended();
+            }
             for (int off = 0; off < data.length; ) {
                 int len = Math.min(AgentProtocol.CHUNK, data.length - off);
                 reserve(len);
@@ -84,27 +87,28 @@ final class AgentPort extends AgentClient.Call implements PortStream {
         sendEofIfDue();
     }
 
-    /** Waits for room in the agent's window (no deadline: a server that reads nothing pauses only this writer). */
-    private synchronized void reserve(int len) {
-        boolean interrupted = false;
+    /**
+     * Waits for room in the agent's window (no deadline: a server that reads nothing pauses only this writer, until
+     * it reads, the stream is closed or the writer is interrupted, which gives the connection up).
+     */
+    private void reserve(int len) {
         try {
-            while (!closing && !over && sent - writtenByAgent + len > WINDOW) {
-                try {
+            synchronized (this) {
+                while (!closing && !over && sent - writtenByAgent + len > WINDOW) {
                     wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    closing = true; // an interrupted writer gives the connection up rather than hang on
+                }
+                if (!closing && !over) {
+                    sent += len;
+                    return;
                 }
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (closing || over) {
             throw ended();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new AgentKernelException.BackendUnavailableException("Interrupted while writing to port " + port
+                    + " of sandbox '" + sandbox + "'; the connection is closed", e);
         }
-        sent += len;
     }
 
     private AgentKernelException ended() {

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * test on loopback, which is where the agent connects (in a container that is the sandbox's own loopback).
  */
 class AgentPortTest extends LocalAgentFixture {
-    private final List<AutoCloseable> servers = new ArrayList<>();
+    private final List<AutoCloseable> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @AfterEach
     void closeServers() throws Exception {
@@ -170,6 +170,55 @@ class AgentPortTest extends LocalAgentFixture {
         rec.awaitSize(2 * PortStream.WINDOW);
         s.close();
         rec.awaitClosed();
+    }
+
+    /** Abuse: 32 connections flooded at once, none read: each holds one window, the channel stays quick. */
+    @Test
+    void manyFloodedConnectionsLeaveTheChannelResponsive() throws Exception {
+        ServerSocket server = listen();
+        int n = 32;
+        CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < n; i++) {
+                try {
+                    Socket c = server.accept();
+                    servers.add(c);
+                    Thread flood = new Thread(() -> {
+                        try {
+                            byte[] chunk = new byte[64 << 10];
+                            while (true) {
+                                c.getOutputStream().write(chunk);
+                            }
+                        } catch (IOException e) {
+                            // closed by the test
+                        }
+                    }, "flood");
+                    flood.setDaemon(true);
+                    flood.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        long rssBefore = agentRssKb();
+        List<Recorder> recs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Recorder rec = new Recorder(false);
+            rec.open(client, server.getLocalPort());
+            recs.add(rec);
+        }
+        for (Recorder rec : recs) {
+            rec.awaitSize(PortStream.WINDOW);
+        }
+        Thread.sleep(1000);
+        long t = System.nanoTime();
+        assertThat(client.exec(sh("echo alive"), null, Cancellation.create()).stdout()).isEqualTo("alive\n");
+        long execMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t);
+        long rssGrowth = agentRssKb() - rssBefore;
+        System.out.printf("%d flooded port connections nobody reads: agent RSS +%d KiB, exec meanwhile %d ms%n", n,
+                rssGrowth, execMs);
+        assertThat(recs).allSatisfy(r -> assertThat(r.size()).isEqualTo(PortStream.WINDOW));
+        assertThat(execMs).isLessThan(2000);
+        assertThat(rssGrowth).as("agent RSS growth in KiB").isLessThan(8192);
     }
 
     @Test
