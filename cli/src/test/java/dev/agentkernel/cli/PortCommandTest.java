@@ -6,12 +6,14 @@ import dev.agentkernel.api.ExposedPort;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.AgentKernel;
+import dev.agentkernel.core.audit.AuditLog;
 import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -38,6 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(60)
 class PortCommandTest {
+    // The kernel's audit log, and with it its state files, in a directory of the test's, never the user's home.
+    @TempDir
+    Path dir;
     private AgentKernel kernel;
     private HttpServer app;
     private int appPort;
@@ -45,7 +51,7 @@ class PortCommandTest {
     @BeforeEach
     void setUp() throws IOException {
         kernel = AgentKernel.builder().backend(new FakeBackend()).config(ConfigFiles.oneShot(AgentKernelConfig.defaults()))
-                .build();
+                .auditLog(AuditLog.open(dir.resolve("audit.jsonl"))).build();
         kernel.create(SandboxSpec.named("web"));
         app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         app.createContext("/", exchange -> {

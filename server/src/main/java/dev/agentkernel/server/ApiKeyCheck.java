@@ -37,11 +37,11 @@ final class ApiKeyCheck {
         }
         List<String> credentials = new ArrayList<>(headers.getAll("X-API-Key"));
         for (String auth : headers.getAll("Authorization")) {
-            if (auth.length() > 7 && auth.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
-                credentials.add(auth.substring(7).trim());
-            } else {
+            String bearer = bearer(auth);
+            if (bearer == null) {
                 return Optional.of("unsupported Authorization scheme");
             }
+            credentials.add(bearer);
         }
         if (credentials.isEmpty()) {
             return Optional.of("missing API key");
@@ -55,11 +55,14 @@ final class ApiKeyCheck {
 
     /** Whether an {@code Authorization} header carries this server's key (so a proxy must not pass it on). */
     boolean carriesKey(String authorization) {
-        if (expectedDigest == null || authorization == null || authorization.length() <= 7
-                || !authorization.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
-            return false;
-        }
-        return MessageDigest.isEqual(expectedDigest, sha256(authorization.substring(7).trim()));
+        String bearer = authorization == null ? null : bearer(authorization);
+        return expectedDigest != null && bearer != null && MessageDigest.isEqual(expectedDigest, sha256(bearer));
+    }
+
+    /** The credential of {@code Authorization: Bearer <credential>}, or null for another scheme. */
+    private static String bearer(String authorization) {
+        return authorization.length() > 7 && authorization.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")
+                ? authorization.substring(7).trim() : null;
     }
 
     static HttpFailure failure() {

@@ -139,6 +139,11 @@ public enum ApiRoute {
         return pattern.matcher(path).matches();
     }
 
+    /** The proxy route of a method (for the metrics and access log of a preview host's requests), or null. */
+    static ApiRoute proxyRoute(HttpMethod method) {
+        return Arrays.stream(values()).filter(r -> r.proxied && r.method.equals(method)).findFirst().orElse(null);
+    }
+
     /** The methods the API accepts on a path, for the {@code Allow} header of a 405. */
     static List<String> allowedMethods(String path) {
         return Arrays.stream(values()).filter(r -> r.matches(path)).map(r -> r.method.name()).distinct()

@@ -55,10 +55,11 @@ final class ApiRouter {
                 guards.accessLog().log(ctx, operation, status, took);
             });
             List<String> hosts = ctx.request().headers().getAll("Host");
-            if (proxy != null && hosts.size() == 1) {
+            if (hosts.size() == 1) {
                 Optional<PortProxy.Preview> preview = proxy.preview(hosts.get(0));
                 if (preview.isPresent()) {
                     // A sandbox's own origin: only its port is reachable there, never an API route.
+                    ctx.put(OPERATION_KEY, ApiRoute.proxyRoute(ctx.request().method()));
                     RequestChecks.noDotDot(ctx.request().path());
                     proxy.preview(ctx, preview.get());
                     return;

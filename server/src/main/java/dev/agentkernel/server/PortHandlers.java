@@ -6,7 +6,6 @@ import dev.agentkernel.api.Validation;
 import dev.agentkernel.core.AgentKernel;
 import io.vertx.ext.web.RoutingContext;
 
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -78,8 +77,7 @@ final class PortHandlers {
             kernel.auditPortUrl(name, port, expiresAt);
             ObjectNode n = Wire.MAPPER.createObjectNode();
             n.put("port", port);
-            n.put("url", URI.create("http://" + host + ":" + serverPort + "/?" + ProxyHeaders.TOKEN + "=" + token)
-                    .toString());
+            n.put("url", "http://" + host + ":" + serverPort + "/?" + ProxyHeaders.TOKEN + "=" + token);
             n.put("expires_at", expiresAt.toString());
             return n;
         });

@@ -87,14 +87,20 @@ final class PortProxy {
         int port = PortHandlers.port(ctx.pathParam("port"));
         HttpServerRequest request = ctx.request();
         request.pause();
-        // The rest of the raw path after /sandboxes/NAME/ports/PORT (its fifth slash), still percent-encoded.
-        String raw = request.path();
-        int slash = -1;
-        for (int i = 0; i < 5 && (slash = raw.indexOf('/', slash + 1)) >= 0; i++) {
-            // walks to the fifth slash
-        }
-        String rest = slash < 0 ? "/" : raw.substring(slash);
+        String rest = rest(request.path());
         open(ctx, name, port, ProxyHeaders.target(rest, request.query()), true, true, null);
+    }
+
+    /** What follows {@code /sandboxes/NAME/ports/PORT} in a raw path (from its fifth slash, still encoded), or "/". */
+    static String rest(String rawPath) {
+        int at = -1;
+        for (int slashes = 0; slashes < 5; slashes++) {
+            at = rawPath.indexOf('/', at + 1);
+            if (at < 0) {
+                return "/";
+            }
+        }
+        return rawPath.substring(at);
     }
 
     // ---- the browser way
@@ -118,7 +124,7 @@ final class PortProxy {
                 long maxAge = Math.max(1, Duration.between(Instant.now(), expiry).toSeconds());
                 HttpServerResponse response = ctx.response();
                 response.setStatusCode(302)
-                        .putHeader("Location", ProxyHeaders.target(request.path(), request.query()))
+                        .putHeader("Location", ProxyHeaders.target(sameHostPath(request.path()), request.query()))
                         .putHeader("Set-Cookie", ProxyHeaders.TOKEN + "=" + fromQuery + "; Max-Age=" + maxAge
                                 + "; Path=/; HttpOnly; SameSite=Lax")
                         .putHeader("Cache-Control", "no-store")
@@ -130,6 +136,11 @@ final class PortProxy {
         boolean stripAuthorization = apiKey.carriesKey(request.headers().get("Authorization"));
         open(ctx, p.name(), p.port(), ProxyHeaders.target(request.path(), request.query()), false,
                 stripAuthorization, () -> checkToken(cookie, p));
+    }
+
+    /** A path that stays on this host as a redirect: {@code //evil.example/x} would leave it (scheme-relative). */
+    static String sameHostPath(String path) {
+        return path == null ? "/" : path.replaceFirst("^/+", "/");
     }
 
     /** On a worker: the token is this sandbox's (by its uuid) and port's, unexpired, and the port still exposed. */

@@ -289,15 +289,13 @@ final class PortRelay implements PortListener {
 
         @Override
         public void end() {
-            if (output == ctx.response()) {
-                finished = true;
-                ctx.response().end();
-                closeStream();
+            finished = true;
+            if (output instanceof NetSocket socket) {
+                socket.end();
             } else {
-                finished = true;
-                ((NetSocket) output).end();
-                closeStream();
+                ctx.response().end();
             }
+            closeStream();
         }
     }
 

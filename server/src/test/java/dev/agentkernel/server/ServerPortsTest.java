@@ -218,6 +218,9 @@ class ServerPortsTest {
         assertThat(cookie).startsWith("agentkernel_token=" + token(url) + ";").contains("HttpOnly")
                 .contains("SameSite=Lax").contains("Path=/").doesNotContainIgnoringCase("domain=");
         long maxAge = Long.parseLong(cookie.replaceAll(".*Max-Age=(\\d+).*", "$1"));
+        Raw offsite = Raw.send(f.server.port(), "GET //evil.example/x?" + url.getQuery() + " HTTP/1.1\r\nHost: "
+                + host + "\r\nConnection: close\r\n\r\n");
+        assertThat(offsite.header("location")).as("the redirect stays on the host").isEqualTo("/evil.example/x");
         assertThat(maxAge).isBetween(3500L, 3600L);
 
         Raw page = Raw.send(f.server.port(), "GET /hello HTTP/1.1\r\nHost: " + host + "\r\nCookie: "
