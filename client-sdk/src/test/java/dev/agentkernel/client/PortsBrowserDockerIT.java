@@ -11,6 +11,7 @@ import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ServerOptions;
 import dev.agentkernel.testkit.EngineView;
+import dev.agentkernel.testkit.BrowserTestPage;
 import dev.agentkernel.testkit.HeadlessChromium;
 import dev.agentkernel.testkit.TestOwners;
 import org.junit.jupiter.api.AfterEach;
@@ -69,7 +70,7 @@ class PortsBrowserDockerIT {
         client.create(SandboxSpec.named(name, "agentkernel/python:local").withProfile(SecurityProfile.RESTRICTIVE));
         try {
             Map<String, byte[]> site = new LinkedHashMap<>();
-            BrowserPage.FILES.forEach((path, text) -> site.put("/tmp/site" + path, text.getBytes(StandardCharsets.UTF_8)));
+            BrowserTestPage.FILES.forEach((path, text) -> site.put("/tmp/site" + path, text.getBytes(StandardCharsets.UTF_8)));
             client.writeFiles(name, site);
             client.execDetached(name, ExecRequest.of("python3", "-m", "http.server", "8000", "--bind", "127.0.0.1",
                     "--directory", "/tmp/site"));
@@ -78,7 +79,7 @@ class PortsBrowserDockerIT {
 
             HeadlessChromium chromium = HeadlessChromium.find();
             awaitListening(name);
-            BrowserPage.assertShown(chromium, url.url());
+            BrowserTestPage.assertShown(chromium, url.url());
         } finally {
             client.remove(name);
         }

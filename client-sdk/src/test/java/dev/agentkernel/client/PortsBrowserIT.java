@@ -9,6 +9,7 @@ import dev.agentkernel.core.config.AgentKernelConfig;
 import dev.agentkernel.core.testing.FakeBackend;
 import dev.agentkernel.server.AgentKernelServer;
 import dev.agentkernel.server.ServerOptions;
+import dev.agentkernel.testkit.BrowserTestPage;
 import dev.agentkernel.testkit.HeadlessChromium;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,10 +58,9 @@ class PortsBrowserIT {
             String path = exchange.getRequestURI().getPath();
             seen.add(path + " | " + exchange.getRequestHeaders().getFirst("Cookie") + " | "
                     + exchange.getRequestHeaders().getFirst("X-API-Key") + " | " + exchange.getRequestURI().getQuery());
-            String body = BrowserPage.FILES.get(path.equals("/") ? "/index.html" : path);
+            String body = BrowserTestPage.content(path);
             byte[] bytes = (body == null ? "not here" : body).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", path.endsWith(".css") ? "text/css"
-                    : path.endsWith(".js") ? "text/javascript" : path.endsWith(".txt") ? "text/plain" : "text/html");
+            exchange.getResponseHeaders().add("Content-Type", BrowserTestPage.contentType(path));
             exchange.sendResponseHeaders(body == null ? 404 : 200, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
@@ -93,7 +93,7 @@ class PortsBrowserIT {
         PortUrl url = client.portUrl("web", appPort(), Duration.ofMinutes(10));
         assertThat(url.url().getHost()).isEqualTo(appPort() + "-web.localhost");
 
-        BrowserPage.assertShown(chromium, url.url());
+        BrowserTestPage.assertShown(chromium, url.url());
 
         assertThat(seen).extracting(s -> s.substring(0, s.indexOf(' ')))
                 .contains("/", "/style.css", "/app.js", "/data.txt");
@@ -127,21 +127,21 @@ class PortsBrowserIT {
         String text = good.toString();
         int at = text.length() - 10;
         URI forged = URI.create(text.substring(0, at) + (text.charAt(at) == 'A' ? 'B' : 'A') + text.substring(at + 1));
-        BrowserPage.assertRefused(chromium.dumpDom(forged));
+        BrowserTestPage.assertRefused(chromium.dumpDom(forged));
 
         URI shortLived = client.portUrl("web", appPort(), Duration.ofSeconds(1)).url();
         Thread.sleep(2_500);
-        BrowserPage.assertRefused(chromium.dumpDom(shortLived));
+        BrowserTestPage.assertRefused(chromium.dumpDom(shortLived));
 
         // Another sandbox's token for this host: signed for "other", refused on "web".
         client.create(SandboxSpec.named("other"));
         client.exposePort("other", appPort());
         URI others = client.portUrl("other", appPort(), Duration.ofMinutes(10)).url();
         URI swapped = URI.create(good.toString().replaceFirst("\\?.*", "?" + others.getQuery()));
-        BrowserPage.assertRefused(chromium.dumpDom(swapped));
+        BrowserTestPage.assertRefused(chromium.dumpDom(swapped));
 
         client.unexposePort("web", appPort());
-        BrowserPage.assertRefused(chromium.dumpDom(good));
+        BrowserTestPage.assertRefused(chromium.dumpDom(good));
         assertThatThrownBy(() -> client.portUrl("web", appPort(), null))
                 .isInstanceOf(AgentKernelException.NotFoundException.class);
         assertThat(seen).as("nothing refused reached the sandbox").isEmpty();
