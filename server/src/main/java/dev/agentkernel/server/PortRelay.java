@@ -57,7 +57,7 @@ final class PortRelay implements PortListener {
     private boolean finished;
 
     /**
-     * @param sandboxCsp  whether answers get {@code Content-Security-Policy: sandbox} (the path way: the API's origin)
+     * @param sandboxCsp  whether answers get {@code Content-Security-Policy: sandbox} and lose {@code Set-Cookie} (the path way: the API's origin)
      * @param description e.g. {@code port 8000 of sandbox 'web'}, for errors
      * @param onTunnel    runs when the connection became a tunnel (it is busy however quiet from then on)
      */
@@ -263,7 +263,10 @@ final class PortRelay implements PortListener {
                 response.setStatusMessage(head.reason());
             }
             for (Map.Entry<String, String> h : ProxyHeaders.responseHeaders(head.headers(), switched)) {
-                response.headers().add(h.getKey(), h.getValue());
+                // On the API's origin a sandbox sets no cookies (they would be sent with every API call).
+                if (!(sandboxCsp && h.getKey().equalsIgnoreCase("set-cookie"))) {
+                    response.headers().add(h.getKey(), h.getValue());
+                }
             }
             if (sandboxCsp) {
                 response.headers().add("Content-Security-Policy", "sandbox");

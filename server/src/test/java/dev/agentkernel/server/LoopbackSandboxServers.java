@@ -73,6 +73,7 @@ final class LoopbackSandboxServers implements AutoCloseable {
                 case "/hello" -> {
                     byte[] body = ("hello from the sandbox " + x.getRequestURI()).getBytes(StandardCharsets.UTF_8);
                     x.getResponseHeaders().add("X-Sandbox", "yes");
+                    x.getResponseHeaders().add("Set-Cookie", "session=from-the-sandbox; Path=/");
                     if (x.getRequestMethod().equals("HEAD")) {
                         x.sendResponseHeaders(200, -1);
                     } else {

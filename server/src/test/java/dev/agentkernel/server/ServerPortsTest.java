@@ -110,6 +110,7 @@ class ServerPortsTest {
         assertThat(hello.body()).isEqualTo("hello from the sandbox /hello?x=1&y=2");
         assertThat(hello.header("X-Sandbox")).isEqualTo("yes");
         assertThat(hello.header("Content-Security-Policy")).isEqualTo("sandbox");
+        assertThat(hello.header("Set-Cookie")).as("the path way is the API's origin: no cookies from a sandbox").isNull();
 
         ServerFixture.Reply head = f.send("HEAD", proxy("web", web, "/hello"), null, null, Map.of());
         assertThat(head.status()).isEqualTo(200);
@@ -228,6 +229,7 @@ class ServerPortsTest {
         assertThat(page.status).isEqualTo(200);
         assertThat(page.body).isEqualTo("hello from the sandbox /hello");
         assertThat(page.header("content-security-policy")).as("its own origin: scripts may run").isNull();
+        assertThat(page.header("set-cookie")).as("its own origin: its cookies too").isEqualTo("session=from-the-sandbox; Path=/");
         assertThat(sandbox.lastHeaders()).doesNotContain(token(url)).contains("cookie: theme=dark");
         assertThat(f.kernel.logs("web", LogQuery.ALL)).filteredOn(e -> e.event().equals("port_url_issued"))
                 .isNotEmpty().allSatisfy(e -> assertThat(e.details().toString()).doesNotContain(token(url)));
