@@ -2,6 +2,7 @@ package dev.agentkernel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.agentkernel.api.ExposedPort;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SandboxSpec;
 import dev.agentkernel.core.AgentKernel;
@@ -34,8 +35,9 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code agentkernel port}: the URL a server signs, listing and closing, and the embedded forwarder relaying real
- * TCP connections (an HTTP server on this host's loopback plays the sandbox's web app).
+ * {@code agentkernel port} on the embedded kernel over the fake backend, whose ports are this host's loopback (an
+ * HTTP server here plays the sandbox's web app): the forwarder relaying real TCP connections, listing, closing,
+ * {@code create --port}, and, seen as a server's client ({@link ServerLikePorts}), the signed URL.
  */
 @Timeout(60)
 class PortCommandTest {
@@ -58,6 +60,7 @@ class PortCommandTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        app.setExecutor(java.util.concurrent.Executors.newCachedThreadPool()); // a stalled exchange blocks no other
         app.start();
         appPort = app.getAddress().getPort();
     }
@@ -72,14 +75,19 @@ class PortCommandTest {
         return new CliHarness((connection, console) -> sandboxes);
     }
 
+    /** The kernel as a server's client sees it: URLs signed. */
+    private CliHarness server() {
+        return cli(new ServerLikePorts(kernel, true, true).sandboxes);
+    }
+
     @Test
     void withAServerItExposesAndPrintsTheSignedUrl() throws Exception {
-        LoopbackPorts ports = new LoopbackPorts(true);
-        CliHarness cli = cli(ports.over(kernel));
+        ServerLikePorts ports = new ServerLikePorts(kernel, true, true);
+        CliHarness cli = cli(ports.sandboxes);
         CliHarness.Result r = cli.run("port", "web", "8000", "--ttl", "30m");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.out()).isEqualTo("http://8000-web.localhost:18888/?agentkernel_token=t\n");
-        assertThat(ports.exposed.get("web")).containsOnlyKeys(8000);
+        assertThat(kernel.exposedPorts("web")).extracting(ExposedPort::port).containsExactly(8000);
 
         JsonNode j = Json.MAPPER.readTree(cli.run("port", "web", "8000", "--json").out());
         assertThat(j.get("port").asInt()).isEqualTo(8000);
@@ -90,8 +98,7 @@ class PortCommandTest {
 
     @Test
     void listsAndClosesPorts() throws Exception {
-        LoopbackPorts ports = new LoopbackPorts(true);
-        CliHarness cli = cli(ports.over(kernel));
+        CliHarness cli = server();
         cli.run("port", "web", "8000");
         cli.run("port", "web", "3000");
         CliHarness.Result table = cli.run("port", "web", "--list");
@@ -102,15 +109,27 @@ class PortCommandTest {
         assertThat(list.get(0).get("port").asInt()).isEqualTo(3000);
 
         assertThat(cli.run("port", "web", "8000", "--close").out()).isEqualTo("web:8000 closed\n");
-        assertThat(ports.exposed.get("web")).containsOnlyKeys(3000);
+        assertThat(kernel.exposedPorts("web")).extracting(ExposedPort::port).containsExactly(3000);
         CliHarness.Result again = cli.run("port", "web", "8000", "--close");
         assertThat(again.exitCode()).as("not exposed: not found").isEqualTo(3);
         assertThat(again.err()).contains("not exposed");
     }
 
     @Test
+    void createExposesItsPortsRightAfterStart() throws Exception {
+        CliHarness cli = cli(new ServerLikePorts(kernel, false, true).sandboxes);
+        CliHarness.Result created = cli.run("create", "app", "--port", "8000", "--port", "3000");
+        assertThat(created.exitCode()).as(created.toString()).isZero();
+        JsonNode list = Json.MAPPER.readTree(cli.run("port", "app", "--list", "--json").out());
+        assertThat(list).extracting(p -> p.get("port").asInt()).containsExactly(3000, 8000);
+        CliHarness.Result twice = cli.run("create", "app2", "--port", "80", "--port", "80");
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).contains("listed twice");
+    }
+
+    @Test
     void badInputIsAUsageError() {
-        CliHarness cli = cli(new LoopbackPorts(false).over(kernel));
+        CliHarness cli = cli(new ServerLikePorts(kernel, false, true).sandboxes);
         assertThat(cli.run("port", "web").exitCode()).isEqualTo(2);
         assertThat(cli.run("port", "web", "0").exitCode()).isEqualTo(2);
         assertThat(cli.run("port", "web", "80", "--listen", "localhost:99999").exitCode()).isEqualTo(2);
@@ -120,8 +139,8 @@ class PortCommandTest {
 
     @Test
     void embeddedItForwardsUntilStopped() throws Exception {
-        LoopbackPorts ports = new LoopbackPorts(false);
-        LiveCli live = LiveCli.start((connection, console) -> ports.over(kernel), Map.of(),
+        ServerLikePorts ports = new ServerLikePorts(kernel, false, true); // the kernel as it is, counted
+        LiveCli live = LiveCli.start((connection, console) -> ports.sandboxes, Map.of(),
                 "port", "web", String.valueOf(appPort));
         String url = live.awaitOut(Pattern.compile("Forwarding (http://127\\.0\\.0\\.1:\\d+) -> web:" + appPort),
                 Duration.ofSeconds(20)).group(1);
@@ -140,8 +159,8 @@ class PortCommandTest {
 
     @Test
     void forwardingWhereOpenPortIsUnsupportedEndsWithExit9() throws Exception {
-        LoopbackPorts ports = new LoopbackPorts(true, false); // a server's client: URLs yes, raw connections no
-        LiveCli live = LiveCli.start((connection, console) -> ports.over(kernel), Map.of(),
+        Sandboxes remote = new ServerLikePorts(kernel, true, false).sandboxes; // URLs yes, raw connections no
+        LiveCli live = LiveCli.start((connection, console) -> remote, Map.of(),
                 "port", "web", "8000", "--listen", "127.0.0.1:0");
         String url = live.awaitOut(Pattern.compile("Forwarding (http://\\S+) "), Duration.ofSeconds(20)).group(1);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), URI.create(url).getPort())) {
@@ -166,10 +185,8 @@ class PortCommandTest {
             });
             server.setDaemon(true);
             server.start();
-            LoopbackPorts ports = new LoopbackPorts(false);
-            Sandboxes sandboxes = ports.over(kernel);
-            sandboxes.exposePort("web", echo.getLocalPort());
-            try (PortForwarder f = PortForwarder.start(sandboxes, "web", echo.getLocalPort(),
+            kernel.exposePort("web", echo.getLocalPort());
+            try (PortForwarder f = PortForwarder.start(kernel, "web", echo.getLocalPort(),
                     PortForwarder.parseListen(null), problem -> { })) {
                 byte[] data = new byte[size];
                 new java.util.Random(7).nextBytes(data);
@@ -189,6 +206,41 @@ class PortCommandTest {
                     assertThat(MessageDigest.getInstance("SHA-256").digest(back))
                             .isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
                 }
+            }
+        }
+    }
+
+    /**
+     * A local client that reads nothing while the "sandbox" floods it: only its own connection waits (the sandbox
+     * side stops at one window), another connection's request still gets its answer at once.
+     */
+    @Test
+    void aClientThatDoesNotReadPausesOnlyItsOwnConnection() throws Exception {
+        app.createContext("/flood", exchange -> {
+            exchange.sendResponseHeaders(200, 0); // chunked, endless until the reader goes away
+            byte[] chunk = new byte[64 * 1024];
+            try (OutputStream o = exchange.getResponseBody()) {
+                for (int i = 0; i < 4096; i++) { // 256 MiB at most
+                    o.write(chunk);
+                }
+            } catch (IOException readerGone) {
+                // the forwarder closed the connection
+            }
+        });
+        kernel.exposePort("web", appPort);
+        try (PortForwarder f = PortForwarder.start(kernel, "web", appPort, PortForwarder.parseListen(null),
+                problem -> { });
+             Socket stalled = new Socket(InetAddress.getLoopbackAddress(), f.address().getPort())) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.getOutputStream().write("GET /flood HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(500); // the flood fills the window and the socket buffers, then waits
+            URI url = URI.create("http://127.0.0.1:" + f.address().getPort() + "/page");
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url)
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(page.body()).isEqualTo("hello from /page");
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
             }
         }
     }

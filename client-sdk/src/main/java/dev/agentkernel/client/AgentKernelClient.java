@@ -271,8 +271,9 @@ public final class AgentKernelClient implements Sandboxes {
         return RemotePty.open(http, baseUri, sandboxPath(name) + "/pty", request, listener, mapper, timeout, auth);
     }
 
-    // ---- ports (issue 18). The port answers are read field by field (Wire.exposedPort, Wire.portUrl) rather than
-    // through generated models, so the client does not depend on how the OpenAPI document names their schemas.
+    // ---- ports (issue 18). The document's port answers are inline envelopes whose generated classes are named
+    // after operation ids (ExposePort200Response...), so their data is read field by field (Wire.exposedPort,
+    // Wire.portUrl) instead: renaming an operation cannot break the client.
 
     /** {@code POST /sandboxes/{name}/ports}: idempotent, the first exposure comes back. */
     @Override

@@ -38,14 +38,15 @@ import static dev.agentkernel.mcp.JsonSchemas.stringArray;
 import static dev.agentkernel.mcp.JsonSchemas.stringMap;
 
 /**
- * The nine sandbox tools, under the upstream names so existing agent configurations keep working, and
- * {@code sandbox_expose_port} (issue 18). Each has an
- * exact input schema and a handler; {@link #call} never throws: every failure becomes an {@code isError} result
- * with a message the agent can act on.
+ * The nine sandbox tools, under the upstream names so existing agent configurations keep working, and ours,
+ * {@code sandbox_expose_port}. Each has an exact input schema and a handler; {@link #call} never throws: every
+ * failure becomes an {@code isError} result with a message the agent can act on.
  */
 public final class SandboxTools {
     /** Upper bound of {@code timeout_ms}: one day. */
     static final long MAX_TIMEOUT_MS = 86_400_000L;
+    /** The longest browser URL the tool asks for: the server's default cap ({@code ports.url_max_ttl}). */
+    static final long MAX_URL_TTL_SECONDS = 86_400;
     /** Mirrors {@link Validation#sandboxName}; core still checks every name. */
     static final String NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$";
     static final String ENV_KEY_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,255}$";
@@ -280,9 +281,6 @@ public final class SandboxTools {
                 (a, progress, cancellation) -> ToolResults.sandbox("stopped",
                         ops.stop(Validation.sandboxName(a.requiredString("name")))));
     }
-
-    /** Longest URL the tool asks for: the server's default cap ({@code ports.url_max_ttl}). */
-    static final long MAX_URL_TTL_SECONDS = 86_400;
 
     private void defineExposePort() {
         JsonSchemas.ObjectSchema schema = object()

@@ -208,4 +208,14 @@ class SandboxToolsTest {
         backend.setAvailable(true);
         assertThat(call("sandbox_list", Map.of()).isError()).isFalse();
     }
+
+    @Test
+    void exposePortOnTheEmbeddedKernelExposesItWithoutAUrl() {
+        assertThat(call("sandbox_create", Map.of("name", "site")).isError()).isFalse();
+        CallToolResult r = call("sandbox_expose_port", Map.of("name", "site", "port", 8000));
+        assertThat(r.isError()).as(text(r)).isFalse();
+        assertThat(data(r)).containsEntry("port", 8000).containsKey("exposed_at").doesNotContainKey("url");
+        assertThat(ops.exposedPorts("site")).extracting(dev.agentkernel.api.ExposedPort::port).containsExactly(8000);
+        assertThat(call("sandbox_expose_port", Map.of("name", "nope", "port", 8000)).isError()).isTrue();
+    }
 }

@@ -66,6 +66,11 @@ public final class CreateCommand extends ClientCommand {
     @Option(names = "--source-ref", paramLabel = "REF", description = "Check out this branch, tag or commit after the clone.")
     String sourceRef;
 
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "Expose this TCP port of the sandbox right after it starts (repeatable); open it with "
+                    + "agentkernel port NAME PORT.")
+    List<Integer> ports = new ArrayList<>();
+
     @Mixin
     JsonOption json;
 
@@ -74,7 +79,7 @@ public final class CreateCommand extends ClientCommand {
         SandboxSpec spec = new SandboxSpec(name, image, vcpus, memoryMb, Profiles.choose(profile, false), env, Map.of(),
                 null, ttl == null ? null : dev.agentkernel.api.Validation.duration("ttl", ttl));
         CreateOptions options = new CreateOptions(volumes.stream().map(VolumeMount::parse).toList(), secretFiles,
-                sourceUrl, sourceRef, List.of());
+                sourceUrl, sourceRef, List.of(), ports);
         SandboxInfo info = client.create(spec, options);
         if (json.json()) {
             console().out().println(Json.write(Json.sandbox(info)));

@@ -104,7 +104,7 @@ public final class PortCommand extends ClientCommand {
         return forward(client, address);
     }
 
-    private int forward(Sandboxes client, InetSocketAddress address) throws InterruptedException {
+    private int forward(Sandboxes client, InetSocketAddress address) {
         try (PortForwarder forwarder = PortForwarder.start(client, name, port, address,
                 problem -> console().warn(problem))) {
             InetSocketAddress at = forwarder.address();

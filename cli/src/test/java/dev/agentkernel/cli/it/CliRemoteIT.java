@@ -1,6 +1,7 @@
 package dev.agentkernel.cli.it;
 
 import dev.agentkernel.testkit.EngineView;
+import dev.agentkernel.testkit.HeadlessChromium;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentkernel.cli.AgentKernelCli;
 import dev.agentkernel.cli.CliHarness;
@@ -184,6 +185,45 @@ class CliRemoteIT {
         assertThat(remote("secret", "rm", "CLI_TOKEN").exitCode()).isEqualTo(3);
         assertThat(EngineView.imagesOf(InstanceId.current())).isEmpty();
         assertThat(EngineView.volumesOf(InstanceId.current())).isEmpty();
+    }
+
+    /** The README's walkthrough with a server: {@code create --port}, then the URL {@code port} prints, in a browser. */
+    @Test
+    void portPrintsASignedUrlThatOpensTheSandboxsPageInABrowser() throws Exception {
+        String name = prefix + "-web";
+        try {
+            assertThat(remote("create", name, "--image", "agentkernel/python:local", "--port", "8000").exitCode())
+                    .isZero();
+            assertThat(remote("exec", name, "--", "sh", "-c", "mkdir -p /tmp/site && "
+                    + "echo '<h1>hello from the sandbox</h1>' > /tmp/site/index.html").exitCode()).isZero();
+            assertThat(remote("exec", name, "--detach", "-w", "/tmp/site", "--", "python3", "-m", "http.server",
+                    "8000", "--bind", "127.0.0.1").exitCode()).isZero();
+            JsonNode listed = json(remote("port", name, "--list", "--json").out());
+            assertThat(listed).extracting(p -> p.get("port").asInt()).containsExactly(8000);
+
+            CliHarness.Result printed = remote("port", name, "8000", "--ttl", "10m");
+            assertThat(printed.exitCode()).as(printed.toString()).isZero();
+            java.net.URI page = java.net.URI.create(printed.out().strip());
+            assertThat(page.getHost()).isEqualTo("8000-" + name + ".localhost");
+            assertThat(page.getPort()).isEqualTo(server.port());
+
+            HeadlessChromium chromium = HeadlessChromium.find();
+            String dom = "";
+            for (int i = 0; i < 20 && !dom.contains("hello from the sandbox"); i++) { // until python3 listens
+                dom = chromium.dumpDom(page);
+                if (!dom.contains("hello from the sandbox")) {
+                    Thread.sleep(500);
+                }
+            }
+            assertThat(dom).contains("<h1>hello from the sandbox</h1>");
+
+            assertThat(remote("port", name, "8000", "--close").exitCode()).isZero();
+            assertThat(chromium.dumpDom(page)).as("closed: its URL is refused").doesNotContain("hello from the sandbox");
+            assertThat(remote("logs", name).out()).contains("port_exposed").contains("port_url_issued")
+                    .contains("port_unexposed");
+        } finally {
+            remote("rm", "-f", name);
+        }
     }
 
     @Test

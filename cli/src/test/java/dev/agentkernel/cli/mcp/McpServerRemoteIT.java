@@ -80,6 +80,13 @@ class McpServerRemoteIT {
                     Map.of("name", name, "command", List.of("cat", "x.txt"), "workdir", "/tmp")))))
                     .containsEntry("stdout", "over http");
 
+            CallToolResult exposed = client.callTool(new CallToolRequest("sandbox_expose_port",
+                    Map.of("name", name, "port", 8000, "url_ttl_seconds", 600)));
+            assertThat(exposed.isError()).as(exposed.toString()).isFalse();
+            assertThat(data(exposed)).containsEntry("port", 8000).containsKeys("exposed_at", "expires_at");
+            assertThat((String) data(exposed).get("url")).as("the server signed a browser URL")
+                    .startsWith("http://8000-" + name + ".localhost:" + server.port() + "/?agentkernel_token=");
+
             CallToolResult missing = client.callTool(new CallToolRequest("sandbox_stop", Map.of("name", name + "-nope")));
             assertThat(missing.isError()).isTrue();
             assertThat(data(missing)).containsEntry("code", "not_found");

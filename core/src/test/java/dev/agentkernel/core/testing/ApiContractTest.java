@@ -5,9 +5,11 @@ import dev.agentkernel.api.AuditEvent;
 import dev.agentkernel.api.BackendHealth;
 import dev.agentkernel.api.BatchOutcome;
 import dev.agentkernel.api.Cancellation;
+import dev.agentkernel.api.CreateOptions;
 import dev.agentkernel.api.ErrorCode;
 import dev.agentkernel.api.ExecRequest;
 import dev.agentkernel.api.ExecResult;
+import dev.agentkernel.api.ExposedPort;
 import dev.agentkernel.api.FileContent;
 import dev.agentkernel.api.LogQuery;
 import dev.agentkernel.api.OutputChunk;
@@ -474,6 +476,36 @@ public abstract class ApiContractTest {
         }
         assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.get(n)).code())
                 .isEqualTo(ErrorCode.NOT_FOUND);
+    }
+
+    // ---- ports (issue 18): connections differ (in process a PortStream, remotely the proxy), the bookkeeping not
+
+    @Test
+    void portsAreExposedOnceListedClosedAndAudited() {
+        String n = name("ports");
+        sandboxes.create(SandboxSpec.named(n));
+        ExposedPort first = sandboxes.exposePort(n, 8000);
+        assertThat(first.port()).isEqualTo(8000);
+        assertThat(sandboxes.exposePort(n, 8000)).as("idempotent: the first exposure again").isEqualTo(first);
+        sandboxes.exposePort(n, 3000);
+        assertThat(sandboxes.exposedPorts(n)).extracting(ExposedPort::port).containsExactly(3000, 8000);
+        sandboxes.unexposePort(n, 8000);
+        assertThat(sandboxes.exposedPorts(n)).extracting(ExposedPort::port).containsExactly(3000);
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.unexposePort(n, 8000)).code())
+                .isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.exposePort(n, 0)).code())
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(catchThrowableOfType(AgentKernelException.class, () -> sandboxes.exposePort(n + "-none", 80)).code())
+                .isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(sandboxes.logs(n, LogQuery.ALL)).extracting(AuditEvent::event)
+                .containsSubsequence("port_exposed", "port_exposed", "port_unexposed");
+
+        String m = name("ports-create");
+        sandboxes.create(SandboxSpec.named(m), CreateOptions.NONE.withPorts(List.of(8000, 3000)));
+        assertThat(sandboxes.exposedPorts(m)).extracting(ExposedPort::port).containsExactly(3000, 8000);
+        sandboxes.remove(m);
+        sandboxes.create(SandboxSpec.named(m));
+        assertThat(sandboxes.exposedPorts(m)).as("a new sandbox of the same name starts with none").isEmpty();
     }
 
     // ---- upstream 0.18: identity, TTL, bulk files, detached commands
