@@ -244,6 +244,10 @@ class ServerPortsTest {
         String forged = good.substring(0, 10) + (c == 'A' ? 'B' : 'A') + good.substring(11);
         int before = sandbox.seen.size();
         assertThat(preview(web + "-web", forged).status).isEqualTo(403);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char spare = alphabet.charAt(alphabet.indexOf(good.charAt(good.length() - 1)) ^ 1); // only an unused bit differs
+        assertThat(preview(web + "-web", good.substring(0, good.length() - 1) + spare).status)
+                .as("another spelling of the same bytes").isEqualTo(403);
         assertThat(preview(ws + "-web", good).status).as("another port").isEqualTo(403);
         assertThat(preview(web + "-other", good).status).as("another sandbox").isEqualTo(403);
         assertThat(preview(web + "-nosuch", good).status).as("no such sandbox: same answer").isEqualTo(403);
