@@ -25,6 +25,8 @@ import java.util.function.Function;
 
 /** A sandbox reached through its in-sandbox agent ({@link AgentSupport} holds the connection). */
 final class AgentChannel implements SandboxChannel {
+    /** How long a lost connection waits for the engine to say whether the container stopped. */
+    private static final long SETTLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
     private final AgentSupport agents;
     private final SandboxContainers containers;
     private final String containerId;
@@ -135,14 +137,27 @@ final class AgentChannel implements SandboxChannel {
             if (e.code() != ErrorCode.BACKEND_UNAVAILABLE) {
                 throw e;
             }
-            Optional<InspectContainerResponse> now = containers.find(name);
-            if (now.isEmpty() || !now.get().getId().equals(containerId)) {
-                throw AgentKernelException.sandboxNotFound(name);
+            // The agent is PID 1: its connection ends a moment before the engine reports the container stopped,
+            // so a stop that races the call (the disk watch, docker stop) is asked about for a little while.
+            long deadline = System.nanoTime() + SETTLE_NANOS;
+            while (true) {
+                Optional<InspectContainerResponse> now = containers.find(name);
+                if (now.isEmpty() || !now.get().getId().equals(containerId)) {
+                    throw AgentKernelException.sandboxNotFound(name);
+                }
+                if (!Boolean.TRUE.equals(now.get().getState().getRunning())) {
+                    throw containers.whyNotRunning(name, now.get());
+                }
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
-            if (!Boolean.TRUE.equals(now.get().getState().getRunning())) {
-                throw containers.whyNotRunning(name, now.get());
-            }
-            throw e;
         }
     }
 }

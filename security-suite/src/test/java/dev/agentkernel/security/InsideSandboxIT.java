@@ -106,13 +106,16 @@ class InsideSandboxIT extends SuiteBase {
             assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
             assertThat(r.path("output").asText()).as("forks refused by the process limit").contains("can't fork");
         } else {
-            // The defence is the pids limit: the bomb must have run into it (pids.events counts refused forks). The
-            // pause is forked before the bomb: a fork that fails ends busybox sh, which would lose "after=".
-            JsonNode r = execIn(box, 6_000, cgroupCounter("pids/pids.events", "max", "before") + "sleep 2 & s=$!; "
-                    + bomb + "; wait $s; " + cgroupCounter("pids/pids.events", "max", "after") + "sleep 10");
-            String out = r.path("output").asText();
+            // The defence is the pids limit: the bomb must have run into it (pids.events counts refused forks, for
+            // the sandbox's whole cgroup). The counter is read by commands of their own, before the bomb and after
+            // its tree was killed: read inside the bomb's own command, a failed fork could end that shell first
+            // (CI saw "after=" lost on Kubernetes).
+            String refused = cgroupCounter("pids/pids.events", "max", "refused");
+            long before = counter(execIn(box, 10_000, refused).path("output").asText(), "refused");
+            JsonNode r = execIn(box, 6_000, bomb + "; sleep 10");
             assertThat(r.path("timed_out").asBoolean() || r.path("exit_code").asInt() != 0).as(r.toString()).isTrue();
-            assertThat(counter(out, "after")).as("forks refused by the pids limit").isGreaterThan(counter(out, "before"));
+            assertThat(counter(execIn(box, 10_000, refused).path("output").asText(), "refused"))
+                    .as("forks refused by the pids limit").isGreaterThan(before);
         }
         stillWorksBox(box);
     }
