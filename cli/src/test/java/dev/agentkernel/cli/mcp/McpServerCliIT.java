@@ -58,7 +58,7 @@ class McpServerCliIT {
             // A new process: nothing of its own can exist before it; its warm pool may already be filling.
             assertThat(EngineView.describeOwnedByPrefix(ownerPrefix)).as("containers before the first call").noneMatch(c -> c.contains(" named "));
 
-            assertThat(client.listTools().tools()).hasSize(9);
+            assertThat(client.listTools().tools()).extracting(t -> t.name()).hasSize(10).contains("sandbox_expose_port");
 
             CallToolResult run = client.callTool(new CallToolRequest("sandbox_run",
                     Map.of("command", List.of("sh", "-c", "yes | head -c 5000; echo done >&2"), "image", BUSYBOX)));
