@@ -1,6 +1,6 @@
 package dev.agentkernel.core.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentkernel.api.SandboxInfo;
 import dev.agentkernel.core.audit.AuditingBackend;
@@ -8,10 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -38,7 +35,6 @@ import java.util.function.Supplier;
  */
 public final class Expiries implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Expiries.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
     private final Supplier<Instant> clock;
@@ -183,17 +179,17 @@ public final class Expiries implements AutoCloseable {
             return;
         }
         loaded = true;
-        if (file == null || !Files.exists(file)) {
+        if (file == null) {
             return;
         }
         try {
-            JSON.readTree(file.toFile()).fields().forEachRemaining(e -> {
+            JsonStateFile.read(file).ifPresent(doc -> doc.fields().forEachRemaining(e -> {
                 try {
                     byUuid.put(e.getKey(), Instant.parse(e.getValue().asText()));
                 } catch (RuntimeException bad) {
                     LOG.warn("Ignoring an unreadable expiry for {} in {}", e.getKey(), file);
                 }
-            });
+            }));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Cannot read the sandbox expiries in {}: {}", file, e.getMessage());
         }
@@ -203,18 +199,10 @@ public final class Expiries implements AutoCloseable {
         if (file == null) {
             return;
         }
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         byUuid.forEach((uuid, at) -> n.put(uuid, at.toString()));
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".expiries", ".tmp");
-            Files.write(tmp, JSON.writeValueAsBytes(n));
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            JsonStateFile.write(file, n);
         } catch (IOException e) {
             // The expiry still holds in memory; after a restart it would be lost, so say so.
             LOG.warn("Cannot save the sandbox expiries to {}: {}", file, e.getMessage());

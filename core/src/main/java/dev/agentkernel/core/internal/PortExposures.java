@@ -1,7 +1,7 @@
 package dev.agentkernel.core.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ExposedPort;
@@ -9,10 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,7 +29,6 @@ import java.util.function.Supplier;
  */
 public final class PortExposures {
     private static final Logger LOG = LoggerFactory.getLogger(PortExposures.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private record Entry(String uuid, TreeMap<Integer, Instant> ports) {
     }
@@ -139,11 +135,11 @@ public final class PortExposures {
             return;
         }
         loaded = true;
-        if (file == null || !Files.exists(file)) {
+        if (file == null) {
             return;
         }
         try {
-            JSON.readTree(file.toFile()).fields().forEachRemaining(n -> {
+            JsonStateFile.read(file).ifPresent(doc -> doc.fields().forEachRemaining(n -> {
                 try {
                     JsonNode v = n.getValue();
                     TreeMap<Integer, Instant> ports = new TreeMap<>();
@@ -153,7 +149,7 @@ public final class PortExposures {
                 } catch (RuntimeException bad) {
                     LOG.warn("Ignoring unreadable exposed ports of {} in {}", n.getKey(), file);
                 }
-            });
+            }));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Cannot read the exposed ports in {}: {}", file, e.getMessage());
         }
@@ -163,7 +159,7 @@ public final class PortExposures {
         if (file == null) {
             return;
         }
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         byName.forEach((name, e) -> {
             ObjectNode n = root.putObject(name);
             if (e.uuid() != null) {
@@ -173,15 +169,7 @@ public final class PortExposures {
             e.ports().forEach((p, at) -> ports.put(Integer.toString(p), at.toString()));
         });
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".ports", ".tmp");
-            Files.write(tmp, JSON.writeValueAsBytes(root));
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            JsonStateFile.write(file, root);
         } catch (IOException e) {
             // Still held in memory; lost after a restart, so say so.
             LOG.warn("Cannot save the exposed ports to {}: {}", file, e.getMessage());
