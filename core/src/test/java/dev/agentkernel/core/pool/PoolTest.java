@@ -276,6 +276,40 @@ class PoolTest {
         assertThat(fake.names()).isEmpty();
     }
 
+    /** Members go as many at a time as the pool creates (4 here): each removal waits to see another one running. */
+    @Test
+    void closeRemovesMembersInParallel() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger sawAnother = new java.util.concurrent.atomic.AtomicInteger();
+        dev.agentkernel.core.ForwardingBackend slow = new dev.agentkernel.core.ForwardingBackend(fake) {
+            @Override
+            public void remove(String name) {
+                running.incrementAndGet();
+                try {
+                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                    while (System.nanoTime() < end) {
+                        if (running.get() > 1) {
+                            sawAnother.incrementAndGet();
+                            break;
+                        }
+                        Thread.onSpinWait();
+                    }
+                    super.remove(name);
+                } finally {
+                    running.decrementAndGet();
+                }
+            }
+        };
+        AgentKernelConfig c = AgentKernelConfig.forTests(dir.resolve("audit.jsonl"))
+                .withPool(new AgentKernelConfig.Pool(8, 8, false, 4));
+        kernel = AgentKernel.builder().backend(slow).config(c).build().start();
+        waitUntil(() -> kernel.poolStats().size() == 8);
+        kernel.close();
+        kernel = null;
+        assertThat(fake.names()).isEmpty();
+        assertThat(sawAnother.get()).as("removals that ran beside another").isGreaterThanOrEqualTo(4);
+    }
+
     @Test
     void disabledPoolMakesNoMembers() throws Exception {
         build(0, 8);
