@@ -52,23 +52,18 @@ public record CreateOptions(List<VolumeMount> volumes, List<String> secretFiles,
         }
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
         secrets.forEach(s -> Validation.noNul("secrets", s));
-        ports = ports == null ? List.of() : List.copyOf(ports);
-        for (Integer p : ports) {
-            Validation.port(p == null ? 0 : p);
+        if (ports != null && ports.stream().anyMatch(java.util.Objects::isNull)) { // List.copyOf: a bare NPE
+            throw Validation.invalid("Invalid ports: an entry is null");
         }
+        ports = ports == null ? List.of() : List.copyOf(ports);
+        ports.forEach(Validation::port);
         if (new HashSet<>(ports).size() != ports.size()) {
             throw Validation.invalid("Invalid ports: a port is listed twice");
         }
     }
 
-    /** Without ports (callers written before them). */
-    public CreateOptions(List<VolumeMount> volumes, List<String> secretFiles, String sourceUrl, String sourceRef,
-                         List<String> secrets) {
-        this(volumes, secretFiles, sourceUrl, sourceRef, secrets, List.of());
-    }
-
     public static CreateOptions volumes(VolumeMount... mounts) {
-        return new CreateOptions(List.of(mounts), List.of(), null, null, List.of());
+        return new CreateOptions(List.of(mounts), List.of(), null, null, List.of(), List.of());
     }
 
     public CreateOptions withSecretFiles(List<String> keys) {

@@ -34,7 +34,7 @@ class CreateOptionsTest {
         for (String bad : List.of("", "http://h/r", "file:///etc", "ext::sh -c x", "git://h/r", "https:///r",
                 "https://u:p@h/r", "https://h/r?x=1", "https://h/r#f", "git@-oProxyCommand=x:y", "git@h:-x",
                 "-https://h/r", "https://h/r .git")) {
-            assertThatThrownBy(() -> new CreateOptions(null, null, bad, null, null)).as(bad)
+            assertThatThrownBy(() -> new CreateOptions(null, null, bad, null, null, null)).as(bad)
                     .isInstanceOf(AgentKernelException.InvalidRequestException.class)
                     .hasMessageContaining("source_url");
         }
@@ -42,23 +42,33 @@ class CreateOptionsTest {
 
     @Test
     void refsKeysAndNullListsFollowTheRules() {
-        assertThat(new CreateOptions(null, null, "https://h/r", "release/1.2", null).sourceRef()).isEqualTo("release/1.2");
+        assertThat(new CreateOptions(null, null, "https://h/r", "release/1.2", null, null).sourceRef()).isEqualTo("release/1.2");
         for (String bad : List.of("-x", "--upload-pack=x", "a..b", "a b", "a;b", "")) {
-            assertThatThrownBy(() -> new CreateOptions(null, null, "https://h/r", bad, null)).as(bad)
+            assertThatThrownBy(() -> new CreateOptions(null, null, "https://h/r", bad, null, null)).as(bad)
                     .hasMessageContaining("source_ref");
         }
-        assertThatThrownBy(() -> new CreateOptions(null, null, null, "main", null)).hasMessageContaining("source_ref");
+        assertThatThrownBy(() -> new CreateOptions(null, null, null, "main", null, null)).hasMessageContaining("source_ref");
         for (String bad : List.of("1A", "A-B", "a/b", "..", "")) {
-            assertThatThrownBy(() -> new CreateOptions(null, List.of(bad), null, null, null)).as(bad)
+            assertThatThrownBy(() -> new CreateOptions(null, List.of(bad), null, null, null, null)).as(bad)
                     .hasMessageContaining("secret_files");
         }
-        assertThatThrownBy(() -> new CreateOptions(null, List.of("A", "A"), null, null, null))
+        assertThatThrownBy(() -> new CreateOptions(null, List.of("A", "A"), null, null, null, null))
                 .hasMessageContaining("secret_files");
-        CreateOptions none = new CreateOptions(null, null, null, null, null);
+        CreateOptions none = new CreateOptions(null, null, null, null, null, null);
         assertThat(none.isEmpty()).isTrue();
         assertThat(none).isEqualTo(CreateOptions.NONE);
         assertThatThrownBy(() -> Validation.snapshotName("bad name")).hasMessageContaining("snapshot name");
         assertThatThrownBy(() -> Validation.volumeName("-v")).hasMessageContaining("volume name");
         assertThatThrownBy(() -> Validation.secretKey("a.b")).hasMessageContaining("secret key");
+    }
+
+    @Test
+    void portsAreValidNumbersListedOnce() {
+        assertThat(CreateOptions.NONE.withPorts(List.of(8000, 3000)).ports()).containsExactly(8000, 3000);
+        assertThatThrownBy(() -> CreateOptions.NONE.withPorts(List.of(0))).hasMessageContaining("1-65535");
+        assertThatThrownBy(() -> CreateOptions.NONE.withPorts(List.of(65536))).hasMessageContaining("1-65535");
+        assertThatThrownBy(() -> CreateOptions.NONE.withPorts(List.of(80, 80))).hasMessageContaining("twice");
+        assertThatThrownBy(() -> CreateOptions.NONE.withPorts(java.util.Arrays.asList(80, null)))
+                .hasMessageContaining("null");
     }
 }
