@@ -522,12 +522,7 @@ public final class KubernetesBackend implements Backend {
      */
     @Override
     public PtySession openPty(String name, PtyRequest request, PtyListener listener) {
-        Pod pod = requireRunning(name);
-        if (!viaAgent(pod)) {
-            throw new AgentKernelException.UnsupportedException("Sandbox '" + name
-                    + "' runs without the agent, which terminals need");
-        }
-        return onAgent(pod, name, a -> a.openPty(request, listener));
+        return onAgentOnly(name, "terminals", a -> a.openPty(request, listener));
     }
 
     /**
@@ -536,12 +531,17 @@ public final class KubernetesBackend implements Backend {
      */
     @Override
     public PortStream openPort(String name, int port, PortListener listener) {
+        return onAgentOnly(name, "ports", a -> a.openPort(port, listener));
+    }
+
+    /** A call only the pod's agent can serve: a running pod made without it is {@code UNSUPPORTED}, naming what. */
+    private <T> T onAgentOnly(String name, String what, Function<AgentClient, T> call) {
         Pod pod = requireRunning(name);
         if (!viaAgent(pod)) {
             throw new AgentKernelException.UnsupportedException("Sandbox '" + name
-                    + "' runs without the agent, which ports need");
+                    + "' runs without the agent, which " + what + " need");
         }
-        return onAgent(pod, name, a -> a.openPort(port, listener));
+        return onAgent(pod, name, call);
     }
 
     @Override
