@@ -72,6 +72,11 @@ public final class DockerBackend implements Backend {
     /** The engine network of every networked sandbox (the firewall's bridge), for the benchmark's baselines. */
     public static final String SANDBOX_NETWORK = SandboxNetwork.NAME;
 
+    /** The engine's name of a sandbox's container, for the benchmark's look at its processes. */
+    public static String containerName(String sandbox) {
+        return Labels.containerName(sandbox);
+    }
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerBackend.class);
     public static final String ID = "docker";
     /** How commands reach a sandbox without the agent (the detail {@code exec_via} of {@link SandboxInfo}). */

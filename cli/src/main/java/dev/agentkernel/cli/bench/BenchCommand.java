@@ -1,6 +1,7 @@
 package dev.agentkernel.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentkernel.docker.DockerBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -111,6 +112,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** As many at once as the pool creates by default ({@code pool.create_parallelism}). */
     private static final int FLOOR_AT_ONCE = 4;
+    /** Execs before the exec figures, not counted. */
+    private static final int EXEC_WARM_UP = 200;
     private long engineFloorNanos = -1;
 
     @Option(names = "--runtime-samples", defaultValue = "10", description = "Samples per figure of the runc vs runsc "
@@ -290,12 +293,19 @@ public final class BenchCommand implements Callable<Integer> {
         double execRate;
         String execVia;
         ServerTimings execProfile;
+        Samples execLoaded = new Samples();
+        Map<String, Double> execCpu = Map.of();
+        // The runs above leave the pool refilling and their sandboxes being removed: container work that would
+        // otherwise be measured as part of every exec after them.
+        progress.step("letting the engine settle before the exec figures (at most " + adaptSeconds + " s)");
+        settle(http, adaptSeconds);
         progress.step("named sandbox: exec x" + execs + ", " + execCallers + " callers for " + execSeconds + " s, files x" + files);
         http.createSandbox(sandbox, image);
         try {
             JsonNode info = http.getSandbox(sandbox);
             execVia = info.has("exec_via") ? info.get("exec_via").asText() : info.path("execVia").asText("unknown");
-            for (int i = 0; i < 20; i++) {
+            // not counted: the exec path's own code reaches the JIT's compiled tier, as in a server that has run a while
+            for (int i = 0; i < EXEC_WARM_UP; i++) {
                 http.exec(sandbox, ECHO);
             }
             t0 = timings(http);
@@ -303,7 +313,13 @@ public final class BenchCommand implements Callable<Integer> {
                 execLatency.time(() -> expectHello(http.exec(sandbox, ECHO)));
             }
             execProfile = timings(http).since(t0);
-            execRate = throughput(execCallers, execSeconds, () -> expectHello(http.exec(sandbox, ECHO)), null);
+            CpuBudget cpu = server == null ? null : CpuBudget.containerPid(DockerBackend.containerName(sandbox))
+                    .stream().mapToObj(agent -> CpuBudget.open(server.pid(), agent)).findFirst().orElse(null);
+            CpuBudget.Snapshot before = cpu == null ? null : cpu.snapshot();
+            execRate = throughput(execCallers, execSeconds, () -> expectHello(http.exec(sandbox, ECHO)), execLoaded);
+            if (cpu != null) {
+                execCpu = CpuBudget.perUnit(before, cpu.snapshot(), execLoaded.summary().count());
+            }
             byte[] mib = new byte[1 << 20];
             new java.util.Random(1).nextBytes(mib);
             for (int i = 0; i < files; i++) {
@@ -331,6 +347,7 @@ public final class BenchCommand implements Callable<Integer> {
         report.latency("warm /run echo (pool)", warmRun, "spaced " + warmSpacingMs + " ms so the pool refills");
         report.latency("cold /run echo (fast=false)", coldRun, null);
         report.latency("exec in a named sandbox (HTTP)", execLatency, "exec via " + execVia);
+        report.latency("exec, " + execCallers + " callers at once: each", execLoaded, null);
         report.latency("/run/stream: request -> first output", streamFirst, null);
         report.latency("/run/stream: printed -> at client", printedToClient, "python3 prints time.time_ns(); "
                 + "client clock = same host clock");
@@ -362,6 +379,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         report.scalar("exec throughput, " + execCallers + " callers", execRate, "execs/s", null);
+        cpuBudget(report, execCpu);
         report.scalar("burst " + burst + " /run from idle: succeeded", burstIdle.summary().count(), "of " + burst, null);
         report.scalar("burst " + burst + " /run from idle: wall time", burstIdleWall / 1e9, "s", null);
         report.scalar("pool adaptation after it", adaptTime, "s", poolSize + " warm members");
@@ -411,6 +429,26 @@ public final class BenchCommand implements Callable<Integer> {
         t.of("agentkernel_pool_claim").forEach((labels, s) -> r.scalar(phase + ": pool claim "
                 + labels.replaceAll(".*result=\"([a-z]+)\".*", "$1"), s.meanMs(), "ms mean",
                 String.format(Locale.ROOT, "x%.0f", s.count())));
+    }
+
+    /**
+     * The exec throughput phase's CPU time per exec by process, their sum, and the rate this machine's cores would
+     * allow at that cost if they did nothing else: the figure that says whether a throughput target is a matter of
+     * our code or of the machine, and which process to look at.
+     */
+    private static void cpuBudget(BenchReport r, Map<String, Double> perExec) {
+        if (perExec.isEmpty()) {
+            return;
+        }
+        double total = 0;
+        for (Map.Entry<String, Double> e : perExec.entrySet()) {
+            r.scalar("exec CPU: " + e.getKey(), e.getValue(), "ms/exec", null);
+            total += e.getValue();
+        }
+        r.scalar("exec CPU: all of the machine", total, "ms/exec", "during the throughput phase");
+        int cores = Runtime.getRuntime().availableProcessors();
+        r.scalar("exec ceiling at that cost", total <= 0 ? Double.NaN : cores * 1000 / total, "execs/s",
+                cores + " cores / CPU per exec");
     }
 
     private static ServerTimings timings(BenchHttp http) {

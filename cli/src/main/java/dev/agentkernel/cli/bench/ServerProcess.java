@@ -132,12 +132,24 @@ final class ServerProcess implements AutoCloseable {
         return Double.NaN;
     }
 
-    /** Stops gracefully (SIGTERM: the server drains its pool and removes its temporaries), then forcibly. */
+    /**
+     * Stops gracefully (SIGTERM: the server drains its pool and removes its temporaries), then forcibly. The
+     * temporary directory (audit log, server log) goes with a server that stopped when asked; one that had to be
+     * killed leaves it behind, for its log.
+     */
     @Override
     public void close() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a temporary directory left behind; nothing else depends on it
         }
     }
 }
