@@ -60,11 +60,12 @@ public final class PortForwarder implements AutoCloseable {
      */
     public static PortForwarder start(Sandboxes sandboxes, String name, int port, InetSocketAddress listen,
                                       Consumer<String> problems) {
-        ServerSocket server;
+        ServerSocket server = null;
         try {
             server = new ServerSocket();
             server.bind(listen);
         } catch (IOException e) {
+            closeQuietly(server); // an unbound socket is still an open file
             throw new AgentKernelException.ConflictException("Cannot listen on " + listen.getHostString() + ":"
                     + listen.getPort() + ": " + e.getMessage());
         }
@@ -175,9 +176,11 @@ public final class PortForwarder implements AutoCloseable {
         return t;
     }
 
-    private static void closeQuietly(Socket socket) {
+    private static void closeQuietly(java.io.Closeable socket) {
         try {
-            socket.close();
+            if (socket != null) {
+                socket.close();
+            }
         } catch (IOException ignored) {
             // Nothing more to release.
         }

@@ -2,6 +2,7 @@ package dev.agentkernel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.agentkernel.api.AgentKernelException;
 import dev.agentkernel.api.ExposedPort;
 import dev.agentkernel.api.Sandboxes;
 import dev.agentkernel.api.SandboxSpec;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code agentkernel port} on the embedded kernel over the fake backend, whose ports are this host's loopback (an
@@ -242,6 +244,29 @@ class PortCommandTest {
                 assertThat(page.body()).isEqualTo("hello from /page");
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
             }
+        }
+    }
+
+    /** A listen address that is taken: a clear conflict, and no socket left open for each attempt. */
+    @Test
+    void aTakenListenAddressIsAConflictAndLeavesNoSocketOpen() throws Exception {
+        kernel.exposePort("web", appPort);
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort());
+            long before = openFiles();
+            for (int i = 0; i < 50; i++) {
+                assertThatThrownBy(() -> PortForwarder.start(kernel, "web", appPort, listen, problem -> { }))
+                        .isInstanceOf(AgentKernelException.ConflictException.class)
+                        .hasMessageStartingWith("Cannot listen on").hasMessageContaining(":" + taken.getLocalPort() + ": ");
+            }
+            // 50 leaked sockets would show; the slack is for files the JVM opens meanwhile (classes, jars)
+            assertThat(openFiles() - before).isLessThan(10);
+        }
+    }
+
+    private static long openFiles() throws IOException {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
         }
     }
 
