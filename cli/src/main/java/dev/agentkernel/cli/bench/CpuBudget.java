@@ -92,17 +92,20 @@ final class CpuBudget {
 
     /** {utime + stime, cutime + cstime} of a process in ticks, or null when it cannot be read. */
     static long[] times(long pid) {
-        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
-        if (stat == null) {
-            return null;
-        }
-        // the command name is in parentheses and may hold spaces: fields are counted after its closing one
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        String[] f = stat(pid);
         try {
-            return new long[]{Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14])};
+            return f == null ? null
+                    : new long[]{Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14])};
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** The fields of /proc/PID/stat after the command name (state first), or null when it cannot be read. */
+    private static String[] stat(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        // the command name is in parentheses and may hold spaces: fields are counted after its closing one
+        return stat == null ? null : stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
     }
 
     private static long[] orZero(long[] t) {
@@ -110,12 +113,8 @@ final class CpuBudget {
     }
 
     private static Long parentOf(long pid) {
-        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
-        if (stat == null) {
-            return null;
-        }
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-        return Long.parseLong(f[1]);
+        String[] f = stat(pid);
+        return f == null ? null : Long.valueOf(f[1]);
     }
 
     private static List<Long> pidsNamed(String name) {
@@ -150,7 +149,7 @@ final class CpuBudget {
         try {
             Process p = new ProcessBuilder("docker", "inspect", "-f", "{{.State.Pid}}", container)
                     .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
             if (p.waitFor() == 0 && out.matches("[1-9][0-9]*")) {
                 return OptionalLong.of(Long.parseLong(out));
             }
