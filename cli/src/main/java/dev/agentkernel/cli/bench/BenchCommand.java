@@ -487,7 +487,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Waits until the pool holds its target for the image and no run sandbox is left to remove (or the time is up),
+     * Waits until every pool key holds its target and no run sandbox is left to remove (or the time is up),
      * so the figures after it are not the bursts' after-effects; returns the seconds waited.
      */
     private double settle(BenchHttp http, int seconds) throws InterruptedException {
@@ -495,17 +495,16 @@ public final class BenchCommand implements Callable<Integer> {
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < end) {
             try {
-                int target = 0;
+                // every key, not only the default image's: the streams' python runs leave their own key refilling
+                boolean filled = true;
                 for (JsonNode k : http.pool().path("keys")) {
-                    if (image.equals(k.path("image").asText())) {
-                        target += k.path("target").asInt();
-                    }
+                    filled &= k.path("size").asInt() >= k.path("target").asInt();
                 }
                 boolean runsLeft = false;
                 for (JsonNode s : http.sandboxes()) {
                     runsLeft |= "run".equals(s.path("kind").asText());
                 }
-                if (!runsLeft && poolSize(http) >= target) {
+                if (!runsLeft && filled) {
                     break;
                 }
             } catch (Exception e) {
