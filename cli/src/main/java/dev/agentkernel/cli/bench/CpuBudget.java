@@ -128,7 +128,10 @@ final class CpuBudget {
         return out;
     }
 
-    /** Busy ticks of all CPUs since boot: everything in the {@code cpu} line of /proc/stat but idle and iowait. */
+    /**
+     * Busy ticks of all CPUs since boot: user, nice, system, irq and softirq of the {@code cpu} line of /proc/stat.
+     * Not idle or iowait, and not steal: time the hypervisor gave other guests is no process's cost here.
+     */
     private static long busyTicks() {
         String stat = read(Path.of("/proc/stat"));
         if (stat == null) {
@@ -136,7 +139,7 @@ final class CpuBudget {
         }
         String[] f = stat.lines().filter(l -> l.startsWith("cpu ")).findFirst().orElse("cpu").trim().split("\\s+");
         long busy = 0;
-        for (int i = 1; i < f.length && i <= 8; i++) { // user nice system idle iowait irq softirq steal
+        for (int i = 1; i < f.length && i <= 7; i++) { // user nice system idle iowait irq softirq
             if (i != 4 && i != 5) {
                 busy += Long.parseLong(f[i]);
             }
